@@ -1,0 +1,54 @@
+#!/usr/bin/env node
+// Runs every test in dist/test (built by `npm run build`, which `npm test` runs first).
+// Tests use real peers from Debian: curl, openssl, chromium, python3-websockets. Missing
+// ones are installed when running as root, otherwise the run stops with a clear message.
+import { execFileSync, spawnSync } from "node:child_process";
+import { readdirSync, statSync, existsSync } from "node:fs";
+import { join } from "node:path";
+
+const peers = [
+  { name: "curl", check: () => has("curl"), pkg: "curl" },
+  { name: "openssl", check: () => has("openssl"), pkg: "openssl" },
+  { name: "chromium", check: () => has("chromium"), pkg: "chromium" },
+  { name: "python3-websockets", check: () => spawnSync("/usr/bin/python3", ["-c", "import websockets"]).status === 0, pkg: "python3-websockets" },
+];
+
+function has(cmd) {
+  return spawnSync("sh", ["-c", `command -v ${cmd}`], { stdio: "ignore" }).status === 0;
+}
+
+const missing = peers.filter((p) => !p.check());
+if (missing.length > 0) {
+  const pkgs = missing.map((p) => p.pkg);
+  if (process.getuid && process.getuid() === 0) {
+    console.log(`# installing test peers: ${pkgs.join(" ")}`);
+    const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+    execFileSync("apt-get", ["update", "-qq"], { stdio: "inherit", env });
+    execFileSync("apt-get", ["install", "-y", "-qq", "--no-install-recommends", ...pkgs], { stdio: "inherit", env });
+  } else {
+    console.error(`Tests need these Debian packages: ${pkgs.join(" ")}.\nInstall them with: sudo apt-get install ${pkgs.join(" ")}`);
+    process.exit(1);
+  }
+  const still = peers.filter((p) => !p.check());
+  if (still.length > 0) {
+    console.error(`Could not install test peers: ${still.map((p) => p.name).join(", ")}`);
+    process.exit(1);
+  }
+}
+
+function collect(dir, out) {
+  if (!existsSync(dir)) return out;
+  for (const name of readdirSync(dir).sort()) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) collect(p, out);
+    else if (name.endsWith(".test.js")) out.push(p);
+  }
+  return out;
+}
+
+const filter = process.argv.slice(2);
+let files = collect("dist/test", []);
+if (filter.length > 0) files = files.filter((f) => filter.some((x) => f.includes(x)));
+if (files.length === 0) { console.error("no test files found in dist/test (did the build run?)"); process.exit(1); }
+const r = spawnSync(process.execPath, ["--test", "--test-concurrency=2", ...files], { stdio: "inherit" });
+process.exit(r.status ?? 1);

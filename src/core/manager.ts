@@ -1,0 +1,599 @@
+// The Manager owns every connection. Node delivers socket events whenever they happen;
+// the manager records them on the connection (received bytes go straight into the
+// receive buffer) and dispatches them to handlers only inside poll(), as Mongoose does.
+import * as net from "node:net";
+import * as dgram from "node:dgram";
+import * as dns from "node:dns";
+import { Connection, type Addr } from "./connection.js";
+import {
+  MG_EV_ACCEPT, MG_EV_CLOSE, MG_EV_CONNECT, MG_EV_ERROR, MG_EV_OPEN, MG_EV_POLL,
+  MG_EV_READ, MG_EV_RESOLVE, MG_EV_TLS_HS, MG_EV_WRITE, type EventHandler,
+} from "./events.js";
+import type { ConnectionOptions } from "./options.js";
+import { TimerList, type Timer, type TimerOptions } from "./timers.js";
+import { millis } from "../util/time.js";
+import { urlHost, urlPort, urlScheme } from "../util/url.js";
+import { attachHttp } from "../http/protocol.js";
+import { startTlsServer, startTlsClient } from "../tls/tls.js";
+import { logError } from "../util/log.js";
+import { bindTcp, bindUdp } from "./bind.js";
+
+export interface ManagerOptions {
+  /** Called with whatever a handler throws (default: print the stack to stderr). */
+  errorHandler?: (err: unknown) => void;
+  /** Allow wakeup() calls (kept for API compatibility; always available). */
+  enableWakeup?: boolean;
+}
+
+export interface RunOptions {
+  /** Poll timeout in milliseconds (default 100). */
+  pollMs?: number;
+  /** Stop (and close gracefully) when this signal aborts. */
+  signal?: AbortSignal;
+}
+
+const SCHEMES = new Set(["tcp", "udp", "http", "https", "ws", "wss", "mqtt", "mqtts", "tls", "ssl"]);
+// What close() gives a draining connection before it is cut.
+const CLOSE_GRACE_MS = 2000;
+// When concatenating queued sends into one write stops paying off.
+const CONCAT_LIMIT = 64 * 1024;
+
+function toAddr(ip: string | undefined, port: number | undefined, family?: string | number): Addr {
+  const isIp6 = family === "IPv6" || family === 6 || (ip !== undefined && ip.includes(":"));
+  return { ip: ip ?? "", port: port ?? 0, isIp6 };
+}
+
+function errMessage(where: string, e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  return `${where}: ${err && err.message ? err.message : String(e)}`;
+}
+
+export class Manager {
+  /** The default handler of connections that have none of their own. */
+  handler: EventHandler | undefined;
+  errorHandler: (err: unknown) => void;
+
+  private readonly conns = new Map<number, Connection>();
+  private connList: Connection[] | undefined;
+  private nextId = 1;
+  private readonly timers = new TimerList();
+  // Connections with events waiting for dispatch, and the list being dispatched now.
+  private dirty: Connection[] = [];
+  private spare: Connection[] = [];
+  // Connections with sends queued outside of a dispatch.
+  private toFlush: Connection[] = [];
+  private flushScheduled = false;
+  private inDispatch = false;
+  private waiter: (() => void) | undefined;
+  private wakeScheduled = false;
+  private polling: Promise<void> | undefined;
+  private closed = false;
+  private readonly wakeFn = (): void => { this.wakeScheduled = false; const w = this.waiter; this.waiter = undefined; w?.(); };
+  private readonly flushFn = (): void => { this.flushScheduled = false; this.flushPending(); };
+
+  constructor(handler?: EventHandler, opts: ManagerOptions = {}) {
+    this.handler = handler;
+    this.errorHandler = opts.errorHandler ?? ((err) => logError("handler threw:", err));
+  }
+
+  /** Every open connection, listeners included. */
+  get connections(): readonly Connection[] {
+    return (this.connList ??= Array.from(this.conns.values()));
+  }
+
+  // ---- the loop -----------------------------------------------------------------
+
+  /**
+   * Waits up to `timeoutMs` for I/O, dispatches every event that arrived, runs due
+   * timers, sends MG_EV_POLL to every connection and resolves.
+   */
+  poll(timeoutMs = 0): Promise<void> {
+    if (this.polling) return this.polling;
+    const p = this.pollOnce(timeoutMs).finally(() => { this.polling = undefined; });
+    this.polling = p;
+    return p;
+  }
+
+  private async pollOnce(timeoutMs: number): Promise<void> {
+    let wait = Number.isFinite(timeoutMs) && timeoutMs > 0 ? timeoutMs : 0;
+    if (this.dirty.length === 0) {
+      wait = Math.min(wait, this.timers.nextIn(millis()));
+      await new Promise<void>((resolve) => {
+        if (wait <= 0) { setImmediate(resolve); return; }
+        const t = setTimeout(() => { this.waiter = undefined; resolve(); }, wait);
+        this.waiter = () => { clearTimeout(t); resolve(); };
+      });
+    }
+    this.dispatch();
+  }
+
+  /** Polls until SIGINT/SIGTERM or `signal` aborts, then closes gracefully. */
+  async run(opts: RunOptions = {}): Promise<void> {
+    const pollMs = opts.pollMs ?? 100;
+    let stop = false;
+    const onSignal = (): void => { stop = true; this.wake(); };
+    process.once("SIGINT", onSignal);
+    process.once("SIGTERM", onSignal);
+    opts.signal?.addEventListener("abort", onSignal, { once: true });
+    try {
+      while (!stop && !this.closed && !opts.signal?.aborted) await this.poll(pollMs);
+    } finally {
+      process.removeListener("SIGINT", onSignal);
+      process.removeListener("SIGTERM", onSignal);
+      opts.signal?.removeEventListener("abort", onSignal);
+    }
+    await this.close();
+  }
+
+  /**
+   * Closes every connection: listeners at once, others once what they are sending is
+   * written (at most a couple of seconds). Handlers receive MG_EV_CLOSE.
+   */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.timers.clear();
+    for (const c of this.connections) {
+      if (c.isListening || c._udp) c.close(); else c.drain();
+    }
+    const deadline = millis() + CLOSE_GRACE_MS;
+    while (this.conns.size > 0 && millis() < deadline) await this.poll(20);
+    for (const c of this.connections) { c._socket?.destroy(); this.finishClose(c); }
+    this.closed = true;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> { await this.close(); }
+
+  /** Adds a timer; its callback runs inside poll(). */
+  timerAdd(ms: number, callback: () => void, opts: TimerOptions = {}): Timer {
+    const t = this.timers.add(ms, callback, opts);
+    this.wake();
+    return t;
+  }
+
+  // ---- listen / connect -----------------------------------------------------------
+
+  /**
+   * Listens on `url` (tcp://, udp://, http://, https://, ws://, wss://, mqtt://,
+   * mqtts://). The listener's handler (or the manager's) handles accepted connections.
+   * Throws when the address cannot be bound; `localAddr.port` is the real port.
+   */
+  listen(url: string, handlerOrOpts?: EventHandler | ConnectionOptions, opts?: ConnectionOptions): Connection {
+    const [handler, o] = this.splitArgs(handlerOrOpts, opts);
+    const scheme = this.checkScheme(url);
+    const host = urlHost(url) || "0.0.0.0";
+    const port = urlPort(url);
+    if (port < 0) throw new Error(`listen: bad port in ${url}`);
+    const c = this.newConn(handler, this.withSchemeDefaults(scheme, o));
+    c.isListening = true;
+    if (scheme === "udp") {
+      c.isUdp = true;
+      this.bindUdp(c, host, port);
+    } else {
+      this.listenTcp(c, host, port);
+    }
+    this.queueOpen(c);
+    return c;
+  }
+
+  /** Connects to `url`: MG_EV_RESOLVE, then MG_EV_CONNECT, or MG_EV_ERROR and MG_EV_CLOSE. */
+  connect(url: string, handlerOrOpts?: EventHandler | ConnectionOptions, opts?: ConnectionOptions): Connection {
+    const [handler, o] = this.splitArgs(handlerOrOpts, opts);
+    const scheme = this.checkScheme(url);
+    const c = this.newConn(handler, this.withSchemeDefaults(scheme, o));
+    c.isClient = true;
+    c.isUdp = scheme === "udp";
+    this.queueOpen(c);
+    this._resolveAndConnect(c, url);
+    return c;
+  }
+
+  private splitArgs(a?: EventHandler | ConnectionOptions, b?: ConnectionOptions): [EventHandler | undefined, ConnectionOptions] {
+    if (typeof a === "function") return [a, b ?? {}];
+    return [undefined, { ...(a ?? {}), ...(b ?? {}) }];
+  }
+
+  private checkScheme(url: string): string {
+    if (typeof url !== "string" || !url.includes("://")) throw new Error(`bad URL "${url}": expected scheme://host:port`);
+    const scheme = urlScheme(url);
+    if (!SCHEMES.has(scheme)) throw new Error(`unsupported scheme "${scheme}://" in ${url}`);
+    return scheme;
+  }
+
+  private withSchemeDefaults(scheme: string, o: ConnectionOptions): ConnectionOptions {
+    if (o.http === undefined && (scheme === "http" || scheme === "https" || scheme === "ws" || scheme === "wss")) {
+      return { ...o, http: true };
+    }
+    return o;
+  }
+
+  /** @internal */
+  _newConn(handler: EventHandler | undefined, opts: ConnectionOptions): Connection { return this.newConn(handler, opts); }
+
+  private newConn(handler: EventHandler | undefined, opts: ConnectionOptions): Connection {
+    if (this.closed) throw new Error("the manager is closed");
+    // A connection with its own handler keeps it; one without follows the manager's.
+    const c = new Connection(this, this.nextId++, handler, opts);
+    this.conns.set(c.id, c);
+    this.connList = undefined;
+    if (opts.http) attachHttp(c);
+    return c;
+  }
+
+  private queueOpen(c: Connection): void { c._evOpen = true; this.markDirty(c); }
+
+  private listenTcp(c: Connection, host: string, port: number): void {
+    const bound = bindTcp(host, port);
+    const server = net.createServer({ pauseOnConnect: true, allowHalfOpen: true, noDelay: true });
+    c._server = server;
+    server.on("connection", (sock) => this.onAccept(c, sock));
+    server.on("error", (e) => { this.onError(c, errMessage("listen", e)); this.onClosed(c); });
+    if (bound.handle) server.listen(bound.handle);
+    else server.listen(bound.port, bound.address, () => {
+      const a = server.address() as net.AddressInfo;
+      c.localAddr = toAddr(a.address, a.port, a.family);
+    });
+    c.localAddr = toAddr(bound.address, bound.port, bound.family);
+  }
+
+  private onAccept(lsn: Connection, sock: net.Socket): void {
+    if (lsn._closed || lsn.isClosing) { sock.destroy(); return; }
+    const c = this.newConn(lsn._handler, lsn._opts);
+    c._handler = lsn._handler;
+    c._socket = sock;
+    c.localAddr = toAddr(sock.localAddress, sock.localPort, sock.localFamily);
+    c.remoteAddr = toAddr(sock.remoteAddress, sock.remotePort, sock.remoteFamily);
+    sock.setNoDelay(true);
+    c._evOpen = true;
+    c._evAccept = true;
+    this.markDirty(c);
+  }
+
+  /** @internal DNS (when the host is a name), then the socket connect. */
+  _resolveAndConnect(c: Connection, url: string): void {
+    const host = urlHost(url);
+    const port = urlPort(url);
+    if (!host || port <= 0 && !c.isUdp || port < 0) {
+      this.onError(c, `connect: bad address in ${url}`); this.onClosed(c); return;
+    }
+    const go = (ip: string, family: number): void => {
+      c.remoteAddr = toAddr(ip, port, family);
+      c._evResolve = true;
+      this.markDirty(c);
+      if (c.isUdp) this.connectUdp(c, ip, port, family); else this.connectTcp(c, ip, port, url);
+    };
+    const family = net.isIP(host);
+    if (family !== 0) { go(host, family); return; }
+    const token = { cancelled: false };
+    c._resolving = token;
+    dns.lookup(host, (err, address, fam) => {
+      if (token.cancelled || c._closed) return;
+      c._resolving = undefined;
+      if (err) { this.onError(c, `resolve: cannot resolve ${host}: ${err.code ?? err.message}`); this.onClosed(c); return; }
+      go(address, fam);
+    });
+  }
+
+  private connectTcp(c: Connection, ip: string, port: number, url: string): void {
+    const sock = net.connect({ host: ip, port, allowHalfOpen: true, noDelay: true });
+    c._socket = sock;
+    sock.once("connect", () => {
+      c.localAddr = toAddr(sock.localAddress, sock.localPort, sock.localFamily);
+      if (c._opts.tls) { startTlsClient(c, c._opts.tls, urlHost(url)); return; }
+      c._evConnect = true;
+      this.markDirty(c);
+    });
+    this.attachSocket(c, sock);
+  }
+
+  /** @internal Wires a socket's events into the connection. */
+  _attachSocket(c: Connection, sock: net.Socket): void { this.attachSocket(c, sock); }
+
+  private attachSocket(c: Connection, sock: net.Socket): void {
+    sock.on("data", (chunk: Buffer) => {
+      if (c._closed) return;
+      c._recv.append(chunk);
+      c._evRead += chunk.length;
+      if (c._recv.length >= c._maxRecv) { sock.pause(); c._paused = true; }
+      this.markDirty(c);
+    });
+    sock.on("end", () => { c._evEnd = true; this.markDirty(c); });
+    sock.on("error", (e) => { this.onError(c, errMessage(c.isClient && !c._established ? "connect" : "socket", e)); });
+    sock.on("close", () => { if (sock === c._socket) this.onClosed(c); });
+    sock.on("drain", () => { if (c._onWritable) this.markDirty(c); });
+  }
+
+  // ---- UDP ------------------------------------------------------------------------
+
+  private bindUdp(c: Connection, host: string, port: number): void {
+    const sock = bindUdp(host, port);
+    c._udp = sock;
+    this.attachUdp(c, sock);
+    const a = sock.address();
+    c.localAddr = toAddr(a.address, a.port, a.family);
+  }
+
+  private connectUdp(c: Connection, ip: string, port: number, family: number): void {
+    const sock = dgram.createSocket(family === 6 ? "udp6" : "udp4");
+    c._udp = sock;
+    c._udpConnected = true;
+    this.attachUdp(c, sock);
+    sock.connect(port, ip, () => {
+      const a = sock.address();
+      c.localAddr = toAddr(a.address, a.port, a.family);
+      c._evConnect = true;
+      this.markDirty(c);
+    });
+  }
+
+  private attachUdp(c: Connection, sock: dgram.Socket): void {
+    sock.on("message", (msg, rinfo) => {
+      if (c._closed) return;
+      c._datagrams.push({ data: msg, from: toAddr(rinfo.address, rinfo.port, rinfo.family) });
+      this.markDirty(c);
+    });
+    sock.on("error", (e) => this.onError(c, errMessage("udp", e)));
+    sock.on("close", () => this.onClosed(c));
+  }
+
+  /** @internal A datagram to the connection's peer (the last sender, for a listener). */
+  _sendDatagram(c: Connection, buf: Buffer): boolean {
+    const sock = c._udp!;
+    try {
+      if (c._udpConnected) {
+        if (!c._established) { c._out.push(buf); c._outBytes += buf.length; return true; }
+        sock.send(buf);
+      } else {
+        if (!c.remoteAddr.port) return false;
+        sock.send(buf, c.remoteAddr.port, c.remoteAddr.ip);
+      }
+      c._evWrite += buf.length;
+      this.markDirty(c);
+      return true;
+    } catch (e) {
+      this.onError(c, errMessage("udp send", e));
+      return false;
+    }
+  }
+
+  // ---- events from Node -------------------------------------------------------------
+
+  private markDirty(c: Connection): void {
+    if (!c._dirty) { c._dirty = true; this.dirty.push(c); }
+    this.wake();
+  }
+
+  /** Lets a waiting poll() finish once this turn of the event loop has delivered its I/O. */
+  private wake(): void {
+    if (this.waiter !== undefined && !this.wakeScheduled) {
+      this.wakeScheduled = true;
+      setImmediate(this.wakeFn);
+    }
+  }
+
+  private onError(c: Connection, msg: string): void {
+    if (c._closed) return;
+    c._evErrors.push(msg);
+    this.markDirty(c);
+  }
+
+  private onClosed(c: Connection): void {
+    if (c._closed) return;
+    c._evClosed = true;
+    this.markDirty(c);
+  }
+
+  /** @internal */
+  _reportError(e: unknown): void {
+    try { this.errorHandler(e); } catch (e2) { logError("errorHandler threw:", e2); }
+  }
+
+  // ---- dispatch ---------------------------------------------------------------------
+
+  private dispatch(): void {
+    this.inDispatch = true;
+    try {
+      const list = this.dirty;
+      this.dirty = this.spare;
+      for (let i = 0; i < list.length; i++) {
+        const c = list[i]!;
+        c._dirty = false;
+        if (!c._closed) this.dispatchConn(c);
+      }
+      list.length = 0;
+      this.spare = list;
+      const now = millis();
+      this.timers.run(now, (e) => this._reportError(e));
+      for (const c of this.connections) {
+        if (!c._closed) { c.call(MG_EV_POLL, now); this.afterEvents(c); }
+      }
+    } finally {
+      this.inDispatch = false;
+    }
+    this.flushPending();
+  }
+
+  private dispatchConn(c: Connection): void {
+    if (c._evOpen) { c._evOpen = false; c.call(MG_EV_OPEN); }
+    if (c._evResolve) { c._evResolve = false; c.call(MG_EV_RESOLVE); }
+    if (c._evAccept) {
+      c._evAccept = false;
+      c.call(MG_EV_ACCEPT);
+      this.startReading(c);
+    }
+    if (c._evConnect) {
+      c._evConnect = false;
+      c._established = true;
+      c.call(MG_EV_CONNECT);
+    }
+    if (c._evTlsHs) { c._evTlsHs = false; c.call(MG_EV_TLS_HS); }
+    if (c._datagrams.length > 0) {
+      // One MG_EV_READ per datagram; the buffer holds exactly that datagram.
+      const ds = c._datagrams;
+      c._datagrams = [];
+      for (const d of ds) {
+        if (c._closed || c.isClosing) break;
+        if (!c._udpConnected) c.remoteAddr = d.from;
+        c._recv.clear();
+        c._recv.append(d.data);
+        c.call(MG_EV_READ, d.data.length);
+        c._recv.clear();
+      }
+    }
+    if (c._evRead > 0) {
+      const n = c._evRead;
+      c._evRead = 0;
+      if (!c.isClosing || c.isDraining) c.call(MG_EV_READ, n);
+    }
+    if (c._evWrite > 0) { const n = c._evWrite; c._evWrite = 0; c.call(MG_EV_WRITE, n); }
+    if (c._onWritable && !c._closed && c.sendLen < WRITABLE_LOW) c._onWritable();
+    while (c._evErrors.length > 0) {
+      const msg = c._evErrors.shift()!;
+      c.call(MG_EV_ERROR, msg);
+      c.isClosing = true;
+    }
+    if (c._evEnd) {
+      // The peer finished sending: answer what it asked, then close (HTTP/1.0, shutdown(SHUT_WR) clients).
+      c._evEnd = false;
+      if (!c.isClosing) c.drain();
+    }
+    if (c._evClosed) { this.finishClose(c); return; }
+    this.afterEvents(c);
+  }
+
+  /** After a connection's events: write what was queued, close, or resume reading. */
+  private afterEvents(c: Connection): void {
+    if (c._closed) return;
+    if (c._outBytes > 0) this.flush(c);
+    if (c.isClosing && !c.isDraining) { this.closeNow(c); return; }
+    if (c.isDraining) { this.endWhenWritten(c); return; }
+    if (c._paused && c._recv.length < c._maxRecv) this._resumeIfRoom(c);
+  }
+
+  private startReading(c: Connection): void {
+    const sock = c._socket;
+    if (!sock || c._closed) return;
+    c._established = true;
+    if (c._opts.tls && !c._tlsOpts && !c.isTls) c._tlsOpts = c._opts.tls;
+    if (c._tlsOpts && !c.isTls) { startTlsServer(c, c._tlsOpts); return; }
+    this.attachSocket(c, sock);
+    sock.resume();
+  }
+
+  /** @internal */
+  _resumeIfRoom(c: Connection): void {
+    if (c._paused && c._recv.length < c._maxRecv && c._socket && !c._closed) {
+      c._paused = false;
+      c._socket.resume();
+    }
+  }
+
+  /** @internal A connection queued sends; write them at the end of this event or soon. */
+  _needsFlush(c: Connection): void {
+    if (this.inDispatch) return; // afterEvents() writes them
+    this.toFlush.push(c);
+    if (!this.flushScheduled) { this.flushScheduled = true; setImmediate(this.flushFn); }
+  }
+
+  private flushPending(): void {
+    const list = this.toFlush;
+    if (list.length === 0) return;
+    this.toFlush = [];
+    for (const c of list) {
+      if (c._closed) continue;
+      if (c._outBytes > 0) this.flush(c, true);
+      if (c.isClosing && !c.isDraining) this.closeNow(c);
+      else if (c.isDraining) this.endWhenWritten(c);
+    }
+  }
+
+  private flush(c: Connection, deferWriteEvent = false): void {
+    const sock = c._socket;
+    if (c._udp) {
+      if (c._established) {
+        const q = c._out; c._out = []; c._outBytes = 0;
+        for (const b of q) this._sendDatagram(c, b);
+      }
+      return;
+    }
+    if (!sock || !c._established || c._tlsPending || sock.destroyed || sock.connecting) return;
+    const q = c._out;
+    const n = c._outBytes;
+    if (q.length === 1) {
+      sock.write(q[0]!);
+    } else if (n <= CONCAT_LIMIT) {
+      sock.write(Buffer.concat(q, n));
+    } else {
+      sock.cork();
+      for (const b of q) sock.write(b);
+      sock.uncork();
+    }
+    c._out = [];
+    c._outBytes = 0;
+    if (deferWriteEvent || !this.inDispatch) { c._evWrite += n; this.markDirty(c); }
+    else c.call(MG_EV_WRITE, n);
+  }
+
+  private endWhenWritten(c: Connection): void {
+    if (c._outBytes > 0 || c._onWritable) return; // flush() comes back here later
+    const sock = c._socket;
+    if (c._udp || c.isListening || !sock) { this.closeNow(c); return; }
+    if (sock.destroyed) { this.finishClose(c); return; }
+    if (!sock.writableEnded && !c._tlsPending && c._established) sock.end();
+    else if (!c._established) this.closeNow(c);
+  }
+
+  private closeNow(c: Connection): void {
+    const sock = c._socket;
+    if (sock && !sock.destroyed) {
+      if (sock.writableLength > 0 && !sock.writableEnded) {
+        // Let what was already handed to the socket go out, but not for long.
+        sock.end();
+        setTimeout(() => sock.destroy(), CLOSE_GRACE_MS).unref();
+      } else {
+        sock.destroy();
+      }
+    }
+    this.finishClose(c);
+  }
+
+  private finishClose(c: Connection): void {
+    if (c._closed) return;
+    c._closed = true;
+    c.isClosing = true;
+    c._onWritable = undefined;
+    if (c._resolving) c._resolving.cancelled = true;
+    if (c._server) c._server.close();
+    if (c._udp) { try { c._udp.close(); } catch { /* already closed */ } }
+    c._socket?.removeAllListeners("data");
+    if (c._socket && !c._socket.destroyed && c._socket.writableLength === 0) c._socket.destroy();
+    this.conns.delete(c.id);
+    this.connList = undefined;
+    c.call(MG_EV_CLOSE);
+  }
+
+  // ---- hooks for TLS ------------------------------------------------------------------
+
+  /** @internal TLS finished its handshake on `c`. */
+  _tlsReady(c: Connection): void {
+    c._tlsPending = false;
+    c.isTls = true;
+    if (c.isClient && !c._established) c._evConnect = true;
+    c._evTlsHs = true;
+    this.markDirty(c);
+    if (c._outBytes > 0) this._needsFlush(c);
+  }
+
+  /** @internal */
+  _tlsFailed(c: Connection, msg: string): void {
+    this.onError(c, msg);
+    c._socket?.destroy();
+    this.onClosed(c);
+  }
+
+  /** @internal Wakes poll() for a connection whose state changed outside Node socket events. */
+  _touch(c: Connection): void { this.markDirty(c); }
+}
+
+/** Send-queue level under which a producer (static file stream, ...) is asked for more. */
+export const WRITABLE_LOW = 256 * 1024;
+

@@ -1,0 +1,32 @@
+// Options accepted by Manager.listen() and Manager.connect().
+import type { TlsOpts } from "../tls/options.js";
+
+export interface HttpLimits {
+  /** Largest request/response head (request line + headers) in bytes. Default 16 KiB; over it: 431. */
+  maxHeaderSize?: number;
+  /** Largest body in bytes that is buffered for MG_EV_HTTP_MSG. Default 16 MiB; over it: 413. */
+  maxBodySize?: number;
+  /** Most headers in one message. Default 100; over it: 431. */
+  maxHeaders?: number;
+  /** Server: time allowed from a request's first byte to the end of its head. Default 30 s; then 408. 0: none. */
+  headersTimeoutMs?: number;
+  /** Server: time allowed from a request's first byte to the end of its body. Default 300 s; then 408. 0: none. */
+  requestTimeoutMs?: number;
+  /** Server: an idle keep-alive connection is closed after this long. Default 60 s. 0: never. */
+  idleTimeoutMs?: number;
+}
+
+export interface ConnectionOptions extends HttpLimits {
+  /** Speak HTTP/1.1 on this connection (inferred from http://, https://, ws://, wss://). */
+  http?: boolean;
+  /** TLS settings: set up TLS without handler code (server: every accepted connection). */
+  tls?: TlsOpts;
+  /**
+   * Most bytes held in the receive buffer before reading from the socket pauses
+   * (`isFull`). Default 1 MiB for raw connections; HTTP connections raise it to fit
+   * the head and body limits.
+   */
+  maxRecvSize?: number;
+  /** Largest WebSocket message accepted, in bytes. Default 16 MiB; over it: close 1009. */
+  wsMaxMessageSize?: number;
+}

@@ -1,0 +1,74 @@
+// Timers run inside Manager.poll(), like every other callback.
+import { millis } from "../util/time.js";
+
+export interface TimerOptions {
+  /** Run again every `ms` until cancelled (default false: run once). */
+  repeat?: boolean;
+  /** Run at the first poll instead of waiting `ms` first. */
+  runNow?: boolean;
+}
+
+export class Timer {
+  /** @internal */ _due: number;
+  /** @internal */ _cancelled = false;
+  constructor(
+    readonly periodMs: number,
+    /** @internal */ readonly _callback: () => void,
+    readonly repeat: boolean,
+    runNow: boolean,
+    private readonly onCancel: (t: Timer) => void,
+  ) {
+    this._due = runNow ? millis() : millis() + periodMs;
+  }
+  get isCancelled(): boolean { return this._cancelled; }
+  /** Stops the timer; a cancelled timer never runs again. */
+  cancel(): void {
+    if (this._cancelled) return;
+    this._cancelled = true;
+    this.onCancel(this);
+  }
+}
+
+export class TimerList {
+  private timers: Timer[] = [];
+
+  add(ms: number, cb: () => void, opts: TimerOptions = {}): Timer {
+    if (!Number.isFinite(ms) || ms < 0) throw new Error(`timerAdd: period must be a non-negative number of milliseconds, got ${ms}`);
+    if (typeof cb !== "function") throw new Error("timerAdd: callback must be a function");
+    const t = new Timer(ms, cb, opts.repeat ?? false, opts.runNow ?? false, (x) => this.remove(x));
+    this.timers.push(t);
+    return t;
+  }
+
+  private remove(t: Timer): void {
+    const i = this.timers.indexOf(t);
+    if (i >= 0) this.timers.splice(i, 1);
+  }
+
+  get size(): number { return this.timers.length; }
+
+  /** Milliseconds until the next timer is due (Infinity when none). */
+  nextIn(now: number): number {
+    let min = Infinity;
+    for (const t of this.timers) if (t._due - now < min) min = t._due - now;
+    return min < 0 ? 0 : min;
+  }
+
+  /** Runs every due timer once; `onError` receives what a callback throws. */
+  run(now: number, onError: (e: unknown) => void): void {
+    if (this.timers.length === 0) return;
+    for (const t of this.timers.slice()) {
+      if (t._cancelled || t._due > now) continue;
+      if (t.repeat) {
+        // Schedule from the previous due time to avoid drift, but never into the past.
+        t._due += t.periodMs > 0 ? t.periodMs : 1;
+        if (t._due <= now) t._due = now + (t.periodMs > 0 ? t.periodMs : 1);
+      } else {
+        t.cancel();
+      }
+      try { t._callback(); } catch (e) { onError(e); }
+    }
+  }
+
+  clear(): void { for (const t of this.timers.slice()) t.cancel(); }
+}

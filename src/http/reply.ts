@@ -1,0 +1,204 @@
+// HTTP responses: reply(), replyJson(), chunked streams and Server-Sent Events.
+import type { Connection } from "../core/connection.js";
+import { responseDone } from "./protocol.js";
+import { statusText } from "./status.js";
+
+/** Headers as an object, a list of pairs, or header lines ("Name: value\r\n..."). */
+export type HeadersInit =
+  | Readonly<Record<string, string | number | readonly string[]>>
+  | readonly (readonly [string, string])[]
+  | string;
+
+const STATUS_LINES = new Map<number, string>();
+function statusLine(status: number): string {
+  let s = STATUS_LINES.get(status);
+  if (s === undefined) {
+    s = `HTTP/1.1 ${status} ${statusText(status)}\r\n`;
+    if (STATUS_LINES.size < 256) STATUS_LINES.set(status, s);
+  }
+  return s;
+}
+
+/** What the response headers say about framing; filled while formatting them. */
+export interface HeaderFacts {
+  contentType: boolean;
+  contentLength: boolean;
+  chunked: boolean;
+  eventStream: boolean;
+  connection: boolean;
+}
+
+function checkHeaderPart(s: string, what: string): void {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 13 || c === 10 || c === 0) throw new Error(`HTTP ${what} must not contain CR, LF or NUL: ${JSON.stringify(s)}`);
+  }
+}
+
+function noteHeader(name: string, value: string, f: HeaderFacts): void {
+  switch (name.length) {
+    case 12: if (name.toLowerCase() === "content-type") { f.contentType = true; if (value.toLowerCase().startsWith("text/event-stream")) f.eventStream = true; } break;
+    case 14: if (name.toLowerCase() === "content-length") f.contentLength = true; break;
+    case 17: if (name.toLowerCase() === "transfer-encoding" && value.toLowerCase().includes("chunked")) f.chunked = true; break;
+    case 10: if (name.toLowerCase() === "connection") f.connection = true; break;
+  }
+}
+
+/**
+ * Formats headers as "Name: value\r\n" lines, validating them (no CR/LF: no response
+ * splitting) and noting the ones that affect framing in `f`.
+ */
+export function formatHeaders(h: HeadersInit | undefined, f: HeaderFacts): string {
+  if (h === undefined || h === null) return "";
+  let out = "";
+  if (typeof h === "string") {
+    // Header lines, as Mongoose takes them; each line is checked and re-terminated.
+    for (const raw of h.split(/\r?\n/)) {
+      const line = raw.trim();
+      if (line === "") continue;
+      const colon = line.indexOf(":");
+      if (colon <= 0) throw new Error(`bad header line ${JSON.stringify(line)}: expected "Name: value"`);
+      const name = line.slice(0, colon).trim(), value = line.slice(colon + 1).trim();
+      checkHeaderName(name);
+      noteHeader(name, value, f);
+      out += `${name}: ${value}\r\n`;
+    }
+    return out;
+  }
+  if (Array.isArray(h)) {
+    for (const [name, value] of h as readonly (readonly [string, string])[]) out += oneHeader(name, String(value), f);
+    return out;
+  }
+  const rec = h as Readonly<Record<string, string | number | readonly string[]>>;
+  for (const name in rec) {
+    const v = rec[name];
+    if (v === undefined) continue;
+    if (Array.isArray(v)) for (const x of v as readonly string[]) out += oneHeader(name, String(x), f);
+    else out += oneHeader(name, typeof v === "string" ? v : String(v), f);
+  }
+  return out;
+}
+
+function oneHeader(name: string, value: string, f: HeaderFacts): string {
+  checkHeaderName(name);
+  checkHeaderPart(value, "header value");
+  noteHeader(name, value, f);
+  return name + ": " + value + "\r\n";
+}
+
+function checkHeaderName(name: string): void {
+  if (name.length === 0) throw new Error("HTTP header name must not be empty");
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c <= 0x20 || c >= 0x7f || c === 0x3a) throw new Error(`invalid HTTP header name ${JSON.stringify(name)}`);
+  }
+}
+
+function newFacts(): HeaderFacts {
+  return { contentType: false, contentLength: false, chunked: false, eventStream: false, connection: false };
+}
+
+/**
+ * Sends a complete response, or the head of a stream when the headers ask for
+ * `Transfer-Encoding: chunked` or `Content-Type: text/event-stream`.
+ */
+export function httpReply(c: Connection, status: number, body: string | Uint8Array = "", headers?: HeadersInit): void {
+  if (!Number.isInteger(status) || status < 100 || status > 999) throw new Error(`reply: status must be an integer 100..999, got ${status}`);
+  if (typeof body !== "string" && !(body instanceof Uint8Array)) throw new TypeError("reply: body must be a string or Uint8Array");
+  const f = newFacts();
+  let head = statusLine(status) + formatHeaders(headers, f);
+  const st = c._http;
+  const answering = st !== undefined && st.isServer && st.busy;
+  const noBody = status < 200 || status === 204 || status === 304;
+  const isHead = answering && st.reqMethod === "HEAD";
+  if (answering && !f.connection) {
+    if (!st.reqKeepAlive) head += "Connection: close\r\n";
+    else if (st.reqHttp10) head += "Connection: keep-alive\r\n";
+  }
+
+  if (f.chunked || f.eventStream) {
+    // A stream: no Content-Length; the body (if any) is the first chunk / event text.
+    if (!f.contentType && !f.eventStream) head += "Content-Type: text/plain\r\n";
+    c.send(head + "\r\n");
+    const stream = f.chunked ? 1 : 2;
+    if (isHead || noBody) { responseDone(c); return; }
+    setStreaming(c, stream);
+    const n = typeof body === "string" ? Buffer.byteLength(body) : body.length;
+    if (n > 0) {
+      if (stream === 1) httpChunk(c, body); else c.send(body);
+    }
+    return;
+  }
+  if (noBody) {
+    c.send(head + "\r\n");
+    responseDone(c);
+    return;
+  }
+  if (!f.contentType) head += "Content-Type: text/plain\r\n";
+  if (typeof body === "string") {
+    const n = Buffer.byteLength(body);
+    if (!f.contentLength) head += "Content-Length: " + n + "\r\n";
+    c.send(isHead ? head + "\r\n" : head + "\r\n" + body);
+  } else {
+    if (!f.contentLength) head += "Content-Length: " + body.length + "\r\n";
+    c.send(head + "\r\n");
+    if (!isHead && body.length > 0) c.send(body);
+  }
+  responseDone(c);
+}
+
+/** Sends `value` as JSON (Content-Type: application/json). */
+export function httpReplyJson(c: Connection, value: unknown, status = 200, headers?: HeadersInit): void {
+  const body = JSON.stringify(value);
+  if (body === undefined) throw new Error("replyJson: value cannot be represented as JSON");
+  const h: HeadersInit = headers === undefined ? JSON_HEADERS
+    : typeof headers === "string" ? `Content-Type: application/json\r\n${headers}`
+    : Array.isArray(headers) ? [["Content-Type", "application/json"], ...(headers as readonly (readonly [string, string])[])]
+    : { "Content-Type": "application/json", ...(headers as Record<string, string>) };
+  httpReply(c, status, body, h);
+}
+const JSON_HEADERS = { "Content-Type": "application/json" } as const;
+
+function setStreaming(c: Connection, mode: number): void {
+  if (c._http) c._http.streaming = mode;
+}
+
+/** Sends one chunk of a chunked response. Empty data sends the last chunk and ends the response. */
+export function httpChunk(c: Connection, data: string | Uint8Array): void {
+  const n = typeof data === "string" ? Buffer.byteLength(data) : data.length;
+  if (n === 0) {
+    c.send("0\r\n\r\n");
+    if (c._http && c._http.streaming === 1) { c._http.streaming = 0; responseDone(c); }
+    return;
+  }
+  if (typeof data === "string") {
+    c.send(n.toString(16) + "\r\n" + data + "\r\n");
+  } else {
+    c.send(n.toString(16) + "\r\n");
+    c.send(data);
+    c.send("\r\n");
+  }
+}
+
+/**
+ * Sends one Server-Sent Event (HTML Living Standard, section 9.2): an `event:` line
+ * when `eventType` is not empty, one `data:` line per line of `data`, and a blank line.
+ */
+export function httpSse(c: Connection, eventType: string, data: string): void {
+  if (c._closed || c.isClosing) throw new Error(`httpSse: connection ${c.id} is closed`);
+  checkHeaderPart(eventType, "SSE event type");
+  let out = eventType ? "event: " + eventType + "\n" : "";
+  const text = String(data);
+  let i = 0;
+  for (;;) {
+    let e = text.indexOf("\n", i);
+    if (e < 0) e = text.length;
+    let line = text.slice(i, e);
+    if (line.endsWith("\r")) line = line.slice(0, -1);
+    out += "data: " + line + "\n";
+    if (e >= text.length) break;
+    i = e + 1;
+  }
+  const payload = out + "\n";
+  if (c._http && c._http.streaming === 1) httpChunk(c, payload); else c.send(payload);
+}

@@ -1,0 +1,20 @@
+// tsmongoose: the public API.
+export * from "./core/events.js";
+export { Manager, type ManagerOptions, type RunOptions } from "./core/manager.js";
+export { Connection, type Addr } from "./core/connection.js";
+export type { ConnectionOptions, HttpLimits } from "./core/options.js";
+export { Timer, type TimerOptions } from "./core/timers.js";
+export { HttpMessage } from "./http/message.js";
+export type { HeadersInit } from "./http/reply.js";
+export type { ServeOptions } from "./http/static.js";
+export { httpVar } from "./http/vars.js";
+export { statusText } from "./http/status.js";
+export { WsMessage } from "./ws/message.js";
+export * from "./ws/constants.js";
+export type { MqttMessage, MqttProperty } from "./mqtt/message.js";
+export type { TlsOpts } from "./tls/options.js";
+export { urlPort, urlHost, urlUser, urlPass, urlUri, urlIsSsl, urlScheme } from "./util/url.js";
+export { urlEncode, urlDecode } from "./util/url-encode.js";
+export { base64Encode, base64Decode } from "./util/base64.js";
+export { millis } from "./util/time.js";
+export { logSet, logGet, MG_LL_NONE, MG_LL_ERROR, MG_LL_INFO, MG_LL_DEBUG, MG_LL_VERBOSE } from "./util/log.js";

@@ -1,0 +1,4 @@
+/** Per-connection WebSocket state. (Being written.) */
+export interface WsConnState {
+  isServer: boolean;
+}
