@@ -1,0 +1,151 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as net from "node:net";
+import { createHash } from "node:crypto";
+import {
+  Manager, MG_EV_CLOSE, MG_EV_CONNECT, MG_EV_ERROR, MG_EV_READ, MG_EV_RESOLVE, MG_EV_OPEN, MG_EV_WRITE,
+  eventName, type Connection,
+} from "../../src/index.js";
+import { startLoop, waitFor } from "../helpers.js";
+
+function echoServer(): { m: Manager; port: number } {
+  const m = new Manager((c, ev, _d) => {
+    if (ev === MG_EV_READ) { c.send(c.recvData()); c.recvConsume(); }
+  });
+  const lsn = m.listen("tcp://127.0.0.1:0");
+  return { m, port: lsn.localAddr.port };
+}
+
+test("raw TCP echo with a real socket peer, 8 MB round trip intact", async () => {
+  const { m, port } = echoServer();
+  const loop = startLoop(m);
+  const payload = Buffer.alloc(8 * 1024 * 1024);
+  for (let i = 0; i < payload.length; i++) payload[i] = (i * 31) & 0xff;
+  const got = await new Promise<Buffer>((resolve, reject) => {
+    const s = net.connect(port, "127.0.0.1");
+    const parts: Buffer[] = [];
+    let n = 0;
+    s.on("data", (d) => { parts.push(d); n += d.length; if (n >= payload.length) { s.destroy(); resolve(Buffer.concat(parts)); } });
+    s.on("error", reject);
+    s.write(payload);
+  });
+  assert.equal(createHash("sha256").update(got).digest("hex"), createHash("sha256").update(payload).digest("hex"));
+  await loop.stop();
+});
+
+test("our client: OPEN, RESOLVE, CONNECT, WRITE, READ, CLOSE in order (localhost name resolved)", async () => {
+  const { m, port } = echoServer();
+  const seen: string[] = [];
+  let reply = "";
+  const c = m.connect(`tcp://localhost:${port}`, (conn, ev, data) => {
+    if (ev !== 2) seen.push(eventName(ev));
+    if (ev === MG_EV_CONNECT) conn.send("ping");
+    if (ev === MG_EV_READ) { reply += conn.recvData().toString(); conn.recvConsume(); if (reply === "ping") conn.close(); }
+    if (ev === MG_EV_WRITE) assert.equal(data, 4);
+  });
+  assert.equal(c.isClient, true);
+  const loop = startLoop(m);
+  await waitFor(() => seen.includes("MG_EV_CLOSE"), 5000, "close");
+  assert.deepEqual(seen.filter((e) => e !== "MG_EV_WRITE"), ["MG_EV_OPEN", "MG_EV_RESOLVE", "MG_EV_CONNECT", "MG_EV_READ", "MG_EV_CLOSE"]);
+  assert.ok(seen.includes("MG_EV_WRITE"));
+  assert.equal(reply, "ping");
+  assert.equal(c.remoteAddr.port, port);
+  await loop.stop();
+});
+
+test("connect to a closed port: MG_EV_ERROR with a reason, then MG_EV_CLOSE", async () => {
+  const probe = net.createServer();
+  await new Promise<void>((r) => probe.listen(0, "127.0.0.1", r));
+  const port = (probe.address() as net.AddressInfo).port;
+  await new Promise((r) => probe.close(r));
+  const m = new Manager();
+  const events: [string, unknown][] = [];
+  m.connect(`tcp://127.0.0.1:${port}`, (_c, ev, data) => { if (ev === MG_EV_ERROR || ev === MG_EV_CLOSE) events.push([eventName(ev), data]); });
+  const loop = startLoop(m);
+  await waitFor(() => events.some(([e]) => e === "MG_EV_CLOSE"), 5000, "close");
+  assert.equal(events[0]![0], "MG_EV_ERROR");
+  assert.match(String(events[0]![1]), /ECONNREFUSED/);
+  await loop.stop();
+});
+
+test("an unknown host name gives a resolve error", async () => {
+  const m = new Manager();
+  let err = "";
+  let closed = false;
+  m.connect("tcp://no-such-host.invalid:80", (_c, ev, data) => {
+    if (ev === MG_EV_ERROR) err = data;
+    if (ev === MG_EV_CLOSE) closed = true;
+    if (ev === MG_EV_RESOLVE) assert.fail("must not resolve");
+  });
+  const loop = startLoop(m);
+  await waitFor(() => closed, 10000, "close");
+  assert.match(err, /resolve: cannot resolve no-such-host\.invalid/);
+  await loop.stop();
+});
+
+test("a full receive buffer pauses reading; consuming resumes it; nothing is lost", async () => {
+  const max = 64 * 1024;
+  let conn: Connection | undefined;
+  let maxSeen = 0;
+  const m = new Manager((c, ev, _d) => {
+    if (ev === MG_EV_OPEN && !c.isListening) conn = c;
+    if (ev === MG_EV_READ) maxSeen = Math.max(maxSeen, c.recvLen);
+  });
+  const lsn = m.listen("tcp://127.0.0.1:0", { maxRecvSize: max });
+  const loop = startLoop(m);
+  const total = 4 * 1024 * 1024;
+  const s = net.connect(lsn.localAddr.port, "127.0.0.1");
+  s.write(Buffer.alloc(total, 7));
+  await waitFor(() => conn !== undefined && conn.isFull, 5000, "isFull");
+  await new Promise((r) => setTimeout(r, 100));
+  assert.ok(conn!.recvLen < max * 2, `buffer bounded (${conn!.recvLen})`);
+  let got = 0;
+  while (got < total) {
+    await waitFor(() => conn!.recvLen > 0, 5000, "more data");
+    got += conn!.recvLen;
+    conn!.recvConsume();
+  }
+  assert.equal(got, total);
+  assert.ok(maxSeen < max * 2);
+  s.destroy();
+  await loop.stop();
+});
+
+test("drain() closes after everything is written; close() stops sending", async () => {
+  const big = Buffer.alloc(3 * 1024 * 1024, 0x61);
+  const m = new Manager((c, ev, _d) => {
+    if (ev === MG_EV_READ) {
+      const cmd = c.recvData().toString(); c.recvConsume();
+      c.send(big);
+      if (cmd.startsWith("drain")) c.drain();
+      else c.close();
+      assert.equal(c.send("more"), cmd.startsWith("drain"), "send after close() is refused");
+    }
+  });
+  const lsn = m.listen("tcp://127.0.0.1:0");
+  const loop = startLoop(m);
+  const fetchAll = (cmd: string) => new Promise<number>((resolve) => {
+    let n = 0;
+    const s = net.connect(lsn.localAddr.port, "127.0.0.1", () => s.write(cmd));
+    s.on("data", (d) => { n += d.length; });
+    s.on("close", () => resolve(n));
+    s.on("error", () => resolve(n));
+  });
+  assert.equal(await fetchAll("drain"), big.length + 4);
+  await waitFor(() => m.connections.length === 1, 3000, "server side closed");
+  await loop.stop();
+});
+
+test("a peer that half-closes still gets its answer", async () => {
+  const { m, port } = echoServer();
+  const loop = startLoop(m);
+  const got = await new Promise<string>((resolve) => {
+    let s = "";
+    const sock = net.connect({ port, host: "127.0.0.1", allowHalfOpen: true }, () => sock.end("bye"));
+    sock.on("data", (d) => { s += d; });
+    sock.on("end", () => resolve(s));
+  });
+  assert.equal(got, "bye");
+  await waitFor(() => m.connections.length === 1, 3000, "closed");
+  await loop.stop();
+});
