@@ -1,0 +1,329 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as net from "node:net";
+import {
+  MG_EV_ERROR, MG_EV_HTTP_HDRS, MG_EV_HTTP_MSG, type HttpMessage, type Connection, type EventHandler,
+} from "../../src/index.js";
+import { startServer, curl, rawExchange, waitFor } from "../helpers.js";
+
+const echoUri: EventHandler = (c, ev, data) => {
+  if (ev === MG_EV_HTTP_MSG) c.reply(200, `${data.method} ${data.uri} ${data.bodyText}`);
+};
+
+function responses(raw: Buffer): string[] {
+  return raw.toString("latin1").split(/(?=HTTP\/1\.1 )/).filter((s) => s.length > 0);
+}
+
+test("request data: method, uri, query, headers, body (Node's fetch)", async () => {
+  let got: HttpMessage | undefined;
+  const srv = startServer((c, ev, data) => {
+    if (ev === MG_EV_HTTP_MSG) { got = data; c.reply(201, '{"id": 123}', { "Content-Type": "application/json", "X-Request-ID": "12345" }); }
+  });
+  const r = await fetch(`${srv.url}/api/users/7?id=123&name=J%C3%BCrgen+S&empty=`, {
+    method: "POST", body: "héllo", headers: { "X-Multi": "a", "Content-Type": "text/plain;charset=utf-8" },
+  });
+  assert.equal(r.status, 201);
+  assert.equal(r.headers.get("content-type"), "application/json");
+  assert.equal(r.headers.get("x-request-id"), "12345");
+  assert.deepEqual(await r.json(), { id: 123 });
+  assert.ok(got);
+  assert.equal(got.method, "POST");
+  assert.equal(got.uri, "/api/users/7");
+  assert.equal(got.query, "id=123&name=J%C3%BCrgen+S&empty=");
+  assert.equal(got.queryVar("id"), "123");
+  assert.equal(got.queryVar("name"), "Jürgen S");
+  assert.equal(got.queryVar("empty"), "");
+  assert.equal(got.queryVar("missing"), undefined);
+  assert.equal(got.proto, "HTTP/1.1");
+  assert.equal(got.header("x-multi"), "a");
+  assert.equal(got.header("X-MULTI"), "a");
+  assert.equal(got.header("Nope"), undefined);
+  assert.equal(got.header("Nope", "dflt"), "dflt");
+  assert.equal(got.headerVar("Content-Type", "charset"), "utf-8");
+  assert.equal(got.bodyText, "héllo");
+  assert.deepEqual(got.bodyBytes, Buffer.from("héllo"));
+  assert.ok(got.headers().some(([n, v]) => n.toLowerCase() === "host" && v.startsWith("127.0.0.1")));
+  assert.ok(got.message.toString("latin1").startsWith("POST /api/users/7?id=123"));
+  assert.equal(got.status(), undefined);
+  await srv.stop();
+});
+
+test("reply defaults: Content-Length, text/plain, reason phrase; 204/304/HEAD have no body", async () => {
+  const srv = startServer((c, ev, data) => {
+    if (ev !== MG_EV_HTTP_MSG) return;
+    const s = Number(data.uri.slice(1));
+    c.reply(s, s === 204 || s === 304 ? "" : "body!");
+  });
+  const r = await rawExchange(srv.port, "GET /200 HTTP/1.1\r\nHost: x\r\n\r\nHEAD /200 HTTP/1.1\r\nHost: x\r\n\r\nGET /204 HTTP/1.1\r\nHost: x\r\n\r\nGET /304 HTTP/1.1\r\nHost: x\r\n\r\nGET /503 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", { idleMs: 2000 });
+  const rs = responses(r.data);
+  assert.equal(rs.length, 5);
+  assert.equal(rs[0], "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\nbody!");
+  assert.equal(rs[1], "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\n");
+  assert.equal(rs[2], "HTTP/1.1 204 No Content\r\n\r\n");
+  assert.equal(rs[3], "HTTP/1.1 304 Not Modified\r\n\r\n");
+  assert.match(rs[4]!, /^HTTP\/1\.1 503 Service Unavailable\r\n/);
+  assert.match(rs[4]!, /Connection: close\r\n/);
+  assert.equal(r.closed, true, "Connection: close honoured");
+  await srv.stop();
+});
+
+test("replyJson sets the type and status; bad headers are refused", async () => {
+  const errors: string[] = [];
+  const srv = startServer((c, ev, data) => {
+    if (ev !== MG_EV_HTTP_MSG) return;
+    if (data.uri === "/bad") {
+      try { c.reply(200, "x", { "X-Evil": "a\r\nSet-Cookie: stolen=1" }); } catch (e) { errors.push((e as Error).message); c.reply(500, "refused"); }
+      return;
+    }
+    c.replyJson({ users: ["a"], count: 1 }, 202, { "X-A": "b" });
+  });
+  const r = await fetch(`${srv.url}/`);
+  assert.equal(r.status, 202);
+  assert.equal(r.headers.get("content-type"), "application/json");
+  assert.equal(r.headers.get("x-a"), "b");
+  assert.deepEqual(await r.json(), { users: ["a"], count: 1 });
+  const bad = await fetch(`${srv.url}/bad`);
+  assert.equal(bad.status, 500);
+  assert.equal(bad.headers.get("set-cookie"), null);
+  assert.match(errors[0]!, /must not contain CR, LF/);
+  await srv.stop();
+});
+
+test("keep-alive and pipelining: several requests in one write, responses in order", async () => {
+  const srv = startServer(echoUri);
+  const reqs = Array.from({ length: 20 }, (_, i) => `GET /r${i} HTTP/1.1\r\nHost: x\r\n\r\n`).join("")
+    + "POST /p HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc";
+  const r = await rawExchange(srv.port, reqs, { idleMs: 500 });
+  const rs = responses(r.data);
+  assert.equal(rs.length, 21);
+  rs.slice(0, 20).forEach((s, i) => assert.ok(s.endsWith(`GET /r${i} `), s));
+  assert.ok(rs[20]!.endsWith("POST /p abc"));
+  assert.equal(r.closed, false, "connection kept alive");
+  await srv.stop();
+});
+
+test("a request split into single bytes is parsed", async () => {
+  const srv = startServer(echoUri);
+  const req = "POST /slow HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello";
+  const r = await rawExchange(srv.port, req.split("").map((ch) => ch), { gapMs: 1, idleMs: 500 });
+  assert.ok(r.data.toString().endsWith("POST /slow hello"));
+  await srv.stop();
+});
+
+test("HTTP/1.0 closes after the response; HTTP/1.0 keep-alive is honoured (curl -0)", async () => {
+  const srv = startServer(echoUri);
+  const r = await rawExchange(srv.port, "GET /old HTTP/1.0\r\n\r\n", { idleMs: 2000 });
+  assert.equal(r.closed, true);
+  assert.ok(r.data.toString().endsWith("GET /old "));
+  const k = await rawExchange(srv.port, "GET /a HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", { idleMs: 300 });
+  assert.equal(k.closed, false);
+  assert.match(k.data.toString(), /Connection: keep-alive/);
+  const c = await curl(["-0", "-i", `${srv.url}/curl10`]);
+  assert.equal(c.code, 0);
+  assert.match(c.stdout, /^HTTP\/1\.1 200 OK/);
+  assert.ok(c.stdout.endsWith("GET /curl10 "));
+  await srv.stop();
+});
+
+test("chunked request bodies are decoded (curl and raw), HTTP_HDRS comes first", async () => {
+  const events: string[] = [];
+  const srv = startServer((c, ev, data) => {
+    if (ev === MG_EV_HTTP_HDRS) events.push(`hdrs:${data.bodyBytes.length}`);
+    if (ev === MG_EV_HTTP_MSG) { events.push(`msg:${data.bodyBytes.length}`); c.reply(200, data.bodyText); }
+  });
+  const body = "x".repeat(100000);
+  const c = await curl(["-H", "Transfer-Encoding: chunked", "--data-binary", body, `${srv.url}/up`]);
+  assert.equal(c.stdout, body);
+  assert.deepEqual(events, ["hdrs:0", "msg:100000"]);
+  const raw = await rawExchange(srv.port, "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\nX-Trailer: t\r\n\r\n", { idleMs: 300 });
+  assert.ok(raw.data.toString().endsWith("\r\n\r\nhello world"));
+  await srv.stop();
+});
+
+test("Expect: 100-continue gets an interim 100 before the body", async () => {
+  const srv = startServer(echoUri);
+  const sock = net.connect(srv.port, "127.0.0.1");
+  let buf = "";
+  sock.on("data", (d) => { buf += d; });
+  sock.write("PUT /e HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n");
+  await waitFor(() => buf.includes("100 Continue"), 3000, "100 Continue");
+  assert.equal(buf, "HTTP/1.1 100 Continue\r\n\r\n");
+  sock.write("data");
+  await waitFor(() => buf.endsWith("PUT /e data"), 3000, "final response");
+  sock.destroy();
+  const c = await curl(["-H", "Expect: 100-continue", "--data-binary", "z".repeat(5000), `${srv.url}/curl`]);
+  assert.ok(c.stdout.endsWith("z".repeat(5000)));
+  await srv.stop();
+});
+
+test("streaming replies: chunked (curl decodes) and SSE (event lines)", async () => {
+  const srv = startServer((c, ev, data) => {
+    if (ev !== MG_EV_HTTP_MSG) return;
+    if (data.uri === "/chunked") {
+      c.reply(200, "", { "Transfer-Encoding": "chunked" });
+      for (let i = 0; i < 100; i++) c.httpChunk(`Chunk ${i}\n`);
+      c.httpChunk(Buffer.from("binary\n"));
+      c.httpChunk("");
+    } else if (data.uri === "/events") {
+      c.reply(200, "", { "Content-Type": "text/event-stream", "Cache-Control": "no-cache" });
+      c.httpSse("update", "line1\nline2");
+      c.httpSse("", "plain");
+      c.drain();
+    }
+  });
+  const r = await curl(["-i", `${srv.url}/chunked`]);
+  assert.match(r.stdout, /Transfer-Encoding: chunked/);
+  assert.doesNotMatch(r.stdout, /Content-Length/);
+  const body = r.stdout.split("\r\n\r\n")[1]!;
+  assert.equal(body, Array.from({ length: 100 }, (_, i) => `Chunk ${i}\n`).join("") + "binary\n");
+  const s = await curl(["-N", `${srv.url}/events`]);
+  assert.equal(s.stdout, "event: update\ndata: line1\ndata: line2\n\ndata: plain\n\n");
+  await srv.stop();
+});
+
+test("httpSse throws on a closed connection so broadcasters can drop it", async () => {
+  const clients: Connection[] = [];
+  const srv = startServer((c, ev, data) => {
+    if (ev === MG_EV_HTTP_MSG && data.uri === "/events") {
+      c.reply(200, "", { "Content-Type": "text/event-stream" });
+      clients.push(c);
+    }
+  });
+  const sock = net.connect(srv.port, "127.0.0.1");
+  sock.write("GET /events HTTP/1.1\r\nHost: x\r\n\r\n");
+  await waitFor(() => clients.length === 1, 3000, "sse client");
+  sock.destroy();
+  await waitFor(() => srv.manager.connections.length === 1, 3000, "closed");
+  assert.throws(() => clients[0]!.httpSse("update", "x"), /closed/);
+  await srv.stop();
+});
+
+test("limits: 431 for big heads, 414 for long request lines, 413 for big bodies, too many headers", async () => {
+  const errors: string[] = [];
+  const srv = startServer((c, ev, data) => {
+    if (ev === MG_EV_ERROR) errors.push(data);
+    if (ev === MG_EV_HTTP_MSG) c.reply(200, "ok");
+  }, { maxHeaderSize: 1024, maxBodySize: 1000, maxHeaders: 10 });
+  const h431 = await rawExchange(srv.port, `GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${"a".repeat(2000)}\r\n\r\n`);
+  assert.match(h431.data.toString(), /^HTTP\/1\.1 431 /);
+  assert.equal(h431.closed, true);
+  const h414 = await rawExchange(srv.port, `GET /${"a".repeat(2000)}`);
+  assert.match(h414.data.toString(), /^HTTP\/1\.1 414 /);
+  const h413 = await rawExchange(srv.port, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1001\r\n\r\n");
+  assert.match(h413.data.toString(), /^HTTP\/1\.1 413 /);
+  const c413 = await rawExchange(srv.port, `POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3e9\r\n${"a".repeat(1001)}\r\n0\r\n\r\n`);
+  assert.match(c413.data.toString(), /^HTTP\/1\.1 413 /);
+  const many = "GET / HTTP/1.1\r\n" + Array.from({ length: 11 }, (_, i) => `H${i}: v\r\n`).join("") + "\r\n";
+  assert.match((await rawExchange(srv.port, many)).data.toString(), /^HTTP\/1\.1 431 /);
+  const ok = await rawExchange(srv.port, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n" + "a".repeat(1000), { idleMs: 300 });
+  assert.match(ok.data.toString(), /^HTTP\/1\.1 200 /);
+  assert.ok(errors.length >= 5 && errors.every((e) => /refused \(4\d\d\)/.test(e)), errors.join("; "));
+  await srv.stop();
+});
+
+test("malformed and smuggling-shaped requests get 400 (or 501/505) and a close", async () => {
+  const srv = startServer(echoUri);
+  const bad: [string, RegExp][] = [
+    ["POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", /^HTTP\/1\.1 400 .*\r\n[\s\S]*both Content-Length and Transfer-Encoding/],
+    ["POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd", /^HTTP\/1\.1 400 [\s\S]*conflicting Content-Length/],
+    ["POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3, 4\r\n\r\nabcd", /^HTTP\/1\.1 400 /],
+    ["POST / HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n", /^HTTP\/1\.1 400 [\s\S]*invalid Content-Length/],
+    ["POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 0x10\r\n\r\n", /^HTTP\/1\.1 400 /],
+    ["GET / HTTP/1.1\r\nHost: x\r\nX-Folded: a\r\n b\r\n\r\n", /^HTTP\/1\.1 400 [\s\S]*folding/],
+    ["GET / HTTP/1.1\nHost: x\n\n", /^HTTP\/1\.1 400 [\s\S]*bare LF/],
+    ["GET / HTTP/1.1\r\nHost: x\nX: y\r\n\r\n", /^HTTP\/1\.1 400 /],
+    ["GET / HTTP/1.1\r\nBad Name: x\r\n\r\n", /^HTTP\/1\.1 400 [\s\S]*header name/],
+    ["GET / HTTP/1.1\r\nHost : x\r\n\r\n", /^HTTP\/1\.1 400 /],
+    ["GET / HTTP/1.1\r\nX: a\x00b\r\n\r\n", /^HTTP\/1\.1 400 [\s\S]*header value/],
+    ["GET / HTTP/1.1\r\nX: a\rb\r\n\r\n", /^HTTP\/1\.1 400 /],
+    ["GET /a b HTTP/1.1\r\n\r\n", /^HTTP\/1\.1 400 /],
+    ["GET / HTTP/2.0\r\n\r\n", /^HTTP\/1\.1 505 /],
+    ["GET / FOO/1.1\r\n\r\n", /^HTTP\/1\.1 400 /],
+    ["G(T / HTTP/1.1\r\n\r\n", /^HTTP\/1\.1 400 /],
+    ["POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n", /^HTTP\/1\.1 501 /],
+    ["POST / HTTP/1.1\r\nTransfer-Encoding: chunked, gzip\r\n\r\n", /^HTTP\/1\.1 400 /],
+    ["POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", /^HTTP\/1\.1 400 /],
+    ["POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", /^HTTP\/1\.1 400 [\s\S]*chunk size/],
+    ["POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabcX\r\n", /^HTTP\/1\.1 400 [\s\S]*CRLF after chunk/],
+    ["\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n\r\n", /^HTTP\/1\.1 400 /],
+  ];
+  for (const [req, re] of bad) {
+    const r = await rawExchange(srv.port, req, { idleMs: 2000 });
+    assert.match(r.data.toString("latin1"), re, JSON.stringify(req));
+    assert.equal(r.closed, true, `closed after ${JSON.stringify(req)}`);
+  }
+  // The server still works and no connection leaked.
+  assert.equal((await fetch(`${srv.url}/fine`)).status, 200);
+  await waitFor(() => srv.manager.connections.length <= 2, 3000, "no leaked connections");
+  await srv.stop();
+});
+
+test("leading empty lines before a request are ignored (RFC 9112 2.2)", async () => {
+  const srv = startServer(echoUri);
+  const r = await rawExchange(srv.port, "\r\n\r\nGET /x HTTP/1.1\r\nHost: y\r\n\r\n", { idleMs: 300 });
+  assert.ok(r.data.toString().endsWith("GET /x "));
+  await srv.stop();
+});
+
+test("slow and abrupt clients: 408 after the head timeout, idle close, mid-request disconnects", async () => {
+  const srv = startServer(echoUri, { headersTimeoutMs: 200, idleTimeoutMs: 400, requestTimeoutMs: 600 });
+  const slow = await rawExchange(srv.port, "GET / HTTP/1.1\r\nHost: x\r\n", { idleMs: 3000 });
+  assert.match(slow.data.toString(), /^HTTP\/1\.1 408 /);
+  assert.equal(slow.closed, true);
+  const slowBody = await rawExchange(srv.port, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc", { idleMs: 3000 });
+  assert.match(slowBody.data.toString(), /^HTTP\/1\.1 408 /);
+  const idle = await rawExchange(srv.port, "GET /i HTTP/1.1\r\nHost: x\r\n\r\n", { idleMs: 3000 });
+  assert.ok(idle.data.toString().endsWith("GET /i "));
+  assert.equal(idle.closed, true, "idle keep-alive connection closed");
+  for (const partial of ["GET / HT", "POST / HTTP/1.1\r\nContent-Length: 100\r\n\r\nabc", "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n10\r\nab"]) {
+    const s = net.connect(srv.port, "127.0.0.1");
+    await new Promise((r) => s.once("connect", r));
+    s.write(partial);
+    await new Promise((r) => setTimeout(r, 30));
+    s.destroy();
+  }
+  await waitFor(() => srv.manager.connections.length === 1, 3000, "all client connections closed");
+  assert.equal((await fetch(`${srv.url}/after`)).status, 200);
+  await srv.stop();
+});
+
+test("a handler that throws on a request does not stop the server", async () => {
+  let n = 0;
+  const srv = startServer((c, ev, _data) => {
+    if (ev !== MG_EV_HTTP_MSG) return;
+    if (n++ === 0) throw new Error("handler bug");
+    c.reply(200, "ok");
+  });
+  srv.manager.errorHandler = () => {};
+  await rawExchange(srv.port, "GET / HTTP/1.1\r\nHost: x\r\n\r\n", { idleMs: 100 });
+  const r = await fetch(`${srv.url}/`);
+  assert.equal(await r.text(), "ok");
+  await srv.stop();
+});
+
+test("replies sent later (async) keep pipelined responses in order", async () => {
+  const srv = startServer((c, ev, data) => {
+    if (ev !== MG_EV_HTTP_MSG) return;
+    const uri = data.uri;
+    setTimeout(() => c.reply(200, uri), uri === "/slow" ? 100 : 1);
+  });
+  const r = await rawExchange(srv.port, "GET /slow HTTP/1.1\r\nHost: x\r\n\r\nGET /fast HTTP/1.1\r\nHost: x\r\n\r\n", { idleMs: 500 });
+  const rs = responses(r.data);
+  assert.equal(rs.length, 2);
+  assert.ok(rs[0]!.endsWith("/slow"));
+  assert.ok(rs[1]!.endsWith("/fast"));
+  await srv.stop();
+});
+
+test("repeated headers are kept; headerVar reads cookie and parameter values", async () => {
+  let got: HttpMessage | undefined;
+  const srv = startServer((c, ev, data) => { if (ev === MG_EV_HTTP_MSG) { got = data; c.reply(200, ""); } });
+  await rawExchange(srv.port, "GET / HTTP/1.1\r\nHost: x\r\nCookie: a=1; session=\"x y\"\r\nX-R: 1\r\nx-r: 2\r\nContent-Type: multipart/form-data; boundary=----abc\r\n\r\n", { idleMs: 200 });
+  assert.ok(got);
+  assert.deepEqual(got.headerAll("X-R"), ["1", "2"]);
+  assert.equal(got.headerVar("Cookie", "session"), "x y");
+  assert.equal(got.headerVar("Cookie", "a"), "1");
+  assert.equal(got.headerVar("Content-Type", "boundary"), "----abc");
+  assert.equal(got.headers().filter(([n]) => n.toLowerCase() === "x-r").length, 2);
+  await srv.stop();
+});
