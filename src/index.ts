@@ -8,6 +8,7 @@ export { HttpMessage } from "./http/message.js";
 export type { HeadersInit } from "./http/reply.js";
 export type { ServeOptions } from "./http/static.js";
 export { httpVar } from "./http/vars.js";
+export type { HttpRequestOptions, HttpResponse } from "./http/client.js";
 export { statusText } from "./http/status.js";
 export { WsMessage } from "./ws/message.js";
 export * from "./ws/constants.js";

@@ -17,6 +17,7 @@ import { attachHttp } from "../http/protocol.js";
 import { startTlsServer, startTlsClient } from "../tls/tls.js";
 import { logError } from "../util/log.js";
 import { bindTcp, bindUdp } from "./bind.js";
+import { httpRequest, type HttpRequestOptions, type HttpResponse } from "../http/client.js";
 
 export interface ManagerOptions {
   /** Called with whatever a handler throws (default: print the stack to stderr). */
@@ -185,6 +186,14 @@ export class Manager {
     this.queueOpen(c);
     this._resolveAndConnect(c, url);
     return c;
+  }
+
+  /**
+   * Sends one HTTP request on a new connection and resolves with the response
+   * ({ status, headers, body }). Keep polling the manager while awaiting it.
+   */
+  httpRequest(url: string, opts: HttpRequestOptions = {}): Promise<HttpResponse> {
+    return httpRequest(this, url, opts);
   }
 
   private splitArgs(a?: EventHandler | ConnectionOptions, b?: ConnectionOptions): [EventHandler | undefined, ConnectionOptions] {
