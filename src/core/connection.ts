@@ -28,8 +28,11 @@ export interface Addr {
   isIp6: boolean;
 }
 
-/** Receives every event of a connection before the user's handler (Mongoose's `pfn`). */
-export type ProtocolHandler = (...args: EventArgs) => void;
+/**
+ * Receives every event of a connection before the user's handler (Mongoose's `pfn`).
+ * Declared through a method so both `(c, ev, data)` and `(...args: EventArgs)` forms fit.
+ */
+export type ProtocolHandler = { fn(c: Connection, ev: number, data: unknown): void }["fn"];
 
 const NO_ADDR: Addr = Object.freeze({ ip: "", port: 0, isIp6: false }) as Addr;
 const DEFAULT_MAX_RECV = 1 << 20;
@@ -77,6 +80,8 @@ export class Connection {
   /** @internal */ _evWrite = 0;
   /** @internal */ _evErrors: string[] = [];
   /** @internal */ _evEnd = false;
+  /** @internal MG_EV_WAKEUP payloads waiting for dispatch. */
+  _wakeups: Buffer[] = [];
   /** @internal */ _evClosed = false;
   /** @internal CONNECT (client) or ACCEPT (server) has been dispatched: sends may be flushed. */
   _established = false;
@@ -116,7 +121,7 @@ export class Connection {
   call(ev: number, data?: unknown): void {
     const proto = this._proto;
     if (proto !== undefined) {
-      try { (proto as (c: Connection, e: number, d: unknown) => void)(this, ev, data); }
+      try { proto(this, ev, data); }
       catch (e) { this.manager._reportError(e); }
     }
     const h = this._handler ?? this.manager.handler;

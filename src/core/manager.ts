@@ -7,7 +7,7 @@ import * as dns from "node:dns";
 import { Connection, type Addr } from "./connection.js";
 import {
   MG_EV_ACCEPT, MG_EV_CLOSE, MG_EV_CONNECT, MG_EV_ERROR, MG_EV_OPEN, MG_EV_POLL,
-  MG_EV_READ, MG_EV_RESOLVE, MG_EV_TLS_HS, MG_EV_WRITE, type EventHandler,
+  MG_EV_READ, MG_EV_RESOLVE, MG_EV_TLS_HS, MG_EV_WAKEUP, MG_EV_WRITE, type EventHandler,
 } from "./events.js";
 import type { ConnectionOptions } from "./options.js";
 import { TimerList, type Timer, type TimerOptions } from "./timers.js";
@@ -17,6 +17,7 @@ import { attachHttp } from "../http/protocol.js";
 import { startTlsServer, startTlsClient } from "../tls/tls.js";
 import { logError } from "../util/log.js";
 import { bindTcp, bindUdp } from "./bind.js";
+import { WakeupChannel, type WakeupHandle } from "./wakeup.js";
 import { httpRequest, type HttpRequestOptions, type HttpResponse } from "../http/client.js";
 
 export interface ManagerOptions {
@@ -69,6 +70,7 @@ export class Manager {
   private wakeScheduled = false;
   private polling: Promise<void> | undefined;
   private closed = false;
+  private readonly wakeups: WakeupChannel[] = [];
   private readonly wakeFn = (): void => { this.wakeScheduled = false; const w = this.waiter; this.waiter = undefined; w?.(); };
   private readonly flushFn = (): void => { this.flushScheduled = false; this.flushPending(); };
 
@@ -139,10 +141,31 @@ export class Manager {
     const deadline = millis() + CLOSE_GRACE_MS;
     while (this.conns.size > 0 && millis() < deadline) await this.poll(20);
     for (const c of this.connections) { c._socket?.destroy(); this.finishClose(c); }
+    for (const w of this.wakeups) w.close();
     this.closed = true;
   }
 
   async [Symbol.asyncDispose](): Promise<void> { await this.close(); }
+
+  /**
+   * Delivers MG_EV_WAKEUP with `data` to connection `connId` at the next poll (and wakes
+   * a waiting poll). Returns false when there is no such connection. From another
+   * thread, use wakeup(handle, connId, data) with a handle from wakeupHandle().
+   */
+  wakeup(connId: number, data: string | Uint8Array = Buffer.alloc(0)): boolean {
+    const c = this.conns.get(connId);
+    if (c === undefined || c._closed) return false;
+    c._wakeups.push(typeof data === "string" ? Buffer.from(data) : Buffer.from(data));
+    this.markDirty(c);
+    return true;
+  }
+
+  /** A handle that a worker_threads Worker can use to wake connections of this manager. */
+  wakeupHandle(): WakeupHandle {
+    const ch = new WakeupChannel((id, data) => { this.wakeup(id, data); });
+    this.wakeups.push(ch);
+    return ch.handle;
+  }
 
   /** Adds a timer; its callback runs inside poll(). */
   timerAdd(ms: number, callback: () => void, opts: TimerOptions = {}): Timer {
@@ -454,6 +477,11 @@ export class Manager {
       if (!c.isClosing || c.isDraining) c.call(MG_EV_READ, n);
     }
     if (c._evWrite > 0) { const n = c._evWrite; c._evWrite = 0; c.call(MG_EV_WRITE, n); }
+    if (c._wakeups.length > 0) {
+      const ws = c._wakeups;
+      c._wakeups = [];
+      for (const d of ws) c.call(MG_EV_WAKEUP, d);
+    }
     if (c._onWritable && !c._closed && c.sendLen < WRITABLE_LOW) c._onWritable();
     while (c._evErrors.length > 0) {
       const msg = c._evErrors.shift()!;

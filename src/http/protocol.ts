@@ -4,7 +4,7 @@
 // order: while a response is being produced, the next request waits in the buffer.
 import type { Connection } from "../core/connection.js";
 import {
-  MG_EV_CLOSE, MG_EV_ERROR, MG_EV_HTTP_HDRS, MG_EV_HTTP_MSG, MG_EV_POLL, MG_EV_READ, type EventArgs,
+  MG_EV_CLOSE, MG_EV_ERROR, MG_EV_HTTP_HDRS, MG_EV_HTTP_MSG, MG_EV_POLL, MG_EV_READ,
 } from "../core/events.js";
 import { HttpMessage } from "./message.js";
 import { parseHead, HttpParseError, type ParsedHead } from "./parser.js";
@@ -99,8 +99,7 @@ function nonNegative(v: number | undefined, def: number, name: string): number {
 }
 
 /** The protocol handler: sees every event of an HTTP connection before the user's handler. */
-export function httpProto(...args: EventArgs): void {
-  const [c, ev] = args;
+export function httpProto(c: Connection, ev: number, data: unknown): void {
   if (ev === MG_EV_READ) {
     const st = state(c);
     if (st.failed) { c.recvConsume(); return; }
@@ -109,7 +108,7 @@ export function httpProto(...args: EventArgs): void {
     const st = c._http;
     if (st === undefined) { if (!c.isListening) state(c); return; }
     if (st.reparse) { st.reparse = false; processInput(c, st); }
-    checkTimeouts(c, st, args[2] as number);
+    checkTimeouts(c, st, data as number);
   } else if (ev === MG_EV_CLOSE) {
     const st = c._http;
     if (st !== undefined && !st.isServer && st.cur !== undefined) finishAtClose(c, st);
