@@ -12,11 +12,12 @@ import {
 import type { ConnectionOptions } from "./options.js";
 import { TimerList, type Timer, type TimerOptions } from "./timers.js";
 import { millis } from "../util/time.js";
-import { urlHost, urlPort, urlScheme } from "../util/url.js";
+import { urlHost, urlIsSsl, urlPort, urlScheme } from "../util/url.js";
 import { attachHttp } from "../http/protocol.js";
-import { startTlsServer, startTlsClient } from "../tls/tls.js";
+import { startTlsServer, startTlsClient, tlsAfterConnect, prepareTlsServer, tlsSocketError } from "../tls/tls.js";
 import { logError } from "../util/log.js";
 import { bindTcp, bindUdp } from "./bind.js";
+import { wsConnect, type WsConnectOptions } from "../ws/client.js";
 import { WakeupChannel, type WakeupHandle } from "./wakeup.js";
 import { httpRequest, type HttpRequestOptions, type HttpResponse } from "../http/client.js";
 
@@ -187,8 +188,11 @@ export class Manager {
     const host = urlHost(url) || "0.0.0.0";
     const port = urlPort(url);
     if (port < 0) throw new Error(`listen: bad port in ${url}`);
-    const c = this.newConn(handler, this.withSchemeDefaults(scheme, o));
+    const co = this.withSchemeDefaults(scheme, o);
+    if (co.tls && scheme !== "udp") prepareTlsServer(co.tls, co.http === true); // a bad certificate throws here
+    const c = this.newConn(handler, co);
     c.isListening = true;
+    c._tlsScheme = urlIsSsl(url);
     if (scheme === "udp") {
       c.isUdp = true;
       this.bindUdp(c, host, port);
@@ -217,6 +221,15 @@ export class Manager {
    */
   httpRequest(url: string, opts: HttpRequestOptions = {}): Promise<HttpResponse> {
     return httpRequest(this, url, opts);
+  }
+
+  /**
+   * Connects to a WebSocket server (ws:// or wss://): sends the upgrade request, checks
+   * the 101 response, then MG_EV_WS_OPEN. Options: `headers`, `protocols`, `tls`, and
+   * the ws* connection options.
+   */
+  wsConnect(url: string, handlerOrOpts?: EventHandler | WsConnectOptions, opts?: WsConnectOptions): Connection {
+    return wsConnect(this, url, handlerOrOpts, opts);
   }
 
   private splitArgs(a?: EventHandler | ConnectionOptions, b?: ConnectionOptions): [EventHandler | undefined, ConnectionOptions] {
@@ -271,6 +284,7 @@ export class Manager {
     if (lsn._closed || lsn.isClosing) { sock.destroy(); return; }
     const c = this.newConn(lsn._handler, lsn._opts);
     c._handler = lsn._handler;
+    c._tlsScheme = lsn._tlsScheme;
     c._socket = sock;
     c.localAddr = toAddr(sock.localAddress, sock.localPort, sock.localFamily);
     c.remoteAddr = toAddr(sock.remoteAddress, sock.remotePort, sock.remoteFamily);
@@ -284,6 +298,8 @@ export class Manager {
   _resolveAndConnect(c: Connection, url: string): void {
     const host = urlHost(url);
     const port = urlPort(url);
+    c._host = host;
+    c._tlsScheme = !c.isUdp && urlIsSsl(url);
     if (!host || port <= 0 && !c.isUdp || port < 0) {
       this.onError(c, `connect: bad address in ${url}`); this.onClosed(c); return;
     }
@@ -310,7 +326,8 @@ export class Manager {
     c._socket = sock;
     sock.once("connect", () => {
       c.localAddr = toAddr(sock.localAddress, sock.localPort, sock.localFamily);
-      if (c._opts.tls) { startTlsClient(c, c._opts.tls, urlHost(url)); return; }
+      const tlsOpts = c._tlsOpts ?? c._opts.tls;
+      if (tlsOpts) { startTlsClient(c, tlsOpts, urlHost(url)); return; }
       c._evConnect = true;
       this.markDirty(c);
     });
@@ -321,15 +338,18 @@ export class Manager {
   _attachSocket(c: Connection, sock: net.Socket): void { this.attachSocket(c, sock); }
 
   private attachSocket(c: Connection, sock: net.Socket): void {
+    // `sock !== c._socket`: TLS took the socket over; only the TLS socket speaks for it now.
     sock.on("data", (chunk: Buffer) => {
-      if (c._closed) return;
+      if (c._closed || sock !== c._socket) return;
       c._recv.append(chunk);
       c._evRead += chunk.length;
       if (c._recv.length >= c._maxRecv) { sock.pause(); c._paused = true; }
       this.markDirty(c);
     });
-    sock.on("end", () => { c._evEnd = true; this.markDirty(c); });
-    sock.on("error", (e) => { this.onError(c, errMessage(c.isClient && !c._established ? "connect" : "socket", e)); });
+    sock.on("end", () => { if (sock === c._socket) { c._evEnd = true; this.markDirty(c); } });
+    sock.on("error", (e) => {
+      if (sock === c._socket) this.onError(c, (c.isTls && tlsSocketError(c, e)) || errMessage(c.isClient && !c._established ? "connect" : "socket", e));
+    });
     sock.on("close", () => { if (sock === c._socket) this.onClosed(c); });
     sock.on("drain", () => { if (c._onWritable) this.markDirty(c); });
   }
@@ -456,6 +476,7 @@ export class Manager {
       c._evConnect = false;
       c._established = true;
       c.call(MG_EV_CONNECT);
+      tlsAfterConnect(c); // https:// etc. without tlsInit: TLS with default options, before anything is written
     }
     if (c._evTlsHs) { c._evTlsHs = false; c.call(MG_EV_TLS_HS); }
     if (c._datagrams.length > 0) {
@@ -491,7 +512,11 @@ export class Manager {
     if (c._evEnd) {
       // The peer finished sending: answer what it asked, then close (HTTP/1.0, shutdown(SHUT_WR) clients).
       c._evEnd = false;
-      if (!c.isClosing) c.drain();
+      if (!c.isClosing) {
+        // An HTTP server still producing a response closes once it is done.
+        if (c._http !== undefined && c._http.isServer && c._http.busy) c._http.peerEnded = true;
+        else c.drain();
+      }
     }
     if (c._evClosed) { this.finishClose(c); return; }
     this.afterEvents(c);
@@ -511,7 +536,7 @@ export class Manager {
     if (!sock || c._closed) return;
     c._established = true;
     if (c._opts.tls && !c._tlsOpts && !c.isTls) c._tlsOpts = c._opts.tls;
-    if (c._tlsOpts && !c.isTls) { startTlsServer(c, c._tlsOpts); return; }
+    if ((c._tlsOpts || c._tlsScheme) && !c.isTls) { startTlsServer(c, c._tlsOpts); return; }
     this.attachSocket(c, sock);
     sock.resume();
   }

@@ -55,6 +55,8 @@ export interface HttpConnState {
   /** Requests wait in the buffer and a response just finished: parse at the next poll. */
   reparse: boolean;
   failed: boolean;
+  /** The peer finished sending (half-close): close once the current response is done. */
+  peerEnded: boolean;
 }
 
 /** Turns a connection into an HTTP connection (server side when accepted, client side when connecting). */
@@ -78,7 +80,7 @@ function state(c: Connection): HttpConnState {
       reqStart: 0, inCall: false,
       cur: undefined, msg: undefined, chunk: undefined, bodyLen: 0,
       busy: false, reqMethod: "", reqKeepAlive: true, reqHttp10: false, streaming: 0,
-      since: millis(), headRequests: 0, reparse: false, failed: false,
+      since: millis(), headRequests: 0, reparse: false, failed: false, peerEnded: false,
     };
     // The receive buffer must hold a whole message (head and body).
     const need = maxHead + maxBody + 4096;
@@ -157,6 +159,7 @@ function processInput(c: Connection, st: HttpConnState): void {
     }
     deliver(c, st, h, data.subarray(h.skip, end), body, end);
   }
+  if (st.peerEnded && !st.busy && !c.isClosing) c.drain();
 }
 
 /** Decides how the body is framed (RFC 9112 section 6.3). Returns false after a failure. */
@@ -262,6 +265,7 @@ export function responseDone(c: Connection): void {
   st.streaming = 0;
   st.since = millis();
   if (!st.reqKeepAlive) { c.drain(); return; }
+  if (st.peerEnded && c.recvLen === 0 && !st.inCall) { c.drain(); return; }
   if (c.recvLen > 0 && !st.inCall) {
     // Answered outside the HTTP_MSG handler: pipelined requests wait for the next poll.
     st.reparse = true;

@@ -327,3 +327,16 @@ test("repeated headers are kept; headerVar reads cookie and parameter values", a
   assert.equal(got.headers().filter(([n]) => n.toLowerCase() === "x-r").length, 2);
   await srv.stop();
 });
+
+test("a client that half-closes after its request still gets an answer sent later", async () => {
+  const srv = startServer((c, ev, data) => {
+    if (ev === MG_EV_HTTP_MSG) { const u = data.uri; setTimeout(() => c.reply(200, `late ${u}`), 50); }
+  });
+  const r = await rawExchange(srv.port, "GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\n\r\n", { end: true, idleMs: 2000 });
+  const rs = responses(r.data);
+  assert.equal(rs.length, 2);
+  assert.ok(rs[0]!.endsWith("late /a"));
+  assert.ok(rs[1]!.endsWith("late /b"));
+  assert.equal(r.closed, true);
+  await srv.stop();
+});
