@@ -1,7 +1,19 @@
-// Static files: serveDir() and serveFile(). (Being written.)
+// Static files: serveDir() and serveFile(). As in Mongoose, the request path is appended
+// to the root directory (or to the folder its "/prefix=dir" mapping names); a directory
+// is answered with its index.html, or an HTML listing. Files are sent with ETag and
+// Last-Modified validators, conditional requests (304/412), single byte ranges
+// (206/416), HEAD, and streamed with backpressure (see static-stream.ts).
+// Only GET and HEAD are served: other methods get 405 with "Allow: GET, HEAD".
+import * as fs from "node:fs";
 import type { Connection } from "../core/connection.js";
 import type { HttpMessage } from "./message.js";
-import type { HeadersInit } from "./reply.js";
+import { formatHeaders, httpReply, type HeadersInit, type HeaderFacts } from "./reply.js";
+import { statusText } from "./status.js";
+import { mimeType, parseMimeOverrides } from "./mime.js";
+import { BadPath, decodeUriPath, encodeSegment, isInside, matchRoot, parseRootDir, realRoot } from "./static-path.js";
+import { checkPreconditions, etagOf, httpDate, parseRange, RANGE_NONE, RANGE_UNSATISFIABLE } from "./static-conditional.js";
+import { holdConnection, isGone, releaseHook, sendFileBody } from "./static-stream.js";
+import { renderListing } from "./static-listing.js";
 
 export interface ServeOptions {
   /** Headers added to every response: "Name: value" lines or an object. */
@@ -10,11 +22,305 @@ export interface ServeOptions {
   mimeTypes?: Record<string, string> | string;
   /** File served (with status 404) when the path does not exist. */
   page404?: string;
+  /** serveDir: show an HTML listing of directories without index.html (default true; false: 403). */
+  dirListing?: boolean;
 }
 
-export function serveDir(c: Connection, _msg: HttpMessage, _root: string, _opts?: ServeOptions): void {
-  c.reply(501, "serveDir: not implemented yet\n");
+const INDEX_FILE = "index.html";
+const C = fs.constants;
+// O_NONBLOCK: opening a FIFO must not block a thread-pool thread. O_NOFOLLOW: the path
+// was resolved by realpath(), so a symlink in its last part now means it was swapped in.
+const OPEN_FLAGS = C.O_RDONLY | (C.O_NONBLOCK ?? 0);
+const OPEN_RESOLVED = OPEN_FLAGS | (C.O_NOFOLLOW ?? 0);
+
+/** Per-call settings, worked out once. */
+interface Ctx {
+  c: Connection;
+  msg: HttpMessage;
+  isHead: boolean;
+  extra: string;
+  extraFacts: HeaderFacts;
+  mimes: Map<string, string> | undefined;
+  page404: string | undefined;
+  listing: boolean;
 }
-export function serveFile(c: Connection, _msg: HttpMessage, _path: string, _opts?: ServeOptions): void {
-  c.reply(501, "serveFile: not implemented yet\n");
+
+const extraCache = new Map<string, { text: string; facts: HeaderFacts }>();
+
+function newFacts(): HeaderFacts {
+  return { contentType: false, contentLength: false, chunked: false, eventStream: false, connection: false };
+}
+
+/** Formats and checks extraHeaders (string forms are cached). */
+function formatExtra(h: HeadersInit | undefined): { text: string; facts: HeaderFacts } {
+  if (h === undefined || h === null || h === "") return { text: "", facts: newFacts() };
+  if (typeof h === "string") {
+    const hit = extraCache.get(h);
+    if (hit !== undefined) return hit;
+  }
+  const facts = newFacts();
+  const text = formatHeaders(h, facts);
+  if (facts.contentLength || facts.chunked) {
+    throw new Error("serveDir/serveFile: extraHeaders must not set Content-Length or Transfer-Encoding (the file decides)");
+  }
+  const r = { text, facts };
+  if (typeof h === "string" && extraCache.size < 64) extraCache.set(h, r);
+  return r;
+}
+
+function makeCtx(c: Connection, msg: HttpMessage, opts: ServeOptions | undefined): Ctx {
+  const o = opts ?? {};
+  const ex = formatExtra(o.extraHeaders);
+  return {
+    c, msg,
+    isHead: msg.method === "HEAD",
+    extra: ex.text,
+    extraFacts: ex.facts,
+    mimes: parseMimeOverrides(o.mimeTypes),
+    page404: o.page404,
+    listing: o.dirListing !== false,
+  };
+}
+
+// ---- simple responses ----------------------------------------------------------------
+
+/** Sends a complete small response (error, redirect, 304, listing) and ends the hold. */
+function answer(x: Ctx, status: number, body: string, headers = ""): void {
+  const c = x.c;
+  releaseHook(c);
+  if (isGone(c)) return;
+  httpReply(c, status, body, headers + x.extra);
+  if (c.isDraining) c.manager._touch(c);
+}
+
+function plain(x: Ctx, status: number, reason?: string): void {
+  answer(x, status, `${statusText(status)}${reason ? ": " + reason : ""}\n`);
+}
+
+/** The status for a failed file system call. */
+function errnoStatus(e: NodeJS.ErrnoException): number {
+  switch (e.code) {
+    case "ENOENT": case "ENOTDIR": case "ENAMETOOLONG": return 404;
+    case "EACCES": case "EPERM": case "ELOOP": return 403;
+    case "EMFILE": case "ENFILE": return 503;
+    default: return 500;
+  }
+}
+
+function fsFailed(x: Ctx, e: NodeJS.ErrnoException): void {
+  const status = errnoStatus(e);
+  if (status === 404) notFound(x);
+  else plain(x, status);
+}
+
+/** 404: page404 when given and readable, else a plain one. */
+function notFound(x: Ctx): void {
+  const page = x.page404;
+  if (page === undefined || page === "") { plain(x, 404); return; }
+  fs.open(page, OPEN_FLAGS, (err, fd) => {
+    if (err) { guard(x, () => plain(x, 404)); return; }
+    fs.fstat(fd, (err2, st) => {
+      guard(x, () => {
+        if (err2 || !st.isFile()) { fs.close(fd, noop); plain(x, 404); return; }
+        sendFile(x, fd, st, page, 404);
+      });
+    });
+  });
+}
+function noop(): void { /* nothing */ }
+
+/** Runs an async continuation: whatever it throws is reported and answered with 500. */
+function guard(x: Ctx, f: () => void): void {
+  try {
+    f();
+  } catch (e) {
+    x.c.manager._reportError(e);
+    if (x.c._onWritable !== undefined) releaseHook(x.c);
+    try { plain(x, 500); } catch { x.c.close(); }
+  }
+}
+
+/** Connection header as reply() adds it, for heads built here. */
+function connectionHeader(x: Ctx): string {
+  const st = x.c._http;
+  if (st === undefined || !st.isServer || !st.busy || x.extraFacts.connection) return "";
+  if (!st.reqKeepAlive) return "Connection: close\r\n";
+  return st.reqHttp10 ? "Connection: keep-alive\r\n" : "";
+}
+
+// ---- files ---------------------------------------------------------------------------
+
+/**
+ * Answers with an open regular file: validators, preconditions and Range for status 200;
+ * plain content for page404 (status 404). Takes ownership of `fd`.
+ */
+function sendFile(x: Ctx, fd: number, st: fs.Stats, name: string, status: number): void {
+  const c = x.c;
+  if (isGone(c)) { fs.close(fd, noop); releaseHook(c); return; }
+  const size = st.size;
+  let head = "";
+  let start = 0, length = size;
+  if (status === 200) {
+    const etag = etagOf(st);
+    const lastModified = httpDate(st.mtimeMs);
+    const validators = `ETag: ${etag}\r\nLast-Modified: ${lastModified}\r\n`;
+    const pre = checkPreconditions(x.msg, etag, st.mtimeMs);
+    if (pre !== 0) { fs.close(fd, noop); answer(x, pre, pre === 304 ? "" : "Precondition Failed\n", validators); return; }
+    const range = x.isHead ? RANGE_NONE : parseRange(x.msg, size, etag, st.mtimeMs);
+    if (range === RANGE_UNSATISFIABLE) {
+      fs.close(fd, noop);
+      answer(x, 416, "Range Not Satisfiable\n", `Content-Range: bytes */${size}\r\n${validators}`);
+      return;
+    }
+    if (range !== RANGE_NONE) {
+      status = 206;
+      start = range.start;
+      length = range.end - range.start + 1;
+      head = `Content-Range: bytes ${start}-${range.end}/${size}\r\n`;
+    }
+    head += validators + "Accept-Ranges: bytes\r\n";
+  }
+  head = `HTTP/1.1 ${status} ${statusText(status)}\r\n` +
+    (x.extraFacts.contentType ? "" : `Content-Type: ${mimeType(name, x.mimes)}\r\n`) +
+    `Content-Length: ${length}\r\n` + head + x.extra + connectionHeader(x) + "\r\n";
+  if (x.isHead) length = 0;
+  sendFileBody(c, fd, start, length, head, {
+    fail: (e) => { c.manager._reportError(e); plain(x, 500); },
+  });
+}
+
+/**
+ * Opens a resolved path and answers with it: a file, or a directory's index or listing.
+ * `indexOf` is the directory when `real` is its index.html.
+ */
+function openAndServe(x: Ctx, root: string, real: string, segs: string[], indexOf: string | undefined): void {
+  const isIndex = indexOf !== undefined;
+  fs.open(real, OPEN_RESOLVED, (err, fd) => {
+    if (err) {
+      if (isIndex && (err.code === "ENOENT" || err.code === "ENOTDIR")) { guard(x, () => listDir(x, indexOf, segs)); return; }
+      guard(x, () => fsFailed(x, err));
+      return;
+    }
+    fs.fstat(fd, (err2, st) => {
+      guard(x, () => {
+        if (err2) { fs.close(fd, noop); fsFailed(x, err2); return; }
+        if (st.isFile()) {
+          // "/file.txt/" names a directory that does not exist (as open(2) says).
+          if (!isIndex && x.msg.uri.endsWith("/") && segs.length > 0) { fs.close(fd, noop); notFound(x); return; }
+          // The type follows the name asked for (a symlink's target may be named otherwise).
+          sendFile(x, fd, st, isIndex ? INDEX_FILE : segs[segs.length - 1] ?? real, 200);
+          return;
+        }
+        fs.close(fd, noop);
+        if (!st.isDirectory() || isIndex) { plain(x, 403); return; }
+        serveDirectory(x, root, real, segs);
+      });
+    });
+  });
+}
+
+function serveDirectory(x: Ctx, root: string, dir: string, segs: string[]): void {
+  if (!x.msg.uri.endsWith("/")) {
+    // RFC 9110 section 15.4.2. Built from the checked segments, so never "//host".
+    let loc = "/";
+    for (const s of segs) loc += encodeSegment(s) + "/";
+    if (x.msg.query !== "") loc += "?" + x.msg.query;
+    answer(x, 301, "", `Location: ${loc}\r\n`);
+    return;
+  }
+  const index = dir + (dir.endsWith("/") ? "" : "/") + INDEX_FILE;
+  resolveInside(x, root, index, segs, dir);
+}
+
+/** realpath() then the check that the real path is still under the root. */
+function resolveInside(x: Ctx, root: string, candidate: string, segs: string[], indexOf: string | undefined): void {
+  fs.realpath.native(candidate, (err, real) => {
+    guard(x, () => {
+      if (err) {
+        if (indexOf !== undefined && (err.code === "ENOENT" || err.code === "ENOTDIR")) { listDir(x, indexOf, segs); return; }
+        fsFailed(x, err);
+        return;
+      }
+      // A symlink that leads out of the root is refused.
+      if (!isInside(root, real)) { plain(x, 403); return; }
+      openAndServe(x, root, real, segs, indexOf);
+    });
+  });
+}
+
+function listDir(x: Ctx, dir: string, segs: string[]): void {
+  if (!x.listing) { plain(x, 403, "directory listing is disabled"); return; }
+  let uriPath = "/";
+  for (const s of segs) uriPath += s + "/";
+  renderListing(dir, uriPath).then(
+    (html) => guard(x, () => answer(x, 200, html, "Content-Type: text/html; charset=utf-8\r\n")),
+    (e: NodeJS.ErrnoException) => guard(x, () => fsFailed(x, e)),
+  );
+}
+
+function methodAllowed(x: Ctx): boolean {
+  const m = x.msg.method;
+  if (m === "GET" || m === "HEAD") return true;
+  answer(x, 405, "Method Not Allowed\n", "Allow: GET, HEAD\r\n");
+  return false;
+}
+
+// ---- entry points --------------------------------------------------------------------
+
+/** Bad options are a programming error: thrown, after a 500 so the client is not left waiting. */
+function checkedCtx(c: Connection, msg: HttpMessage, opts: ServeOptions | undefined): Ctx {
+  try {
+    return makeCtx(c, msg, opts);
+  } catch (e) {
+    if (!isGone(c)) httpReply(c, 500, "Internal Server Error\n");
+    throw e;
+  }
+}
+
+/**
+ * Serves the file the request names under `root`: "./web" (the request path is
+ * appended to it) or "/prefix=dir" mappings separated by commas ("/static=./public,/=./site";
+ * the longest matching prefix wins and is replaced by its directory).
+ */
+export function serveDir(c: Connection, msg: HttpMessage, root: string, opts?: ServeOptions): void {
+  const x = checkedCtx(c, msg, opts);
+  if (!methodAllowed(x)) return;
+  const segs = decodeUriPath(msg.uri);
+  if (segs instanceof BadPath) { plain(x, segs.status, segs.reason); return; }
+  let mappings;
+  try {
+    mappings = parseRootDir(root);
+  } catch (e) {
+    plain(x, 500);
+    throw e;
+  }
+  const m = matchRoot(mappings, segs);
+  if (m === undefined) { notFound(x); return; }
+  holdConnection(c);
+  realRoot(m.dir, (err, rootReal) => {
+    guard(x, () => {
+      if (err) { fsFailed(x, err); return; }
+      const rest = segs.slice(m.prefix.length);
+      const candidate = rest.length === 0 ? rootReal : rootReal + (rootReal.endsWith("/") ? "" : "/") + rest.join("/");
+      resolveInside(x, rootReal, candidate, segs, undefined);
+    });
+  });
+}
+
+/** Serves one file (Range, ETag, Last-Modified, HEAD); 404 (or page404) when it is not a readable file. */
+export function serveFile(c: Connection, msg: HttpMessage, path: string, opts?: ServeOptions): void {
+  const x = checkedCtx(c, msg, opts);
+  if (!methodAllowed(x)) return;
+  if (typeof path !== "string" || path === "" || path.includes("\0")) { plain(x, 500); throw new Error("serveFile: path must be a non-empty string without NUL"); }
+  holdConnection(c);
+  fs.open(path, OPEN_FLAGS, (err, fd) => {
+    if (err) { guard(x, () => fsFailed(x, err)); return; }
+    fs.fstat(fd, (err2, st) => {
+      guard(x, () => {
+        if (err2) { fs.close(fd, noop); fsFailed(x, err2); return; }
+        if (!st.isFile()) { fs.close(fd, noop); notFound(x); return; }
+        sendFile(x, fd, st, path, 200);
+      });
+    });
+  });
 }

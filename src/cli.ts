@@ -1,0 +1,122 @@
+#!/usr/bin/env node
+// The `tsmongoose` command: small tools built on the library.
+//   tsmongoose serve [dir] --listen URL    static file server
+//   tsmongoose resolve NAME                 print the addresses of a host name
+//   tsmongoose ws URL                       WebSocket client: stdin lines out, messages in
+import * as dns from "node:dns/promises";
+import * as readline from "node:readline";
+import { Manager } from "./core/manager.js";
+import {
+  MG_EV_CLOSE, MG_EV_ERROR, MG_EV_HTTP_MSG, MG_EV_WS_MSG, MG_EV_WS_OPEN, MG_EV_WS_CTL,
+} from "./core/events.js";
+import { WEBSOCKET_OP_CLOSE } from "./ws/constants.js";
+
+const HELP: Record<string, string> = {
+  main: `Usage: tsmongoose <command> [options]
+
+Commands:
+  serve [dir] --listen URL   Serve the files of dir (default .) over HTTP
+  resolve NAME               Print the IP addresses of NAME
+  ws URL                     WebSocket client: sends stdin lines, prints messages
+
+Run "tsmongoose <command> --help" for a command's options.`,
+  serve: `Usage: tsmongoose serve [dir] [--listen URL] [--extra-headers "Name: value"]
+
+Serves dir (default: the current directory) with directory listings, ranges and
+conditional requests. --listen defaults to http://0.0.0.0:8000. Ctrl-C stops.`,
+  resolve: `Usage: tsmongoose resolve NAME
+
+Prints each IPv4 and IPv6 address of NAME, one a line, using the system resolver.`,
+  ws: `Usage: tsmongoose ws URL [--header "Name: value"]...
+
+Connects to URL (ws:// or wss://), sends each line of standard input as a text
+message and prints each message received. Ends at end of input or when closed.`,
+};
+
+function fail(msg: string): never {
+  process.stderr.write(`tsmongoose: ${msg}\n`);
+  process.exit(2);
+}
+
+function option(args: string[], name: string): string | undefined {
+  const i = args.indexOf(name);
+  if (i < 0) return undefined;
+  const v = args[i + 1];
+  if (v === undefined) fail(`${name} needs a value`);
+  args.splice(i, 2);
+  return v;
+}
+
+async function serve(args: string[]): Promise<void> {
+  const listen = option(args, "--listen") ?? "http://0.0.0.0:8000";
+  const extra = option(args, "--extra-headers");
+  const dir = args[0] ?? ".";
+  const mgr = new Manager((c, ev, data) => {
+    if (ev === MG_EV_HTTP_MSG) c.serveDir(data, dir, extra ? { extraHeaders: extra } : {});
+  });
+  const lsn = mgr.listen(listen);
+  process.stdout.write(`serving ${dir} on ${listen.replace(/:\d+(\/|$)/, `:${lsn.localAddr.port}$1`)}\n`);
+  await mgr.run();
+}
+
+async function resolve(args: string[]): Promise<void> {
+  const name = args[0];
+  if (!name) fail("resolve needs a NAME (see --help)");
+  try {
+    const all = await dns.lookup(name, { all: true });
+    for (const a of all) process.stdout.write(`${a.address}\n`);
+  } catch (e) {
+    fail(`cannot resolve ${name}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+}
+
+async function ws(args: string[]): Promise<void> {
+  const headers: Record<string, string> = {};
+  for (let h = option(args, "--header"); h !== undefined; h = option(args, "--header")) {
+    const colon = h.indexOf(":");
+    if (colon <= 0) fail(`bad header "${h}": expected "Name: value"`);
+    headers[h.slice(0, colon).trim()] = h.slice(colon + 1).trim();
+  }
+  const url = args[0];
+  if (!url) fail("ws needs a URL (see --help)");
+  const mgr = new Manager();
+  const ac = new AbortController();
+  let open = false;
+  const pending: string[] = [];
+  let inputDone = false;
+  const conn = mgr.wsConnect(url, (c, ev, data) => {
+    if (ev === MG_EV_WS_OPEN) {
+      open = true;
+      for (const line of pending.splice(0)) c.wsSend(line);
+      if (inputDone) c.wsSend("", WEBSOCKET_OP_CLOSE);
+    } else if (ev === MG_EV_WS_MSG) {
+      process.stdout.write(`${data.text}\n`);
+    } else if (ev === MG_EV_WS_CTL && data.op === WEBSOCKET_OP_CLOSE) {
+      // the layer answers the close
+    } else if (ev === MG_EV_ERROR) {
+      process.stderr.write(`tsmongoose ws: ${data}\n`);
+      process.exitCode = 1;
+    } else if (ev === MG_EV_CLOSE) {
+      ac.abort();
+    }
+  }, { headers });
+  const rl = readline.createInterface({ input: process.stdin });
+  rl.on("line", (line) => { if (open) conn.wsSend(line); else pending.push(line); });
+  rl.on("close", () => { inputDone = true; if (open) conn.wsSend("", WEBSOCKET_OP_CLOSE); });
+  await mgr.run({ signal: ac.signal });
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [cmd, ...rest] = argv;
+  if (cmd === undefined || cmd === "--help" || cmd === "-h" || cmd === "help") {
+    process.stdout.write(HELP.main + "\n");
+    return;
+  }
+  const run: Record<string, (a: string[]) => Promise<void>> = { serve, resolve, ws };
+  const f = run[cmd];
+  if (!f) fail(`unknown command "${cmd}" (see --help)`);
+  if (rest.includes("--help") || rest.includes("-h")) { process.stdout.write(HELP[cmd] + "\n"); return; }
+  await f(rest);
+}
+
+main(process.argv.slice(2)).catch((e: unknown) => fail(e instanceof Error ? e.message : String(e)));
