@@ -15,10 +15,10 @@ import type { WsConnState } from "../ws/state.js";
 import type { TlsOpts } from "../tls/options.js";
 import { httpReply, httpReplyJson, httpChunk, httpSse, type HeadersInit } from "../http/reply.js";
 import { serveDir, serveFile } from "../http/static.js";
-import { noteClientSend } from "../http/protocol.js";
+import { noteClientSend, closingHead } from "../http/protocol.js";
 import { toBuffer } from "../util/bytes.js";
 import { base64Encode } from "../util/base64.js";
-import { wsUpgrade, wsSend } from "../ws/layer.js";
+import { wsUpgrade, wsSend, wsClose } from "../ws/layer.js";
 import { WEBSOCKET_OP_TEXT } from "../ws/constants.js";
 import { tlsInit, tlsFree } from "../tls/tls.js";
 
@@ -96,6 +96,10 @@ export class Connection {
   /** @internal */ _tlsOpts: TlsOpts | undefined;
   /** @internal TLS handshake in progress: plaintext must not be flushed. */
   _tlsPending = false;
+  /** @internal The URL's scheme asks for TLS (https, wss, mqtts, tls, ssl): never speak in clear. */
+  _tlsScheme = false;
+  /** @internal Client: the host of the URL connected to (the default TLS name). */
+  _host = "";
 
   /** @internal */
   constructor(manager: Manager, id: number, handler: EventHandler | undefined, opts: ConnectionOptions) {
@@ -203,6 +207,7 @@ export class Connection {
   drain(): void {
     if (this._closed || this.isDraining) return;
     this.isDraining = true;
+    if (this._http !== undefined) closingHead(this);
     this.manager._needsFlush(this);
   }
 
@@ -242,10 +247,15 @@ export class Connection {
 
   // ---- WebSocket ----------------------------------------------------------------
 
-  /** Upgrades an HTTP request to WebSocket: 101 response, then MG_EV_WS_OPEN. */
-  wsUpgrade(msg: HttpMessage, extraHeaders?: HeadersInit): void { wsUpgrade(this, msg, extraHeaders); }
-  /** Sends a WebSocket message (text by default). Returns the bytes queued. */
+  /**
+   * Upgrades an HTTP request to WebSocket: 101 response, then MG_EV_WS_OPEN. A request
+   * that is not a valid upgrade gets 400 or 426 and the connection closes: returns false.
+   */
+  wsUpgrade(msg: HttpMessage, extraHeaders?: HeadersInit): boolean { return wsUpgrade(this, msg, extraHeaders); }
+  /** Sends a WebSocket message (text by default). Returns the bytes queued (0: nothing sent). */
   wsSend(data: string | Uint8Array, op: number = WEBSOCKET_OP_TEXT): number { return wsSend(this, data, op); }
+  /** Starts the WebSocket closing handshake: close frame with `code` and `reason`, then MG_EV_CLOSE when the peer answers. */
+  wsClose(code = 1000, reason = ""): void { wsClose(this, code, reason); }
 
   // ---- TLS ----------------------------------------------------------------------
 

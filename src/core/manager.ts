@@ -13,7 +13,7 @@ import type { ConnectionOptions } from "./options.js";
 import { TimerList, type Timer, type TimerOptions } from "./timers.js";
 import { millis } from "../util/time.js";
 import { urlHost, urlIsSsl, urlPort, urlScheme } from "../util/url.js";
-import { attachHttp } from "../http/protocol.js";
+import { attachHttp, httpPeerEnded } from "../http/protocol.js";
 import { startTlsServer, startTlsClient, tlsAfterConnect, prepareTlsServer, tlsSocketError } from "../tls/tls.js";
 import { logError } from "../util/log.js";
 import { bindTcp, bindUdp } from "./bind.js";
@@ -514,8 +514,7 @@ export class Manager {
       c._evEnd = false;
       if (!c.isClosing) {
         // An HTTP server still producing a response closes once it is done.
-        if (c._http !== undefined && c._http.isServer && c._http.busy) c._http.peerEnded = true;
-        else c.drain();
+        if (c._http === undefined || !httpPeerEnded(c)) c.drain();
       }
     }
     if (c._evClosed) { this.finishClose(c); return; }
@@ -601,13 +600,14 @@ export class Manager {
     if (c._udp || c.isListening || !sock) { this.closeNow(c); return; }
     if (sock.destroyed) { this.finishClose(c); return; }
     if (!sock.writableEnded && !c._tlsPending && c._established) sock.end();
-    else if (!c._established) this.closeNow(c);
+    else if (!c._established || c._tlsPending) this.closeNow(c); // nothing queued: no need to finish a TLS handshake
   }
 
   private closeNow(c: Connection): void {
     const sock = c._socket;
     if (sock && !sock.destroyed) {
-      if (sock.writableLength > 0 && !sock.writableEnded) {
+      // TLS: end() sends close_notify (RFC 8446 §6.1) and reads the peer's, instead of a reset.
+      if ((sock.writableLength > 0 || c.isTls) && !sock.writableEnded) {
         // Let what was already handed to the socket go out, but not for long.
         sock.end();
         setTimeout(() => sock.destroy(), CLOSE_GRACE_MS).unref();

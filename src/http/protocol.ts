@@ -57,6 +57,8 @@ export interface HttpConnState {
   failed: boolean;
   /** The peer finished sending (half-close): close once the current response is done. */
   peerEnded: boolean;
+  /** The last response head queued without a Connection header (see closingHead). */
+  lastHead: Buffer | undefined;
 }
 
 /** Turns a connection into an HTTP connection (server side when accepted, client side when connecting). */
@@ -80,7 +82,7 @@ function state(c: Connection): HttpConnState {
       reqStart: 0, inCall: false,
       cur: undefined, msg: undefined, chunk: undefined, bodyLen: 0,
       busy: false, reqMethod: "", reqKeepAlive: true, reqHttp10: false, streaming: 0,
-      since: millis(), headRequests: 0, reparse: false, failed: false, peerEnded: false,
+      since: millis(), headRequests: 0, reparse: false, failed: false, peerEnded: false, lastHead: undefined,
     };
     // The receive buffer must hold a whole message (head and body).
     const need = maxHead + maxBody + 4096;
@@ -278,4 +280,36 @@ export function noteClientSend(c: Connection, data: Buffer): void {
   if (c._proto === httpProto && data.length >= 5 && data[0] === 0x48 && data[1] === 0x45 && data[2] === 0x41 && data[3] === 0x44 && data[4] === 0x20) {
     state(c).headRequests++;
   }
+}
+
+/**
+ * drain() on a server connection: if the last response head is still queued, add
+ * "Connection: close" to it, so a keep-alive client does not reuse a connection that
+ * is about to close (the guide's reply-then-drain pattern).
+ */
+export function closingHead(c: Connection): void {
+  const st = c._http;
+  const head = st?.lastHead;
+  if (st === undefined || head === undefined) return;
+  st.lastHead = undefined;
+  const i = c._out.lastIndexOf(head);
+  if (i < 0) return;
+  const end = head.indexOf("\r\n\r\n");
+  if (end < 0) return;
+  const patched = Buffer.concat([head.subarray(0, end + 2), CONNECTION_CLOSE, head.subarray(end + 2)]);
+  c._out[i] = patched;
+  c._outBytes += CONNECTION_CLOSE.length;
+}
+const CONNECTION_CLOSE = Buffer.from("Connection: close\r\n");
+
+/**
+ * The peer half-closed. Returns true when the HTTP layer closes the connection itself
+ * once the response in progress is complete; event streams never complete, so they
+ * close now.
+ */
+export function httpPeerEnded(c: Connection): boolean {
+  const st = c._http;
+  if (st === undefined || !st.isServer || !st.busy || st.streaming === 2) return false;
+  st.peerEnded = true;
+  return true;
 }

@@ -119,18 +119,26 @@ export function httpReply(c: Connection, status: number, body: string | Uint8Arr
   if (f.chunked || f.eventStream) {
     // A stream: no Content-Length; the body (if any) is the first chunk / event text.
     if (!f.contentType && !f.eventStream) head += "Content-Type: text/plain\r\n";
-    c.send(head + "\r\n");
-    const stream = f.chunked ? 1 : 2;
+    let stream = f.chunked ? STREAM_CHUNKED : STREAM_EVENTS;
+    if (f.chunked && answering && st.reqHttp10) {
+      // HTTP/1.0 has no chunked coding (RFC 9112 section 6.1): send the data as it is
+      // and mark the end by closing.
+      head = head.replace(/Transfer-Encoding:[^\r]*\r\n/i, "");
+      if (!/\r\nConnection:/i.test(head)) head += "Connection: close\r\n";
+      st.reqKeepAlive = false;
+      stream = STREAM_RAW;
+    }
+    sendHead(c, head + "\r\n", f.connection);
     if (isHead || noBody) { responseDone(c); return; }
-    setStreaming(c, stream);
+    if (st !== undefined) st.streaming = stream;
     const n = typeof body === "string" ? Buffer.byteLength(body) : body.length;
     if (n > 0) {
-      if (stream === 1) httpChunk(c, body); else c.send(body);
+      if (stream === STREAM_CHUNKED) httpChunk(c, body); else c.send(body);
     }
     return;
   }
   if (noBody) {
-    c.send(head + "\r\n");
+    sendHead(c, head + "\r\n", f.connection);
     responseDone(c);
     return;
   }
@@ -138,10 +146,10 @@ export function httpReply(c: Connection, status: number, body: string | Uint8Arr
   if (typeof body === "string") {
     const n = Buffer.byteLength(body);
     if (!f.contentLength) head += "Content-Length: " + n + "\r\n";
-    c.send(isHead ? head + "\r\n" : head + "\r\n" + body);
+    sendHead(c, isHead ? head + "\r\n" : head + "\r\n" + body, f.connection);
   } else {
     if (!f.contentLength) head += "Content-Length: " + body.length + "\r\n";
-    c.send(head + "\r\n");
+    sendHead(c, head + "\r\n", f.connection);
     if (!isHead && body.length > 0) c.send(body);
   }
   responseDone(c);
@@ -159,18 +167,32 @@ export function httpReplyJson(c: Connection, value: unknown, status = 200, heade
 }
 const JSON_HEADERS = { "Content-Type": "application/json" } as const;
 
-function setStreaming(c: Connection, mode: number): void {
-  if (c._http) c._http.streaming = mode;
+// Response stream modes (HttpConnState.streaming).
+const STREAM_CHUNKED = 1, STREAM_EVENTS = 2, STREAM_RAW = 3;
+
+/**
+ * Queues a response head (and maybe its body) and remembers it, so that a drain()
+ * called before it is written can still add "Connection: close" to it.
+ */
+function sendHead(c: Connection, text: string, hasConnection: boolean): void {
+  c.send(text);
+  const st = c._http;
+  if (st !== undefined && st.isServer && !hasConnection && c._out.length > 0) {
+    st.lastHead = c._out[c._out.length - 1];
+  }
 }
 
 /** Sends one chunk of a chunked response. Empty data sends the last chunk and ends the response. */
 export function httpChunk(c: Connection, data: string | Uint8Array): void {
   const n = typeof data === "string" ? Buffer.byteLength(data) : data.length;
   if (n === 0) {
+    const st = c._http;
+    if (st !== undefined && st.streaming === STREAM_RAW) { st.streaming = 0; responseDone(c); return; }
     c.send("0\r\n\r\n");
-    if (c._http && c._http.streaming === 1) { c._http.streaming = 0; responseDone(c); }
+    if (st !== undefined && st.streaming === STREAM_CHUNKED) { st.streaming = 0; responseDone(c); }
     return;
   }
+  if (c._http !== undefined && c._http.streaming === STREAM_RAW) { c.send(data); return; }
   if (typeof data === "string") {
     c.send(n.toString(16) + "\r\n" + data + "\r\n");
   } else {
@@ -200,5 +222,5 @@ export function httpSse(c: Connection, eventType: string, data: string): void {
     i = e + 1;
   }
   const payload = out + "\n";
-  if (c._http && c._http.streaming === 1) httpChunk(c, payload); else c.send(payload);
+  if (c._http !== undefined && c._http.streaming === STREAM_CHUNKED) httpChunk(c, payload); else c.send(payload);
 }

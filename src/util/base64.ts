@@ -1,13 +1,22 @@
 import { toBuffer } from "./bytes.js";
 
-/** Base64 of a string (UTF-8) or bytes. */
+/** Base64 (RFC 4648 section 4, with padding) of a string (UTF-8) or bytes. */
 export function base64Encode(data: string | Uint8Array): string {
   return toBuffer(data).toString("base64");
 }
 
-/** Decodes standard or URL-safe base64. Throws on characters outside the alphabet. */
+/**
+ * Decodes standard or URL-safe base64 (RFC 4648 sections 4 and 5), padded or not;
+ * surrounding whitespace is ignored. Throws on characters outside the alphabet,
+ * misplaced padding, or a length no encoder produces.
+ */
 export function base64Decode(text: string): Buffer {
-  const t = text.trim();
-  if (!/^[A-Za-z0-9+/\-_]*={0,2}$/.test(t)) throw new Error("base64Decode: input is not base64");
-  return Buffer.from(t, t.includes("-") || t.includes("_") ? "base64url" : "base64");
+  const t = String(text).trim();
+  const body = t.replace(/={1,2}$/, "");
+  const padded = body.length !== t.length;
+  if (!/^[A-Za-z0-9+/\-_]*$/.test(body) || body.length % 4 === 1 || (padded && t.length % 4 !== 0)) {
+    throw new Error("base64Decode: input is not base64");
+  }
+  // Node's "base64" decoder accepts both alphabets.
+  return Buffer.from(body, "base64");
 }

@@ -25,19 +25,23 @@ function hexVal(c: number): number {
 }
 
 /**
- * Decodes %XX escapes (and "+" as space when `form` is true) into bytes, then UTF-8.
- * Returns undefined for a malformed escape.
+ * Decodes %XX escapes (and "+" as space when `form` is true) into bytes (the rest of the
+ * string is taken as UTF-8). A malformed escape ("%", "%4", "%zz") makes the result
+ * undefined when `strict`, and is kept as written otherwise (as WHATWG URLSearchParams does).
  */
-export function urlDecodeBytes(s: string, form = true): Buffer | undefined {
-  const out = Buffer.allocUnsafe(Buffer.byteLength(s, "utf8"));
+export function urlDecodeBytes(s: string, form = true, strict = true): Buffer | undefined {
   const src = Buffer.from(s, "utf8");
+  const out = Buffer.allocUnsafe(src.length);
   let n = 0;
   for (let i = 0; i < src.length; i++) {
     const c = src[i]!;
     if (c === 0x25) {
-      if (i + 2 >= src.length) return undefined;
-      const h = hexVal(src[i + 1] ?? 0), l = hexVal(src[i + 2] ?? 0);
-      if (h < 0 || l < 0) return undefined;
+      const h = i + 2 < src.length ? hexVal(src[i + 1]!) : -1, l = i + 2 < src.length ? hexVal(src[i + 2]!) : -1;
+      if (h < 0 || l < 0) {
+        if (strict) return undefined;
+        out[n++] = c;
+        continue;
+      }
       out[n++] = (h << 4) | l;
       i += 2;
     } else if (c === 0x2b && form) {

@@ -1,0 +1,63 @@
+// What a benchmark scenario is: two servers (ours and a peer) started one at a time in
+// child processes, a correctness probe, and a load generator that measures one number.
+import type { ServerSpec } from "./child.js";
+
+/** The fixtures of a run (temporary files and certificates), made once and shared. */
+export interface Fixtures {
+  /** A temporary directory removed at the end of the run. */
+  dir: string;
+  /** Creates (once) and returns a file of `size` random bytes in `dir`. */
+  file(name: string, size: number): Promise<{ path: string; bytes: Buffer }>;
+  /** Creates (once) a self-signed certificate for 127.0.0.1/localhost with openssl. */
+  cert(): Promise<{ certFile: string; keyFile: string; cert: string }>;
+}
+
+export interface RunSettings {
+  /** Measured seconds per server per round. */
+  seconds: number;
+  /** Warm-up seconds before each measured run. */
+  warmup: number;
+}
+
+/** The outcome of one measured run against one server. */
+export interface Measurement {
+  /** The scenario's number (requests/s, MiB/s, messages/s). */
+  value: number;
+  /** How long the measurement actually lasted. */
+  seconds: number;
+  /** Problems that disqualify the run: non-2xx responses, socket errors, wrong bodies. */
+  errors: string[];
+  /** One line of extra facts (latency percentiles, bytes per response, ...). */
+  detail: string;
+}
+
+/** One side of a comparison: a server program and what it is called in the table. */
+export interface Side {
+  label: string;
+  server: ServerSpec;
+}
+
+/** A scenario prepared for a run: sides, how to check one and how to load one. */
+export interface Prepared {
+  ours: Side;
+  peer: Side;
+  /** Checks that a freshly started server answers correctly; throws with the reason. */
+  probe(port: number): Promise<void>;
+  /** Generates load for `seconds` and measures (warm-up runs call this too). */
+  load(port: number, seconds: number): Promise<Measurement>;
+}
+
+export interface Scenario {
+  /** Short id used by BENCH_ONLY (e.g. "http-hello"). */
+  id: string;
+  /** Row title in the table. */
+  title: string;
+  /** Unit of the measured value. */
+  unit: string;
+  /** The ratio (ours / peer) this scenario should reach. */
+  target: number;
+  /** External programs the scenario needs ("wrk", "openssl"). */
+  needs: string[];
+  /** Builds the servers and the load for this run; throws when the scenario cannot run. */
+  prepare(fx: Fixtures, settings: RunSettings): Promise<Prepared>;
+}

@@ -1,0 +1,87 @@
+// A comparison of two WebSocket servers: the load client (clients/ws-load.ts) runs in
+// its own process; the probe checks one echo or broadcast from here first.
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { dirname, join } from "node:path";
+import { WebSocket } from "ws";
+import type { Measurement, Prepared, Side } from "./types.js";
+import type { WsLoadResult } from "../clients/ws-load.js";
+
+export interface WsComparison {
+  ours: Side;
+  peer: Side;
+  scheme: "ws" | "wss";
+  mode: "echo" | "broadcast";
+  conns: number;
+  payload: number;
+  window?: number;
+  tlsCa?: string;
+}
+
+const LOAD_CLIENT = join(dirname(fileURLToPath(import.meta.url)), "..", "clients", "ws-load.js");
+const PROBE_TIMEOUT_MS = 5000;
+
+function connectOne(url: string, ca: string | undefined): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, { perMessageDeflate: false, ...(ca !== undefined ? { ca, servername: "localhost" } : {}) });
+    ws.once("open", () => resolve(ws));
+    ws.once("unexpected-response", (_req, res) => reject(new Error(`upgrade refused: status ${res.statusCode}`)));
+    ws.once("error", reject);
+  });
+}
+
+function nextMessage(ws: WebSocket): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error("no message within 5 s")), PROBE_TIMEOUT_MS);
+    ws.once("message", (d: Buffer) => { clearTimeout(t); resolve(d); });
+    ws.once("close", (code) => { clearTimeout(t); reject(new Error(`closed by the server (code ${code})`)); });
+  });
+}
+
+/** One message out, the right message back (to every client for broadcast). */
+async function probeWs(url: string, mode: "echo" | "broadcast", ca: string | undefined): Promise<void> {
+  const clients = [await connectOne(url, ca)];
+  try {
+    if (mode === "broadcast") clients.push(await connectOne(url, ca));
+    const text = "probe: héllo";
+    const got = clients.map(nextMessage);
+    clients[0]!.send(text);
+    for (const d of await Promise.all(got)) {
+      if (d.toString("utf8") !== text) throw new Error(`wrong message back: ${JSON.stringify(d.toString("utf8").slice(0, 40))}`);
+    }
+  } finally {
+    for (const c of clients) c.terminate();
+  }
+}
+
+function runLoadClient(config: Record<string, unknown>, seconds: number): Promise<WsLoadResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [LOAD_CLIENT, JSON.stringify(config)], { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => { out += d; });
+    child.stderr.setEncoding("utf8").on("data", (d: string) => { err += d; });
+    const killer = setTimeout(() => child.kill("SIGKILL"), (seconds + 30) * 1000);
+    child.once("exit", (code) => {
+      clearTimeout(killer);
+      const line = out.split("\n").find((l) => l.startsWith("RESULT "));
+      if (line === undefined) { reject(new Error(`load client failed (exit ${code}): ${err.trim().split("\n").slice(-3).join(" | ")}`)); return; }
+      resolve(JSON.parse(line.slice(7)) as WsLoadResult);
+    });
+  });
+}
+
+export function wsComparison(o: WsComparison): Prepared {
+  return {
+    ours: o.ours,
+    peer: o.peer,
+    probe: (port) => probeWs(`${o.scheme}://127.0.0.1:${port}/`, o.mode, o.tlsCa),
+    async load(port, seconds): Promise<Measurement> {
+      const r = await runLoadClient({
+        url: `${o.scheme}://127.0.0.1:${port}/`, mode: o.mode, conns: o.conns, seconds, payload: o.payload,
+        ...(o.window !== undefined ? { window: o.window } : {}), ...(o.tlsCa !== undefined ? { ca: o.tlsCa } : {}),
+      }, seconds);
+      return { value: r.value, seconds: r.seconds, errors: r.errors, detail: r.detail };
+    },
+  };
+}

@@ -1,0 +1,53 @@
+// CPU profile of one server under its scenario's load: where does it spend its time?
+//   node dist/bench/profile.js [scenario-id] [ours|peer]     (default: http-hello ours)
+// Runs the server with node --cpu-prof, warms up, loads it for BENCH_SECONDS (default 10),
+// stops it, and prints the functions and files with the most self time (idle excluded).
+import { mkdtempSync, readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { SCENARIOS } from "./scenarios/index.js";
+import { startServer } from "./lib/child.js";
+import { ensureTools } from "./lib/tools.js";
+import { makeFixtures } from "./lib/fixtures.js";
+import { summarizeProfile, type SelfTime } from "./lib/cpuprofile.js";
+
+const id = process.argv[2] ?? "http-hello";
+const which = process.argv[3] ?? "ours";
+const sc = SCENARIOS.find((s) => s.id === id);
+if (sc === undefined || (which !== "ours" && which !== "peer")) {
+  console.error(`usage: node dist/bench/profile.js [${SCENARIOS.map((s) => s.id).join("|")}] [ours|peer]`);
+  process.exit(2);
+}
+const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+const warmup = Number(process.env.BENCH_WARMUP ?? 2);
+ensureTools(sc.needs);
+
+const fx = makeFixtures();
+// The profile stays after the run, for Chrome DevTools or speedscope.
+const profDir = mkdtempSync(join(tmpdir(), "tsmongoose-profile-"));
+try {
+  const p = await sc.prepare(fx, { seconds, warmup });
+  const side = which === "ours" ? p.ours : p.peer;
+  const server = await startServer({ ...side.server, nodeArgs: ["--cpu-prof", "--cpu-prof-dir", profDir] });
+  try {
+    await p.probe(server.port);
+    await p.load(server.port, warmup);
+    const m = await p.load(server.port, seconds);
+    console.log(`${sc.id} ${side.label}: ${m.value.toFixed(0)} ${sc.unit} under the profiler (${m.errors.length ? `errors: ${m.errors.join("; ")}` : m.detail})`);
+  } finally {
+    await server.stop();
+  }
+  const file = readdirSync(profDir).find((f) => f.endsWith(".cpuprofile"));
+  if (file === undefined) throw new Error(`no .cpuprofile written in ${profDir} (did the server exit normally?)`);
+  const s = summarizeProfile(join(profDir, file));
+  const show = (title: string, rows: SelfTime[]): void => {
+    console.log(`\n${title}`);
+    for (const r of rows) console.log(`${r.pct.toFixed(1).padStart(6)}%  ${r.ms.toFixed(0).padStart(7)} ms  ${r.name}`);
+  };
+  console.log(`\nprofile: ${join(profDir, file)}`);
+  console.log(`sampled ${s.totalMs.toFixed(0)} ms, busy ${s.busyMs.toFixed(0)} ms (percentages are of busy time, whole process lifetime incl. warm-up)`);
+  show("Self time by function:", s.byFunction);
+  show("Self time by file:", s.byFile);
+} finally {
+  fx.remove();
+}

@@ -1,0 +1,10 @@
+// Every scenario, in the order they run. A new scenario (MQTT, ...) is one file exporting
+// a Scenario (see ../lib/types.ts) and one line here.
+import type { Scenario } from "../lib/types.js";
+import { httpHello } from "./http-hello.js";
+import { staticFile } from "./static-file.js";
+import { httpsHello } from "./https-hello.js";
+import { wsEcho } from "./ws-echo.js";
+import { wsBroadcast } from "./ws-broadcast.js";
+
+export const SCENARIOS: readonly Scenario[] = [httpHello, staticFile, httpsHello, wsEcho, wsBroadcast];

@@ -1,0 +1,35 @@
+// The `ws` peer: echo and broadcast as the ws README shows them, without compression
+// (the load client does not offer it either).
+import * as http from "node:http";
+import * as https from "node:https";
+import { readFileSync } from "node:fs";
+import { WebSocketServer, WebSocket } from "ws";
+import { announce, serverConfig } from "../lib/child.js";
+
+interface Config {
+  mode: "echo" | "broadcast";
+  scheme: "ws" | "wss";
+  certFile?: string;
+  keyFile?: string;
+}
+
+const cfg = serverConfig<Config>();
+const server = cfg.scheme === "wss"
+  ? https.createServer({ cert: readFileSync(cfg.certFile!), key: readFileSync(cfg.keyFile!) })
+  : http.createServer();
+const wss = new WebSocketServer({ server, perMessageDeflate: false });
+
+wss.on("connection", (ws) => {
+  if (cfg.mode === "echo") {
+    ws.on("message", (data, isBinary) => ws.send(data as Buffer, { binary: isBinary }));
+  } else {
+    ws.on("message", (data, isBinary) => {
+      for (const client of wss.clients) {
+        if (client.readyState === WebSocket.OPEN) client.send(data as Buffer, { binary: isBinary });
+      }
+    });
+  }
+});
+
+server.listen(0, "127.0.0.1", () => announce((server.address() as { port: number }).port));
+process.on("SIGTERM", () => { for (const c of wss.clients) c.terminate(); server.close(); process.exit(0); });
