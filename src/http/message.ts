@@ -119,33 +119,38 @@ export class HttpMessage {
   static empty(): HttpMessage { return new HttpMessage("", "", "", "", EMPTY, EMPTY, "", [], false); }
 }
 
-/** Finds `name=value` (or `name="value"`) in a header value split by `;` or `,`. */
+/**
+ * Finds `name=value` (or `name="quoted value"`) in a header value whose parameters are
+ * separated by `;` or `,` (Cookie, Content-Type, Content-Disposition, Authorization...).
+ * Separators inside quoted strings do not split (RFC 9110 section 5.6.4).
+ */
 export function headerVarOf(v: string, name: string): string | undefined {
-  const n = name.length;
+  const want = name.toLowerCase();
   let i = 0;
   while (i < v.length) {
     while (i < v.length && (v[i] === " " || v[i] === "\t" || v[i] === ";" || v[i] === ",")) i++;
-    const eq = v.indexOf("=", i);
-    let end = i;
-    while (end < v.length && v[end] !== ";" && v[end] !== ",") end++;
-    if (eq > i && eq < end && eq - i === n && v.slice(i, eq).toLowerCase() === name.toLowerCase()) {
-      let val = v.slice(eq + 1).trimStart();
-      if (val.startsWith('"')) {
-        let out = "";
-        for (let k = 1; k < val.length; k++) {
-          const ch = val[k]!;
-          if (ch === "\\" && k + 1 < val.length) { out += val[++k]; continue; }
-          if (ch === '"') return out;
-          out += ch;
-        }
-        return out;
+    const keyStart = i;
+    while (i < v.length && v[i] !== "=" && v[i] !== ";" && v[i] !== ",") i++;
+    const key = v.slice(keyStart, i).trim().toLowerCase();
+    if (v[i] !== "=") continue;
+    i++;
+    while (v[i] === " " || v[i] === "\t") i++;
+    let value: string;
+    if (v[i] === '"') {
+      value = "";
+      i++;
+      while (i < v.length && v[i] !== '"') {
+        if (v[i] === "\\" && i + 1 < v.length) i++;
+        value += v[i++];
       }
-      let stop = 0;
-      while (stop < val.length && val[stop] !== ";" && val[stop] !== ",") stop++;
-      val = val.slice(0, stop).trimEnd();
-      return val;
+      i++;
+      while (i < v.length && v[i] !== ";" && v[i] !== ",") i++;
+    } else {
+      const vs = i;
+      while (i < v.length && v[i] !== ";" && v[i] !== ",") i++;
+      value = v.slice(vs, i).trim();
     }
-    i = end + 1;
+    if (key === want) return value;
   }
   return undefined;
 }

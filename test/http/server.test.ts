@@ -340,3 +340,12 @@ test("a client that half-closes after its request still gets an answer sent late
   assert.equal(r.closed, true);
   await srv.stop();
 });
+
+test("headerVar does not split inside quoted values", async () => {
+  let got: HttpMessage | undefined;
+  const srv = startServer((c, ev, data) => { if (ev === MG_EV_HTTP_MSG) { got = data; c.reply(200, ""); } });
+  await rawExchange(srv.port, 'GET / HTTP/1.1\r\nHost: x\r\nContent-Disposition: form-data; name="x,filename=evil"; filename="a;b.txt"\r\n\r\n', { idleMs: 200 });
+  assert.equal(got?.headerVar("Content-Disposition", "name"), "x,filename=evil");
+  assert.equal(got?.headerVar("Content-Disposition", "filename"), "a;b.txt");
+  await srv.stop();
+});
