@@ -1,5 +1,7 @@
 // Options accepted by Manager.listen() and Manager.connect().
 import type { TlsOpts } from "../tls/options.js";
+import type { WsDeflateOptions } from "../ws/deflate.js";
+import type { WsSendQueuePolicy } from "../ws/state.js";
 
 export interface HttpLimits {
   /** Largest request/response head (request line + headers) in bytes. Default 16 KiB; over it: 431. */
@@ -29,4 +31,18 @@ export interface ConnectionOptions extends HttpLimits {
   maxRecvSize?: number;
   /** Largest WebSocket message accepted, in bytes. Default 16 MiB; over it: close 1009. */
   wsMaxMessageSize?: number;
+  /**
+   * WebSocket permessage-deflate (RFC 7692): true (default) accepts it when the client
+   * offers it (server) or offers it (client); false turns it off; an object tunes it.
+   */
+  wsDeflate?: boolean | WsDeflateOptions;
+  /**
+   * Most bytes a WebSocket connection may have waiting to be sent (`sendLen`) before
+   * wsSend() applies `wsSendQueuePolicy`. Default 16 MiB.
+   */
+  wsMaxSendQueue?: number;
+  /** Over `wsMaxSendQueue`: "close" (default) closes with 1008 and MG_EV_ERROR; "drop" drops the message (wsSend returns 0). */
+  wsSendQueuePolicy?: WsSendQueuePolicy;
+  /** How long a WebSocket waits for the peer's answer to a close frame before cutting the connection. Default 5000 ms. */
+  wsCloseTimeoutMs?: number;
 }
