@@ -1,11 +1,204 @@
-// WebSocket layer. (Being written.)
+// The WebSocket layer: the server's upgrade, the protocol handler that replaces HTTP on
+// an upgraded connection (both sides), sending and the closing handshake.
 import type { Connection } from "../core/connection.js";
+import { MG_EV_CLOSE, MG_EV_CONNECT, MG_EV_ERROR, MG_EV_POLL, MG_EV_READ, MG_EV_WS_CTL, MG_EV_WS_MSG, MG_EV_WS_OPEN } from "../core/events.js";
 import type { HttpMessage } from "../http/message.js";
-import type { HeadersInit } from "../http/reply.js";
+import { formatHeaders, type HeadersInit } from "../http/reply.js";
+import { millis } from "../util/time.js";
+import { toBuffer } from "../util/bytes.js";
+import { WsMessage } from "./message.js";
+import {
+  WEBSOCKET_OP_BINARY, WEBSOCKET_OP_CLOSE, WEBSOCKET_OP_PING, WEBSOCKET_OP_PONG, WEBSOCKET_OP_TEXT,
+} from "./constants.js";
+import { createWsState, enableDeflate, sizeRecvBuffer, type WsConnState } from "./state.js";
+import { receiveFrames, type FrameSink } from "./receiver.js";
+import { sendFrame } from "./sender.js";
+import { acceptKey, checkUpgradeRequest } from "./handshake.js";
+import { deflateOptions, serverNegotiate } from "./deflate.js";
+import { closePayload, isValidCloseCode, WS_CLOSE_NORMAL, WS_CLOSE_POLICY_VIOLATION } from "./close.js";
+import { clientOnClose, clientOnConnect, clientOnPoll, clientOnRead } from "./client.js";
+import { MAX_CONTROL_PAYLOAD } from "./frame.js";
 
-export function wsUpgrade(c: Connection, _msg: HttpMessage, _extra?: HeadersInit): void {
-  c.reply(501, "WebSocket: not implemented yet\n");
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * Server: answers an upgrade request with 101 and turns the connection into a
+ * WebSocket (MG_EV_WS_OPEN follows at once). A request that is not a valid upgrade
+ * (RFC 6455 section 4.2.1) gets 400, or 426 with Sec-WebSocket-Version: 13, and the
+ * connection closes; returns false then.
+ */
+export function wsUpgrade(c: Connection, msg: HttpMessage, extra?: HeadersInit): boolean {
+  if (c.isWebsocket) throw new Error(`wsUpgrade: connection ${c.id} is already a WebSocket`);
+  if (c.isClient || c.isListening) throw new Error("wsUpgrade: only for requests received by a server");
+  const refusal = checkUpgradeRequest(msg);
+  if (refusal !== undefined) {
+    const headers: Record<string, string> = { "Sec-WebSocket-Version": "13", Connection: "close" };
+    if (refusal.status === 426) headers["Upgrade"] = "websocket";
+    c.reply(refusal.status, `${refusal.reason}\n`, headers);
+    c.drain();
+    return false;
+  }
+  const st = createWsState(c, true);
+  let head = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: " +
+    acceptKey(msg.header("Sec-WebSocket-Key")!.trim()) + "\r\n";
+  const dopts = deflateOptions(c._opts.wsDeflate);
+  const offers = dopts === undefined ? [] : msg.headerAll("Sec-WebSocket-Extensions");
+  const agreed = offers.length > 0 ? serverNegotiate(offers, dopts!) : undefined;
+  if (agreed !== undefined) head += `Sec-WebSocket-Extensions: ${agreed[0]}\r\n`;
+  head += formatHeaders(extra, { contentType: false, contentLength: false, chunked: false, eventStream: false, connection: false }) + "\r\n";
+  c.send(head);
+  if (agreed !== undefined) enableDeflate(c, st, agreed[1], dopts!);
+  else sizeRecvBuffer(c, st);
+  c._ws = st;
+  c._http = undefined; // the HTTP layer is done with this connection
+  c.isWebsocket = true;
+  c._proto = wsProto;
+  c.call(MG_EV_WS_OPEN, msg);
+  return true;
 }
-export function wsSend(_c: Connection, _data: string | Uint8Array, _op: number): number {
-  throw new Error("wsSend: not implemented yet");
+
+/** The protocol handler of a WebSocket connection (and of a client during its handshake). */
+export function wsProto(c: Connection, ev: number, data: unknown): void {
+  const st = c._ws;
+  if (st === undefined) return;
+  switch (ev) {
+    case MG_EV_READ:
+      if (st.handshake !== undefined) {
+        clientOnRead(c, st);
+        if (st.handshake !== undefined || st.failed) return;
+      }
+      receiveFrames(c, st, sink);
+      break;
+    case MG_EV_POLL:
+      if (st.handshake !== undefined) clientOnPoll(c, st, data as number);
+      else if (st.closeSent && !c._closed && (data as number) - st.closeSentAt > st.closeTimeoutMs) {
+        // The peer did not finish the closing handshake in time (RFC 6455 section 7.1.1).
+        st.closeSentAt = Infinity;
+        if (c._socket !== undefined) c._socket.destroy(); else c.close();
+      }
+      break;
+    case MG_EV_CONNECT:
+      if (st.handshake !== undefined) clientOnConnect(c, st);
+      break;
+    case MG_EV_ERROR:
+      st.failed = true;
+      break;
+    case MG_EV_CLOSE:
+      if (st.handshake !== undefined) clientOnClose(c, st);
+      st.frags = [];
+      st.deflate = undefined;
+      break;
+  }
+}
+
+const sink: FrameSink = {
+  message(c, _st, op, data, flags) {
+    c.call(MG_EV_WS_MSG, new WsMessage(data, flags, op));
+  },
+  control(c, st, op, payload, flags) {
+    // A ping is answered with a pong carrying the same data (section 5.5.2).
+    if (op === WEBSOCKET_OP_PING && !st.closeSent) sendFrame(c, WEBSOCKET_OP_PONG, payload, !st.isServer);
+    c.call(MG_EV_WS_CTL, new WsMessage(payload, flags, op));
+    if (op === WEBSOCKET_OP_CLOSE) {
+      // Section 5.5.1: answer a close with a close (echoing the code), then close the connection.
+      if (!st.closeSent) {
+        markCloseSent(st);
+        sendFrame(c, WEBSOCKET_OP_CLOSE, payload.length >= 2 ? payload.subarray(0, 2) : EMPTY, !st.isServer);
+      }
+      c.drain();
+    }
+  },
+  fail(c, st, code, reason) {
+    st.failed = true;
+    if (!st.closeSent) {
+      markCloseSent(st);
+      sendFrame(c, WEBSOCKET_OP_CLOSE, closePayload(code, reason.length > 120 ? reason.slice(0, 120) : reason), !st.isServer);
+    }
+    if (c.recvLen > 0) c.recvConsume();
+    c.call(MG_EV_ERROR, `WebSocket: ${reason} (close ${code})`);
+    c.drain();
+  },
+};
+
+function markCloseSent(st: WsConnState): void {
+  st.closeSent = true;
+  st.closeSentAt = millis();
+}
+
+function wsState(c: Connection, what: string): WsConnState {
+  const st = c._ws;
+  if (st === undefined || !c.isWebsocket) throw new Error(`${what}: connection ${c.id} is not a WebSocket`);
+  return st;
+}
+
+/**
+ * Sends a message (TEXT, BINARY) or a control frame (PING, PONG, CLOSE; at most 125
+ * bytes). Returns the bytes queued: 0 when nothing was sent (the connection is closing,
+ * a close frame was already sent, or the send queue is full under the "drop" policy).
+ */
+export function wsSend(c: Connection, data: string | Uint8Array, op: number): number {
+  const st = wsState(c, "wsSend");
+  if (typeof data !== "string" && !(data instanceof Uint8Array)) throw new TypeError("wsSend: data must be a string or Uint8Array");
+  const masked = !st.isServer;
+  if (op === WEBSOCKET_OP_PING || op === WEBSOCKET_OP_PONG || op === WEBSOCKET_OP_CLOSE) {
+    const n = typeof data === "string" ? Buffer.byteLength(data) : data.length;
+    if (n > MAX_CONTROL_PAYLOAD) throw new Error(`wsSend: control frame payload of ${n} bytes; at most 125 are allowed`);
+    if (op === WEBSOCKET_OP_CLOSE && n > 0) checkCloseArg(data);
+    if (!canSend(c, st)) return 0;
+    if (op === WEBSOCKET_OP_CLOSE) markCloseSent(st);
+    return sendFrame(c, op, data, masked);
+  }
+  if (op !== WEBSOCKET_OP_TEXT && op !== WEBSOCKET_OP_BINARY) {
+    throw new Error(`wsSend: op must be WEBSOCKET_OP_TEXT, _BINARY, _PING, _PONG or _CLOSE, got ${op}`);
+  }
+  if (!canSend(c, st)) return 0;
+  const queued = c.sendLen;
+  // (For strings, length in UTF-16 units stands in for bytes: close enough for a limit.)
+  if (queued > 0 && queued + data.length > st.maxSendQueue) {
+    // Backpressure: a peer that reads too slowly must not make the queue grow without bound.
+    if (st.sendQueuePolicy === "drop") { st.dropped++; return 0; }
+    overflow(c, st);
+    return 0;
+  }
+  const d = st.deflate;
+  // A string of n UTF-16 units has at most 3n UTF-8 bytes: short ones skip byteLength().
+  if (d !== undefined && (typeof data === "string" ? data.length * 3 >= d.threshold && Buffer.byteLength(data) >= d.threshold : data.length >= d.threshold)) {
+    return sendFrame(c, op, d.compress(toBuffer(data)), masked, true);
+  }
+  return sendFrame(c, op, data, masked);
+}
+
+/** A close payload sent with wsSend() must be one a peer accepts (RFC 6455 section 7.4). */
+function checkCloseArg(data: string | Uint8Array): void {
+  const b = toBuffer(data);
+  if (b.length < 2 || !isValidCloseCode(b.readUInt16BE(0))) {
+    throw new Error("wsSend: a close payload is empty, or a valid 2-byte close code and a reason");
+  }
+}
+
+function canSend(c: Connection, st: WsConnState): boolean {
+  // Nothing may follow our close frame (section 5.5.1).
+  return !c._closed && !(c.isClosing && !c.isDraining) && !st.closeSent && !st.failed;
+}
+
+/** The send queue went over wsMaxSendQueue under the "close" policy: close 1008. */
+function overflow(c: Connection, st: WsConnState): void {
+  st.failed = true;
+  markCloseSent(st);
+  sendFrame(c, WEBSOCKET_OP_CLOSE, closePayload(WS_CLOSE_POLICY_VIOLATION, "send queue full"), !st.isServer);
+  c.call(MG_EV_ERROR, `WebSocket: send queue over ${st.maxSendQueue} bytes, the peer reads too slowly (close ${WS_CLOSE_POLICY_VIOLATION})`);
+  c.close();
+}
+
+/**
+ * Starts the closing handshake (RFC 6455 section 7.1.2): sends a close frame with
+ * `code` and `reason`; the connection closes when the peer answers (MG_EV_WS_CTL, then
+ * MG_EV_CLOSE) or after wsCloseTimeoutMs.
+ */
+export function wsClose(c: Connection, code: number = WS_CLOSE_NORMAL, reason = ""): void {
+  const st = wsState(c, "wsClose");
+  const payload = closePayload(code, reason);
+  if (!canSend(c, st)) return;
+  markCloseSent(st);
+  sendFrame(c, WEBSOCKET_OP_CLOSE, payload, !st.isServer);
 }

@@ -1,0 +1,70 @@
+// Frame header bits and payload masking (RFC 6455 sections 5.2 and 5.3).
+import { randomFillSync } from "node:crypto";
+
+export const FIN = 0x80;
+export const RSV1 = 0x40;
+export const RSV_ALL = 0x70;
+export const OPCODE = 0x0f;
+export const MASK_BIT = 0x80;
+/** Largest payload of a control frame (RFC 6455 section 5.5). */
+export const MAX_CONTROL_PAYLOAD = 125;
+
+/** XORs `data` in place with the 4-byte key at `key[k..k+4)` (section 5.3). */
+export function unmaskInPlace(data: Buffer, key: Buffer, k: number): void {
+  const m0 = key[k]!, m1 = key[k + 1]!, m2 = key[k + 2]!, m3 = key[k + 3]!;
+  const n = data.length, n4 = n & ~3;
+  let i = 0;
+  for (; i < n4; i += 4) {
+    data[i] = data[i]! ^ m0;
+    data[i + 1] = data[i + 1]! ^ m1;
+    data[i + 2] = data[i + 2]! ^ m2;
+    data[i + 3] = data[i + 3]! ^ m3;
+  }
+  for (; i < n; i++) data[i] = data[i]! ^ key[k + (i & 3)]!;
+}
+
+/** Copies `src` into `dst` at `at`, XORed with the key at `dst[k..k+4)`. */
+export function maskInto(src: Uint8Array, dst: Buffer, at: number, k: number): void {
+  const m0 = dst[k]!, m1 = dst[k + 1]!, m2 = dst[k + 2]!, m3 = dst[k + 3]!;
+  const n = src.length, n4 = n & ~3;
+  let i = 0;
+  for (; i < n4; i += 4) {
+    dst[at + i] = src[i]! ^ m0;
+    dst[at + i + 1] = src[i + 1]! ^ m1;
+    dst[at + i + 2] = src[i + 2]! ^ m2;
+    dst[at + i + 3] = src[i + 3]! ^ m3;
+  }
+  for (; i < n; i++) dst[at + i] = src[i]! ^ dst[k + (i & 3)]!;
+}
+
+// Masking keys must be unpredictable (section 10.3): they come from the CSPRNG, drawn
+// in batches so that one frame costs no system call.
+const pool = Buffer.allocUnsafeSlow(4096);
+let poolAt = pool.length;
+
+/** Writes a fresh random 4-byte masking key into `dst` at `at`. */
+export function writeMaskKey(dst: Buffer, at: number): void {
+  if (poolAt + 4 > pool.length) { randomFillSync(pool); poolAt = 0; }
+  dst[at] = pool[poolAt]!;
+  dst[at + 1] = pool[poolAt + 1]!;
+  dst[at + 2] = pool[poolAt + 2]!;
+  dst[at + 3] = pool[poolAt + 3]!;
+  poolAt += 4;
+}
+
+/** Bytes of a frame header for a payload of `len` bytes. */
+export function headerLength(len: number, masked: boolean): number {
+  return (len < 126 ? 2 : len < 65536 ? 4 : 10) + (masked ? 4 : 0);
+}
+
+/** Writes a frame header at the start of `dst`; returns where the mask key (if any) or the payload starts. */
+export function writeHeader(dst: Buffer, b0: number, len: number, masked: boolean): number {
+  dst[0] = b0;
+  const m = masked ? MASK_BIT : 0;
+  if (len < 126) { dst[1] = m | len; return 2; }
+  if (len < 65536) { dst[1] = m | 126; dst.writeUInt16BE(len, 2); return 4; }
+  dst[1] = m | 127;
+  dst.writeUInt32BE(Math.floor(len / 0x100000000), 2);
+  dst.writeUInt32BE(len >>> 0, 6);
+  return 10;
+}
