@@ -50,5 +50,7 @@ const filter = process.argv.slice(2);
 let files = collect("dist/test", []);
 if (filter.length > 0) files = files.filter((f) => filter.some((x) => f.includes(x)));
 if (files.length === 0) { console.error("no test files found in dist/test (did the build run?)"); process.exit(1); }
-const r = spawnSync(process.execPath, ["--test", "--test-concurrency=2", ...files], { stdio: "inherit" });
+// --test-timeout fails a test that hangs instead of hanging the run; --test-force-exit ends
+// a file whose failed test left a server polling.
+const r = spawnSync(process.execPath, ["--test", "--test-concurrency=2", "--test-timeout=180000", "--test-force-exit", ...files], { stdio: "inherit" });
 process.exit(r.status ?? 1);

@@ -1,4 +1,5 @@
 // Shared test helpers: a manager polling in the background, real peers as child processes.
+import { after } from "node:test";
 import { execFile } from "node:child_process";
 import * as net from "node:net";
 import { Manager, type EventHandler, type ConnectionOptions, type Connection } from "../src/index.js";
@@ -9,20 +10,27 @@ export interface Loop {
   stop(): Promise<void>;
 }
 
+// Loops still running when a file's tests end (a failed test skips its stop()).
+const liveLoops = new Set<Loop>();
+after(async () => { for (const l of [...liveLoops]) await l.stop(); });
+
 /** Polls `manager` in the background (10 ms polls) until stop(). */
 export function startLoop(manager: Manager): Loop {
   let running = true;
   const done = (async () => {
     while (running) await manager.poll(10);
   })();
-  return {
+  const loop: Loop = {
     manager,
     async stop() {
+      liveLoops.delete(loop);
       running = false;
       await done;
       await manager.close();
     },
   };
+  liveLoops.add(loop);
+  return loop;
 }
 
 export interface TestServer extends Loop {

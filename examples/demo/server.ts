@@ -7,13 +7,14 @@
 //
 // Run:  npm start        then open http://127.0.0.1:8000/
 // Environment: PORT (default 8000; 0 picks a free port), HOST (default 127.0.0.1),
-//   UPLOAD_DIR (default <tmp>/tsmongoose-demo-uploads), CLOCK_MS (default 1000).
+//   UPLOAD_DIR (default <tmp>/tsmongoose-demo-uploads), CLOCK_MS (default 1000),
+//   HTTPS_PORT (default 8443; "off" for none), CERT_DIR (default .demo-certs).
 import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
-  Manager, MG_EV_HTTP_MSG, type Connection, type EventHandler, type HttpMessage,
+  Manager, MG_EV_HTTP_MSG, selfSignedCert, type Connection, type EventHandler, type HttpMessage,
 } from "../../src/index.js";
 import { router, type Route } from "./router.js";
 import { startClock } from "./clock.js";
@@ -23,6 +24,8 @@ const host = process.env.HOST ?? "127.0.0.1";
 const port = Number(process.env.PORT ?? 8000);
 const uploadDir = process.env.UPLOAD_DIR ?? join(tmpdir(), "tsmongoose-demo-uploads");
 const clockMs = Number(process.env.CLOCK_MS ?? 1000);
+const httpsPortEnv = process.env.HTTPS_PORT ?? "8443";
+const certDir = process.env.CERT_DIR ?? ".demo-certs";
 
 /**
  * The page's folder. Only compiled code goes to dist/, so from dist/examples/demo/
@@ -105,14 +108,23 @@ const demoHandler = router(routes, serveStatic);
 
 const http = manager.listen(`http://${host}:${port}`, demoHandler);
 
-// HTTPS hook: the TLS work adds the same demo over HTTPS here, on HTTPS_PORT (default
-// 8443) with a certificate generated on first run, e.g.
-//   const https = manager.listen(`https://${host}:${httpsPort}`, demoHandler, { tls: await demoCertificate() });
-// and prints its "listening on https://..." line below, after the http one.
+// The same demo over HTTPS, with a self-signed certificate generated on first run
+// (openssl, kept in CERT_DIR). HTTPS_PORT=off turns it off.
+let httpsLine = "";
+if (httpsPortEnv !== "off") {
+  try {
+    const { cert, key, certFile: certPath } = selfSignedCert({ dir: certDir, name: "localhost", altNames: ["localhost", "127.0.0.1"] });
+    const https = manager.listen(`https://${host}:${Number(httpsPortEnv)}`, demoHandler, { tls: { cert, key } });
+    httpsLine = `listening on https://${https.localAddr.ip}:${https.localAddr.port} (certificate: ${certPath}; curl --cacert ${certPath} https://localhost:${https.localAddr.port}/)`;
+  } catch (e) {
+    httpsLine = `HTTPS not started: ${(e as Error).message}`;
+  }
+}
 
 // run() polls until SIGINT/SIGTERM, then closes every connection gracefully. It
 // handles those signals from the moment it is called: start it, then say we are ready.
 const running = manager.run();
 console.log(`tsmongoose demo: serving ${publicDir}, uploads in ${uploadDir}`);
 console.log(`listening on http://${http.localAddr.ip}:${http.localAddr.port}`);
+if (httpsLine) console.log(httpsLine);
 await running;
