@@ -19,6 +19,7 @@ import {
 import { router, type Route } from "./router.js";
 import { startClock } from "./clock.js";
 import { uploadHandler, uploadListHandler } from "./uploads.js";
+import { ChatRoom } from "../websocket/chat.js";
 
 const host = process.env.HOST ?? "127.0.0.1";
 const port = Number(process.env.PORT ?? 8000);
@@ -79,6 +80,7 @@ const chunkedHandler: EventHandler = (conn, ev, _data) => {
   }, { repeat: true });
 };
 
+const chat = new ChatRoom();
 const routes: Route[] = [
   { path: "/events", handler: clock.handler },
   { path: "/upload", method: "POST", handler: uploadHandler(uploadDir) },
@@ -86,11 +88,8 @@ const routes: Route[] = [
   { path: "/api/info", handler: infoHandler },
   { path: "/api/echo", handler: echoHandler },
   { path: "/chunked", handler: chunkedHandler },
-  // WebSocket chat hook: the chat work mounts its handler here, e.g.
-  //   { path: "/ws", handler: chatHandler },
-  // It then receives the upgrade request (MG_EV_HTTP_MSG: call conn.wsUpgrade(msg)) and
-  // every later event of that connection (MG_EV_WS_OPEN, MG_EV_WS_MSG, MG_EV_CLOSE).
-  // The page's #chat section (public/index.html, public/app.js) is its placeholder.
+  // The chat room upgrades /ws requests and then gets every event of those connections.
+  { path: "/ws", handler: chat.handler },
 ];
 
 // Everything else is a file: uploads under /uploads/, the page from public/.

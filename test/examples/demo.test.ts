@@ -36,7 +36,7 @@ describe("examples/demo (npm start)", () => {
     work = mkdtempSync(join(tmpdir(), "tsmongoose-demo-"));
     uploads = join(work, "uploads");
     const port = await freePort();
-    s = await startExample("demo/server", [], { PORT: String(port), UPLOAD_DIR: uploads, CLOCK_MS: "200" });
+    s = await startExample("demo/server", [], { PORT: String(port), UPLOAD_DIR: uploads, CLOCK_MS: "200", HTTPS_PORT: "0", CERT_DIR: join(work, "certs") });
     assert.equal(s.port, port, "listens on PORT");
   });
   after(async () => {
@@ -130,5 +130,33 @@ describe("examples/demo (npm start)", () => {
     assert.equal(range.stdout, "0123456789");
     const sse = await curl(["-N", `${s.url}/events`], 1000);
     assert.match(sse.stdout, /^retry: 2000\n\nevent: time\ndata: \{"time":"[^"]+"\}\n\n/);
+  });
+
+  it("serves the same demo over HTTPS with the certificate it generated (curl --cacert)", async () => {
+    const m = await s.child.waitFor(/listening on https:\/\/[^:]+:(\d+) \(certificate: ([^;]+);/);
+    const httpsPort = Number(m[1]);
+    const r = await curl(["--cacert", m[2]!, "--resolve", `localhost:${httpsPort}:127.0.0.1`, `https://localhost:${httpsPort}/api/info`]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(JSON.parse(r.stdout).library, "tsmongoose");
+  });
+
+  it("the chat page in Chromium talks to a ws client through the room", async () => {
+    browser ??= await Browser.open(`${s.url}/`);
+    await browser.waitFor<boolean>(`document.getElementById("chat-status").textContent === "connected"`);
+    const { WebSocket } = await import("ws");
+    const peer = new WebSocket(`ws://127.0.0.1:${s.port}/ws`);
+    const seen: string[] = [];
+    peer.on("message", (d) => seen.push(String(d)));
+    await new Promise((resolve, reject) => { peer.once("open", resolve); peer.once("error", reject); });
+    peer.send(JSON.stringify({ type: "name", name: "robot" }));
+    peer.send(JSON.stringify({ type: "say", text: "hello from ws" }));
+    const line = await browser.waitFor<string>(`[...document.querySelectorAll("#chat-log li.say")].map((li) => li.textContent).find((t) => t.includes("hello from ws")) ?? ""`);
+    assert.equal(line, "robot: hello from ws");
+    await browser.evaluate(`(() => { const t = document.getElementById("chat-text"); t.value = "hi robot"; document.getElementById("chat-send").click(); return true; })()`);
+    const deadline = Date.now() + 10000;
+    while (!seen.some((m) => m.includes("hi robot")) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    const said = seen.map((m) => JSON.parse(m) as { type: string; text?: string }).find((m) => m.type === "say" && m.text === "hi robot");
+    assert.ok(said, `the ws client got the browser's message: ${seen.join(" | ")}`);
+    peer.close();
   });
 });

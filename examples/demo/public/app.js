@@ -69,3 +69,52 @@ document.getElementById("upload-form").addEventListener("submit", async (e) => {
 });
 
 refreshUploads();
+
+// ---- WebSocket chat (protocol: examples/websocket/chat.ts) ----------------------------
+const chatLog = document.getElementById("chat-log");
+const chatStatus = document.getElementById("chat-status");
+const chatName = document.getElementById("chat-name");
+const chatText = document.getElementById("chat-text");
+const chatSend = document.getElementById("chat-send");
+let chatWs;
+
+function chatLine(cls, who, text) {
+  const li = document.createElement("li");
+  li.className = cls;
+  if (who) { const b = document.createElement("b"); b.textContent = who + ": "; li.append(b); }
+  li.append(document.createTextNode(text));
+  chatLog.append(li);
+  chatLog.scrollTop = chatLog.scrollHeight;
+}
+
+function chatConnect() {
+  chatWs = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`);
+  chatWs.onopen = () => { chatStatus.textContent = "connected"; chatText.disabled = chatSend.disabled = false; };
+  chatWs.onclose = (e) => {
+    chatStatus.textContent = `disconnected (${e.code}); reconnecting…`;
+    chatText.disabled = chatSend.disabled = true;
+    setTimeout(chatConnect, 2000);
+  };
+  chatWs.onmessage = (e) => {
+    const m = JSON.parse(e.data);
+    if (m.type === "welcome") { chatName.value = m.you; chatLine("info", "", `you are ${m.you}; here: ${m.users.join(", ")}`); }
+    else if (m.type === "join") chatLine("info", "", `${m.name} joined`);
+    else if (m.type === "leave") chatLine("info", "", `${m.name} left`);
+    else if (m.type === "rename") chatLine("info", "", `${m.from} is now ${m.to}`);
+    else if (m.type === "say") chatLine("say", m.from, m.text);
+    else if (m.type === "error") chatLine("error", "", m.error);
+  };
+}
+
+chatName.addEventListener("change", () => {
+  if (chatWs && chatWs.readyState === WebSocket.OPEN) chatWs.send(JSON.stringify({ type: "name", name: chatName.value }));
+});
+document.getElementById("chat-form").addEventListener("submit", (e) => {
+  e.preventDefault();
+  if (!chatText.value || !chatWs || chatWs.readyState !== WebSocket.OPEN) return;
+  chatWs.send(JSON.stringify({ type: "say", text: chatText.value }));
+  chatText.value = "";
+});
+const httpsLink = document.getElementById("https-link");
+if (httpsLink && location.protocol === "https:") httpsLink.parentElement.append(" (you are on it)");
+chatConnect();
