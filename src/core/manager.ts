@@ -71,6 +71,8 @@ export class Manager {
   private wakeScheduled = false;
   private polling: Promise<void> | undefined;
   private closed = false;
+  /** @internal The time of the current dispatch (ms, monotonic): a clock for timeouts that need no precision. */
+  _now = millis();
   private readonly wakeups: WakeupChannel[] = [];
   private readonly wakeFn = (): void => { this.wakeScheduled = false; const w = this.waiter; this.waiter = undefined; w?.(); };
   private readonly flushFn = (): void => { this.flushScheduled = false; this.flushPending(); };
@@ -443,6 +445,7 @@ export class Manager {
 
   private dispatch(): void {
     this.inDispatch = true;
+    this._now = millis();
     try {
       const list = this.dirty;
       this.dirty = this.spare;
@@ -453,7 +456,7 @@ export class Manager {
       }
       list.length = 0;
       this.spare = list;
-      const now = millis();
+      const now = this._now = millis();
       this.timers.run(now, (e) => this._reportError(e));
       for (const c of this.connections) {
         if (!c._closed) { c.call(MG_EV_POLL, now); this.afterEvents(c); }

@@ -50,6 +50,7 @@ for (let c = 0x21; c <= 0xff; c++) TARGET[c] = 1;
 TARGET[0x7f] = 0;
 
 const CR = 13, LF = 10;
+const CRLFCRLF = Buffer.from("\r\n\r\n");
 
 /** Lower-case ASCII compare of head[a..b) with a lower-case name. */
 function isName(s: string, a: number, b: number, lower: string): boolean {
@@ -95,7 +96,7 @@ export function parseHead(buf: Buffer, isResponse: boolean, maxHead: number, max
   let skip = 0;
   while (skip + 1 < buf.length && buf[skip] === CR && buf[skip + 1] === LF) skip += 2;
   if (skip > 0 && skip >= buf.length - 1) return 0;
-  const end = buf.indexOf("\r\n\r\n", skip, "latin1");
+  const end = buf.indexOf(CRLFCRLF, skip);
   if (end < 0) return incomplete(buf, skip, maxHead, isResponse);
   if (end - skip > maxHead) return new HttpParseError(431, `head larger than ${maxHead} bytes`);
   const head = buf.toString("latin1", skip, end);

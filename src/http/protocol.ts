@@ -124,7 +124,7 @@ function processInput(c: Connection, st: HttpConnState): void {
   while (!st.busy && c._proto === httpProto && !c._closed && !(c.isClosing && !c.isDraining) && c.recvLen > 0) {
     const buf = c.recvData();
     let h = st.cur;
-    if (st.reqStart === 0) { st.reqStart = millis(); st.since = 0; }
+    if (st.reqStart === 0) { st.reqStart = c.manager._now; st.since = 0; }
     if (h === undefined) {
       const r = parseHead(buf, !st.isServer, st.maxHead, st.maxHeaders);
       if (r === 0) return;
@@ -205,7 +205,7 @@ function deliver(c: Connection, st: HttpConnState, h: ParsedHead, raw: Buffer, b
   st.inCall = true;
   try { c.call(MG_EV_HTTP_MSG, msg); } finally { st.inCall = false; }
   c.recvConsume(end);
-  if (!st.busy) st.since = millis();
+  if (!st.busy) st.since = c.manager._now;
   if (c._proto !== proto && c._proto !== undefined && c.recvLen > 0) {
     // Upgraded (WebSocket): the new layer takes the bytes that followed the request.
     c._proto(c, MG_EV_READ, c.recvLen);
