@@ -4,6 +4,7 @@
 // can never name a file outside its root. Symlinks are checked later, on the real path.
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { hexVal } from "../util/url-encode.js";
 
 /** A URI path that was refused, with the status to answer. */
 export class BadPath {
@@ -11,13 +12,6 @@ export class BadPath {
 }
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
-
-function hexVal(c: number): number {
-  if (c >= 0x30 && c <= 0x39) return c - 0x30;
-  c |= 0x20;
-  if (c >= 0x61 && c <= 0x66) return c - 0x61 + 10;
-  return -1;
-}
 
 /**
  * Percent-decodes a URI path ("+" stays a plus: form encoding is for queries) and splits

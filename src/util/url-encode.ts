@@ -17,7 +17,8 @@ export function urlEncode(data: string | Uint8Array): string {
   return out;
 }
 
-function hexVal(c: number): number {
+/** The value of a hex digit's character code, or -1. */
+export function hexVal(c: number): number {
   if (c >= 0x30 && c <= 0x39) return c - 0x30;
   c |= 0x20;
   if (c >= 0x61 && c <= 0x66) return c - 0x61 + 10;
