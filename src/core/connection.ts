@@ -235,7 +235,7 @@ export class Connection {
   /** Sends one chunk of a chunked response; empty data ends the stream. */
   httpChunk(data: string | Uint8Array): void { httpChunk(this, data); }
   /** Sends one Server-Sent Event; multi-line data becomes several `data:` lines. */
-  httpSse(eventType: string, data: string): void { httpSse(this, eventType, data); }
+  httpSse(eventType: string, data: string | Uint8Array): void { httpSse(this, eventType, data); }
   /** Serves a file from `rootDir` (or "/prefix=dir,..." mappings) for the request. */
   serveDir(msg: HttpMessage, rootDir: string, opts?: ServeOptions): void { serveDir(this, msg, rootDir, opts); }
   /** Serves one file for the request (Range, ETag, Last-Modified, HEAD). */

@@ -33,7 +33,7 @@ const NAMES = [
   "MG_EV_MQTT_CMD", "MG_EV_MQTT_MSG", "MG_EV_MQTT_OPEN", "MG_EV_SNTP_TIME", "MG_EV_WAKEUP",
 ] as const;
 
-/** `eventName(11)` is `"MG_EV_HTTP_MSG"`, `eventName(23)` is `"MG_EV_USER+3"`. */
+/** `eventName(11)` is `"MG_EV_HTTP_MSG"`, `eventName(23)` is `"MG_EV_USER+3"`, `eventName(99)` is `"MG_EV_UNKNOWN(99)"`. */
 export function eventName(ev: number): string {
   if (Number.isInteger(ev) && ev >= 0) {
     if (ev < NAMES.length) return NAMES[ev]!;
@@ -43,14 +43,16 @@ export function eventName(ev: number): string {
   return `MG_EV_UNKNOWN(${ev})`;
 }
 
-// User events are typed as a union of number literals (MG_EV_USER .. MG_EV_USER+255)
+// User events are typed as a union of number literals (MG_EV_USER .. MG_EV_USER+63)
 // rather than `number`: a plain `number` member would swallow every narrowing, since
-// `ev === 11` could then also mean a user event.
+// `ev === 11` could then also mean a user event. Numbers past that range are unknown
+// events: eventName(99) is "MG_EV_UNKNOWN(99)".
 type Range<N extends number, Acc extends unknown[] = [], Out = never> =
   Acc["length"] extends N ? Out : Range<N, [...Acc, unknown], Out | Acc["length"]>;
-/** The event numbers available to applications: `MG_EV_USER` to `MG_EV_USER + 255`. */
-export type UserEvent = Exclude<Range<276>, Range<20>>;
-export const MG_EV_USER_LAST = 275 as const;
+/** The event numbers available to applications: `MG_EV_USER` to `MG_EV_USER + 63`. */
+export type UserEvent = Exclude<Range<84>, Range<20>>;
+/** The last user event number (`MG_EV_USER + 63`). */
+export const MG_EV_USER_LAST = 83 as const;
 
 type NoData = typeof MG_EV_OPEN | typeof MG_EV_RESOLVE | typeof MG_EV_CONNECT |
   typeof MG_EV_ACCEPT | typeof MG_EV_TLS_HS | typeof MG_EV_CLOSE;

@@ -206,11 +206,12 @@ export function httpChunk(c: Connection, data: string | Uint8Array): void {
  * Sends one Server-Sent Event (HTML Living Standard, section 9.2): an `event:` line
  * when `eventType` is not empty, one `data:` line per line of `data`, and a blank line.
  */
-export function httpSse(c: Connection, eventType: string, data: string): void {
+export function httpSse(c: Connection, eventType: string, data: string | Uint8Array): void {
   if (c._closed || c.isClosing) throw new Error(`httpSse: connection ${c.id} is closed`);
   checkHeaderPart(eventType, "SSE event type");
   let out = eventType ? "event: " + eventType + "\n" : "";
-  const text = String(data);
+  // Bytes are UTF-8 text, as every input of the API.
+  const text = typeof data === "string" ? data : data instanceof Uint8Array ? Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString("utf8") : String(data);
   let i = 0;
   for (;;) {
     let e = text.indexOf("\n", i);

@@ -8,10 +8,10 @@ export function base64Encode(data: string | Uint8Array): string {
 /**
  * Decodes standard or URL-safe base64 (RFC 4648 sections 4 and 5), padded or not;
  * surrounding whitespace is ignored. Throws on characters outside the alphabet,
- * misplaced padding, or a length no encoder produces.
+ * misplaced padding, or a length no encoder produces. Bytes are taken as ASCII text.
  */
-export function base64Decode(text: string): Buffer {
-  const t = String(text).trim();
+export function base64Decode(text: string | Uint8Array): Buffer {
+  const t = (typeof text === "string" ? text : toBuffer(text).toString("latin1")).trim();
   const body = t.replace(/={1,2}$/, "");
   const padded = body.length !== t.length;
   if (!/^[A-Za-z0-9+/\-_]*$/.test(body) || body.length % 4 === 1 || (padded && t.length % 4 !== 0)) {

@@ -18,4 +18,7 @@ test("eventName names built-in, user and unknown events", () => {
   assert.equal(mg.eventName(-1), "MG_EV_UNKNOWN(-1)");
   assert.equal(mg.eventName(1.5), "MG_EV_UNKNOWN(1.5)");
   assert.equal(mg.eventName(99999), "MG_EV_UNKNOWN(99999)");
+  assert.equal(mg.eventName(99), "MG_EV_UNKNOWN(99)");
+  assert.equal(mg.eventName(mg.MG_EV_USER + 63), "MG_EV_USER+63");
+  assert.equal(mg.eventName(mg.MG_EV_USER + 64), "MG_EV_UNKNOWN(84)");
 });
