@@ -1,36 +1,17 @@
-// WebSocket load generator, run in its own process with the `ws` package as client (the
-// same client for both servers). Prints one line: RESULT {json}.
+// WebSocket load generator using the `ws` package as client (the same client for both
+// servers). Kept as a cross-check of the raw-socket client (ws-raw-load.ts), which the
+// bench uses by default: select this one with BENCH_WS_CLIENT=ws. It costs about as much
+// CPU per message as a server, so in one process it caps both servers near the same rate.
+// Prints one line: RESULT {json}.
 //   echo:      `conns` clients each keep one message in flight: send, wait for the echo, send again.
 //   broadcast: `conns` clients listen; client 0 publishes, keeping `window` broadcasts in flight;
 //              a broadcast is complete when every client has it. Counts deliveries.
 import { WebSocket } from "ws";
+import { payloadText as makePayloadText, type WsLoadConfig, type WsLoadResult } from "./ws-load-types.js";
 
-interface Config {
-  url: string;
-  mode: "echo" | "broadcast";
-  conns: number;
-  seconds: number;
-  /** Bytes of text per message. */
-  payload: number;
-  /** broadcast: broadcasts in flight. */
-  window?: number;
-  /** wss: CA certificate (PEM) to trust. */
-  ca?: string;
-}
-
-export interface WsLoadResult {
-  ok: boolean;
-  /** Messages per second: echo round trips, or broadcast deliveries (broadcasts x clients). */
-  value: number;
-  count: number;
-  seconds: number;
-  errors: string[];
-  detail: string;
-}
-
-const cfg = JSON.parse(process.argv[2] ?? "{}") as Config;
+const cfg = JSON.parse(process.argv[2] ?? "{}") as WsLoadConfig;
 const CONNECT_TIMEOUT_MS = 15_000;
-const payloadText = "0123456789abcdef".repeat(Math.ceil(cfg.payload / 16)).slice(0, cfg.payload);
+const payloadText = makePayloadText(cfg.payload);
 const payload = Buffer.from(payloadText);
 const errors: string[] = [];
 let running = false;
@@ -66,6 +47,11 @@ function open(): Promise<WebSocket[]> {
   });
 }
 
+function cpuPctSince(cpu0: NodeJS.CpuUsage, seconds: number): number {
+  const cpu = process.cpuUsage(cpu0);
+  return ((cpu.user + cpu.system) / 1e6 / seconds) * 100;
+}
+
 function sameAsPayload(data: Buffer): boolean {
   return data.length === payload.length && data.equals(payload);
 }
@@ -82,11 +68,13 @@ async function echo(clients: WebSocket[]): Promise<void> {
   running = true;
   for (const ws of clients) ws.send(payloadText);
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   await new Promise((r) => setTimeout(r, cfg.seconds * 1000));
   const n = count;
   const s = (performance.now() - t0) / 1000;
+  const cpuPct = cpuPctSince(cpu0, s);
   running = false;
-  finish({ value: n / s, count: n, seconds: s, detail: `${cfg.conns} clients, ${cfg.payload} B text` });
+  finish({ value: n / s, count: n, seconds: s, clientCpuPct: cpuPct, detail: `${cfg.conns} clients, ${cfg.payload} B text, ws client CPU ${cpuPct.toFixed(0)}%` });
 }
 
 async function broadcast(clients: WebSocket[]): Promise<void> {
@@ -117,12 +105,17 @@ async function broadcast(clients: WebSocket[]): Promise<void> {
   running = true;
   for (let i = 0; i < window; i++) publish();
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   const c0 = completed;
   await new Promise((r) => setTimeout(r, cfg.seconds * 1000));
   const done = completed - c0;
   const s = (performance.now() - t0) / 1000;
+  const cpuPct = cpuPctSince(cpu0, s);
   running = false;
-  finish({ value: (done * n) / s, count: done * n, seconds: s, detail: `${n} clients, ${(done / s).toFixed(0)} broadcasts/s, ${window} in flight, ${cfg.payload} B text` });
+  finish({
+    value: (done * n) / s, count: done * n, seconds: s, clientCpuPct: cpuPct,
+    detail: `${n} clients, ${(done / s).toFixed(0)} broadcasts/s, ${window} in flight, ${cfg.payload} B text, ws client CPU ${cpuPct.toFixed(0)}%`,
+  });
 }
 
 try {

@@ -1,11 +1,13 @@
-// A comparison of two WebSocket servers: the load client (clients/ws-load.ts) runs in
-// its own process; the probe checks one echo or broadcast from here first.
+// A comparison of two WebSocket servers: the load client runs in its own process (the
+// raw-socket client clients/ws-raw-load.ts, or the `ws` package client clients/ws-load.ts
+// with BENCH_WS_CLIENT=ws); the probe checks one echo or broadcast from here first, with
+// the `ws` package (an independent check of the server's upgrade and framing).
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
 import { WebSocket } from "ws";
 import type { Measurement, Prepared, Side } from "./types.js";
-import type { WsLoadResult } from "../clients/ws-load.js";
+import type { WsLoadResult } from "../clients/ws-load-types.js";
 
 export interface WsComparison {
   ours: Side;
@@ -15,10 +17,13 @@ export interface WsComparison {
   conns: number;
   payload: number;
   window?: number;
+  /** echo: messages in flight per client (default 1). */
+  depth?: number;
   tlsCa?: string;
 }
 
-const LOAD_CLIENT = join(dirname(fileURLToPath(import.meta.url)), "..", "clients", "ws-load.js");
+const WS_CLIENT = process.env.BENCH_WS_CLIENT || "raw";
+const LOAD_CLIENT = join(dirname(fileURLToPath(import.meta.url)), "..", "clients", WS_CLIENT === "ws" ? "ws-load.js" : "ws-raw-load.js");
 const PROBE_TIMEOUT_MS = 5000;
 
 function connectOne(url: string, ca: string | undefined): Promise<WebSocket> {
@@ -72,6 +77,8 @@ function runLoadClient(config: Record<string, unknown>, seconds: number): Promis
 }
 
 export function wsComparison(o: WsComparison): Prepared {
+  if (WS_CLIENT !== "raw" && WS_CLIENT !== "ws") throw new Error(`BENCH_WS_CLIENT must be "raw" or "ws", got ${JSON.stringify(WS_CLIENT)}`);
+  if ((o.depth ?? 1) > 1 && WS_CLIENT !== "raw") throw new Error("pipelined echo needs the raw client (unset BENCH_WS_CLIENT)");
   return {
     ours: o.ours,
     peer: o.peer,
@@ -79,7 +86,7 @@ export function wsComparison(o: WsComparison): Prepared {
     async load(port, seconds): Promise<Measurement> {
       const r = await runLoadClient({
         url: `${o.scheme}://127.0.0.1:${port}/`, mode: o.mode, conns: o.conns, seconds, payload: o.payload,
-        ...(o.window !== undefined ? { window: o.window } : {}), ...(o.tlsCa !== undefined ? { ca: o.tlsCa } : {}),
+        ...(o.window !== undefined ? { window: o.window } : {}), ...(o.depth !== undefined ? { depth: o.depth } : {}), ...(o.tlsCa !== undefined ? { ca: o.tlsCa } : {}),
       }, seconds);
       return { value: r.value, seconds: r.seconds, errors: r.errors, detail: r.detail };
     },

@@ -5,6 +5,7 @@ import { httpHello } from "./http-hello.js";
 import { staticFile } from "./static-file.js";
 import { httpsHello } from "./https-hello.js";
 import { wsEcho } from "./ws-echo.js";
+import { wsEchoPipelined } from "./ws-echo-pipelined.js";
 import { wsBroadcast } from "./ws-broadcast.js";
 
-export const SCENARIOS: readonly Scenario[] = [httpHello, staticFile, httpsHello, wsEcho, wsBroadcast];
+export const SCENARIOS: readonly Scenario[] = [httpHello, staticFile, httpsHello, wsEcho, wsEchoPipelined, wsBroadcast];
