@@ -2,9 +2,11 @@
 // the manager records them on the connection (received bytes go straight into the
 // receive buffer) and dispatches them to handlers only inside poll(), as Mongoose does.
 import * as net from "node:net";
-import * as dgram from "node:dgram";
 import * as dns from "node:dns";
-import { Connection, type Addr } from "./connection.js";
+import { Connection } from "./connection.js";
+import { toAddr } from "./addr.js";
+import { listenTcp, connectTcp, attachSocket } from "./tcp.js";
+import { bindUdpConn, connectUdp, sendDatagram } from "./udp.js";
 import {
   MG_EV_ACCEPT, MG_EV_CLOSE, MG_EV_CONNECT, MG_EV_ERROR, MG_EV_OPEN, MG_EV_POLL,
   MG_EV_READ, MG_EV_RESOLVE, MG_EV_TLS_HS, MG_EV_WAKEUP, MG_EV_WRITE, type EventHandler,
@@ -14,9 +16,8 @@ import { TimerList, type Timer, type TimerOptions } from "./timers.js";
 import { millis } from "../util/time.js";
 import { urlHost, urlIsSsl, urlPort, urlScheme } from "../util/url.js";
 import { attachHttp, httpPeerEnded } from "../http/protocol.js";
-import { startTlsServer, startTlsClient, tlsAfterConnect, prepareTlsServer, tlsSocketError } from "../tls/tls.js";
+import { startTlsServer, tlsAfterConnect, prepareTlsServer } from "../tls/tls.js";
 import { logError } from "../util/log.js";
-import { bindTcp, bindUdp } from "./bind.js";
 import { wsConnect, type WsConnectOptions } from "../ws/client.js";
 import { WakeupChannel, type WakeupHandle } from "./wakeup.js";
 import { httpRequest, type HttpRequestOptions, type HttpResponse } from "../http/client.js";
@@ -40,16 +41,6 @@ const SCHEMES = new Set(["tcp", "udp", "http", "https", "ws", "wss", "mqtt", "mq
 const CLOSE_GRACE_MS = 2000;
 // When concatenating queued sends into one write stops paying off.
 const CONCAT_LIMIT = 64 * 1024;
-
-function toAddr(ip: string | undefined, port: number | undefined, family?: string | number): Addr {
-  const isIp6 = family === "IPv6" || family === 6 || (ip !== undefined && ip.includes(":"));
-  return { ip: ip ?? "", port: port ?? 0, isIp6 };
-}
-
-function errMessage(where: string, e: unknown): string {
-  const err = e as NodeJS.ErrnoException;
-  return `${where}: ${err && err.message ? err.message : String(e)}`;
-}
 
 export class Manager {
   /** The default handler of connections that have none of their own. */
@@ -159,7 +150,7 @@ export class Manager {
     const c = this.conns.get(connId);
     if (c === undefined || c._closed) return false;
     c._wakeups.push(typeof data === "string" ? Buffer.from(data) : Buffer.from(data));
-    this.markDirty(c);
+    this._markDirty(c);
     return true;
   }
 
@@ -197,9 +188,9 @@ export class Manager {
     c._tlsScheme = urlIsSsl(url);
     if (scheme === "udp") {
       c.isUdp = true;
-      this.bindUdp(c, host, port);
+      bindUdpConn(this, c, host, port);
     } else {
-      this.listenTcp(c, host, port);
+      listenTcp(this, c, host, port);
     }
     this.queueOpen(c);
     return c;
@@ -266,35 +257,7 @@ export class Manager {
     return c;
   }
 
-  private queueOpen(c: Connection): void { c._evOpen = true; this.markDirty(c); }
-
-  private listenTcp(c: Connection, host: string, port: number): void {
-    const bound = bindTcp(host, port);
-    const server = net.createServer({ pauseOnConnect: true, allowHalfOpen: true, noDelay: true });
-    c._server = server;
-    server.on("connection", (sock) => this.onAccept(c, sock));
-    server.on("error", (e) => { this.onError(c, errMessage("listen", e)); this.onClosed(c); });
-    if (bound.handle) server.listen(bound.handle);
-    else server.listen(bound.port, bound.address, () => {
-      const a = server.address() as net.AddressInfo;
-      c.localAddr = toAddr(a.address, a.port, a.family);
-    });
-    c.localAddr = toAddr(bound.address, bound.port, bound.family);
-  }
-
-  private onAccept(lsn: Connection, sock: net.Socket): void {
-    if (lsn._closed || lsn.isClosing) { sock.destroy(); return; }
-    const c = this.newConn(lsn._handler, lsn._opts);
-    c._handler = lsn._handler;
-    c._tlsScheme = lsn._tlsScheme;
-    c._socket = sock;
-    c.localAddr = toAddr(sock.localAddress, sock.localPort, sock.localFamily);
-    c.remoteAddr = toAddr(sock.remoteAddress, sock.remotePort, sock.remoteFamily);
-    sock.setNoDelay(true);
-    c._evOpen = true;
-    c._evAccept = true;
-    this.markDirty(c);
-  }
+  private queueOpen(c: Connection): void { c._evOpen = true; this._markDirty(c); }
 
   /** @internal DNS (when the host is a name), then the socket connect. */
   _resolveAndConnect(c: Connection, url: string): void {
@@ -303,13 +266,13 @@ export class Manager {
     c._host = host;
     c._tlsScheme = !c.isUdp && urlIsSsl(url);
     if (!host || port <= 0 && !c.isUdp || port < 0) {
-      this.onError(c, `connect: bad address in ${url}`); this.onClosed(c); return;
+      this._onError(c, `connect: bad address in ${url}`); this._onClosed(c); return;
     }
     const go = (ip: string, family: number): void => {
       c.remoteAddr = toAddr(ip, port, family);
       c._evResolve = true;
-      this.markDirty(c);
-      if (c.isUdp) this.connectUdp(c, ip, port, family); else this.connectTcp(c, ip, port, url);
+      this._markDirty(c);
+      if (c.isUdp) connectUdp(this, c, ip, port, family); else connectTcp(this, c, ip, port, url);
     };
     const family = net.isIP(host);
     if (family !== 0) { go(host, family); return; }
@@ -318,100 +281,21 @@ export class Manager {
     dns.lookup(host, (err, address, fam) => {
       if (token.cancelled || c._closed) return;
       c._resolving = undefined;
-      if (err) { this.onError(c, `resolve: cannot resolve ${host}: ${err.code ?? err.message}`); this.onClosed(c); return; }
+      if (err) { this._onError(c, `resolve: cannot resolve ${host}: ${err.code ?? err.message}`); this._onClosed(c); return; }
       go(address, fam);
     });
   }
 
-  private connectTcp(c: Connection, ip: string, port: number, url: string): void {
-    const sock = net.connect({ host: ip, port, allowHalfOpen: true, noDelay: true });
-    c._socket = sock;
-    sock.once("connect", () => {
-      c.localAddr = toAddr(sock.localAddress, sock.localPort, sock.localFamily);
-      const tlsOpts = c._tlsOpts ?? c._opts.tls;
-      if (tlsOpts) { startTlsClient(c, tlsOpts, urlHost(url)); return; }
-      c._evConnect = true;
-      this.markDirty(c);
-    });
-    this.attachSocket(c, sock);
-  }
-
-  /** @internal Wires a socket's events into the connection. */
-  _attachSocket(c: Connection, sock: net.Socket): void { this.attachSocket(c, sock); }
-
-  private attachSocket(c: Connection, sock: net.Socket): void {
-    // `sock !== c._socket`: TLS took the socket over; only the TLS socket speaks for it now.
-    sock.on("data", (chunk: Buffer) => {
-      if (c._closed || sock !== c._socket) return;
-      c._recv.append(chunk);
-      c._evRead += chunk.length;
-      if (c._recv.length >= c._maxRecv) { sock.pause(); c._paused = true; }
-      this.markDirty(c);
-    });
-    sock.on("end", () => { if (sock === c._socket) { c._evEnd = true; this.markDirty(c); } });
-    sock.on("error", (e) => {
-      if (sock === c._socket) this.onError(c, (c.isTls && tlsSocketError(c, e)) || errMessage(c.isClient && !c._established ? "connect" : "socket", e));
-    });
-    sock.on("close", () => { if (sock === c._socket) this.onClosed(c); });
-    sock.on("drain", () => { if (c._onWritable) this.markDirty(c); });
-  }
-
-  // ---- UDP ------------------------------------------------------------------------
-
-  private bindUdp(c: Connection, host: string, port: number): void {
-    const sock = bindUdp(host, port);
-    c._udp = sock;
-    this.attachUdp(c, sock);
-    const a = sock.address();
-    c.localAddr = toAddr(a.address, a.port, a.family);
-  }
-
-  private connectUdp(c: Connection, ip: string, port: number, family: number): void {
-    const sock = dgram.createSocket(family === 6 ? "udp6" : "udp4");
-    c._udp = sock;
-    c._udpConnected = true;
-    this.attachUdp(c, sock);
-    sock.connect(port, ip, () => {
-      const a = sock.address();
-      c.localAddr = toAddr(a.address, a.port, a.family);
-      c._evConnect = true;
-      this.markDirty(c);
-    });
-  }
-
-  private attachUdp(c: Connection, sock: dgram.Socket): void {
-    sock.on("message", (msg, rinfo) => {
-      if (c._closed) return;
-      c._datagrams.push({ data: msg, from: toAddr(rinfo.address, rinfo.port, rinfo.family) });
-      this.markDirty(c);
-    });
-    sock.on("error", (e) => this.onError(c, errMessage("udp", e)));
-    sock.on("close", () => this.onClosed(c));
-  }
+  /** @internal Wires a socket's events into the connection (TLS hands over its socket here). */
+  _attachSocket(c: Connection, sock: net.Socket): void { attachSocket(this, c, sock); }
 
   /** @internal A datagram to the connection's peer (the last sender, for a listener). */
-  _sendDatagram(c: Connection, buf: Buffer): boolean {
-    const sock = c._udp!;
-    try {
-      if (c._udpConnected) {
-        if (!c._established) { c._out.push(buf); c._outBytes += buf.length; return true; }
-        sock.send(buf);
-      } else {
-        if (!c.remoteAddr.port) return false;
-        sock.send(buf, c.remoteAddr.port, c.remoteAddr.ip);
-      }
-      c._evWrite += buf.length;
-      this.markDirty(c);
-      return true;
-    } catch (e) {
-      this.onError(c, errMessage("udp send", e));
-      return false;
-    }
-  }
+  _sendDatagram(c: Connection, buf: Buffer): boolean { return sendDatagram(this, c, buf); }
 
   // ---- events from Node -------------------------------------------------------------
 
-  private markDirty(c: Connection): void {
+  /** @internal Records that `c` has events to dispatch and wakes a waiting poll(). */
+  _markDirty(c: Connection): void {
     if (!c._dirty) { c._dirty = true; this.dirty.push(c); }
     this.wake();
   }
@@ -424,16 +308,18 @@ export class Manager {
     }
   }
 
-  private onError(c: Connection, msg: string): void {
+  /** @internal */
+  _onError(c: Connection, msg: string): void {
     if (c._closed) return;
     c._evErrors.push(msg);
-    this.markDirty(c);
+    this._markDirty(c);
   }
 
-  private onClosed(c: Connection): void {
+  /** @internal */
+  _onClosed(c: Connection): void {
     if (c._closed) return;
     c._evClosed = true;
-    this.markDirty(c);
+    this._markDirty(c);
   }
 
   /** @internal */
@@ -539,7 +425,7 @@ export class Manager {
     c._established = true;
     if (c._opts.tls && !c._tlsOpts && !c.isTls) c._tlsOpts = c._opts.tls;
     if ((c._tlsOpts || c._tlsScheme) && !c.isTls) { startTlsServer(c, c._tlsOpts); return; }
-    this.attachSocket(c, sock);
+    attachSocket(this, c, sock);
     sock.resume();
   }
 
@@ -593,7 +479,7 @@ export class Manager {
     }
     c._out = [];
     c._outBytes = 0;
-    if (deferWriteEvent || !this.inDispatch) { c._evWrite += n; this.markDirty(c); }
+    if (deferWriteEvent || !this.inDispatch) { c._evWrite += n; this._markDirty(c); }
     else c.call(MG_EV_WRITE, n);
   }
 
@@ -644,19 +530,21 @@ export class Manager {
     c.isTls = true;
     if (c.isClient && !c._established) c._evConnect = true;
     c._evTlsHs = true;
-    this.markDirty(c);
+    this._markDirty(c);
     if (c._outBytes > 0) this._needsFlush(c);
   }
 
   /** @internal */
   _tlsFailed(c: Connection, msg: string): void {
-    this.onError(c, msg);
+    this._onError(c, msg);
     c._socket?.destroy();
-    this.onClosed(c);
+    this._onClosed(c);
   }
 
   /** @internal Wakes poll() for a connection whose state changed outside Node socket events. */
-  _touch(c: Connection): void { this.markDirty(c); }
+  _touch(c: Connection): void { this._markDirty(c); }
+
+
 }
 
 /** Send-queue level under which a producer (static file stream, ...) is asked for more. */

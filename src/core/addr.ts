@@ -1,0 +1,13 @@
+// Socket addresses as connections report them, and socket errors as messages.
+import type { Addr } from "./connection.js";
+
+export function toAddr(ip: string | undefined, port: number | undefined, family?: string | number): Addr {
+  const isIp6 = family === "IPv6" || family === 6 || (ip !== undefined && ip.includes(":"));
+  return { ip: ip ?? "", port: port ?? 0, isIp6 };
+}
+
+/** "where: message" for an error from Node. */
+export function errMessage(where: string, e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  return `${where}: ${err && err.message ? err.message : String(e)}`;
+}

@@ -1,0 +1,72 @@
+// TCP sockets of connections: listeners and accepted sockets, outgoing connects, and the
+// wiring of a socket's events into its connection (bytes into the receive buffer,
+// everything else as flags that the manager dispatches inside poll()).
+import * as net from "node:net";
+import type { Connection } from "./connection.js";
+import type { Manager } from "./manager.js";
+import { toAddr, errMessage } from "./addr.js";
+import { bindTcp } from "./bind.js";
+import { urlHost } from "../util/url.js";
+import { startTlsClient, tlsSocketError } from "../tls/tls.js";
+
+/** Binds `c` as a TCP listener (synchronously: throws on failure, knows port 0's real port). */
+export function listenTcp(mgr: Manager, c: Connection, host: string, port: number): void {
+  const bound = bindTcp(host, port);
+  // Accepted sockets start paused: nothing is read before MG_EV_ACCEPT's handler had
+  // the chance to call tlsInit().
+  const server = net.createServer({ pauseOnConnect: true, allowHalfOpen: true, noDelay: true });
+  c._server = server;
+  server.on("connection", (sock) => onAccept(mgr, c, sock));
+  server.on("error", (e) => { mgr._onError(c, errMessage("listen", e)); mgr._onClosed(c); });
+  if (bound.handle) server.listen(bound.handle);
+  else server.listen(bound.port, bound.address, () => {
+    const a = server.address() as net.AddressInfo;
+    c.localAddr = toAddr(a.address, a.port, a.family);
+  });
+  c.localAddr = toAddr(bound.address, bound.port, bound.family);
+}
+
+function onAccept(mgr: Manager, lsn: Connection, sock: net.Socket): void {
+  if (lsn._closed || lsn.isClosing) { sock.destroy(); return; }
+  const c = mgr._newConn(lsn._handler, lsn._opts);
+  c._tlsScheme = lsn._tlsScheme;
+  c._socket = sock;
+  c.localAddr = toAddr(sock.localAddress, sock.localPort, sock.localFamily);
+  c.remoteAddr = toAddr(sock.remoteAddress, sock.remotePort, sock.remoteFamily);
+  sock.setNoDelay(true);
+  c._evOpen = true;
+  c._evAccept = true;
+  mgr._markDirty(c);
+}
+
+/** Connects `c` to ip:port; MG_EV_CONNECT follows (after the TLS handshake when asked for). */
+export function connectTcp(mgr: Manager, c: Connection, ip: string, port: number, url: string): void {
+  const sock = net.connect({ host: ip, port, allowHalfOpen: true, noDelay: true });
+  c._socket = sock;
+  sock.once("connect", () => {
+    c.localAddr = toAddr(sock.localAddress, sock.localPort, sock.localFamily);
+    const tlsOpts = c._tlsOpts ?? c._opts.tls;
+    if (tlsOpts) { startTlsClient(c, tlsOpts, urlHost(url)); return; }
+    c._evConnect = true;
+    mgr._markDirty(c);
+  });
+  attachSocket(mgr, c, sock);
+}
+
+/** Wires a socket's events into the connection. */
+export function attachSocket(mgr: Manager, c: Connection, sock: net.Socket): void {
+  // `sock !== c._socket`: TLS took the socket over; only the TLS socket speaks for it now.
+  sock.on("data", (chunk: Buffer) => {
+    if (c._closed || sock !== c._socket) return;
+    c._recv.append(chunk);
+    c._evRead += chunk.length;
+    if (c._recv.length >= c._maxRecv) { sock.pause(); c._paused = true; }
+    mgr._markDirty(c);
+  });
+  sock.on("end", () => { if (sock === c._socket) { c._evEnd = true; mgr._markDirty(c); } });
+  sock.on("error", (e) => {
+    if (sock === c._socket) mgr._onError(c, (c.isTls && tlsSocketError(c, e)) || errMessage(c.isClient && !c._established ? "connect" : "socket", e));
+  });
+  sock.on("close", () => { if (sock === c._socket) mgr._onClosed(c); });
+  sock.on("drain", () => { if (c._onWritable) mgr._markDirty(c); });
+}

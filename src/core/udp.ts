@@ -1,0 +1,61 @@
+// UDP sockets of connections. A listener receives from anyone and answers the sender of
+// the datagram being handled; a client is connected to one peer. Each datagram is one
+// MG_EV_READ.
+import * as dgram from "node:dgram";
+import type { Connection } from "./connection.js";
+import type { Manager } from "./manager.js";
+import { toAddr, errMessage } from "./addr.js";
+import { bindUdp } from "./bind.js";
+
+/** Binds `c` as a UDP listener (synchronously: throws on failure). */
+export function bindUdpConn(mgr: Manager, c: Connection, host: string, port: number): void {
+  const sock = bindUdp(host, port);
+  c._udp = sock;
+  attachUdp(mgr, c, sock);
+  const a = sock.address();
+  c.localAddr = toAddr(a.address, a.port, a.family);
+}
+
+/** Connects `c` to one peer; MG_EV_CONNECT follows. */
+export function connectUdp(mgr: Manager, c: Connection, ip: string, port: number, family: number): void {
+  const sock = dgram.createSocket(family === 6 ? "udp6" : "udp4");
+  c._udp = sock;
+  c._udpConnected = true;
+  attachUdp(mgr, c, sock);
+  sock.connect(port, ip, () => {
+    const a = sock.address();
+    c.localAddr = toAddr(a.address, a.port, a.family);
+    c._evConnect = true;
+    mgr._markDirty(c);
+  });
+}
+
+function attachUdp(mgr: Manager, c: Connection, sock: dgram.Socket): void {
+  sock.on("message", (msg, rinfo) => {
+    if (c._closed) return;
+    c._datagrams.push({ data: msg, from: toAddr(rinfo.address, rinfo.port, rinfo.family) });
+    mgr._markDirty(c);
+  });
+  sock.on("error", (e) => mgr._onError(c, errMessage("udp", e)));
+  sock.on("close", () => mgr._onClosed(c));
+}
+
+/** Sends one datagram to the connection's peer (the last sender, for a listener). */
+export function sendDatagram(mgr: Manager, c: Connection, buf: Buffer): boolean {
+  const sock = c._udp!;
+  try {
+    if (c._udpConnected) {
+      if (!c._established) { c._out.push(buf); c._outBytes += buf.length; return true; }
+      sock.send(buf);
+    } else {
+      if (!c.remoteAddr.port) return false;
+      sock.send(buf, c.remoteAddr.port, c.remoteAddr.ip);
+    }
+    c._evWrite += buf.length;
+    mgr._markDirty(c);
+    return true;
+  } catch (e) {
+    mgr._onError(c, errMessage("udp send", e));
+    return false;
+  }
+}
