@@ -13,6 +13,9 @@ import { statusText } from "./status.js";
 import { millis } from "../util/time.js";
 
 export const DEFAULT_MAX_HEADER_SIZE = 16 * 1024;
+
+/** Response stream modes (HttpConnState.streaming): chunked, Server-Sent Events, raw until close (HTTP/1.0). */
+export const STREAM_CHUNKED = 1, STREAM_EVENTS = 2, STREAM_RAW = 3;
 export const DEFAULT_MAX_BODY_SIZE = 16 * 1024 * 1024;
 export const DEFAULT_MAX_HEADERS = 100;
 export const DEFAULT_HEADERS_TIMEOUT_MS = 30_000;
@@ -41,7 +44,7 @@ export interface HttpConnState {
   reqMethod: string;
   reqKeepAlive: boolean;
   reqHttp10: boolean;
-  /** 0: none, 1: chunked stream, 2: event stream. */
+  /** 0: none, else STREAM_CHUNKED, STREAM_EVENTS or STREAM_RAW. */
   streaming: number;
   /** When the connection last went idle (for idleTimeoutMs); 0 while not idle. */
   since: number;
@@ -309,7 +312,7 @@ const CONNECTION_CLOSE = Buffer.from("Connection: close\r\n");
  */
 export function httpPeerEnded(c: Connection): boolean {
   const st = c._http;
-  if (st === undefined || !st.isServer || !st.busy || st.streaming === 2) return false;
+  if (st === undefined || !st.isServer || !st.busy || st.streaming === STREAM_EVENTS) return false;
   st.peerEnded = true;
   return true;
 }

@@ -1,6 +1,6 @@
 // HTTP responses: reply(), replyJson(), chunked streams and Server-Sent Events.
 import type { Connection } from "../core/connection.js";
-import { responseDone } from "./protocol.js";
+import { responseDone, STREAM_CHUNKED, STREAM_EVENTS, STREAM_RAW } from "./protocol.js";
 import { statusText } from "./status.js";
 
 /** Headers as an object, a list of pairs, or header lines ("Name: value\r\n..."). */
@@ -94,8 +94,11 @@ function checkHeaderName(name: string): void {
   }
 }
 
+// Reused by every reply (formatting is synchronous): no allocation per response.
+const FACTS: HeaderFacts = { contentType: false, contentLength: false, chunked: false, eventStream: false, connection: false };
 function newFacts(): HeaderFacts {
-  return { contentType: false, contentLength: false, chunked: false, eventStream: false, connection: false };
+  FACTS.contentType = FACTS.contentLength = FACTS.chunked = FACTS.eventStream = FACTS.connection = false;
+  return FACTS;
 }
 
 /**
@@ -159,7 +162,12 @@ export function httpReply(c: Connection, status: number, body: string | Uint8Arr
 export function httpReplyJson(c: Connection, value: unknown, status = 200, headers?: HeadersInit): void {
   const body = JSON.stringify(value);
   if (body === undefined) throw new Error("replyJson: value cannot be represented as JSON");
+  // The caller's Content-Type (any case) wins over application/json.
+  const hasType = headers !== undefined && (typeof headers === "string" ? /(^|\n)\s*content-type\s*:/i.test(headers)
+    : Array.isArray(headers) ? (headers as readonly (readonly [string, string])[]).some(([n]) => n.toLowerCase() === "content-type")
+    : Object.keys(headers).some((n) => n.toLowerCase() === "content-type"));
   const h: HeadersInit = headers === undefined ? JSON_HEADERS
+    : hasType ? headers
     : typeof headers === "string" ? `Content-Type: application/json\r\n${headers}`
     : Array.isArray(headers) ? [["Content-Type", "application/json"], ...(headers as readonly (readonly [string, string])[])]
     : { "Content-Type": "application/json", ...(headers as Record<string, string>) };
@@ -167,8 +175,6 @@ export function httpReplyJson(c: Connection, value: unknown, status = 200, heade
 }
 const JSON_HEADERS = { "Content-Type": "application/json" } as const;
 
-// Response stream modes (HttpConnState.streaming).
-const STREAM_CHUNKED = 1, STREAM_EVENTS = 2, STREAM_RAW = 3;
 
 /**
  * Queues a response head (and maybe its body) and remembers it, so that a drain()

@@ -349,3 +349,14 @@ test("headerVar does not split inside quoted values", async () => {
   assert.equal(got?.headerVar("Content-Disposition", "filename"), "a;b.txt");
   await srv.stop();
 });
+
+test("replyJson keeps a Content-Type the caller gives, in any case", async () => {
+  const srv = startServer((c, ev, _data) => {
+    if (ev === MG_EV_HTTP_MSG) c.replyJson({ a: 1 }, 200, { "content-type": "application/problem+json" });
+  });
+  const r = await rawExchange(srv.port, "GET / HTTP/1.1\r\nHost: x\r\n\r\n", { idleMs: 300 });
+  const text = r.data.toString();
+  assert.equal(text.match(/content-type:/gi)?.length, 1, text);
+  assert.match(text, /content-type: application\/problem\+json\r\n/);
+  await srv.stop();
+});
