@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Runs every test in dist/test (built by `npm run build`, which `npm test` runs first).
-// Tests use real peers from Debian: curl, openssl, chromium, python3-websockets. Missing
+// Tests use real peers from Debian: curl, openssl, chromium, python3-websockets, chrony. Missing
 // ones are installed when running as root, otherwise the run stops with a clear message.
 import { execFileSync, spawnSync } from "node:child_process";
 import { readdirSync, statSync, existsSync } from "node:fs";
@@ -11,6 +11,11 @@ const peers = [
   { name: "openssl", check: () => has("openssl"), pkg: "openssl" },
   { name: "chromium", check: () => has("chromium"), pkg: "chromium" },
   { name: "python3-websockets", check: () => spawnSync("/usr/bin/python3", ["-c", "import websockets"]).status === 0, pkg: "python3-websockets" },
+  // mosquitto (an MQTT broker, in /usr/sbin) and its clients for the MQTT tests (test/mqtt/peers.ts).
+  { name: "mosquitto", check: () => has("mosquitto") || existsSync("/usr/sbin/mosquitto"), pkg: "mosquitto" },
+  { name: "mosquitto-clients", check: () => has("mosquitto_sub") && has("mosquitto_pub"), pkg: "mosquitto-clients" },
+  // chronyd serves NTP on loopback for the SNTP tests (test/sntp/chrony.ts).
+  { name: "chrony", check: () => has("chronyd") || existsSync("/usr/sbin/chronyd"), pkg: "chrony" },
 ];
 
 function has(cmd) {

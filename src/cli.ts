@@ -3,11 +3,12 @@
 //   tsmongoose serve [dir] --listen URL    static file server
 //   tsmongoose resolve NAME                 print the addresses of a host name
 //   tsmongoose ws URL                       WebSocket client: stdin lines out, messages in
+//   tsmongoose sntp URL                     ask an SNTP/NTP server for the time
 import * as dns from "node:dns/promises";
 import * as readline from "node:readline";
 import { Manager } from "./core/manager.js";
 import {
-  MG_EV_CLOSE, MG_EV_ERROR, MG_EV_HTTP_MSG, MG_EV_WS_MSG, MG_EV_WS_OPEN, MG_EV_WS_CTL,
+  MG_EV_CLOSE, MG_EV_ERROR, MG_EV_HTTP_MSG, MG_EV_WS_MSG, MG_EV_WS_OPEN, MG_EV_WS_CTL, MG_EV_SNTP_TIME,
 } from "./core/events.js";
 import { WEBSOCKET_OP_CLOSE } from "./ws/constants.js";
 
@@ -18,6 +19,7 @@ Commands:
   serve [dir] --listen URL   Serve the files of dir (default .) over HTTP
   resolve NAME               Print the IP addresses of NAME
   ws URL                     WebSocket client: sends stdin lines, prints messages
+  sntp URL                   Print the time of an SNTP/NTP server
 
 Run "tsmongoose <command> --help" for a command's options.`,
   serve: `Usage: tsmongoose serve [dir] [--listen URL] [--extra-headers "Name: value"]
@@ -31,6 +33,13 @@ Prints each IPv4 and IPv6 address of NAME, one a line, using the system resolver
 
 Connects to URL (ws:// or wss://), sends each line of standard input as a text
 message and prints each message received. Ends at end of input or when closed.`,
+  sntp: `Usage: tsmongoose sntp URL [--timeout MS]
+
+Asks the SNTP/NTP server at URL (udp://host:port, sntp://host, or just host; the
+default port is 123) for the time and prints it as ISO-8601, then the offset of
+the server's clock from the local clock in milliseconds (positive: the local clock
+is behind). --timeout is how long to wait for an answer (default 5000 ms).
+Exits with 1 when the server does not give a valid answer.`,
 };
 
 function fail(msg: string): never {
@@ -106,13 +115,39 @@ async function ws(args: string[]): Promise<void> {
   await mgr.run({ signal: ac.signal });
 }
 
+async function sntp(args: string[]): Promise<void> {
+  const timeout = option(args, "--timeout");
+  const arg = args[0];
+  if (!arg) fail("sntp needs a URL (see --help)");
+  const url = arg.includes("://") ? arg : `sntp://${arg}`;
+  const timeoutMs = timeout === undefined ? undefined : Number(timeout);
+  if (timeoutMs !== undefined && !(timeoutMs > 0)) fail(`bad --timeout "${timeout}": expected milliseconds`);
+  const mgr = new Manager();
+  const ac = new AbortController();
+  mgr.sntpConnect(url, (c, ev, data) => {
+    if (ev === MG_EV_SNTP_TIME) {
+      // The time is the server's clock at the moment the reply arrived, so this is the offset.
+      const offset = data - Date.now();
+      process.stdout.write(`${new Date(data).toISOString()}\noffset ${offset >= 0 ? "+" : ""}${offset} ms\n`);
+      c.close();
+    } else if (ev === MG_EV_ERROR) {
+      process.stderr.write(`tsmongoose sntp: ${data}\n`);
+      process.exitCode = 1;
+      c.close();
+    } else if (ev === MG_EV_CLOSE) {
+      ac.abort();
+    }
+  }, timeoutMs === undefined ? {} : { timeoutMs });
+  await mgr.run({ signal: ac.signal, pollMs: 50 });
+}
+
 async function main(argv: string[]): Promise<void> {
   const [cmd, ...rest] = argv;
   if (cmd === undefined || cmd === "--help" || cmd === "-h" || cmd === "help") {
     process.stdout.write(HELP.main + "\n");
     return;
   }
-  const run: Record<string, (a: string[]) => Promise<void>> = { serve, resolve, ws };
+  const run: Record<string, (a: string[]) => Promise<void>> = { serve, resolve, ws, sntp };
   const f = run[cmd];
   if (!f) fail(`unknown command "${cmd}" (see --help)`);
   if (rest.includes("--help") || rest.includes("-h")) { process.stdout.write(HELP[cmd] + "\n"); return; }

@@ -21,6 +21,13 @@ import { base64Encode } from "../util/base64.js";
 import { wsUpgrade, wsSend, wsClose } from "../ws/layer.js";
 import { WEBSOCKET_OP_TEXT } from "../ws/constants.js";
 import { tlsInit, tlsFree } from "../tls/tls.js";
+import type { MqttConnState } from "../mqtt/state.js";
+import type { MqttMessage, MqttProperty } from "../mqtt/message.js";
+import {
+  mqttPub, mqttSub, mqttUnsub, mqttPing, mqttPong, mqttDisconnect, mqttSendHeader, mqttConnack, mqttSuback,
+  type MqttPubOptions, type MqttSubOptions, type MqttConnackOptions,
+} from "../mqtt/send.js";
+import { sntpRequest } from "../sntp/client.js";
 
 export interface Addr {
   ip: string;
@@ -91,6 +98,7 @@ export class Connection {
   _onWritable: (() => void) | undefined;
   /** @internal Protocol state. */ _http: HttpConnState | undefined;
   /** @internal */ _ws: WsConnState | undefined;
+  /** @internal */ _mqtt: MqttConnState | undefined;
   /** @internal pending DNS lookup; cancelled by resolveCancel() */
   _resolving: { cancelled: boolean } | undefined;
   /** @internal */ _tlsOpts: TlsOpts | undefined;
@@ -257,6 +265,27 @@ export class Connection {
   /** Starts the WebSocket closing handshake: close frame with `code` and `reason`, then MG_EV_CLOSE when the peer answers. */
   wsClose(code = 1000, reason = ""): void { wsClose(this, code, reason); }
 
+  // ---- MQTT ---------------------------------------------------------------------
+
+  /** Publishes `payload` on `topic`; returns the packet id (0 for QoS 0). QoS 1/2 acks are handled by the layer. */
+  mqttPub(topic: string, payload: string | Uint8Array, opts?: MqttPubOptions): number { return mqttPub(this, topic, payload, opts); }
+  /** Subscribes to a topic filter (`+`, `#` wildcards); returns the packet id that SUBACK carries. */
+  mqttSub(topic: string, opts?: MqttSubOptions): number { return mqttSub(this, topic, opts); }
+  /** Unsubscribes from a topic filter; returns the packet id that UNSUBACK carries. */
+  mqttUnsub(topic: string, props?: MqttProperty[]): number { return mqttUnsub(this, topic, props); }
+  /** Sends PINGREQ. */
+  mqttPing(): void { mqttPing(this); }
+  /** Sends PINGRESP (servers answer PINGREQ with it). */
+  mqttPong(): void { mqttPong(this); }
+  /** Sends DISCONNECT (MQTT 5: with a reason code) and closes once it is written. */
+  mqttDisconnect(reason?: number, props?: MqttProperty[]): void { mqttDisconnect(this, reason, props); }
+  /** Sends a fixed header (Mongoose's mg_mqtt_send_header) for a body of `len` bytes; send() the body next. */
+  mqttSendHeader(cmd: number, flags: number, len: number): void { mqttSendHeader(this, cmd, flags, len); }
+  /** Server: answers CONNECT with CONNACK; a non-zero code refuses and closes. */
+  mqttConnack(code?: number, opts?: MqttConnackOptions): void { mqttConnack(this, code, opts); }
+  /** Server: answers SUBSCRIBE (granted QoS or 0x80 per filter) or UNSUBSCRIBE with SUBACK / UNSUBACK. */
+  mqttSuback(msg: MqttMessage, codes: readonly number[], props?: MqttProperty[]): void { mqttSuback(this, msg, codes, props); }
+
   // ---- TLS ----------------------------------------------------------------------
 
   /** Starts TLS on this connection: call on MG_EV_ACCEPT (server) or MG_EV_CONNECT (client). */
@@ -270,4 +299,9 @@ export class Connection {
   resolve(url: string): void { this.manager._resolveAndConnect(this, url); }
   /** Cancels a pending resolve(). */
   resolveCancel(): void { if (this._resolving) this._resolving.cancelled = true; this._resolving = undefined; }
+
+  // ---- SNTP ---------------------------------------------------------------------
+
+  /** Sends another time request on a connection from manager.sntpConnect() (throws on any other). */
+  sntpRequest(): void { sntpRequest(this); }
 }

@@ -21,6 +21,10 @@ import { logError } from "../util/log.js";
 import { wsConnect, type WsConnectOptions } from "../ws/client.js";
 import { WakeupChannel, type WakeupHandle } from "./wakeup.js";
 import { httpRequest, type HttpRequestOptions, type HttpResponse } from "../http/client.js";
+import { mqttConnect, type MqttConnectOptions } from "../mqtt/client.js";
+import { mqttListen } from "../mqtt/server.js";
+import { attachMqtt } from "../mqtt/layer.js";
+import { sntpConnect, type SntpConnectOptions } from "../sntp/client.js";
 
 export interface ManagerOptions {
   /** Called with whatever a handler throws (default: print the stack to stderr). */
@@ -225,6 +229,30 @@ export class Manager {
     return wsConnect(this, url, handlerOrOpts, opts);
   }
 
+  /**
+   * Connects to an MQTT server (mqtt:// or mqtts://) and sends CONNECT; MG_EV_MQTT_OPEN
+   * gives the CONNACK's return code. Options: `clientId`, `user`, `pass`, `keepAlive`,
+   * `clean`, `will`, `version` (4 or 5), `props`, `tls`, `mqttMaxPacketSize`.
+   */
+  mqttConnect(url: string, handlerOrOpts?: EventHandler | MqttConnectOptions, opts?: MqttConnectOptions): Connection {
+    return mqttConnect(this, url, handlerOrOpts, opts);
+  }
+
+  /** Listens for MQTT clients: accepted connections deliver MG_EV_MQTT_CMD / MG_EV_MQTT_MSG. */
+  mqttListen(url: string, handlerOrOpts?: EventHandler | ConnectionOptions, opts?: ConnectionOptions): Connection {
+    return mqttListen(this, url, handlerOrOpts, opts);
+  }
+
+  /**
+   * Opens an SNTP client connection (udp://host:port or sntp://host, default port 123):
+   * a request goes out on MG_EV_CONNECT and on each conn.sntpRequest(); a valid reply
+   * delivers MG_EV_SNTP_TIME with the server's time in epoch milliseconds. Option
+   * `timeoutMs` (default 5000): MG_EV_ERROR when a request gets no valid reply in time.
+   */
+  sntpConnect(url: string, handlerOrOpts?: EventHandler | SntpConnectOptions, opts?: SntpConnectOptions): Connection {
+    return sntpConnect(this, url, handlerOrOpts, opts);
+  }
+
   private splitArgs(a?: EventHandler | ConnectionOptions, b?: ConnectionOptions): [EventHandler | undefined, ConnectionOptions] {
     if (typeof a === "function") return [a, b ?? {}];
     return [undefined, { ...(a ?? {}), ...(b ?? {}) }];
@@ -254,6 +282,7 @@ export class Manager {
     this.conns.set(c.id, c);
     this.connList = undefined;
     if (opts.http) attachHttp(c);
+    else if (opts.mqtt) attachMqtt(c);
     return c;
   }
 

@@ -45,4 +45,8 @@ export interface ConnectionOptions extends HttpLimits {
   wsSendQueuePolicy?: WsSendQueuePolicy;
   /** How long a WebSocket waits for the peer's answer to a close frame before cutting the connection. Default 5000 ms. */
   wsCloseTimeoutMs?: number;
+  /** Speak MQTT on accepted connections (set by mqttListen). */
+  mqtt?: boolean;
+  /** Largest MQTT packet received, in bytes (whole packet). Default 16 MiB; over it: MG_EV_ERROR and close. */
+  mqttMaxPacketSize?: number;
 }

@@ -1,21 +1,101 @@
-// The shape of an MQTT message as handlers receive it (MG_EV_MQTT_CMD / MG_EV_MQTT_MSG).
-// The MQTT layer itself is a later issue; the type is fixed here by the API contract.
+// An MQTT packet as handlers receive it (MG_EV_MQTT_CMD for every packet, MG_EV_MQTT_MSG
+// for PUBLISH). Fields are views over the received bytes (they stay valid).
+import { decodeProps } from "./props.js";
 
+/**
+ * One MQTT 5 property: `iv` for integer types, `val` for strings (and binary data as
+ * UTF-8), `key` + `val` for user properties (MQTT_PROP_USER_PROPERTY). `bin` carries
+ * binary data (MQTT_PROP_CORRELATION_DATA, ...) exactly, on input and output.
+ */
 export interface MqttProperty {
   id: number;
   iv?: number;
   key?: string;
   val?: string;
+  bin?: Uint8Array;
+}
+
+/** The will of a CONNECT packet. */
+export interface MqttWill {
+  topic: string;
+  message: Buffer;
+  qos: number;
+  retain: boolean;
+  /** MQTT 5 will properties (a view; decode with decodeProps via `props`). */
+  props: MqttProperty[];
+}
+
+/** What a CONNECT packet carries (server side: MqttMessage.connect). */
+export interface MqttConnectInfo {
+  /** Protocol level: 3 (3.1), 4 (3.1.1) or 5. */
+  version: number;
+  clientId: string;
+  clean: boolean;
+  /** Keep alive, in seconds (0: off). */
+  keepAlive: number;
+  user: string | undefined;
+  pass: Buffer | undefined;
+  will: MqttWill | undefined;
+}
+
+/** One topic filter of a SUBSCRIBE (or UNSUBSCRIBE, with qos 0). */
+export interface MqttTopicFilter {
+  topic: string;
+  /** Requested QoS (bits 0-1 of the subscription options). */
+  qos: number;
+  /** The whole subscription options byte (MQTT 5: no local, retain as published, retain handling). */
+  options: number;
 }
 
 export interface MqttMessage {
+  /** PUBLISH: the topic. Empty for other packets. */
   topic: string;
+  /** PUBLISH: the payload. Other packets: the bytes after the variable header (SUBACK codes, ...). */
   data: Buffer;
+  /** `data` as UTF-8. */
   text: string;
+  /** Packet identifier (0 when the packet has none). */
   id: number;
+  /** MQTT_CMD_*. */
   cmd: number;
   qos: number;
+  /** CONNACK return code; MQTT 5 reason code of acks, DISCONNECT, AUTH. */
   ack: number;
   retain: boolean;
+  /** MQTT 5 properties of the packet. */
   properties(): MqttProperty[];
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/** The packet handed to handlers; MqttMessage plus what the layer parsed for servers. */
+export class MqttPacket implements MqttMessage {
+  topic = "";
+  data: Buffer = EMPTY;
+  id = 0;
+  qos = 0;
+  ack = 0;
+  retain = false;
+  /** PUBLISH: the DUP flag. */
+  dup = false;
+  /** The protocol level the packet was parsed with. */
+  version = 4;
+  /** MQTT 5: the properties' bytes (without their length). */
+  props: Buffer = EMPTY;
+  /** CONNECT: what it carries. */
+  connect: MqttConnectInfo | undefined = undefined;
+  /** SUBSCRIBE / UNSUBSCRIBE: the topic filters. */
+  filters: MqttTopicFilter[] | undefined = undefined;
+  /** CONNACK: the session present flag. */
+  sessionPresent = false;
+  private _text: string | undefined;
+  constructor(
+    readonly cmd: number,
+    /** The fixed header's flags (low 4 bits). */
+    readonly flags: number,
+    /** The whole packet as received. */
+    readonly dgram: Buffer,
+  ) {}
+  get text(): string { return (this._text ??= this.data.toString("utf8")); }
+  properties(): MqttProperty[] { return this.props.length === 0 ? [] : decodeProps(this.props); }
 }

@@ -1,0 +1,158 @@
+// Packet parsing (MQTT 3.1.1 chapter 3, MQTT 5.0 chapter 3). The fixed header is read
+// from the receive buffer first (type, flags, remaining length); once the whole packet
+// is there, its variable header and payload are parsed into an MqttPacket of views.
+import {
+  MQTT_CMD_AUTH, MQTT_CMD_CONNACK, MQTT_CMD_CONNECT, MQTT_CMD_DISCONNECT, MQTT_CMD_PINGREQ, MQTT_CMD_PINGRESP,
+  MQTT_CMD_PUBACK, MQTT_CMD_PUBCOMP, MQTT_CMD_PUBLISH, MQTT_CMD_PUBREC, MQTT_CMD_PUBREL, MQTT_CMD_SUBACK,
+  MQTT_CMD_SUBSCRIBE, MQTT_CMD_UNSUBACK, MQTT_CMD_UNSUBSCRIBE,
+} from "./constants.js";
+import { MqttPacket, type MqttConnectInfo, type MqttTopicFilter, type MqttWill } from "./message.js";
+import { decodeProps, readPropsBlock } from "./props.js";
+import { MqttParseError, Reader, readVarint } from "./wire.js";
+
+/** A fixed header: the packet starts at 0 and is `total` bytes long. */
+export interface FixedHeader { cmd: number; flags: number; headerLen: number; total: number }
+
+/**
+ * Reads the fixed header at the start of `buf`: the header, 0 when more bytes are
+ * needed, or a string saying why the input is malformed.
+ */
+export function parseFixedHeader(buf: Buffer): FixedHeader | 0 | string {
+  if (buf.length < 2) return 0;
+  const b0 = buf[0]!;
+  const cmd = b0 >> 4, flags = b0 & 0x0f;
+  if (cmd === 0) return "reserved packet type 0";
+  const r = readVarint(buf, 1);
+  if (r === 0) return 0;
+  if (r === -1) return "remaining length longer than 4 bytes";
+  return { cmd, flags, headerLen: 1 + r[1], total: 1 + r[1] + r[0] };
+}
+
+/** Fixed header flags every type but PUBLISH must carry (3.1.1 section 2.2.2). */
+function requiredFlags(cmd: number): number {
+  return cmd === MQTT_CMD_PUBREL || cmd === MQTT_CMD_SUBSCRIBE || cmd === MQTT_CMD_UNSUBSCRIBE ? 2 : 0;
+}
+
+/**
+ * Parses one whole packet (`pkt` starts with its fixed header) for protocol level
+ * `version`: an MqttPacket, or a string saying what is malformed.
+ */
+export function parsePacket(pkt: Buffer, h: FixedHeader, version: number): MqttPacket | string {
+  try {
+    return parse(pkt, h, version);
+  } catch (e) {
+    if (e instanceof MqttParseError) return e.message;
+    throw e;
+  }
+}
+
+function parse(pkt: Buffer, h: FixedHeader, version: number): MqttPacket {
+  const { cmd, flags } = h;
+  const m = new MqttPacket(cmd, flags, pkt);
+  m.version = version;
+  const v5 = version >= 5;
+  if (cmd !== MQTT_CMD_PUBLISH && flags !== requiredFlags(cmd)) throw new MqttParseError(`bad flags 0x${flags.toString(16)} for packet type ${cmd}`);
+  const r = new Reader(pkt, h.headerLen);
+  switch (cmd) {
+    case MQTT_CMD_CONNECT:
+      m.connect = parseConnect(r, m);
+      break;
+    case MQTT_CMD_CONNACK:
+      m.sessionPresent = (r.u8("acknowledge flags") & 1) === 1;
+      m.ack = r.u8("return code");
+      if (v5 && r.left > 0) m.props = readPropsBlock(r);
+      break;
+    case MQTT_CMD_PUBLISH: {
+      m.qos = (flags >> 1) & 3;
+      if (m.qos === 3) throw new MqttParseError("PUBLISH with QoS 3");
+      m.dup = (flags & 8) !== 0;
+      m.retain = (flags & 1) !== 0;
+      m.topic = r.str("topic");
+      // Topic names carry no wildcards (section 4.7.1); only MQTT 5 allows an empty one (topic alias).
+      if (m.topic.includes("+") || m.topic.includes("#")) throw new MqttParseError("wildcard in a PUBLISH topic");
+      if (m.topic.length === 0 && !v5) throw new MqttParseError("empty PUBLISH topic");
+      if (m.qos > 0) {
+        m.id = r.u16("packet identifier");
+        if (m.id === 0) throw new MqttParseError("packet identifier 0");
+      }
+      if (v5) m.props = readPropsBlock(r);
+      m.data = r.rest();
+      break;
+    }
+    case MQTT_CMD_PUBACK: case MQTT_CMD_PUBREC: case MQTT_CMD_PUBREL: case MQTT_CMD_PUBCOMP:
+      m.id = r.u16("packet identifier");
+      if (v5) {
+        if (r.left > 0) m.ack = r.u8("reason code");
+        if (r.left > 0) m.props = readPropsBlock(r);
+      }
+      break;
+    case MQTT_CMD_SUBSCRIBE: case MQTT_CMD_UNSUBSCRIBE: {
+      m.id = r.u16("packet identifier");
+      if (m.id === 0) throw new MqttParseError("packet identifier 0");
+      if (v5) m.props = readPropsBlock(r);
+      m.data = pkt.subarray(r.pos);
+      const filters: MqttTopicFilter[] = [];
+      while (r.left > 0) {
+        const topic = r.str("topic filter");
+        if (topic.length === 0) throw new MqttParseError("empty topic filter");
+        let options = 0;
+        if (cmd === MQTT_CMD_SUBSCRIBE) {
+          options = r.u8("subscription options");
+          // 3.1.1: reserved bits 2-7 are 0; 5.0: bits 6-7 are 0 and retain handling is not 3.
+          if ((options & 3) === 3 || (options & (v5 ? 0xc0 : 0xfc)) !== 0 || (options & 0x30) === 0x30) {
+            throw new MqttParseError(`bad subscription options 0x${options.toString(16)}`);
+          }
+        }
+        filters.push({ topic, qos: options & 3, options });
+      }
+      if (filters.length === 0) throw new MqttParseError(`${cmd === MQTT_CMD_SUBSCRIBE ? "SUBSCRIBE" : "UNSUBSCRIBE"} without topic filters`);
+      m.filters = filters;
+      break;
+    }
+    case MQTT_CMD_SUBACK: case MQTT_CMD_UNSUBACK:
+      m.id = r.u16("packet identifier");
+      if (v5) m.props = readPropsBlock(r);
+      m.data = r.rest();
+      if (m.data.length > 0) m.ack = m.data[0]!;
+      break;
+    case MQTT_CMD_PINGREQ: case MQTT_CMD_PINGRESP:
+      break;
+    case MQTT_CMD_DISCONNECT: case MQTT_CMD_AUTH:
+      if (cmd === MQTT_CMD_AUTH && !v5) throw new MqttParseError("AUTH packet in MQTT 3.1.1");
+      if (v5) {
+        if (r.left > 0) m.ack = r.u8("reason code");
+        if (r.left > 0) m.props = readPropsBlock(r);
+      }
+      break;
+    default:
+      throw new MqttParseError(`unknown packet type ${cmd}`);
+  }
+  if (r.left > 0) throw new MqttParseError(`${r.left} unexpected bytes at the end of packet type ${cmd}`);
+  return m;
+}
+
+function parseConnect(r: Reader, m: MqttPacket): MqttConnectInfo {
+  const name = r.str("protocol name");
+  const version = r.u8("protocol level");
+  if (!((name === "MQTT" && (version === 4 || version === 5)) || (name === "MQIsdp" && version === 3))) {
+    throw new MqttParseError(`unsupported protocol ${JSON.stringify(name)} level ${version}`);
+  }
+  m.version = version;
+  const f = r.u8("connect flags");
+  if ((f & 1) !== 0) throw new MqttParseError("reserved connect flag set");
+  const hasWill = (f & 4) !== 0, willQos = (f >> 3) & 3, willRetain = (f & 0x20) !== 0;
+  if (willQos === 3 || (!hasWill && (willQos !== 0 || willRetain))) throw new MqttParseError("bad will flags");
+  const keepAlive = r.u16("keep alive");
+  if (version >= 5) m.props = readPropsBlock(r);
+  const clientId = r.str("client identifier");
+  let will: MqttWill | undefined;
+  if (hasWill) {
+    const props = version >= 5 ? decodeProps(readPropsBlock(r)) : [];
+    const topic = r.str("will topic");
+    if (topic.length === 0 || topic.includes("+") || topic.includes("#")) throw new MqttParseError("bad will topic");
+    will = { topic, message: r.bin("will message"), qos: willQos, retain: willRetain, props };
+  }
+  const user = (f & 0x80) !== 0 ? r.str("user name") : undefined;
+  const pass = (f & 0x40) !== 0 ? r.bin("password") : undefined;
+  return { version, clientId, clean: (f & 2) !== 0, keepAlive, user, pass, will };
+}

@@ -1,0 +1,58 @@
+// Per-connection MQTT state and the limits taken from the connection's options.
+import type { Connection } from "../core/connection.js";
+import { millis } from "../util/time.js";
+
+/** Largest packet received by default (whole packet, header included). */
+export const DEFAULT_MAX_PACKET_SIZE = 16 * 1024 * 1024;
+/** Client: time allowed from mqttConnect() to the CONNACK, by default. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
+
+export interface MqttConnState {
+  isServer: boolean;
+  /** Protocol level spoken: 4 (3.1.1) or 5; 3 (3.1) on servers. Servers learn it from CONNECT. */
+  version: number;
+  maxPacket: number;
+  /** A protocol error closed the connection: input is discarded. */
+  failed: boolean;
+  /** Client: CONNACK received. Server: CONNECT received. */
+  connected: boolean;
+  nextId: number;
+  /** Our packets with identifiers awaiting their acknowledgement. */
+  inflight: Set<number>;
+  /** Received QoS 2 PUBLISH ids awaiting PUBREL: a resent PUBLISH is acknowledged, not delivered twice. */
+  qos2In: Set<number>;
+  /** Client: keep alive in ms (0: off). */
+  keepAliveMs: number;
+  lastSent: number;
+  /** When our unanswered PINGREQ went out (0: none). */
+  pingSentAt: number;
+  /** Client: when waiting for CONNACK gives up (millis). */
+  connectDeadline: number;
+}
+
+export function createMqttState(c: Connection, isServer: boolean, version = 4): MqttConnState {
+  const max = c._opts.mqttMaxPacketSize ?? DEFAULT_MAX_PACKET_SIZE;
+  if (!Number.isInteger(max) || max < 2) throw new Error(`mqttMaxPacketSize must be an integer >= 2, got ${max}`);
+  // Packets are parsed once complete in the receive buffer: make room for the largest.
+  if (c._opts.maxRecvSize === undefined) c._maxRecv = Math.max(64 * 1024, max);
+  return {
+    isServer, version, maxPacket: max, failed: false, connected: false, nextId: 0,
+    inflight: new Set(), qos2In: new Set(), keepAliveMs: 0, lastSent: millis(), pingSentAt: 0,
+    connectDeadline: Infinity,
+  };
+}
+
+/** The next free packet identifier (1..65535, section 2.3.1). */
+export function nextPacketId(st: MqttConnState): number {
+  for (let i = 0; i < 65535; i++) {
+    st.nextId = st.nextId >= 65535 ? 1 : st.nextId + 1;
+    if (!st.inflight.has(st.nextId)) return st.nextId;
+  }
+  throw new Error("MQTT: all 65535 packet identifiers are in flight");
+}
+
+/** Queues a packet and notes the time, for keep alive. */
+export function sendPacket(c: Connection, st: MqttConnState, pkt: Buffer): boolean {
+  st.lastSent = millis();
+  return c.send(pkt);
+}

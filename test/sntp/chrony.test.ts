@@ -1,0 +1,42 @@
+// The SNTP client against a real NTP server: chronyd on loopback.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { startChrony, type Chrony } from "./chrony.js";
+import { sntpClient } from "./collect.js";
+import { waitFor } from "../helpers.js";
+
+let chrony: Chrony;
+before(async () => { chrony = await startChrony(); });
+after(async () => { await chrony?.stop(); });
+
+// chronyd serves this machine's own clock, so its time is the local time give or take
+// the round trip; a generous bound still catches era, epoch and unit mistakes.
+const CLOSE_MS = 2000;
+
+test("udp://127.0.0.1:PORT: a request on connect, MG_EV_SNTP_TIME with chronyd's time", async () => {
+  const cl = sntpClient(`udp://127.0.0.1:${chrony.port}`);
+  try {
+    await waitFor(() => cl.times.length > 0 || cl.errors.length > 0, 5000, "time from chronyd");
+    assert.deepEqual(cl.errors, []);
+    const t = cl.times[0]!;
+    assert.ok(Number.isInteger(t), `epoch ms is an integer: ${t}`);
+    assert.ok(Math.abs(t - Date.now()) < CLOSE_MS, `chronyd time ${new Date(t).toISOString()} vs local ${new Date().toISOString()}`);
+  } finally {
+    await cl.stop();
+  }
+});
+
+test("sntpRequest() asks again: a second time, not earlier than the first", async () => {
+  const cl = sntpClient(`sntp://127.0.0.1:${chrony.port}`);
+  try {
+    await waitFor(() => cl.times.length === 1, 5000, "first time");
+    cl.conn.sntpRequest();
+    await waitFor(() => cl.times.length === 2 || cl.errors.length > 0, 5000, "second time");
+    assert.deepEqual(cl.errors, []);
+    assert.ok(cl.times[1]! >= cl.times[0]! - 50, `${cl.times[1]} after ${cl.times[0]}`);
+    assert.ok(Math.abs(cl.times[1]! - Date.now()) < CLOSE_MS);
+    assert.equal(cl.closed, false);
+  } finally {
+    await cl.stop();
+  }
+});
