@@ -4,6 +4,7 @@
 //   tsmongoose resolve NAME                 print the addresses of a host name
 //   tsmongoose ws URL                       WebSocket client: stdin lines out, messages in
 //   tsmongoose sntp URL                     ask an SNTP/NTP server for the time
+//   tsmongoose mqtt-broker --listen URL     MQTT broker
 import * as dns from "node:dns/promises";
 import * as readline from "node:readline";
 import { Manager } from "./core/manager.js";
@@ -11,6 +12,7 @@ import {
   MG_EV_CLOSE, MG_EV_ERROR, MG_EV_HTTP_MSG, MG_EV_WS_MSG, MG_EV_WS_OPEN, MG_EV_WS_CTL, MG_EV_SNTP_TIME,
 } from "./core/events.js";
 import { WEBSOCKET_OP_CLOSE } from "./ws/constants.js";
+import { MqttBroker } from "./mqtt/broker.js";
 
 const HELP: Record<string, string> = {
   main: `Usage: tsmongoose <command> [options]
@@ -20,6 +22,7 @@ Commands:
   resolve NAME               Print the IP addresses of NAME
   ws URL                     WebSocket client: sends stdin lines, prints messages
   sntp URL                   Print the time of an SNTP/NTP server
+  mqtt-broker --listen URL   Run an MQTT broker
 
 Run "tsmongoose <command> --help" for a command's options.`,
   serve: `Usage: tsmongoose serve [dir] [--listen URL] [--extra-headers "Name: value"]
@@ -40,6 +43,11 @@ default port is 123) for the time and prints it as ISO-8601, then the offset of
 the server's clock from the local clock in milliseconds (positive: the local clock
 is behind). --timeout is how long to wait for an answer (default 5000 ms).
 Exits with 1 when the server does not give a valid answer.`,
+  "mqtt-broker": `Usage: tsmongoose mqtt-broker [--listen URL]
+
+Runs an MQTT 3.1.1 / 5.0 broker (QoS 0-2, retained messages, wills, persistent
+sessions) that accepts every client. --listen defaults to mqtt://0.0.0.0:1883.
+Ctrl-C stops.`,
 };
 
 function fail(msg: string): never {
@@ -141,13 +149,21 @@ async function sntp(args: string[]): Promise<void> {
   await mgr.run({ signal: ac.signal, pollMs: 50 });
 }
 
+async function mqttBroker(args: string[]): Promise<void> {
+  const listen = option(args, "--listen") ?? "mqtt://0.0.0.0:1883";
+  const mgr = new Manager();
+  const broker = new MqttBroker(mgr, { listen });
+  process.stdout.write(`MQTT broker on ${listen.replace(/:\d+(\/|$)/, `:${broker.listener.localAddr.port}$1`)}\n`);
+  await mgr.run();
+}
+
 async function main(argv: string[]): Promise<void> {
   const [cmd, ...rest] = argv;
   if (cmd === undefined || cmd === "--help" || cmd === "-h" || cmd === "help") {
     process.stdout.write(HELP.main + "\n");
     return;
   }
-  const run: Record<string, (a: string[]) => Promise<void>> = { serve, resolve, ws, sntp };
+  const run: Record<string, (a: string[]) => Promise<void>> = { serve, resolve, ws, sntp, "mqtt-broker": mqttBroker };
   const f = run[cmd];
   if (!f) fail(`unknown command "${cmd}" (see --help)`);
   if (rest.includes("--help") || rest.includes("-h")) { process.stdout.write(HELP[cmd] + "\n"); return; }

@@ -6,6 +6,7 @@ import { MG_EV_CLOSE, MG_EV_ERROR, MG_EV_MQTT_CMD, MG_EV_MQTT_MSG, MG_EV_MQTT_OP
 import {
   MQTT_CMD_CONNACK, MQTT_CMD_CONNECT, MQTT_CMD_DISCONNECT, MQTT_CMD_PINGREQ, MQTT_CMD_PINGRESP, MQTT_CMD_PUBACK,
   MQTT_CMD_PUBCOMP, MQTT_CMD_PUBLISH, MQTT_CMD_PUBREC, MQTT_CMD_PUBREL, MQTT_CMD_SUBACK, MQTT_CMD_UNSUBACK,
+  MQTT_PROP_SERVER_KEEP_ALIVE,
 } from "./constants.js";
 import type { MqttPacket } from "./message.js";
 import { buildAck, buildSimple } from "./builder.js";
@@ -79,6 +80,11 @@ const sink: PacketSink = {
           return;
         }
         st.connected = true;
+        if (m.props.length > 0) {
+          // MQTT 5 section 3.2.2.3.14: the server may set the keep alive to use.
+          const ska = m.properties().find((p) => p.id === MQTT_PROP_SERVER_KEEP_ALIVE);
+          if (ska !== undefined) st.keepAliveMs = ska.iv! * 1000;
+        }
         break;
       case MQTT_CMD_PUBLISH: {
         let duplicate = false;

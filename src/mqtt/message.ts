@@ -21,7 +21,7 @@ export interface MqttWill {
   message: Buffer;
   qos: number;
   retain: boolean;
-  /** MQTT 5 will properties (a view; decode with decodeProps via `props`). */
+  /** MQTT 5 will properties. */
   props: MqttProperty[];
 }
 
@@ -64,6 +64,10 @@ export interface MqttMessage {
   retain: boolean;
   /** MQTT 5 properties of the packet. */
   properties(): MqttProperty[];
+  /** CONNECT (server side): what it carries. */
+  connect?: MqttConnectInfo | undefined;
+  /** SUBSCRIBE / UNSUBSCRIBE (server side): the topic filters. */
+  filters?: MqttTopicFilter[] | undefined;
 }
 
 const EMPTY = Buffer.alloc(0);

@@ -13,10 +13,10 @@ export const MAX_VARINT = 268_435_455;
  * Decodes a variable byte integer at `at`: [value, bytes used], 0 when more bytes are
  * needed, or -1 when a fifth byte would be needed (malformed).
  */
-export function readVarint(buf: Uint8Array, at: number): [number, number] | 0 | -1 {
+export function readVarint(buf: Uint8Array, at: number, end = buf.length): [number, number] | 0 | -1 {
   let value = 0, mult = 1;
   for (let i = 0; i < 4; i++) {
-    if (at + i >= buf.length) return 0;
+    if (at + i >= end) return 0;
     const b = buf[at + i]!;
     value += (b & 0x7f) * mult;
     if ((b & 0x80) === 0) return [value, i + 1];
@@ -60,7 +60,7 @@ export class Reader {
   u16(what = "two-byte integer"): number { this.need(2, what); const v = this.buf.readUInt16BE(this.pos); this.pos += 2; return v; }
   u32(what = "four-byte integer"): number { this.need(4, what); const v = this.buf.readUInt32BE(this.pos); this.pos += 4; return v; }
   varint(what = "variable byte integer"): number {
-    const r = readVarint(this.buf.subarray(0, this.end), this.pos);
+    const r = readVarint(this.buf, this.pos, this.end);
     if (r === 0) throw new MqttParseError(`truncated ${what}`);
     if (r === -1) throw new MqttParseError(`${what} longer than 4 bytes`);
     this.pos += r[1];

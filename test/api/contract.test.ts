@@ -55,7 +55,6 @@ describe("API.md: exported names", () => {
     for (const [k, v] of Object.entries(ops)) assert.equal(exported[`WEBSOCKET_OP_${k}`], v, `WEBSOCKET_OP_${k}`);
   });
 
-  test.todo("later issues: mqttConnect, mqttListen, sntpConnect, conn.mqtt*/sntpRequest, MqttBroker, MQTT_CMD_*, MQTT_PROP_TYPE_*, CLI mqtt-broker/sntp");
 });
 
 describe("API.md: eventName", () => {

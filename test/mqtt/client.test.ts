@@ -100,11 +100,12 @@ test("v5 properties travel: user properties, message expiry, content type, corre
   const [sub, rs] = await client({ version: 5 });
   sub.mqttSub("props/t", { qos: 1 });
   await rs.waitCmd(MQTT_CMD_SUBACK);
+  // Retained, so mosquitto_sub gets it however late it subscribes.
   const sidecar = run("mosquitto_sub", ["-V", "5", "-p", String(broker.port), "-h", "127.0.0.1", "-t", "props/t", "-C", "1", "-F", "%P %p"], { timeoutMs: 8000 });
-  await new Promise((r) => setTimeout(r, 300)); // mosquitto_sub subscribes
   const [pub] = await client({ version: 5 });
   pub.mqttPub("props/t", "with props", {
     qos: 1,
+    retain: true,
     props: [
       { id: MQTT_PROP_USER_PROPERTY, key: "k1", val: "v1" },
       { id: MQTT_PROP_USER_PROPERTY, key: "k2", val: "ü" },
@@ -138,8 +139,7 @@ test("messages from mosquitto_pub arrive; ours reach mosquitto_sub", async () =>
   assert.equal(rec.msgs[0]!.text, "from cli");
   assert.equal(rec.msgs[0]!.qos, 2);
   const sidecar = run("mosquitto_sub", ["-p", String(broker.port), "-h", "127.0.0.1", "-t", "cli/out", "-C", "1", "-q", "1"], { timeoutMs: 8000 });
-  await new Promise((r) => setTimeout(r, 300));
-  c.mqttPub("cli/out", "to cli", { qos: 1 });
+  c.mqttPub("cli/out", "to cli", { qos: 1, retain: true }); // retained: seen however late mosquitto_sub subscribes
   const out = await sidecar;
   assert.equal(out.stdout.trim(), "to cli");
   c.mqttDisconnect();

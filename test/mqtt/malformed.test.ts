@@ -127,3 +127,13 @@ test("no CONNACK in time: error", async () => {
   loop.manager.mqttConnect(`mqtt://127.0.0.1:${port}`, rec.handler, { connectTimeoutMs: 200 });
   await expectError(rec, /no CONNACK/);
 });
+
+test("v5: the server's keep alive (CONNACK property) replaces ours", async () => {
+  const { port, got } = await fakeServer([Buffer.from([0x20, 0x06, 0x00, 0x00, 0x03, 0x13, 0x00, 0x01])]);
+  const rec = new Recorder();
+  loop.manager.mqttConnect(`mqtt://127.0.0.1:${port}`, rec.handler, { version: 5, keepAlive: 600 });
+  await waitFor(() => rec.closed, 6000, "close");
+  assert.deepEqual(rec.opens, [0]);
+  assert.match(rec.errors[0] ?? "", /no PINGRESP/);
+  assert.ok(got.some((d) => d.includes(Buffer.from([0xc0, 0x00]))), "a PINGREQ was sent after 1 s");
+});

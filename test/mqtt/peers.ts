@@ -37,7 +37,9 @@ export async function startMosquitto(extra = ""): Promise<Broker> {
   const dir = mkdtempSync(join(tmpdir(), "mosq-"));
   const port = await freePort();
   const conf = join(dir, "mosquitto.conf");
-  writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\n${extra}`);
+  // As root, mosquitto drops to user "mosquitto", which cannot read the tests' temporary files.
+  const asRoot = process.getuid?.() === 0 ? "user root\n" : "";
+  writeFileSync(conf, `${asRoot}listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\n${extra}`);
   // Debian installs the broker in /usr/sbin, which a non-root PATH may lack.
   const bin = existsSync("/usr/sbin/mosquitto") ? "/usr/sbin/mosquitto" : "mosquitto";
   const proc = spawn(bin, ["-c", conf], { stdio: "ignore" });
