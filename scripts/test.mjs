@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Runs every test in dist/test (built by `npm run build`, which `npm test` runs first).
-// Tests use real peers from Debian: curl, openssl, chromium, python3-websockets, chrony. Missing
-// ones are installed when running as root, otherwise the run stops with a clear message.
+// Tests use real peers from Debian: curl, openssl, chromium, python3-websockets, mosquitto
+// (and its clients), chrony. Missing ones are installed when running as root, otherwise the
+// run stops with a clear message.
 import { execFileSync, spawnSync } from "node:child_process";
 import { readdirSync, statSync, existsSync } from "node:fs";
 import { join } from "node:path";
