@@ -19,6 +19,7 @@ import { attachHttp, httpPeerEnded } from "../http/protocol.js";
 import { startTlsServer, tlsAfterConnect, prepareTlsServer } from "../tls/tls.js";
 import { logError } from "../util/log.js";
 import { wsConnect, type WsConnectOptions } from "../ws/client.js";
+import { WS_CLOSE_GOING_AWAY } from "../ws/close.js";
 import { WakeupChannel, type WakeupHandle } from "./wakeup.js";
 import { httpRequest, type HttpRequestOptions, type HttpResponse } from "../http/client.js";
 import { mqttConnect, type MqttConnectOptions } from "../mqtt/client.js";
@@ -128,13 +129,17 @@ export class Manager {
 
   /**
    * Closes every connection: listeners at once, others once what they are sending is
-   * written (at most a couple of seconds). Handlers receive MG_EV_CLOSE.
+   * written (at most a couple of seconds); WebSocket peers get a close frame with 1001
+   * (going away). Handlers receive MG_EV_CLOSE.
    */
   async close(): Promise<void> {
     if (this.closed) return;
     this.timers.clear();
     for (const c of this.connections) {
-      if (c.isListening || c._udp) c.close(); else c.drain();
+      if (c.isListening || c._udp) { c.close(); continue; }
+      // WebSocket peers learn why the connection ends (RFC 6455 section 7.4.1: 1001 going away).
+      if (c.isWebsocket && !c.isClosing) c.wsClose(WS_CLOSE_GOING_AWAY, "server shutting down");
+      c.drain();
     }
     const deadline = millis() + CLOSE_GRACE_MS;
     while (this.conns.size > 0 && millis() < deadline) await this.poll(20);

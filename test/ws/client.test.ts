@@ -181,3 +181,19 @@ describe("our client against hand-written servers", () => {
     assert.throws(() => loop.manager.wsConnect("ws://127.0.0.1:1/", { wsDeflate: { serverMaxWindowBits: 20 } }), /8\.\.15/);
   });
 });
+
+it("manager.close() tells WebSocket peers 1001 going away (ws package as the client)", async () => {
+  const { MG_EV_HTTP_MSG } = await import("../../src/index.js");
+  const { WebSocket } = await import("ws");
+  const m = new Manager((c, ev, data) => { if (ev === MG_EV_HTTP_MSG) c.wsUpgrade(data); });
+  const lsn = m.listen("ws://127.0.0.1:0");
+  let running = true;
+  const loop = (async () => { while (running) await m.poll(10); })();
+  const peer = new WebSocket(`ws://127.0.0.1:${lsn.localAddr.port}/`);
+  await new Promise((resolve, reject) => { peer.once("open", resolve); peer.once("error", reject); });
+  const closed = new Promise<number>((resolve) => peer.once("close", (code) => resolve(code)));
+  running = false;
+  await loop;
+  await m.close();
+  assert.equal(await closed, 1001);
+});
