@@ -16,7 +16,8 @@ export interface ServerSpec {
 export interface RunningServer {
   port: number;
   pid: number;
-  /** User + system CPU seconds the process has used so far (all its threads). */
+  /** User + system CPU seconds the process has used so far (all its threads), plus the
+   *  process it announced as doing the work (a wrapper around a non-Node server). */
   cpuSeconds(): number;
   /** SIGTERM, then SIGKILL after a grace period; resolves when the process has exited. */
   stop(): Promise<void>;
@@ -93,10 +94,12 @@ export function startServer(spec: ServerSpec): Promise<RunningServer> {
       child.stdout!.removeAllListeners("data");
       child.stdout!.resume();
       const pid = child.pid!;
+      const [portText, workerText] = line.slice(READY_PREFIX.length).trim().split(" ");
+      const worker = workerText !== undefined ? Number(workerText) : undefined;
       resolve({
-        port: Number(line.slice(READY_PREFIX.length)),
+        port: Number(portText),
         pid,
-        cpuSeconds: () => procCpuSeconds(pid),
+        cpuSeconds: () => procCpuSeconds(pid) + (worker !== undefined ? procCpuSeconds(worker) : 0),
         stop,
       });
     });
@@ -110,7 +113,9 @@ export function serverConfig<T>(): T {
   return JSON.parse(raw) as T;
 }
 
-/** For server programs: announce the port to the harness. */
-export function announce(port: number): void {
-  process.stdout.write(`${READY_PREFIX}${port}\n`);
+/** For server programs: announce the port to the harness, and the pid of the process that
+ *  serves when it is not this one (a wrapper such as servers/mosquitto-peer.ts): its CPU
+ *  time is counted too. */
+export function announce(port: number, workerPid?: number): void {
+  process.stdout.write(`${READY_PREFIX}${port}${workerPid !== undefined ? ` ${workerPid}` : ""}\n`);
 }

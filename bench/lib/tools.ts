@@ -2,10 +2,19 @@
 // from Debian when running as root, or a clear message saying how to get them.
 import { spawnSync, execFileSync } from "node:child_process";
 
-const DEBIAN_PACKAGE: Record<string, string> = { wrk: "wrk", openssl: "openssl" };
+const DEBIAN_PACKAGE: Record<string, string> = { wrk: "wrk", openssl: "openssl", mosquitto: "mosquitto" };
+
+// Daemons such as mosquitto live in /usr/sbin, which is not on every user's PATH.
+const SEARCH_PATH = `${process.env.PATH ?? ""}:/usr/sbin:/sbin`;
 
 export function hasCommand(cmd: string): boolean {
-  return spawnSync("sh", ["-c", `command -v ${cmd}`], { stdio: "ignore" }).status === 0;
+  return spawnSync("sh", ["-c", `command -v ${cmd}`], { stdio: "ignore", env: { ...process.env, PATH: SEARCH_PATH } }).status === 0;
+}
+
+/** Where the mosquitto broker is (after ensureTools(["mosquitto"])). */
+export function mosquittoPath(): string {
+  const r = spawnSync("sh", ["-c", "command -v mosquitto"], { encoding: "utf8", env: { ...process.env, PATH: SEARCH_PATH } });
+  return r.status === 0 ? r.stdout.trim() : "mosquitto";
 }
 
 /** Makes sure every command in `cmds` exists; throws a message naming what to install otherwise. */

@@ -7,5 +7,7 @@ import { httpsHello } from "./https-hello.js";
 import { wsEcho } from "./ws-echo.js";
 import { wsEchoPipelined } from "./ws-echo-pipelined.js";
 import { wsBroadcast } from "./ws-broadcast.js";
+import { mqttFanout } from "./mqtt-fanout.js";
+import { mqttQos1 } from "./mqtt-qos1.js";
 
-export const SCENARIOS: readonly Scenario[] = [httpHello, staticFile, httpsHello, wsEcho, wsEchoPipelined, wsBroadcast];
+export const SCENARIOS: readonly Scenario[] = [httpHello, staticFile, httpsHello, wsEcho, wsEchoPipelined, wsBroadcast, mqttFanout, mqttQos1];

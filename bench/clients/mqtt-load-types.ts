@@ -1,0 +1,32 @@
+// What the harness (lib/mqtt-scenario.ts) passes to the MQTT load client as argv[2]
+// (JSON), and the RESULT line the client prints.
+
+export interface MqttLoadConfig {
+  port: number;
+  /** "fanout" (default): QoS 0 fan-out, deliveries/s. "qos1": QoS 1 round trips/s, one
+   *  message in flight per client, each of `publishers` clients subscribed to its own topic. */
+  mode?: "fanout" | "qos1";
+  /** Connections that publish (QoS 0) to `<prefix>/pNN`, one topic each. */
+  publishers: number;
+  /** Connections subscribed to `<prefix>/+`: each gets every message. */
+  subscribers: number;
+  /** Payload bytes per message. */
+  payload: number;
+  /** Messages each publisher keeps in flight (sent and not yet at every subscriber). */
+  window: number;
+  seconds: number;
+  /** Topic prefix (default "bench"). */
+  prefix?: string;
+}
+
+export interface MqttLoadResult {
+  ok: boolean;
+  /** fanout: messages delivered to subscribers per second; qos1: round trips per second. */
+  value: number;
+  count: number;
+  seconds: number;
+  errors: string[];
+  detail: string;
+  /** CPU the load client used while measured, in % of one core (user + system). */
+  clientCpuPct?: number;
+}
