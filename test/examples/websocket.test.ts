@@ -77,7 +77,8 @@ describe("examples/websocket/chat-server in Chromium", () => {
   it("the page and a ws client chat with each other", async () => {
     browser = await Browser.open(`${srv.url}/`);
     await browser.waitFor<boolean>(`document.getElementById("status").textContent === "connected"`);
-    const pageName = await browser.evaluate<string>(`document.getElementById("name").value`);
+    // The name arrives with the room's welcome message, just after the socket opens.
+    const pageName = await browser.waitFor<string>(`document.getElementById("name").value`);
     assert.match(pageName, /^guest-\d+$/);
 
     const bot = await open(`ws://127.0.0.1:${srv.port}/ws`);
