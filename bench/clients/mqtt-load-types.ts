@@ -1,5 +1,6 @@
 // What the harness (lib/mqtt-scenario.ts) passes to the MQTT load client as argv[2]
 // (JSON), and the RESULT line the client prints.
+import type { LoadResult } from "./load-report.js";
 
 export interface MqttLoadConfig {
   port: number;
@@ -19,14 +20,5 @@ export interface MqttLoadConfig {
   prefix?: string;
 }
 
-export interface MqttLoadResult {
-  ok: boolean;
-  /** fanout: messages delivered to subscribers per second; qos1: round trips per second. */
-  value: number;
-  count: number;
-  seconds: number;
-  errors: string[];
-  detail: string;
-  /** CPU the load client used while measured, in % of one core (user + system). */
-  clientCpuPct?: number;
-}
+/** fanout: messages delivered to subscribers per second; qos1: round trips per second. */
+export type MqttLoadResult = LoadResult;

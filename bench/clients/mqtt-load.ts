@@ -16,18 +16,17 @@ import * as net from "node:net";
 import { CONNACK_OK, connectPacket, pubackPacket, publishPacket, PublishChecker, publishQos1Packet, subackPacket, subscribePacket, topicOf } from "./mqtt-packets.js";
 import { Qos1Checker } from "./mqtt-qos1-check.js";
 import { payloadText } from "./ws-load-types.js";
-import type { MqttLoadConfig, MqttLoadResult } from "./mqtt-load-types.js";
+import type { MqttLoadConfig } from "./mqtt-load-types.js";
+import { problem, finish, measure, clientNote } from "./load-report.js";
 
 const cfg = JSON.parse(process.argv[2] ?? "{}") as MqttLoadConfig;
 const CONNECT_TIMEOUT_MS = 15_000;
-const CLIENT_SATURATED_PCT = 85;
 const SUB_ID = 1;
 const prefix = cfg.prefix ?? "bench";
 const payload = Buffer.from(payloadText(cfg.payload));
 const P = cfg.publishers;
 const S = cfg.subscribers;
 const RING = 1024;
-const errors: string[] = [];
 let running = false;
 /** Reads by fan-out subscriber sockets: how well the broker batches its writes. */
 let subscriberReads = 0;
@@ -35,14 +34,7 @@ let subscriberReads = 0;
 // One read buffer for every socket: each chunk is fully checked before the callback returns.
 const readBuffer = Buffer.allocUnsafe(64 * 1024);
 
-function problem(msg: string): void {
-  if (errors.length < 5) errors.push(msg);
-}
 
-function finish(r: Omit<MqttLoadResult, "ok" | "errors">): never {
-  process.stdout.write(`RESULT ${JSON.stringify({ ok: errors.length === 0, errors, ...r })}\n`);
-  process.exit(0);
-}
 
 /** One MQTT connection: CONNECT (and SUBSCRIBE), then its expected answer, then `onStream`. */
 class Conn {
@@ -110,19 +102,6 @@ async function openAll(conns: Conn[]): Promise<void> {
   }
 }
 
-/** Runs the measured period; returns elapsed seconds and the client's CPU % of one core. */
-async function measure(): Promise<{ s: number; cpuPct: number }> {
-  const t0 = performance.now();
-  const cpu0 = process.cpuUsage();
-  await new Promise((r) => setTimeout(r, cfg.seconds * 1000));
-  const cpu = process.cpuUsage(cpu0);
-  const s = (performance.now() - t0) / 1000;
-  return { s, cpuPct: ((cpu.user + cpu.system) / 1e6 / s) * 100 };
-}
-
-function clientNote(cpuPct: number): string {
-  return `load client CPU ${cpuPct.toFixed(0)}%${cpuPct > CLIENT_SATURATED_PCT ? " (saturated: the client may be the limit)" : ""}`;
-}
 
 async function fanout(): Promise<never> {
   if (P < 1 || S < 1 || cfg.window < 1 || cfg.window >= RING) throw new Error("need publishers >= 1, subscribers >= 1, 1 <= window < 1024");
@@ -168,7 +147,7 @@ async function fanout(): Promise<never> {
   const d0 = delivered;
   const c0 = completed;
   const r0 = subscriberReads;
-  const { s, cpuPct } = await measure();
+  const { s, cpuPct } = await measure(cfg.seconds);
   const n = delivered - d0;
   const done = completed - c0;
   const reads = subscriberReads - r0;
@@ -235,7 +214,7 @@ async function qos1RoundTrips(): Promise<never> {
   running = true;
   for (const k of kickoff) k();
   const n0 = roundTrips;
-  const { s, cpuPct } = await measure();
+  const { s, cpuPct } = await measure(cfg.seconds);
   const n = roundTrips - n0;
   running = false;
   if (n === 0) problem("no round trip completed");

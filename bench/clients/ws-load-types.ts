@@ -1,5 +1,6 @@
 // What the harness (lib/ws-scenario.ts) passes to a WebSocket load client as argv[2]
 // (JSON), and the RESULT line the client prints.
+import type { LoadResult } from "./load-report.js";
 
 export interface WsLoadConfig {
   url: string;
@@ -16,17 +17,8 @@ export interface WsLoadConfig {
   ca?: string;
 }
 
-export interface WsLoadResult {
-  ok: boolean;
-  /** Messages per second: echo round trips, or broadcast deliveries (broadcasts x clients). */
-  value: number;
-  count: number;
-  seconds: number;
-  errors: string[];
-  detail: string;
-  /** CPU the load client used while measured, in % of one core (user + system). */
-  clientCpuPct?: number;
-}
+/** Messages per second: echo round trips, or broadcast deliveries (broadcasts x clients). */
+export type WsLoadResult = LoadResult;
 
 /** The payload every message carries: `n` bytes of ASCII text. */
 export function payloadText(n: number): string {

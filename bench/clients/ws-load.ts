@@ -7,23 +7,16 @@
 //   broadcast: `conns` clients listen; client 0 publishes, keeping `window` broadcasts in flight;
 //              a broadcast is complete when every client has it. Counts deliveries.
 import { WebSocket } from "ws";
-import { payloadText as makePayloadText, type WsLoadConfig, type WsLoadResult } from "./ws-load-types.js";
+import { payloadText as makePayloadText, type WsLoadConfig } from "./ws-load-types.js";
+import { problem, finish } from "./load-report.js";
 
 const cfg = JSON.parse(process.argv[2] ?? "{}") as WsLoadConfig;
 const CONNECT_TIMEOUT_MS = 15_000;
 const payloadText = makePayloadText(cfg.payload);
 const payload = Buffer.from(payloadText);
-const errors: string[] = [];
 let running = false;
 
-function problem(msg: string): void {
-  if (errors.length < 5) errors.push(msg);
-}
 
-function finish(r: Omit<WsLoadResult, "ok" | "errors">): never {
-  process.stdout.write(`RESULT ${JSON.stringify({ ok: errors.length === 0, errors, ...r })}\n`);
-  process.exit(0);
-}
 
 function open(): Promise<WebSocket[]> {
   const list: WebSocket[] = [];

@@ -17,32 +17,24 @@ import * as net from "node:net";
 import * as tls from "node:tls";
 import { FrameChecker, maskedTextFrames } from "./ws-frame-check.js";
 import { checkUpgradeResponse, MAX_UPGRADE_HEAD, newKey, upgradeRequest } from "./ws-upgrade.js";
-import { payloadText, type WsLoadConfig, type WsLoadResult } from "./ws-load-types.js";
+import { payloadText, type WsLoadConfig } from "./ws-load-types.js";
+import { problem, finish, measure, clientNote } from "./load-report.js";
 
 const cfg = JSON.parse(process.argv[2] ?? "{}") as WsLoadConfig;
 const CONNECT_TIMEOUT_MS = 15_000;
-const CLIENT_SATURATED_PCT = 85;
 const payload = Buffer.from(payloadText(cfg.payload));
 const depth = cfg.depth ?? 1;
 // sendBatch[k]: k frames back to back, one write (views of one buffer, made once).
 const frames = maskedTextFrames(payload, depth);
 const frameLen = frames.length / depth;
 const sendBatch = Array.from({ length: depth + 1 }, (_, k) => frames.subarray(0, k * frameLen));
-const errors: string[] = [];
 let running = false;
 
 // One read buffer for every socket: libuv reads one socket at a time and calls back
 // synchronously, and each chunk is fully checked before the callback returns.
 const readBuffer = Buffer.allocUnsafe(64 * 1024);
 
-function problem(msg: string): void {
-  if (errors.length < 5) errors.push(msg);
-}
 
-function finish(r: Omit<WsLoadResult, "ok" | "errors">): never {
-  process.stdout.write(`RESULT ${JSON.stringify({ ok: errors.length === 0, errors, ...r })}\n`);
-  process.exit(0);
-}
 
 function noMessageExpected(): void {
   problem("a message arrived before any was sent");
@@ -138,19 +130,6 @@ async function open(url: URL): Promise<Client[]> {
   return clients;
 }
 
-/** Runs the measured period; returns elapsed seconds and the client's CPU % of one core. */
-async function measure(): Promise<{ s: number; cpuPct: number }> {
-  const t0 = performance.now();
-  const cpu0 = process.cpuUsage();
-  await new Promise((r) => setTimeout(r, cfg.seconds * 1000));
-  const cpu = process.cpuUsage(cpu0);
-  const s = (performance.now() - t0) / 1000;
-  return { s, cpuPct: ((cpu.user + cpu.system) / 1e6 / s) * 100 };
-}
-
-function clientNote(cpuPct: number): string {
-  return `load client CPU ${cpuPct.toFixed(0)}%${cpuPct > CLIENT_SATURATED_PCT ? " (saturated: the client may be the limit)" : ""}`;
-}
 
 async function echo(clients: Client[]): Promise<void> {
   let count = 0;
@@ -165,7 +144,7 @@ async function echo(clients: Client[]): Promise<void> {
   running = true;
   for (const c of clients) c.send(depth);
   const c0 = count;
-  const { s, cpuPct } = await measure();
+  const { s, cpuPct } = await measure(cfg.seconds);
   const n = count - c0;
   running = false;
   const inFlight = depth > 1 ? `, ${depth} in flight each` : "";
@@ -199,7 +178,7 @@ async function broadcast(clients: Client[]): Promise<void> {
   running = true;
   for (let i = 0; i < window; i++) publish();
   const c0 = completed;
-  const { s, cpuPct } = await measure();
+  const { s, cpuPct } = await measure(cfg.seconds);
   const done = completed - c0;
   running = false;
   finish({

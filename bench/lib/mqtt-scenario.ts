@@ -2,7 +2,7 @@
 // own process: QoS 0 fan-out or QoS 1 round trips). The probe first checks one message end to end with tsmongoose's MQTT client
 // (a different implementation from the load client's hand-built packets): two subscribers
 // on the wildcard filter must each get the published topic and payload.
-import { spawn } from "node:child_process";
+import { runLoadClient } from "./run-load-client.js";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
 import { Manager, MG_EV_ERROR, MG_EV_MQTT_CMD, MG_EV_MQTT_MSG, MQTT_CMD_SUBACK, type Connection } from "../../src/index.js";
@@ -62,22 +62,6 @@ export async function probeMqtt(port: number): Promise<void> {
   }
 }
 
-function runLoadClient(config: MqttLoadConfig): Promise<MqttLoadResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [LOAD_CLIENT, JSON.stringify(config)], { stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    let err = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => { out += d; });
-    child.stderr.setEncoding("utf8").on("data", (d: string) => { err += d; });
-    const killer = setTimeout(() => child.kill("SIGKILL"), (config.seconds + 30) * 1000);
-    child.once("exit", (code) => {
-      clearTimeout(killer);
-      const line = out.split("\n").find((l) => l.startsWith("RESULT "));
-      if (line === undefined) { reject(new Error(`load client failed (exit ${code}): ${err.trim().split("\n").slice(-3).join(" | ")}`)); return; }
-      resolve(JSON.parse(line.slice(7)) as MqttLoadResult);
-    });
-  });
-}
 
 export function mqttComparison(o: MqttComparison): Prepared {
   return {
@@ -85,7 +69,8 @@ export function mqttComparison(o: MqttComparison): Prepared {
     peer: o.peer,
     probe: probeMqtt,
     async load(port, seconds): Promise<Measurement> {
-      const r = await runLoadClient({ mode: o.mode ?? "fanout", port, publishers: o.publishers, subscribers: o.subscribers, payload: o.payload, window: o.window, seconds, prefix: PREFIX });
+      const config: MqttLoadConfig = { mode: o.mode ?? "fanout", port, publishers: o.publishers, subscribers: o.subscribers, payload: o.payload, window: o.window, seconds, prefix: PREFIX };
+      const r = await runLoadClient<MqttLoadResult>(LOAD_CLIENT, config, seconds);
       return { value: r.value, seconds: r.seconds, errors: r.errors, detail: r.detail };
     },
   };

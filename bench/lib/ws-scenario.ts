@@ -2,7 +2,7 @@
 // raw-socket client clients/ws-raw-load.ts, or the `ws` package client clients/ws-load.ts
 // with BENCH_WS_CLIENT=ws); the probe checks one echo or broadcast from here first, with
 // the `ws` package (an independent check of the server's upgrade and framing).
-import { spawn } from "node:child_process";
+import { runLoadClient } from "./run-load-client.js";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
 import { WebSocket } from "ws";
@@ -59,22 +59,6 @@ async function probeWs(url: string, mode: "echo" | "broadcast", ca: string | und
   }
 }
 
-function runLoadClient(config: Record<string, unknown>, seconds: number): Promise<WsLoadResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [LOAD_CLIENT, JSON.stringify(config)], { stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    let err = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => { out += d; });
-    child.stderr.setEncoding("utf8").on("data", (d: string) => { err += d; });
-    const killer = setTimeout(() => child.kill("SIGKILL"), (seconds + 30) * 1000);
-    child.once("exit", (code) => {
-      clearTimeout(killer);
-      const line = out.split("\n").find((l) => l.startsWith("RESULT "));
-      if (line === undefined) { reject(new Error(`load client failed (exit ${code}): ${err.trim().split("\n").slice(-3).join(" | ")}`)); return; }
-      resolve(JSON.parse(line.slice(7)) as WsLoadResult);
-    });
-  });
-}
 
 export function wsComparison(o: WsComparison): Prepared {
   if (WS_CLIENT !== "raw" && WS_CLIENT !== "ws") throw new Error(`BENCH_WS_CLIENT must be "raw" or "ws", got ${JSON.stringify(WS_CLIENT)}`);
@@ -84,7 +68,7 @@ export function wsComparison(o: WsComparison): Prepared {
     peer: o.peer,
     probe: (port) => probeWs(`${o.scheme}://127.0.0.1:${port}/`, o.mode, o.tlsCa),
     async load(port, seconds): Promise<Measurement> {
-      const r = await runLoadClient({
+      const r = await runLoadClient<WsLoadResult>(LOAD_CLIENT, {
         url: `${o.scheme}://127.0.0.1:${port}/`, mode: o.mode, conns: o.conns, seconds, payload: o.payload,
         ...(o.window !== undefined ? { window: o.window } : {}), ...(o.depth !== undefined ? { depth: o.depth } : {}), ...(o.tlsCa !== undefined ? { ca: o.tlsCa } : {}),
       }, seconds);
