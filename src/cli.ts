@@ -7,10 +7,10 @@
 //   tsmongoose mqtt-broker --listen URL     MQTT broker
 import * as dns from "node:dns/promises";
 import * as readline from "node:readline";
-import { Manager } from "./core/manager.js";
+import { Manager } from "./manager.js";
 import {
   MG_EV_CLOSE, MG_EV_ERROR, MG_EV_HTTP_MSG, MG_EV_WS_MSG, MG_EV_WS_OPEN, MG_EV_WS_CTL, MG_EV_SNTP_TIME,
-} from "./core/events.js";
+} from "./events.js";
 import { WEBSOCKET_OP_CLOSE } from "./ws/constants.js";
 import { MqttBroker } from "./mqtt/broker.js";
 

@@ -1,8 +1,10 @@
 // tsmongoose: the public API.
-export * from "./core/events.js";
-export { Manager, type ManagerOptions, type RunOptions } from "./core/manager.js";
-export { Connection, type Addr } from "./core/connection.js";
-export type { ConnectionOptions, HttpLimits } from "./core/options.js";
+export * from "./events.js";
+export { Manager, type ManagerOptions, type RunOptions, type CloseOptions } from "./manager.js";
+export { Connection } from "./connection.js";
+export type { Addr } from "./core/addr.js";
+export type { ConnectionOptions, CoreOptions, HttpLimits, WsOptions, MqttOptions } from "./options.js";
+export { MgError, type MgErrorCode, type MgErrorDetails } from "./util/errors.js";
 export { Timer, type TimerOptions } from "./core/timers.js";
 export { wakeup, type WakeupHandle } from "./core/wakeup.js";
 export { HttpMessage } from "./http/message.js";

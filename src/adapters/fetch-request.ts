@@ -1,5 +1,5 @@
 // Builds a WHATWG `Request` from a parsed HTTP request, for fetchHandler().
-import type { Connection } from "../core/connection.js";
+import type { Connection } from "../connection.js";
 import type { HttpMessage } from "../http/message.js";
 import { hostHeader, rawHeaderList, requestTarget } from "./raw-headers.js";
 

@@ -8,8 +8,8 @@
 // yields it: chunked (RFC 9112 section 7.1), or plain when the app gave a Content-Length,
 // or delimited by the connection closing for HTTP/1.0 clients. A long stream pauses
 // while the send queue is long and resumes when the manager says the socket drained.
-import type { Connection } from "../core/connection.js";
-import { responseDone } from "../http/protocol.js";
+import type { Connection } from "../connection.js";
+import { responseDone } from "../http/layer.js";
 import { statusText } from "../http/status.js";
 import type { ReadableStreamReadResult } from "node:stream/web";
 import { isGone, type ConnectionHold } from "./hold.js";

@@ -6,10 +6,10 @@
 // Each MG_EV_HTTP_MSG becomes a Request; the app's Response (or the promise of one) is
 // written back while the manager keeps polling. Requests pipelined on a keep-alive
 // connection wait in the HTTP layer until the response before them is complete.
-import type { Connection, Addr } from "../core/connection.js";
-import { MG_EV_CLOSE, MG_EV_HTTP_MSG, type EventHandler } from "../core/events.js";
+import type { Connection, Addr } from "../connection.js";
+import { MG_EV_CLOSE, MG_EV_HTTP_MSG, type EventHandler } from "../events.js";
 import type { HttpMessage } from "../http/message.js";
-import { responseDone } from "../http/protocol.js";
+import { responseDone, httpLayerOf } from "../http/layer.js";
 import { ConnectionHold, isGone } from "./hold.js";
 import { AdapterRequest, BadRequest, toRequest } from "./fetch-request.js";
 import { writeResponse, type BodyRead, type RequestFacts } from "./fetch-response.js";
@@ -57,7 +57,7 @@ export function fetchHandler(app: FetchApp, opts: FetchHandlerOptions = {}): Eve
   const live = new Map<Connection, Exchange>();
 
   const serve = async (c: Connection, msg: HttpMessage): Promise<void> => {
-    const st = c._http;
+    const st = httpLayerOf(c);
     const facts: RequestFacts = {
       isHead: msg.method === "HEAD",
       http10: st !== undefined && st.reqHttp10,

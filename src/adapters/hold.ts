@@ -4,14 +4,14 @@
 // response is out, and the manager calls it when the send queue has room again: that is
 // the backpressure for long bodies, so a slow reader never makes the send queue grow
 // without bound.
-import type { Connection } from "../core/connection.js";
+import type { Connection } from "../connection.js";
 
 /** A writer pauses while this many bytes wait to be sent (the manager wakes it under 256 KiB). */
 export const SEND_HIGH_WATER = 512 * 1024;
 
 /** The connection is closed, or closing without sending what is queued. */
 export function isGone(c: Connection): boolean {
-  return c._closed || (c.isClosing && !c.isDraining);
+  return !c.canSend;
 }
 
 export class ConnectionHold {
@@ -24,15 +24,14 @@ export class ConnectionHold {
   constructor(readonly conn: Connection) {}
 
   /** Holds the connection open: a response is being produced. */
-  hold(): void { this.conn._onWritable = this.hook; }
+  hold(): void { this.conn.producer = this.hook; }
 
   /** The response is complete (or abandoned): let drain() close and the HTTP layer move on. */
   release(): void {
     const c = this.conn;
-    if (c._onWritable === this.hook) c._onWritable = undefined;
+    if (c.producer === this.hook) c.producer = undefined;
     this.wake();
     // A drain() that waited for the hook to go away re-checks at the next dispatch.
-    if (c.isDraining && !c._closed) c.manager._touch(c);
   }
 
   /** True when more may be queued now. */
@@ -45,7 +44,7 @@ export class ConnectionHold {
   whenWritable(cb: () => void): void {
     if (this.writable) { cb(); return; }
     this.waiter = cb;
-    if (this.conn._onWritable !== this.hook) this.conn._onWritable = this.hook;
+    if (this.conn.producer !== this.hook) this.conn.producer = this.hook;
   }
 
   /** Resolves a waiting writer (the connection closed). */

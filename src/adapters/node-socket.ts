@@ -4,7 +4,7 @@
 // addresses apps read from `req.socket` (remoteAddress, remotePort, encrypted, ...).
 // One per connection, shared by the requests answered on it one after the other.
 import { Duplex } from "node:stream";
-import type { Connection } from "../core/connection.js";
+import type { Connection } from "../connection.js";
 import type { ConnectionHold } from "./hold.js";
 
 function family(isIp6: boolean): string { return isIp6 ? "IPv6" : "IPv4"; }
@@ -50,7 +50,7 @@ export class AdapterSocket extends Duplex {
 
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
     // Destroyed by the app (req.destroy(), res.destroy()): the connection goes too.
-    if (!this.conn._closed) this.conn.close();
+    if (!this.conn.isClosed) this.conn.close();
     this.hold.wake();
     cb(err);
   }

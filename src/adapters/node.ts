@@ -11,10 +11,11 @@
 // written through a socket stand-in that queues it on the connection with backpressure.
 import * as http from "node:http";
 import type * as net from "node:net";
-import type { Connection } from "../core/connection.js";
-import { MG_EV_CLOSE, MG_EV_HTTP_MSG, type EventHandler } from "../core/events.js";
+import type { Connection } from "../connection.js";
+import { httpLayerOf } from "../http/layer.js";
+import { MG_EV_CLOSE, MG_EV_HTTP_MSG, type EventHandler } from "../events.js";
 import type { HttpMessage } from "../http/message.js";
-import { responseDone } from "../http/protocol.js";
+import { responseDone } from "../http/layer.js";
 import { ConnectionHold } from "./hold.js";
 import { AdapterSocket } from "./node-socket.js";
 import { nodeHeaders } from "./node-headers.js";
@@ -83,7 +84,7 @@ export function nodeHandler(app: NodeApp, opts: NodeHandlerOptions = {}): EventH
 
   const serve = (c: Connection, msg: HttpMessage): void => {
     const s = connState(c);
-    const st = c._http;
+    const st = httpLayerOf(c);
     const keepAlive = st === undefined || st.reqKeepAlive;
     const minor = msg.proto === "HTTP/1.0" ? 0 : 1;
 

@@ -1,5 +1,10 @@
 // Socket addresses as connections report them, and socket errors as messages.
-import type { Addr } from "./connection.js";
+
+export interface Addr {
+  ip: string;
+  port: number;
+  isIp6: boolean;
+}
 
 export function toAddr(ip: string | undefined, port: number | undefined, family?: string | number): Addr {
   const isIp6 = family === "IPv6" || family === 6 || (ip !== undefined && ip.includes(":"));

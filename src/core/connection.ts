@@ -1,53 +1,92 @@
-// A connection: a socket (TCP, UDP or a listener), its receive buffer, its send queue,
-// and the handler that receives its events. Protocol layers (HTTP, WebSocket, ...) sit
-// in `_proto`, which sees every event before the user's handler, as Mongoose's `pfn`.
+// The core connection: a socket (TCP, UDP or a listener), its receive buffer, its send
+// queue, the handler that receives its events, and the protocol layer that sees every
+// event first (Mongoose's `pfn`). It knows no protocol: the public Connection
+// (src/connection.ts) extends it with the protocol methods.
 import type * as net from "node:net";
 import type * as dgram from "node:dgram";
-import type { Manager } from "./manager.js";
-import type { EventHandler, EventArgs } from "./events.js";
 import { MG_EV_ERROR } from "./events.js";
 import { RecvBuffer } from "./recv-buffer.js";
-import type { ConnectionOptions } from "./options.js";
-import type { HttpMessage } from "../http/message.js";
-import type { HttpConnState } from "../http/protocol.js";
-import type { ServeOptions } from "../http/static.js";
-import type { WsConnState } from "../ws/state.js";
+import type { Addr } from "./addr.js";
+import type { CoreOptions } from "./options.js";
 import type { TlsOpts } from "../tls/options.js";
-import { httpReply, httpReplyJson, httpChunk, httpSse, type HeadersInit } from "../http/reply.js";
-import { serveDir, serveFile } from "../http/static.js";
-import { noteClientSend, closingHead } from "../http/protocol.js";
 import { toBuffer } from "../util/bytes.js";
-import { base64Encode } from "../util/base64.js";
-import { wsUpgrade, wsSend, wsClose } from "../ws/layer.js";
-import { WEBSOCKET_OP_TEXT } from "../ws/constants.js";
-import { tlsInit, tlsFree } from "../tls/tls.js";
-import type { MqttConnState } from "../mqtt/state.js";
-import type { MqttMessage, MqttProperty } from "../mqtt/message.js";
-import {
-  mqttPub, mqttSub, mqttUnsub, mqttPing, mqttPong, mqttDisconnect, mqttSendHeader, mqttConnack, mqttSuback,
-  type MqttPubOptions, type MqttSubOptions, type MqttConnackOptions,
-} from "../mqtt/send.js";
-import { sntpRequest } from "../sntp/client.js";
+import { MgError, type MgErrorCode } from "../util/errors.js";
+import { logDebug } from "../util/log.js";
 
-export interface Addr {
-  ip: string;
-  port: number;
-  isIp6: boolean;
+export type { Addr };
+
+/**
+ * A protocol layer (Mongoose's `pfn` with its `pfn_data`): an object per connection
+ * that holds the protocol's state, sees every event before the user's handler, and
+ * answers the few questions the core asks where the lifecycle meets the protocol. The
+ * core never reads a layer's state. (Re-exported by layer.ts.)
+ */
+export interface Layer {
+  /** Every event of the connection, before the user's handler. */
+  onEvent(c: CoreConnection, ev: number, data: unknown): void;
+  /** Bytes the application queued with send() (client layers that track requests). */
+  onSend?(c: CoreConnection, data: Buffer): void;
+  /**
+   * The peer finished sending (half-close). Return true when the layer closes the
+   * connection itself once the work in progress is done; false lets the core drain it.
+   */
+  onPeerEnd?(c: CoreConnection): boolean;
+  /** drain() was called: the last chance to adjust what is queued (before it is written). */
+  onDrain?(c: CoreConnection): void;
+  /**
+   * The manager is shutting down: tell the peer (WebSocket 1001, ...). Return true when
+   * work in progress should finish first (the layer then drains or closes the
+   * connection itself, and the manager waits for it up to its deadline); false lets the
+   * core drain it now.
+   */
+  onShutdown?(c: CoreConnection): boolean;
+  /** The user's handler threw while handling `ev`: give the peer an error answer. */
+  onHandlerError?(c: CoreConnection, ev: number, err: unknown): void;
+}
+
+/** Creates the layer of a new connection (accepted or connecting); undefined: raw bytes. */
+export type LayerFactory = (c: CoreConnection) => Layer | undefined;
+
+/**
+ * What a connection needs of its manager (CoreManager implements it). Declared here so
+ * that the socket, TLS and connection files need not import the manager.
+ * @internal
+ */
+export interface CoreHost {
+  handler: CoreHandler | undefined;
+  /** @internal */ _now: number;
+  /** @internal */ _reportError(e: unknown): void;
+  /** @internal */ _resumeIfRoom(c: CoreConnection): void;
+  /** @internal */ _needsFlush(c: CoreConnection): void;
+  /** @internal */ _sendDatagram(c: CoreConnection, buf: Buffer): boolean;
+  /** @internal */ _touch(c: CoreConnection): void;
+  /** @internal */ _markDirty(c: CoreConnection): void;
+  /** @internal */ _resolveAndConnect(c: CoreConnection, url: string, resolveOnly: boolean): void;
+  /** @internal */ _tlsInit(c: CoreConnection, opts: TlsOpts): void;
+  /** @internal */ _tlsFree(c: CoreConnection): void;
+  /** @internal */ _newConn(handler: CoreHandler | undefined, opts: CoreOptions): CoreConnection;
+  /** @internal */ _onError(c: CoreConnection, msg: string, code: MgErrorCode): void;
+  /** @internal */ _onClosed(c: CoreConnection): void;
+  /** @internal */ _attachSocket(c: CoreConnection, sock: net.Socket): void;
+  /** @internal */ _tlsReady(c: CoreConnection): void;
+  /** @internal */ _tlsFailed(c: CoreConnection, msg: string): void;
 }
 
 /**
- * Receives every event of a connection before the user's handler (Mongoose's `pfn`).
- * Declared through a method so both `(c, ev, data)` and `(...args: EventArgs)` forms fit.
+ * The handler type the core calls. Declared through a method so that handlers typed
+ * with narrower parameters (the public EventHandler) fit.
  */
-export type ProtocolHandler = { fn(c: Connection, ev: number, data: unknown): void }["fn"];
+export type CoreHandler = { fn(c: CoreConnection, ev: number, data: unknown): void }["fn"];
 
 const NO_ADDR: Addr = Object.freeze({ ip: "", port: 0, isIp6: false }) as Addr;
 const DEFAULT_MAX_RECV = 1 << 20;
+// send() returns false above this many queued bytes (the writes of one event are batched).
+const SEND_HIGH_WATER = 256 * 1024;
 
-export class Connection {
+export class CoreConnection {
   /** Unique, increasing id (1, 2, ...). */
   readonly id: number;
-  readonly manager: Manager;
+  readonly manager: CoreHost;
   /** What the application wants to keep with this connection. */
   userdata: unknown = undefined;
   isListening = false;
@@ -55,16 +94,19 @@ export class Connection {
   isUdp = false;
   isTls = false;
   isWebsocket = false;
-  /** Set by close(): the connection is closed at the end of this poll. */
+  /** Set by close() or an error: the connection closes at the end of this event. */
   isClosing = false;
-  /** Set by drain(): the connection closes once everything queued is written. */
+  /** Set by drain(): the connection closes as soon as everything queued is written. */
   isDraining = false;
   localAddr: Addr = NO_ADDR;
   remoteAddr: Addr = NO_ADDR;
+  /** The error behind the last MG_EV_ERROR of this connection, with its stable `code`. */
+  lastError: MgError | undefined = undefined;
 
-  /** @internal */ _handler: EventHandler | undefined;
-  /** @internal */ _proto: ProtocolHandler | undefined;
-  /** @internal */ _opts: ConnectionOptions;
+  /** @internal */ _handler: CoreHandler | undefined;
+  /** @internal the protocol layer (sees every event first). */ _layer: Layer | undefined;
+  /** @internal listeners: makes the layer of each accepted connection. */ _layerFactory: LayerFactory | undefined;
+  /** @internal */ _opts: CoreOptions;
   /** @internal */ readonly _recv = new RecvBuffer();
   /** @internal */ _maxRecv: number;
   /** @internal */ _out: Buffer[] = [];
@@ -85,7 +127,7 @@ export class Connection {
   /** @internal */ _evTlsHs = false;
   /** @internal */ _evRead = 0;
   /** @internal */ _evWrite = 0;
-  /** @internal */ _evErrors: string[] = [];
+  /** @internal */ _evErrors: MgError[] = [];
   /** @internal */ _evEnd = false;
   /** @internal MG_EV_WAKEUP payloads waiting for dispatch. */
   _wakeups: Buffer[] = [];
@@ -96,55 +138,68 @@ export class Connection {
   /** @internal */ _paused = false;
   /** @internal a producer (static file stream, ...) to call when the send queue has room. */
   _onWritable: (() => void) | undefined;
-  /** @internal Protocol state. */ _http: HttpConnState | undefined;
-  /** @internal */ _ws: WsConnState | undefined;
-  /** @internal */ _mqtt: MqttConnState | undefined;
   /** @internal pending DNS lookup; cancelled by resolveCancel() */
   _resolving: { cancelled: boolean } | undefined;
+  /** @internal resolve() only: no connect after MG_EV_RESOLVE. */
+  _resolveOnly = false;
   /** @internal */ _tlsOpts: TlsOpts | undefined;
   /** @internal TLS handshake in progress: plaintext must not be flushed. */
   _tlsPending = false;
   /** @internal The URL's scheme asks for TLS (https, wss, mqtts, tls, ssl): never speak in clear. */
   _tlsScheme = false;
+  /** @internal ALPN protocols offered by default (the layer's, e.g. http/1.1). */
+  _alpn: string[] | undefined;
   /** @internal Client: the host of the URL connected to (the default TLS name). */
   _host = "";
+  /** @internal The receive-buffer limit was set by the user (maxRecvSize or recvSize). */
+  _recvSizeSet: boolean;
 
   /** @internal */
-  constructor(manager: Manager, id: number, handler: EventHandler | undefined, opts: ConnectionOptions) {
+  constructor(manager: CoreHost, id: number, handler: CoreHandler | undefined, opts: CoreOptions) {
     this.manager = manager;
     this.id = id;
     this._handler = handler;
     this._opts = opts;
+    this._recvSizeSet = opts.maxRecvSize !== undefined;
     this._maxRecv = opts.maxRecvSize ?? DEFAULT_MAX_RECV;
   }
 
   // ---- handler ------------------------------------------------------------------
 
   /** The handler that receives this connection's events (the manager's when unset). */
-  get handler(): EventHandler | undefined { return this._handler ?? this.manager.handler; }
-  set handler(h: EventHandler | undefined) { this._handler = h; }
-  setHandler(h: EventHandler | undefined): void { this._handler = h; }
+  get handler(): CoreHandler | undefined { return this._handler ?? this.manager.handler; }
+  set handler(h: CoreHandler | undefined) { this._handler = h; }
+  setHandler(h: CoreHandler | undefined): void { this._handler = h; }
 
   /**
    * Sends an event to this connection: first to the protocol layer, then to the
    * handler (Mongoose's mg_call). Use MG_EV_USER + n for events of your own. A throwing
-   * handler is reported to the manager's errorHandler and never stops the loop.
+   * handler is reported to the manager's errorHandler and never stops the loop; the
+   * layer then gives the peer an error answer (HTTP 500, WebSocket 1011, ...).
    */
   call(ev: number, data?: unknown): void {
-    const proto = this._proto;
-    if (proto !== undefined) {
-      try { proto(this, ev, data); }
+    const layer = this._layer;
+    if (layer !== undefined) {
+      try { layer.onEvent(this, ev, data); }
       catch (e) { this.manager._reportError(e); }
     }
     const h = this._handler ?? this.manager.handler;
     if (h !== undefined) {
-      try { (h as (c: Connection, e: number, d: unknown) => void)(this, ev, data); }
-      catch (e) { this.manager._reportError(e); }
+      try { h(this, ev, data); }
+      catch (e) {
+        this.manager._reportError(e);
+        const l = this._layer;
+        if (l?.onHandlerError !== undefined && !this._closed) {
+          try { l.onHandlerError(this, ev, e); } catch (e2) { this.manager._reportError(e2); }
+        }
+      }
     }
   }
 
   // ---- state --------------------------------------------------------------------
 
+  /** MG_EV_CLOSE has been delivered: nothing more can be sent or received. */
+  get isClosed(): boolean { return this._closed; }
   /** Received bytes wait in the receive buffer. */
   get isReadable(): boolean { return this._recv.length > 0; }
   /** The socket accepts more data without queueing in memory. */
@@ -161,8 +216,9 @@ export class Connection {
   /** Capacity of the receive buffer: the most it holds before reading pauses. */
   get recvSize(): number { return this._maxRecv; }
   set recvSize(n: number) {
-    if (!Number.isInteger(n) || n <= 0) throw new Error(`recvSize must be a positive integer, got ${n}`);
+    if (!Number.isInteger(n) || n <= 0) throw new MgError("ERR_INVALID_ARG", `recvSize must be a positive integer, got ${n}`);
     this._maxRecv = n;
+    this._recvSizeSet = true;
     this.manager._resumeIfRoom(this);
   }
   /** Bytes queued for sending and not yet written to the network. */
@@ -173,21 +229,34 @@ export class Connection {
   // ---- raw I/O ------------------------------------------------------------------
 
   /**
-   * Queues bytes for sending (strings are UTF-8). Returns false, and sends nothing,
-   * when the connection is closing or is a listener. Queued bytes are written at the end
-   * of the current event, batched into as few writes as possible.
+   * Queues bytes for sending (strings are UTF-8); they are written at the end of the
+   * current event, batched into as few writes as possible. Throws (code
+   * ERR_CONN_CLOSED) on a connection that is closed or closing. Returns false when the
+   * queue is above the high-water mark (`sendSize`): the bytes are queued all the same,
+   * and a producer should wait for MG_EV_WRITE / `isWritable`. A TCP listener sends
+   * nothing and returns false.
    */
   send(data: string | Uint8Array): boolean {
-    if (this._closed || (this.isClosing && !this.isDraining) || (this.isListening && !this.isUdp)) return false;
+    if (this._closed || this.isClosing) throw this.closedError("send");
+    if (this.isListening && !this.isUdp) return false;
     const buf = toBuffer(data);
     if (buf.length === 0) return true;
     if (this._udp) return this.manager._sendDatagram(this, buf);
-    if (this.isClient && this._proto !== undefined) noteClientSend(this, buf);
+    const l = this._layer;
+    if (l?.onSend !== undefined) l.onSend(this, buf);
     this._out.push(buf);
     this._outBytes += buf.length;
     this.manager._needsFlush(this);
-    return true;
+    return this.sendLen <= SEND_HIGH_WATER;
   }
+
+  /** @internal An MgError for a send on a closed or closing connection. */
+  closedError(what: string): MgError {
+    return new MgError("ERR_CONN_CLOSED", `${what}: connection ${this.id} is ${this._closed ? "closed" : "closing"}`);
+  }
+
+  /** True when sends are accepted (not closed, not closing). */
+  get canSend(): boolean { return !this._closed && !this.isClosing; }
 
   /** A view of the first `n` received bytes (all when omitted); nothing is consumed. */
   recvData(n?: number): Buffer { return this._recv.view(n); }
@@ -211,97 +280,87 @@ export class Connection {
     this.manager._needsFlush(this);
   }
 
-  /** Closes the connection once everything queued has been written. */
+  /**
+   * Closes the connection as soon as everything queued (and what a stream in progress,
+   * such as serveFile, still sends) has been written; MG_EV_CLOSE follows without
+   * waiting for the peer.
+   */
   drain(): void {
     if (this._closed || this.isDraining) return;
     this.isDraining = true;
-    if (this._http !== undefined) closingHead(this);
+    const l = this._layer;
+    if (l?.onDrain !== undefined) l.onDrain(this);
     this.manager._needsFlush(this);
   }
 
   /** Reports an error: MG_EV_ERROR with `msg`, then the connection closes. */
-  error(msg: string): void {
-    this.call(MG_EV_ERROR, msg);
+  error(msg: string | MgError): void {
+    const err = typeof msg === "string" ? new MgError("ERR_HANDLER", msg) : msg;
+    this.lastError = err;
+    logDebug(`conn ${this.id}: error: ${err.message}`);
+    this.call(MG_EV_ERROR, err.message);
     this.isClosing = true;
     this.manager._needsFlush(this);
   }
 
-  // ---- HTTP ---------------------------------------------------------------------
+  // ---- for protocol layers --------------------------------------------------------
 
+  /** @internal The layer that sees this connection's events first. */
+  get layer(): Layer | undefined { return this._layer; }
+  /** @internal Replaces the layer (an upgrade: HTTP to WebSocket, or to a raw tunnel). */
+  setLayer(l: Layer | undefined): void { this._layer = l; }
   /**
-   * Sends an HTTP response. Adds Content-Length, and Content-Type: text/plain unless
-   * given. Headers that say `Transfer-Encoding: chunked` or `Content-Type:
-   * text/event-stream` start a stream instead: continue with httpChunk()/httpSse().
+   * @internal A layer that parses whole messages from the receive buffer needs it this
+   * big; the user's maxRecvSize / recvSize wins when set.
    */
-  reply(status: number, body: string | Uint8Array = "", headers?: HeadersInit): void {
-    httpReply(this, status, body, headers);
+  needRecvSize(n: number): void {
+    if (!this._recvSizeSet && this._maxRecv < n) { this._maxRecv = n; this.manager._resumeIfRoom(this); }
   }
-  /** Sends `value` as JSON with Content-Type: application/json. */
-  replyJson(value: unknown, status = 200, headers?: HeadersInit): void {
-    httpReplyJson(this, value, status, headers);
+  /** @internal Replaces a buffer still waiting in the send queue; false when it was written already. */
+  replaceQueued(old: Buffer, neu: Buffer): boolean {
+    const i = this._out.lastIndexOf(old);
+    if (i < 0) return false;
+    this._out[i] = neu;
+    this._outBytes += neu.length - old.length;
+    return true;
   }
-  /** Sends one chunk of a chunked response; empty data ends the stream. */
-  httpChunk(data: string | Uint8Array): void { httpChunk(this, data); }
-  /** Sends one Server-Sent Event; multi-line data becomes several `data:` lines. */
-  httpSse(eventType: string, data: string | Uint8Array): void { httpSse(this, eventType, data); }
-  /** Serves a file from `rootDir` (or "/prefix=dir,..." mappings) for the request. */
-  serveDir(msg: HttpMessage, rootDir: string, opts?: ServeOptions): void { serveDir(this, msg, rootDir, opts); }
-  /** Serves one file for the request (Range, ETag, Last-Modified, HEAD). */
-  serveFile(msg: HttpMessage, path: string, opts?: ServeOptions): void { serveFile(this, msg, path, opts); }
-  /** Client side: sends an `Authorization: Basic` header line (call between request line and end of headers). */
-  httpBasicAuth(user: string, pass: string): void {
-    this.send(`Authorization: Basic ${base64Encode(`${user}:${pass}`)}\r\n`);
+  /** @internal Cuts the connection now, without writing what is queued (a peer that does not answer). */
+  abort(): void {
+    if (this._closed) return;
+    if (this._socket !== undefined) this._socket.destroy();
+    this.isClosing = true;
+    this.isDraining = false;
+    this._out = [];
+    this._outBytes = 0;
+    this.manager._needsFlush(this);
   }
-
-  // ---- WebSocket ----------------------------------------------------------------
-
   /**
-   * Upgrades an HTTP request to WebSocket: 101 response, then MG_EV_WS_OPEN. A request
-   * that is not a valid upgrade gets 400 or 426 and the connection closes: returns false.
+   * @internal A producer (a file stream, an adapter's response) that writes on its own:
+   * called when the send queue has room; drain() waits until it is cleared.
    */
-  wsUpgrade(msg: HttpMessage, extraHeaders?: HeadersInit): boolean { return wsUpgrade(this, msg, extraHeaders); }
-  /** Sends a WebSocket message (text by default). Returns the bytes queued (0: nothing sent). */
-  wsSend(data: string | Uint8Array, op: number = WEBSOCKET_OP_TEXT): number { return wsSend(this, data, op); }
-  /** Starts the WebSocket closing handshake: close frame with `code` and `reason`, then MG_EV_CLOSE when the peer answers. */
-  wsClose(code = 1000, reason = ""): void { wsClose(this, code, reason); }
-
-  // ---- MQTT ---------------------------------------------------------------------
-
-  /** Publishes `payload` on `topic`; returns the packet id (0 for QoS 0). QoS 1/2 acks are handled by the layer. */
-  mqttPub(topic: string, payload: string | Uint8Array, opts?: MqttPubOptions): number { return mqttPub(this, topic, payload, opts); }
-  /** Subscribes to a topic filter (`+`, `#` wildcards); returns the packet id that SUBACK carries. */
-  mqttSub(topic: string, opts?: MqttSubOptions): number { return mqttSub(this, topic, opts); }
-  /** Unsubscribes from a topic filter; returns the packet id that UNSUBACK carries. */
-  mqttUnsub(topic: string, props?: MqttProperty[]): number { return mqttUnsub(this, topic, props); }
-  /** Sends PINGREQ. */
-  mqttPing(): void { mqttPing(this); }
-  /** Sends PINGRESP (servers answer PINGREQ with it). */
-  mqttPong(): void { mqttPong(this); }
-  /** Sends DISCONNECT (MQTT 5: with a reason code) and closes once it is written. */
-  mqttDisconnect(reason?: number, props?: MqttProperty[]): void { mqttDisconnect(this, reason, props); }
-  /** Sends a fixed header (Mongoose's mg_mqtt_send_header) for a body of `len` bytes; send() the body next. */
-  mqttSendHeader(cmd: number, flags: number, len: number): void { mqttSendHeader(this, cmd, flags, len); }
-  /** Server: answers CONNECT with CONNACK; a non-zero code refuses and closes. */
-  mqttConnack(code?: number, opts?: MqttConnackOptions): void { mqttConnack(this, code, opts); }
-  /** Server: answers SUBSCRIBE (granted QoS or 0x80 per filter) or UNSUBSCRIBE with SUBACK / UNSUBACK. */
-  mqttSuback(msg: MqttMessage, codes: readonly number[], props?: MqttProperty[]): void { mqttSuback(this, msg, codes, props); }
+  get producer(): (() => void) | undefined { return this._onWritable; }
+  set producer(fn: (() => void) | undefined) {
+    this._onWritable = fn;
+    if (fn === undefined && this.isDraining && !this._closed) this.manager._touch(this);
+  }
+  /** @internal Wakes the next poll for this connection (state changed outside socket events). */
+  touch(): void { this.manager._touch(this); }
 
   // ---- TLS ----------------------------------------------------------------------
 
   /** Starts TLS on this connection: call on MG_EV_ACCEPT (server) or MG_EV_CONNECT (client). */
-  tlsInit(opts: TlsOpts): void { tlsInit(this, opts); }
+  tlsInit(opts: TlsOpts): void { this.manager._tlsInit(this, opts); }
   /** Forgets the TLS settings of a connection that has not started TLS yet. */
-  tlsFree(): void { tlsFree(this); }
+  tlsFree(): void { this.manager._tlsFree(this); }
 
   // ---- DNS ----------------------------------------------------------------------
 
-  /** Resolves the host of `url` and connects this connection to it (MG_EV_RESOLVE, MG_EV_CONNECT). */
-  resolve(url: string): void { this.manager._resolveAndConnect(this, url); }
+  /**
+   * Resolves a host name (`"example.com"`, or the host of a URL): MG_EV_RESOLVE with
+   * `remoteAddr` set, or MG_EV_ERROR. A connection made by connect() goes on to connect
+   * to the address; any other only resolves.
+   */
+  resolve(url: string): void { this.manager._resolveAndConnect(this, url, !this.isClient || this._resolveOnly); }
   /** Cancels a pending resolve(). */
   resolveCancel(): void { if (this._resolving) this._resolving.cancelled = true; this._resolving = undefined; }
-
-  // ---- SNTP ---------------------------------------------------------------------
-
-  /** Sends another time request on a connection from manager.sntpConnect() (throws on any other). */
-  sntpRequest(): void { sntpRequest(this); }
 }

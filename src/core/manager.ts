@@ -1,31 +1,47 @@
-// The Manager owns every connection. Node delivers socket events whenever they happen;
-// the manager records them on the connection (received bytes go straight into the
-// receive buffer) and dispatches them to handlers only inside poll(), as Mongoose does.
+// The core manager owns every connection. Node delivers socket events whenever they
+// happen; the manager records them on the connection (received bytes go straight into
+// the receive buffer) and dispatches them to handlers only inside poll(), as Mongoose
+// does. It knows no protocol: a connection's layer (see connection.ts) is made by the
+// factory given to listen/connect, and the public Manager (src/manager.ts) maps URL
+// schemes to layers.
 import * as net from "node:net";
 import * as dns from "node:dns";
-import { Connection } from "./connection.js";
+import { CoreConnection, type CoreHandler, type CoreHost, type LayerFactory } from "./connection.js";
 import { toAddr } from "./addr.js";
 import { listenTcp, connectTcp, attachSocket } from "./tcp.js";
 import { bindUdpConn, connectUdp, sendDatagram } from "./udp.js";
 import {
   MG_EV_ACCEPT, MG_EV_CLOSE, MG_EV_CONNECT, MG_EV_ERROR, MG_EV_OPEN, MG_EV_POLL,
-  MG_EV_READ, MG_EV_RESOLVE, MG_EV_TLS_HS, MG_EV_WAKEUP, MG_EV_WRITE, type EventHandler,
+  MG_EV_READ, MG_EV_RESOLVE, MG_EV_TLS_HS, MG_EV_WAKEUP, MG_EV_WRITE,
 } from "./events.js";
-import type { ConnectionOptions } from "./options.js";
+import { checkCoreOptions, type CoreOptions } from "./options.js";
 import { TimerList, type Timer, type TimerOptions } from "./timers.js";
 import { millis } from "../util/time.js";
 import { urlHost, urlIsSsl, urlPort, urlScheme } from "../util/url.js";
-import { attachHttp, httpPeerEnded } from "../http/protocol.js";
-import { startTlsServer, tlsAfterConnect, prepareTlsServer } from "../tls/tls.js";
-import { logError } from "../util/log.js";
-import { wsConnect, type WsConnectOptions } from "../ws/client.js";
-import { WS_CLOSE_GOING_AWAY } from "../ws/close.js";
+import { startTlsServer, tlsAfterConnect, prepareTlsServer, tlsInit, tlsFree } from "./tls-init.js";
+import type { TlsOpts } from "../tls/options.js";
+import { logDebug, logError } from "../util/log.js";
+import { MgError, optionError, type MgErrorCode } from "../util/errors.js";
+import { checkOptionsObject, optNonNegativeInt } from "../util/check.js";
 import { WakeupChannel, type WakeupHandle } from "./wakeup.js";
-import { httpRequest, type HttpRequestOptions, type HttpResponse } from "../http/client.js";
-import { mqttConnect, type MqttConnectOptions } from "../mqtt/client.js";
-import { mqttListen } from "../mqtt/server.js";
-import { attachMqtt } from "../mqtt/layer.js";
-import { sntpConnect, type SntpConnectOptions } from "../sntp/client.js";
+
+/** How a connection is opened: its transport, TLS, and the layer that speaks its protocol. */
+export interface OpenSpec {
+  udp: boolean;
+  /** The scheme asks for TLS (https, wss, mqtts, tls, ssl): never speak in clear. */
+  tls: boolean;
+  layer?: LayerFactory;
+  /** ALPN protocols offered by default over TLS (http/1.1 for HTTP). */
+  alpn?: readonly string[];
+}
+
+export interface CloseOptions {
+  /**
+   * How long work in progress may take to finish (requests being answered, downloads,
+   * closing handshakes) before the rest is cut. Default 10000 ms.
+   */
+  timeoutMs?: number;
+}
 
 export interface ManagerOptions {
   /** Called with whatever a handler throws (default: print the stack to stderr). */
@@ -41,45 +57,57 @@ export interface RunOptions {
   signal?: AbortSignal;
 }
 
-const SCHEMES = new Set(["tcp", "udp", "http", "https", "ws", "wss", "mqtt", "mqtts", "tls", "ssl"]);
-// What close() gives a draining connection before it is cut.
-const CLOSE_GRACE_MS = 2000;
+// The transports the core speaks by itself; the public Manager adds the protocol schemes.
+const CORE_SCHEMES: Record<string, OpenSpec> = {
+  tcp: { udp: false, tls: false }, udp: { udp: true, tls: false },
+  tls: { udp: false, tls: true }, ssl: { udp: false, tls: true },
+};
+// What close() gives work in progress by default before it is cut.
+const CLOSE_TIMEOUT_MS = 10_000;
+// What an ended socket gets to deliver what was handed to it before it is destroyed.
+const END_GRACE_MS = 2000;
 // When concatenating queued sends into one write stops paying off.
 const CONCAT_LIMIT = 64 * 1024;
 
-export class Manager {
+export class CoreManager implements CoreHost {
   /** The default handler of connections that have none of their own. */
-  handler: EventHandler | undefined;
+  handler: CoreHandler | undefined;
   errorHandler: (err: unknown) => void;
 
-  private readonly conns = new Map<number, Connection>();
-  private connList: Connection[] | undefined;
+  private readonly conns = new Map<number, CoreConnection>();
+  private connList: CoreConnection[] | undefined;
   private nextId = 1;
   private readonly timers = new TimerList();
   // Connections with events waiting for dispatch, and the list being dispatched now.
-  private dirty: Connection[] = [];
-  private spare: Connection[] = [];
+  private dirty: CoreConnection[] = [];
+  private spare: CoreConnection[] = [];
   // Connections with sends queued outside of a dispatch.
-  private toFlush: Connection[] = [];
+  private toFlush: CoreConnection[] = [];
   private flushScheduled = false;
   private inDispatch = false;
   private waiter: (() => void) | undefined;
   private wakeScheduled = false;
   private polling: Promise<void> | undefined;
   private closed = false;
+  /** @internal How many polls have dispatched (httpRequest's hint when nobody polls). */
+  _polls = 0;
+  private closing: Promise<void> | undefined;
   /** @internal The time of the current dispatch (ms, monotonic): a clock for timeouts that need no precision. */
   _now = millis();
   private readonly wakeups: WakeupChannel[] = [];
   private readonly wakeFn = (): void => { this.wakeScheduled = false; const w = this.waiter; this.waiter = undefined; w?.(); };
   private readonly flushFn = (): void => { this.flushScheduled = false; this.flushPending(); };
 
-  constructor(handler?: EventHandler, opts: ManagerOptions = {}) {
+  constructor(handler?: CoreHandler, opts: ManagerOptions = {}) {
+    checkOptionsObject(opts, "Manager options");
+    if (handler !== undefined && typeof handler !== "function") throw new MgError("ERR_INVALID_ARG", `Manager: the handler must be a function, got ${typeof handler}`);
+    if (opts.errorHandler !== undefined && typeof opts.errorHandler !== "function") throw optionError("errorHandler", "a function", opts.errorHandler);
     this.handler = handler;
     this.errorHandler = opts.errorHandler ?? ((err) => logError("handler threw:", err));
   }
 
   /** Every open connection, listeners included. */
-  get connections(): readonly Connection[] {
+  get connections(): readonly CoreConnection[] {
     return (this.connList ??= Array.from(this.conns.values()));
   }
 
@@ -128,22 +156,38 @@ export class Manager {
   }
 
   /**
-   * Closes every connection: listeners at once, others once what they are sending is
-   * written (at most a couple of seconds); WebSocket peers get a close frame with 1001
-   * (going away). Handlers receive MG_EV_CLOSE.
+   * Closes every connection gracefully: listeners at once (nothing new is accepted);
+   * each layer is told (a WebSocket peer gets close 1001, an HTTP connection finishes
+   * the response in progress); the others drain (close once what they send is written).
+   * Whatever is still open after `timeoutMs` (default 10 s) is cut. Handlers receive
+   * MG_EV_CLOSE.
    */
-  async close(): Promise<void> {
-    if (this.closed) return;
+  async close(opts: CloseOptions = {}): Promise<void> {
+    if (this.closed || this.closing) return this.closing;
+    checkOptionsObject(opts, "close options");
+    const timeoutMs = optNonNegativeInt(opts, "timeoutMs", CLOSE_TIMEOUT_MS);
+    this.closing = this.shutdown(timeoutMs);
+    return this.closing;
+  }
+
+  private async shutdown(timeoutMs: number): Promise<void> {
     this.timers.clear();
     for (const c of this.connections) {
       if (c.isListening || c._udp) { c.close(); continue; }
-      // WebSocket peers learn why the connection ends (RFC 6455 section 7.4.1: 1001 going away).
-      if (c.isWebsocket && !c.isClosing) c.wsClose(WS_CLOSE_GOING_AWAY, "server shutting down");
-      c.drain();
+      if (c._closed || c.isClosing) continue;
+      const l = c._layer;
+      let waits = false;
+      if (l?.onShutdown !== undefined) {
+        try { waits = l.onShutdown(c); } catch (e) { this._reportError(e); }
+      }
+      if (!waits) c.drain();
     }
-    const deadline = millis() + CLOSE_GRACE_MS;
+    const deadline = millis() + timeoutMs;
     while (this.conns.size > 0 && millis() < deadline) await this.poll(20);
-    for (const c of this.connections) { c._socket?.destroy(); this.finishClose(c); }
+    for (const c of this.connections) {
+      if (!c._closed) logDebug(`conn ${c.id}: cut at the shutdown deadline`);
+      c._socket?.destroy(); this.finishClose(c);
+    }
     for (const w of this.wakeups) w.close();
     this.closed = true;
   }
@@ -180,156 +224,151 @@ export class Manager {
   // ---- listen / connect -----------------------------------------------------------
 
   /**
-   * Listens on `url` (tcp://, udp://, http://, https://, ws://, wss://, mqtt://,
-   * mqtts://). The listener's handler (or the manager's) handles accepted connections.
-   * Throws when the address cannot be bound; `localAddr.port` is the real port.
+   * Listens on `url` (tcp://, udp://, tls://). The listener's handler (or the manager's)
+   * handles accepted connections. Throws when the address cannot be bound;
+   * `localAddr.port` is the real port.
    */
-  listen(url: string, handlerOrOpts?: EventHandler | ConnectionOptions, opts?: ConnectionOptions): Connection {
-    const [handler, o] = this.splitArgs(handlerOrOpts, opts);
-    const scheme = this.checkScheme(url);
+  listen(url: string, handlerOrOpts?: CoreHandler | CoreOptions, opts?: CoreOptions): CoreConnection {
+    const [handler, o] = splitArgs(handlerOrOpts, opts, "listen");
+    return this._listen(url, handler, o, this.coreSpec(url, "listen"));
+  }
+
+  /** Connects to `url` (tcp://, udp://, tls://): MG_EV_RESOLVE, then MG_EV_CONNECT, or MG_EV_ERROR and MG_EV_CLOSE. */
+  connect(url: string, handlerOrOpts?: CoreHandler | CoreOptions, opts?: CoreOptions): CoreConnection {
+    const [handler, o] = splitArgs(handlerOrOpts, opts, "connect");
+    return this._connect(url, handler, o, this.coreSpec(url, "connect"));
+  }
+
+  private coreSpec(url: string, what: string): OpenSpec {
+    const spec = CORE_SCHEMES[checkUrl(url, what)];
+    if (spec === undefined) throw new MgError("ERR_INVALID_URL", `${what}: unsupported scheme "${urlScheme(url)}://" in ${url}`);
+    return spec;
+  }
+
+  /** @internal Listens with an explicit transport and layer (the public Manager maps schemes to these). */
+  _listen(url: string, handler: CoreHandler | undefined, o: CoreOptions, spec: OpenSpec): CoreConnection {
+    checkUrl(url, "listen");
+    checkCoreOptions(o);
     const host = urlHost(url) || "0.0.0.0";
     const port = urlPort(url);
-    if (port < 0) throw new Error(`listen: bad port in ${url}`);
-    const co = this.withSchemeDefaults(scheme, o);
-    if (co.tls && scheme !== "udp") prepareTlsServer(co.tls, co.http === true); // a bad certificate throws here
-    const c = this.newConn(handler, co);
+    if (port < 0) throw new MgError("ERR_INVALID_URL", `listen: bad port in ${url}`);
+    if (o.tls && !spec.udp) prepareTlsServer(o.tls, spec.alpn); // a bad certificate throws here
+    const c = this.newConn(handler, o);
     c.isListening = true;
-    c._tlsScheme = urlIsSsl(url);
-    if (scheme === "udp") {
-      c.isUdp = true;
-      bindUdpConn(this, c, host, port);
-    } else {
-      listenTcp(this, c, host, port);
+    c._tlsScheme = spec.tls;
+    c._layerFactory = spec.layer;
+    c._alpn = spec.alpn === undefined ? undefined : [...spec.alpn];
+    try {
+      if (spec.udp) {
+        c.isUdp = true;
+        bindUdpConn(this, c, host, port);
+        // A UDP listener is one connection: its layer (if any) sees every datagram.
+        if (spec.layer !== undefined) c._layer = spec.layer(c);
+      } else {
+        listenTcp(this, c, host, port);
+      }
+    } catch (e) {
+      this.conns.delete(c.id);
+      this.connList = undefined;
+      throw e instanceof MgError ? e : new MgError("ERR_BIND", `listen ${url}: ${(e as Error).message}`, { cause: e });
     }
+    logDebug(`conn ${c.id}: listening on ${url}`);
     this.queueOpen(c);
     return c;
   }
 
-  /** Connects to `url`: MG_EV_RESOLVE, then MG_EV_CONNECT, or MG_EV_ERROR and MG_EV_CLOSE. */
-  connect(url: string, handlerOrOpts?: EventHandler | ConnectionOptions, opts?: ConnectionOptions): Connection {
-    const [handler, o] = this.splitArgs(handlerOrOpts, opts);
-    const scheme = this.checkScheme(url);
-    const c = this.newConn(handler, this.withSchemeDefaults(scheme, o));
+  /** @internal Connects with an explicit transport and layer. */
+  _connect(url: string, handler: CoreHandler | undefined, o: CoreOptions, spec: OpenSpec): CoreConnection {
+    checkUrl(url, "connect");
+    checkCoreOptions(o);
+    const c = this.newConn(handler, o);
     c.isClient = true;
-    c.isUdp = scheme === "udp";
+    c.isUdp = spec.udp;
+    c._tlsScheme = spec.tls && !spec.udp;
+    c._alpn = spec.alpn === undefined ? undefined : [...spec.alpn];
+    if (spec.layer !== undefined) c._layer = spec.layer(c);
     this.queueOpen(c);
-    this._resolveAndConnect(c, url);
+    this._resolveAndConnect(c, url, false);
     return c;
   }
 
   /**
-   * Sends one HTTP request on a new connection and resolves with the response
-   * ({ status, headers, body }). Keep polling the manager while awaiting it.
+   * Makes a connection object; the public Manager overrides it to make the public
+   * Connection (with the protocol methods).
    */
-  httpRequest(url: string, opts: HttpRequestOptions = {}): Promise<HttpResponse> {
-    return httpRequest(this, url, opts);
-  }
-
-  /**
-   * Connects to a WebSocket server (ws:// or wss://): sends the upgrade request, checks
-   * the 101 response, then MG_EV_WS_OPEN. Options: `headers`, `protocols`, `tls`, and
-   * the ws* connection options.
-   */
-  wsConnect(url: string, handlerOrOpts?: EventHandler | WsConnectOptions, opts?: WsConnectOptions): Connection {
-    return wsConnect(this, url, handlerOrOpts, opts);
-  }
-
-  /**
-   * Connects to an MQTT server (mqtt:// or mqtts://) and sends CONNECT; MG_EV_MQTT_OPEN
-   * gives the CONNACK's return code. Options: `clientId`, `user`, `pass`, `keepAlive`,
-   * `clean`, `will`, `version` (4 or 5), `props`, `tls`, `mqttMaxPacketSize`.
-   */
-  mqttConnect(url: string, handlerOrOpts?: EventHandler | MqttConnectOptions, opts?: MqttConnectOptions): Connection {
-    return mqttConnect(this, url, handlerOrOpts, opts);
-  }
-
-  /** Listens for MQTT clients: accepted connections deliver MG_EV_MQTT_CMD / MG_EV_MQTT_MSG. */
-  mqttListen(url: string, handlerOrOpts?: EventHandler | ConnectionOptions, opts?: ConnectionOptions): Connection {
-    return mqttListen(this, url, handlerOrOpts, opts);
-  }
-
-  /**
-   * Opens an SNTP client connection (udp://host:port or sntp://host, default port 123):
-   * a request goes out on MG_EV_CONNECT and on each conn.sntpRequest(); a valid reply
-   * delivers MG_EV_SNTP_TIME with the server's time in epoch milliseconds. Option
-   * `timeoutMs` (default 5000): MG_EV_ERROR when a request gets no valid reply in time.
-   */
-  sntpConnect(url: string, handlerOrOpts?: EventHandler | SntpConnectOptions, opts?: SntpConnectOptions): Connection {
-    return sntpConnect(this, url, handlerOrOpts, opts);
-  }
-
-  private splitArgs(a?: EventHandler | ConnectionOptions, b?: ConnectionOptions): [EventHandler | undefined, ConnectionOptions] {
-    if (typeof a === "function") return [a, b ?? {}];
-    return [undefined, { ...(a ?? {}), ...(b ?? {}) }];
-  }
-
-  private checkScheme(url: string): string {
-    if (typeof url !== "string" || !url.includes("://")) throw new Error(`bad URL "${url}": expected scheme://host:port`);
-    const scheme = urlScheme(url);
-    if (!SCHEMES.has(scheme)) throw new Error(`unsupported scheme "${scheme}://" in ${url}`);
-    return scheme;
-  }
-
-  private withSchemeDefaults(scheme: string, o: ConnectionOptions): ConnectionOptions {
-    if (o.http === undefined && (scheme === "http" || scheme === "https" || scheme === "ws" || scheme === "wss")) {
-      return { ...o, http: true };
-    }
-    return o;
+  protected createConnection(id: number, handler: CoreHandler | undefined, opts: CoreOptions): CoreConnection {
+    return new CoreConnection(this, id, handler, opts);
   }
 
   /** @internal */
-  _newConn(handler: EventHandler | undefined, opts: ConnectionOptions): Connection { return this.newConn(handler, opts); }
+  _newConn(handler: CoreHandler | undefined, opts: CoreOptions): CoreConnection { return this.newConn(handler, opts); }
 
-  private newConn(handler: EventHandler | undefined, opts: ConnectionOptions): Connection {
-    if (this.closed) throw new Error("the manager is closed");
+  private newConn(handler: CoreHandler | undefined, opts: CoreOptions): CoreConnection {
+    if (this.closed || this.closing) throw new MgError("ERR_MANAGER_CLOSED", "the manager is closed");
     // A connection with its own handler keeps it; one without follows the manager's.
-    const c = new Connection(this, this.nextId++, handler, opts);
+    const c = this.createConnection(this.nextId++, handler, opts);
     this.conns.set(c.id, c);
     this.connList = undefined;
-    if (opts.http) attachHttp(c);
-    else if (opts.mqtt) attachMqtt(c);
     return c;
   }
 
-  private queueOpen(c: Connection): void { c._evOpen = true; this._markDirty(c); }
+  private queueOpen(c: CoreConnection): void { c._evOpen = true; this._markDirty(c); }
 
-  /** @internal DNS (when the host is a name), then the socket connect. */
-  _resolveAndConnect(c: Connection, url: string): void {
-    const host = urlHost(url);
-    const port = urlPort(url);
+  /**
+   * @internal DNS (when the host is a name), then the socket connect unless
+   * `resolveOnly`. A bare name ("localhost") is a host without a port.
+   */
+  _resolveAndConnect(c: CoreConnection, url: string, resolveOnly: boolean): void {
+    const hasScheme = url.includes("://");
+    const host = hasScheme ? urlHost(url) : bareHost(url);
+    const port = hasScheme ? urlPort(url) : bareHost(url) === url ? 0 : urlPort(`tcp://${url}`);
     c._host = host;
-    c._tlsScheme = !c.isUdp && urlIsSsl(url);
-    if (!host || port <= 0 && !c.isUdp || port < 0) {
-      this._onError(c, `connect: bad address in ${url}`); this._onClosed(c); return;
+    if (hasScheme) c._tlsScheme = c._tlsScheme || (!c.isUdp && urlIsSsl(url));
+    c._resolveOnly = resolveOnly;
+    if (!host || (!resolveOnly && port <= 0 && !c.isUdp) || port < 0) {
+      this._onError(c, `connect: bad address in ${url}`, "ERR_INVALID_URL");
+      if (!resolveOnly) this._onClosed(c);
+      return;
     }
     const go = (ip: string, family: number): void => {
       c.remoteAddr = toAddr(ip, port, family);
       c._evResolve = true;
       this._markDirty(c);
+      if (resolveOnly) return;
       if (c.isUdp) connectUdp(this, c, ip, port, family); else connectTcp(this, c, ip, port, url);
     };
     const family = net.isIP(host);
     if (family !== 0) { go(host, family); return; }
     const token = { cancelled: false };
     c._resolving = token;
+    logDebug(`conn ${c.id}: resolving ${host}`);
     dns.lookup(host, (err, address, fam) => {
       if (token.cancelled || c._closed) return;
       c._resolving = undefined;
-      if (err) { this._onError(c, `resolve: cannot resolve ${host}: ${err.code ?? err.message}`); this._onClosed(c); return; }
+      if (err) {
+        this._onError(c, `resolve: cannot resolve ${host}: ${err.code ?? err.message}`, "ERR_RESOLVE");
+        if (!resolveOnly) this._onClosed(c);
+        return;
+      }
       go(address, fam);
     });
   }
 
+  /** @internal tlsInit() of a connection. */
+  _tlsInit(c: CoreConnection, opts: TlsOpts): void { tlsInit(c, opts); }
+  /** @internal tlsFree() of a connection. */
+  _tlsFree(c: CoreConnection): void { tlsFree(c); }
+
   /** @internal Wires a socket's events into the connection (TLS hands over its socket here). */
-  _attachSocket(c: Connection, sock: net.Socket): void { attachSocket(this, c, sock); }
+  _attachSocket(c: CoreConnection, sock: net.Socket): void { attachSocket(this, c, sock); }
 
   /** @internal A datagram to the connection's peer (the last sender, for a listener). */
-  _sendDatagram(c: Connection, buf: Buffer): boolean { return sendDatagram(this, c, buf); }
+  _sendDatagram(c: CoreConnection, buf: Buffer): boolean { return sendDatagram(this, c, buf); }
 
   // ---- events from Node -------------------------------------------------------------
 
   /** @internal Records that `c` has events to dispatch and wakes a waiting poll(). */
-  _markDirty(c: Connection): void {
+  _markDirty(c: CoreConnection): void {
     if (!c._dirty) { c._dirty = true; this.dirty.push(c); }
     this.wake();
   }
@@ -343,14 +382,14 @@ export class Manager {
   }
 
   /** @internal */
-  _onError(c: Connection, msg: string): void {
+  _onError(c: CoreConnection, msg: string, code: MgErrorCode): void {
     if (c._closed) return;
-    c._evErrors.push(msg);
+    c._evErrors.push(new MgError(code, msg));
     this._markDirty(c);
   }
 
   /** @internal */
-  _onClosed(c: Connection): void {
+  _onClosed(c: CoreConnection): void {
     if (c._closed) return;
     c._evClosed = true;
     this._markDirty(c);
@@ -365,6 +404,7 @@ export class Manager {
 
   private dispatch(): void {
     this.inDispatch = true;
+    this._polls++;
     this._now = millis();
     try {
       const list = this.dirty;
@@ -387,17 +427,19 @@ export class Manager {
     this.flushPending();
   }
 
-  private dispatchConn(c: Connection): void {
+  private dispatchConn(c: CoreConnection): void {
     if (c._evOpen) { c._evOpen = false; c.call(MG_EV_OPEN); }
     if (c._evResolve) { c._evResolve = false; c.call(MG_EV_RESOLVE); }
     if (c._evAccept) {
       c._evAccept = false;
+      logDebug(`conn ${c.id}: accepted from ${c.remoteAddr.ip}:${c.remoteAddr.port}`);
       c.call(MG_EV_ACCEPT);
       this.startReading(c);
     }
     if (c._evConnect) {
       c._evConnect = false;
       c._established = true;
+      logDebug(`conn ${c.id}: connected to ${c.remoteAddr.ip}:${c.remoteAddr.port}`);
       c.call(MG_EV_CONNECT);
       tlsAfterConnect(c); // https:// etc. without tlsInit: TLS with default options, before anything is written
     }
@@ -428,16 +470,21 @@ export class Manager {
     }
     if (c._onWritable && !c._closed && c.sendLen < WRITABLE_LOW) c._onWritable();
     while (c._evErrors.length > 0) {
-      const msg = c._evErrors.shift()!;
-      c.call(MG_EV_ERROR, msg);
+      const err = c._evErrors.shift()!;
+      c.lastError = err;
+      logDebug(`conn ${c.id}: ${err.code}: ${err.message}`);
+      c.call(MG_EV_ERROR, err.message);
       c.isClosing = true;
     }
     if (c._evEnd) {
       // The peer finished sending: answer what it asked, then close (HTTP/1.0, shutdown(SHUT_WR) clients).
       c._evEnd = false;
       if (!c.isClosing) {
-        // An HTTP server still producing a response closes once it is done.
-        if (c._http === undefined || !httpPeerEnded(c)) c.drain();
+        // A layer still producing an answer closes once it is done.
+        const l = c._layer;
+        let handled = false;
+        if (l?.onPeerEnd !== undefined) { try { handled = l.onPeerEnd(c); } catch (e) { this._reportError(e); } }
+        if (!handled) c.drain();
       }
     }
     if (c._evClosed) { this.finishClose(c); return; }
@@ -445,7 +492,7 @@ export class Manager {
   }
 
   /** After a connection's events: write what was queued, close, or resume reading. */
-  private afterEvents(c: Connection): void {
+  private afterEvents(c: CoreConnection): void {
     if (c._closed) return;
     if (c._outBytes > 0) this.flush(c);
     if (c.isClosing && !c.isDraining) { this.closeNow(c); return; }
@@ -453,7 +500,7 @@ export class Manager {
     if (c._paused && c._recv.length < c._maxRecv) this._resumeIfRoom(c);
   }
 
-  private startReading(c: Connection): void {
+  private startReading(c: CoreConnection): void {
     const sock = c._socket;
     if (!sock || c._closed) return;
     c._established = true;
@@ -464,7 +511,7 @@ export class Manager {
   }
 
   /** @internal */
-  _resumeIfRoom(c: Connection): void {
+  _resumeIfRoom(c: CoreConnection): void {
     if (c._paused && c._recv.length < c._maxRecv && c._socket && !c._closed) {
       c._paused = false;
       c._socket.resume();
@@ -472,7 +519,7 @@ export class Manager {
   }
 
   /** @internal A connection queued sends; write them at the end of this event or soon. */
-  _needsFlush(c: Connection): void {
+  _needsFlush(c: CoreConnection): void {
     if (this.inDispatch) return; // afterEvents() writes them
     this.toFlush.push(c);
     if (!this.flushScheduled) { this.flushScheduled = true; setImmediate(this.flushFn); }
@@ -490,7 +537,7 @@ export class Manager {
     }
   }
 
-  private flush(c: Connection, deferWriteEvent = false): void {
+  private flush(c: CoreConnection, deferWriteEvent = false): void {
     const sock = c._socket;
     if (c._udp) {
       if (c._established) {
@@ -517,23 +564,27 @@ export class Manager {
     else c.call(MG_EV_WRITE, n);
   }
 
-  private endWhenWritten(c: Connection): void {
+  private endWhenWritten(c: CoreConnection): void {
     if (c._outBytes > 0 || c._onWritable) return; // flush() comes back here later
     const sock = c._socket;
     if (c._udp || c.isListening || !sock) { this.closeNow(c); return; }
     if (sock.destroyed) { this.finishClose(c); return; }
-    if (!sock.writableEnded && !c._tlsPending && c._established) sock.end();
-    else if (!c._established || c._tlsPending) this.closeNow(c); // nothing queued: no need to finish a TLS handshake
+    if (!sock.writableEnded && !c._tlsPending && c._established) {
+      // Once everything is written the socket is closed, without waiting for the peer
+      // to close its side (Mongoose's drain): MG_EV_CLOSE follows the 'close' event.
+      sock.end(() => sock.destroy());
+      setTimeout(() => sock.destroy(), END_GRACE_MS * 5).unref();
+    } else if (!c._established || c._tlsPending) this.closeNow(c); // nothing queued: no need to finish a TLS handshake
   }
 
-  private closeNow(c: Connection): void {
+  private closeNow(c: CoreConnection): void {
     const sock = c._socket;
     if (sock && !sock.destroyed) {
       // TLS: end() sends close_notify (RFC 8446 §6.1) and reads the peer's, instead of a reset.
       if ((sock.writableLength > 0 || c.isTls) && !sock.writableEnded) {
         // Let what was already handed to the socket go out, but not for long.
         sock.end();
-        setTimeout(() => sock.destroy(), CLOSE_GRACE_MS).unref();
+        setTimeout(() => sock.destroy(), END_GRACE_MS).unref();
       } else {
         sock.destroy();
       }
@@ -541,11 +592,14 @@ export class Manager {
     this.finishClose(c);
   }
 
-  private finishClose(c: Connection): void {
+  private finishClose(c: CoreConnection): void {
     if (c._closed) return;
     c._closed = true;
     c.isClosing = true;
+    // A producer waiting for room learns that the connection is gone (and frees its file).
+    const producer = c._onWritable;
     c._onWritable = undefined;
+    if (producer !== undefined) { try { producer(); } catch (e) { this._reportError(e); } }
     if (c._resolving) c._resolving.cancelled = true;
     if (c._server) c._server.close();
     if (c._udp) { try { c._udp.close(); } catch { /* already closed */ } }
@@ -553,13 +607,14 @@ export class Manager {
     if (c._socket && !c._socket.destroyed && c._socket.writableLength === 0) c._socket.destroy();
     this.conns.delete(c.id);
     this.connList = undefined;
+    logDebug(`conn ${c.id}: closed`);
     c.call(MG_EV_CLOSE);
   }
 
   // ---- hooks for TLS ------------------------------------------------------------------
 
   /** @internal TLS finished its handshake on `c`. */
-  _tlsReady(c: Connection): void {
+  _tlsReady(c: CoreConnection): void {
     c._tlsPending = false;
     c.isTls = true;
     if (c.isClient && !c._established) c._evConnect = true;
@@ -569,14 +624,14 @@ export class Manager {
   }
 
   /** @internal */
-  _tlsFailed(c: Connection, msg: string): void {
-    this._onError(c, msg);
+  _tlsFailed(c: CoreConnection, msg: string): void {
+    this._onError(c, msg, "ERR_TLS");
     c._socket?.destroy();
     this._onClosed(c);
   }
 
   /** @internal Wakes poll() for a connection whose state changed outside Node socket events. */
-  _touch(c: Connection): void { this._markDirty(c); }
+  _touch(c: CoreConnection): void { this._markDirty(c); }
 
 
 }
@@ -584,3 +639,22 @@ export class Manager {
 /** Send-queue level under which a producer (static file stream, ...) is asked for more. */
 export const WRITABLE_LOW = 256 * 1024;
 
+
+function splitArgs(a: CoreHandler | CoreOptions | undefined, b: CoreOptions | undefined, what: string): [CoreHandler | undefined, CoreOptions] {
+  checkOptionsObject(b, `${what} options`);
+  if (typeof a === "function") return [a, b ?? {}];
+  checkOptionsObject(a, `${what} options`);
+  return [undefined, { ...(a ?? {}), ...(b ?? {}) }];
+}
+
+/** The scheme of `url`, or an MgError for something that is not a URL. */
+export function checkUrl(url: string, what: string): string {
+  if (typeof url !== "string" || !url.includes("://")) throw new MgError("ERR_INVALID_URL", `${what}: bad URL ${JSON.stringify(url)}: expected scheme://host:port`);
+  return urlScheme(url);
+}
+
+/** The host of "name", "name:port", "[v6]:port" or a bare IPv6 address. */
+function bareHost(s: string): string {
+  if (net.isIP(s) !== 0) return s;
+  return urlHost(`tcp://${s}`);
+}

@@ -2,12 +2,11 @@
 // wiring of a socket's events into its connection (bytes into the receive buffer,
 // everything else as flags that the manager dispatches inside poll()).
 import * as net from "node:net";
-import type { Connection } from "./connection.js";
-import type { Manager } from "./manager.js";
+import type { CoreConnection as Connection, CoreHost as Manager } from "./connection.js";
 import { toAddr, errMessage } from "./addr.js";
 import { bindTcp } from "./bind.js";
 import { urlHost } from "../util/url.js";
-import { startTlsClient, tlsSocketError } from "../tls/tls.js";
+import { startTlsClient, tlsSocketError } from "./tls-init.js";
 
 /** Binds `c` as a TCP listener (synchronously: throws on failure, knows port 0's real port). */
 export function listenTcp(mgr: Manager, c: Connection, host: string, port: number): void {
@@ -17,7 +16,7 @@ export function listenTcp(mgr: Manager, c: Connection, host: string, port: numbe
   const server = net.createServer({ pauseOnConnect: true, allowHalfOpen: true, noDelay: true });
   c._server = server;
   server.on("connection", (sock) => onAccept(mgr, c, sock));
-  server.on("error", (e) => { mgr._onError(c, errMessage("listen", e)); mgr._onClosed(c); });
+  server.on("error", (e) => { mgr._onError(c, errMessage("listen", e), "ERR_BIND"); mgr._onClosed(c); });
   if (bound.handle) server.listen(bound.handle);
   else server.listen(bound.port, bound.address, () => {
     const a = server.address() as net.AddressInfo;
@@ -30,9 +29,14 @@ function onAccept(mgr: Manager, lsn: Connection, sock: net.Socket): void {
   if (lsn._closed || lsn.isClosing) { sock.destroy(); return; }
   const c = mgr._newConn(lsn._handler, lsn._opts);
   c._tlsScheme = lsn._tlsScheme;
+  c._alpn = lsn._alpn;
   c._socket = sock;
   c.localAddr = toAddr(sock.localAddress, sock.localPort, sock.localFamily);
   c.remoteAddr = toAddr(sock.remoteAddress, sock.remotePort, sock.remoteFamily);
+  const f = lsn._layerFactory;
+  if (f !== undefined) {
+    try { c._layer = f(c); } catch (e) { mgr._reportError(e); sock.destroy(); mgr._onClosed(c); return; }
+  }
   sock.setNoDelay(true);
   c._evOpen = true;
   c._evAccept = true;
@@ -65,7 +69,10 @@ export function attachSocket(mgr: Manager, c: Connection, sock: net.Socket): voi
   });
   sock.on("end", () => { if (sock === c._socket) { c._evEnd = true; mgr._markDirty(c); } });
   sock.on("error", (e) => {
-    if (sock === c._socket) mgr._onError(c, (c.isTls && tlsSocketError(c, e)) || errMessage(c.isClient && !c._established ? "connect" : "socket", e));
+    if (sock !== c._socket) return;
+    const tlsMsg = c.isTls ? tlsSocketError(c, e) : undefined;
+    const connecting = c.isClient && !c._established;
+    mgr._onError(c, tlsMsg ?? errMessage(connecting ? "connect" : "socket", e), tlsMsg !== undefined ? "ERR_TLS" : connecting ? "ERR_CONNECT" : "ERR_SOCKET");
   });
   sock.on("close", () => { if (sock === c._socket) mgr._onClosed(c); });
   sock.on("drain", () => { if (c._onWritable) mgr._markDirty(c); });

@@ -2,8 +2,7 @@
 // the datagram being handled; a client is connected to one peer. Each datagram is one
 // MG_EV_READ.
 import * as dgram from "node:dgram";
-import type { Connection } from "./connection.js";
-import type { Manager } from "./manager.js";
+import type { CoreConnection as Connection, CoreHost as Manager } from "./connection.js";
 import { toAddr, errMessage } from "./addr.js";
 import { bindUdp } from "./bind.js";
 
@@ -36,7 +35,7 @@ function attachUdp(mgr: Manager, c: Connection, sock: dgram.Socket): void {
     c._datagrams.push({ data: msg, from: toAddr(rinfo.address, rinfo.port, rinfo.family) });
     mgr._markDirty(c);
   });
-  sock.on("error", (e) => mgr._onError(c, errMessage("udp", e)));
+  sock.on("error", (e) => mgr._onError(c, errMessage("udp", e), "ERR_SOCKET"));
   sock.on("close", () => mgr._onClosed(c));
 }
 
@@ -55,7 +54,7 @@ export function sendDatagram(mgr: Manager, c: Connection, buf: Buffer): boolean 
     mgr._markDirty(c);
     return true;
   } catch (e) {
-    mgr._onError(c, errMessage("udp send", e));
+    mgr._onError(c, errMessage("udp send", e), "ERR_SOCKET");
     return false;
   }
 }

@@ -1,6 +1,11 @@
 // A small promise API over the HTTP client layer: manager.httpRequest(url, opts).
-import type { Manager } from "../core/manager.js";
-import { MG_EV_CLOSE, MG_EV_CONNECT, MG_EV_ERROR, MG_EV_HTTP_MSG } from "../core/events.js";
+import type { CoreManager as Manager } from "../core/manager.js";
+import type { CoreConnection } from "../core/connection.js";
+import { MG_EV_CLOSE, MG_EV_CONNECT, MG_EV_ERROR } from "../core/events.js";
+import { MG_EV_HTTP_MSG } from "./events.js";
+import type { HttpMessage } from "./message.js";
+import { httpSpec } from "./open.js";
+import { MgError } from "../util/errors.js";
 import { urlHost, urlIsSsl, urlPort, urlUri, urlUser, urlPass } from "../util/url.js";
 import { formatHeaders, type HeadersInit, type HeaderFacts } from "./reply.js";
 import { toBuffer } from "../util/bytes.js";
@@ -33,7 +38,7 @@ export interface HttpResponse {
 export function httpRequest(mgr: Manager, url: string, opts: HttpRequestOptions = {}): Promise<HttpResponse> {
   return new Promise<HttpResponse>((resolve, reject) => {
     const method = (opts.method ?? "GET").toUpperCase();
-    if (!/^[A-Z]+$/.test(method)) { reject(new Error(`httpRequest: bad method "${opts.method}"`)); return; }
+    if (!/^[A-Z]+$/.test(method)) { reject(new MgError("ERR_INVALID_ARG", `httpRequest: bad method "${opts.method}"`)); return; }
     const body = opts.body === undefined ? undefined : toBuffer(opts.body);
     const f: HeaderFacts = { contentType: false, contentLength: false, chunked: false, eventStream: false, connection: false };
     let extra: string;
@@ -52,15 +57,20 @@ export function httpRequest(mgr: Manager, url: string, opts: HttpRequestOptions 
     if (body !== undefined && !f.contentLength && !f.chunked) head += `Content-Length: ${body.length}\r\n`;
     head += "\r\n";
     let settled = false;
-    const timer = setTimeout(() => { if (!settled) { settled = true; conn.close(); reject(new Error(`httpRequest: no response from ${url} within ${opts.timeoutMs ?? 30000} ms`)); } }, opts.timeoutMs ?? 30000);
+    const pollsAtStart = mgr._polls;
+    const timer = setTimeout(() => { if (!settled) { settled = true; conn?.close(); reject(new MgError("ERR_TIMEOUT", `httpRequest: no response from ${url} within ${opts.timeoutMs ?? 30000} ms` +
+      (mgr._polls === pollsAtStart ? " (the manager was never polled meanwhile: keep calling manager.poll() or run manager.run() while awaiting)" : ""))); } }, opts.timeoutMs ?? 30000);
     timer.unref?.();
-    const connectOpts = { http: true, ...(ssl ? { tls: { name: host, ...(opts.tls ?? {}) } } : {}), ...(opts.maxBodySize !== undefined ? { maxBodySize: opts.maxBodySize } : {}) };
+    const connectOpts = { ...(ssl ? { tls: { name: host, ...(opts.tls ?? {}) } } : {}), ...(opts.maxBodySize !== undefined ? { maxBodySize: opts.maxBodySize } : {}) };
     let lastError = "";
-    const conn = mgr.connect(url, (c, ev, data) => {
+    let conn: CoreConnection | undefined;
+    try {
+      conn = mgr._connect(url, (c: CoreConnection, ev: number, d: unknown) => {
       if (ev === MG_EV_CONNECT) {
         c.send(head);
         if (body !== undefined && body.length > 0) c.send(body);
       } else if (ev === MG_EV_HTTP_MSG) {
+        const data = d as HttpMessage;
         if (settled) return;
         settled = true;
         clearTimeout(timer);
@@ -72,13 +82,14 @@ export function httpRequest(mgr: Manager, url: string, opts: HttpRequestOptions 
         resolve({ status: data.status() ?? 0, headers, body: Buffer.from(data.bodyBytes) });
         c.close();
       } else if (ev === MG_EV_ERROR) {
-        lastError = data;
+        lastError = d as string;
       } else if (ev === MG_EV_CLOSE) {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        reject(new Error(lastError ? `httpRequest ${url}: ${lastError}` : `httpRequest ${url}: connection closed before a response`));
+        reject(new MgError(c.lastError?.code ?? "ERR_CONNECT", lastError ? `httpRequest ${url}: ${lastError}` : `httpRequest ${url}: connection closed before a response`));
       }
-    }, connectOpts);
+    }, connectOpts, httpSpec(ssl, connectOpts));
+    } catch (e) { clearTimeout(timer); reject(e); return; }
   });
 }

@@ -1,7 +1,8 @@
 // HTTP responses: reply(), replyJson(), chunked streams and Server-Sent Events.
-import type { Connection } from "../core/connection.js";
-import { responseDone, STREAM_CHUNKED, STREAM_EVENTS, STREAM_RAW } from "./protocol.js";
+import type { CoreConnection as Connection } from "../core/connection.js";
+import { httpLayerOf, responseDone, STREAM_CHUNKED, STREAM_EVENTS, STREAM_RAW, type HttpLayer } from "./layer.js";
 import { statusText } from "./status.js";
+import { MgError, argError } from "../util/errors.js";
 
 /** Headers as an object, a list of pairs, or header lines ("Name: value\r\n..."). */
 export type HeadersInit =
@@ -106,18 +107,39 @@ function newFacts(): HeaderFacts {
  * `Transfer-Encoding: chunked` or `Content-Type: text/event-stream`.
  */
 export function httpReply(c: Connection, status: number, body: string | Uint8Array = "", headers?: HeadersInit): void {
-  if (!Number.isInteger(status) || status < 100 || status > 999) throw new Error(`reply: status must be an integer 100..999, got ${status}`);
-  if (typeof body !== "string" && !(body instanceof Uint8Array)) throw new TypeError("reply: body must be a string or Uint8Array");
+  if (!Number.isInteger(status) || status < 100 || status > 999) throw argError(`reply: status must be an integer 100..999, got ${status}`);
+  if (typeof body !== "string" && !(body instanceof Uint8Array)) throw argError("reply: body must be a string or Uint8Array");
+  if (!c.canSend) throw c.closedError("reply");
+  const st = httpLayerOf(c);
+  if (st !== undefined && st.isServer) {
+    // One response per request (RFC 9112 §9.3): a second one would desynchronise a keep-alive client.
+    if (!st.busy || st.responded) {
+      throw new MgError("ERR_HTTP_STATE", st.responded
+        ? `reply: the request on connection ${c.id} has been answered already`
+        : `reply: connection ${c.id} has no request waiting for an answer`);
+    }
+  }
   const f = newFacts();
   let head = statusLine(status) + formatHeaders(headers, f);
-  const st = c._http;
   const answering = st !== undefined && st.isServer && st.busy;
   const noBody = status < 200 || status === 204 || status === 304;
   const isHead = answering && st.reqMethod === "HEAD";
+  let addedConnection = false;
   if (answering && !f.connection) {
-    if (!st.reqKeepAlive) head += "Connection: close\r\n";
-    else if (st.reqHttp10) head += "Connection: keep-alive\r\n";
+    if (!st.reqKeepAlive) { head += "Connection: close\r\n"; addedConnection = true; }
+    else if (st.reqHttp10) { head += "Connection: keep-alive\r\n"; addedConnection = true; }
   }
+  if (answering) {
+    if (st.connectRequest && status >= 200 && status < 300) {
+      // RFC 9110 §9.3.6: a 2xx answer to CONNECT makes the connection a tunnel: the HTTP
+      // layer steps aside, and what follows arrives as raw MG_EV_READ bytes.
+      sendHead(c, st, head + "\r\n", true);
+      responseDone(c, st);
+      c.setLayer(undefined);
+      return;
+    }
+  }
+  const hasConnection = f.connection || addedConnection;
 
   if (f.chunked || f.eventStream) {
     // A stream: no Content-Length; the body (if any) is the first chunk / event text.
@@ -131,8 +153,8 @@ export function httpReply(c: Connection, status: number, body: string | Uint8Arr
       st.reqKeepAlive = false;
       stream = STREAM_RAW;
     }
-    sendHead(c, head + "\r\n", f.connection);
-    if (isHead || noBody) { responseDone(c); return; }
+    sendHead(c, st, head + "\r\n", hasConnection || /\r\nConnection:/i.test(head));
+    if (isHead || noBody) { responseDone(c, st); return; }
     if (st !== undefined) st.streaming = stream;
     const n = typeof body === "string" ? Buffer.byteLength(body) : body.length;
     if (n > 0) {
@@ -141,27 +163,27 @@ export function httpReply(c: Connection, status: number, body: string | Uint8Arr
     return;
   }
   if (noBody) {
-    sendHead(c, head + "\r\n", f.connection);
-    responseDone(c);
+    sendHead(c, st, head + "\r\n", hasConnection);
+    responseDone(c, st);
     return;
   }
   if (!f.contentType) head += "Content-Type: text/plain\r\n";
   if (typeof body === "string") {
     const n = Buffer.byteLength(body);
     if (!f.contentLength) head += "Content-Length: " + n + "\r\n";
-    sendHead(c, isHead ? head + "\r\n" : head + "\r\n" + body, f.connection);
+    sendHead(c, st, isHead ? head + "\r\n" : head + "\r\n" + body, hasConnection);
   } else {
     if (!f.contentLength) head += "Content-Length: " + body.length + "\r\n";
-    sendHead(c, head + "\r\n", f.connection);
+    sendHead(c, st, head + "\r\n", hasConnection);
     if (!isHead && body.length > 0) c.send(body);
   }
-  responseDone(c);
+  responseDone(c, st);
 }
 
 /** Sends `value` as JSON (Content-Type: application/json). */
 export function httpReplyJson(c: Connection, value: unknown, status = 200, headers?: HeadersInit): void {
   const body = JSON.stringify(value);
-  if (body === undefined) throw new Error("replyJson: value cannot be represented as JSON");
+  if (body === undefined) throw argError("replyJson: value cannot be represented as JSON");
   // The caller's Content-Type (any case) wins over application/json.
   const hasType = headers !== undefined && (typeof headers === "string" ? /(^|\n)\s*content-type\s*:/i.test(headers)
     : Array.isArray(headers) ? (headers as readonly (readonly [string, string])[]).some(([n]) => n.toLowerCase() === "content-type")
@@ -180,25 +202,25 @@ const JSON_HEADERS = { "Content-Type": "application/json" } as const;
  * Queues a response head (and maybe its body) and remembers it, so that a drain()
  * called before it is written can still add "Connection: close" to it.
  */
-function sendHead(c: Connection, text: string, hasConnection: boolean): void {
-  c.send(text);
-  const st = c._http;
-  if (st !== undefined && st.isServer && !hasConnection && c._out.length > 0) {
-    st.lastHead = c._out[c._out.length - 1];
-  }
+function sendHead(c: Connection, st: HttpLayer | undefined, text: string, hasConnection: boolean): void {
+  const buf = Buffer.from(text, "utf8");
+  c.send(buf);
+  if (st !== undefined && st.isServer) st.lastHead = hasConnection ? undefined : buf;
 }
 
 /** Sends one chunk of a chunked response. Empty data sends the last chunk and ends the response. */
 export function httpChunk(c: Connection, data: string | Uint8Array): void {
+  if (typeof data !== "string" && !(data instanceof Uint8Array)) throw argError("httpChunk: data must be a string or Uint8Array");
+  if (!c.canSend) throw c.closedError("httpChunk");
   const n = typeof data === "string" ? Buffer.byteLength(data) : data.length;
+  const st = httpLayerOf(c);
   if (n === 0) {
-    const st = c._http;
-    if (st !== undefined && st.streaming === STREAM_RAW) { st.streaming = 0; responseDone(c); return; }
+    if (st !== undefined && st.streaming === STREAM_RAW) { st.streaming = 0; responseDone(c, st); return; }
     c.send("0\r\n\r\n");
-    if (st !== undefined && st.streaming === STREAM_CHUNKED) { st.streaming = 0; responseDone(c); }
+    if (st !== undefined && st.streaming === STREAM_CHUNKED) { st.streaming = 0; responseDone(c, st); }
     return;
   }
-  if (c._http !== undefined && c._http.streaming === STREAM_RAW) { c.send(data); return; }
+  if (st !== undefined && st.streaming === STREAM_RAW) { c.send(data); return; }
   if (typeof data === "string") {
     c.send(n.toString(16) + "\r\n" + data + "\r\n");
   } else {
@@ -213,7 +235,7 @@ export function httpChunk(c: Connection, data: string | Uint8Array): void {
  * when `eventType` is not empty, one `data:` line per line of `data`, and a blank line.
  */
 export function httpSse(c: Connection, eventType: string, data: string | Uint8Array): void {
-  if (c._closed || c.isClosing) throw new Error(`httpSse: connection ${c.id} is closed`);
+  if (!c.canSend) throw c.closedError("httpSse");
   checkHeaderPart(eventType, "SSE event type");
   let out = eventType ? "event: " + eventType + "\n" : "";
   // Bytes are UTF-8 text, as every input of the API.
@@ -229,5 +251,5 @@ export function httpSse(c: Connection, eventType: string, data: string | Uint8Ar
     i = e + 1;
   }
   const payload = out + "\n";
-  if (c._http !== undefined && c._http.streaming === STREAM_CHUNKED) httpChunk(c, payload); else c.send(payload);
+  if (httpLayerOf(c)?.streaming === STREAM_CHUNKED) httpChunk(c, payload); else c.send(payload);
 }

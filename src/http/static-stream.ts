@@ -6,8 +6,8 @@
 // The file descriptor is closed when the body is complete, when the connection closes
 // and on any error. The file is never read whole into memory.
 import * as fs from "node:fs";
-import type { Connection } from "../core/connection.js";
-import { responseDone } from "./protocol.js";
+import type { CoreConnection as Connection } from "../core/connection.js";
+import { responseDone, httpLayerOf } from "./layer.js";
 
 /** Bodies up to this size are read with one read and sent with the head. */
 export const SMALL_FILE = 64 * 1024;
@@ -23,7 +23,7 @@ function noop(): void { /* nothing */ }
 
 /** The connection is gone or closing without sending what is queued. */
 export function isGone(c: Connection): boolean {
-  return c._closed || (c.isClosing && !c.isDraining);
+  return !c.canSend;
 }
 
 /**
@@ -38,7 +38,7 @@ export interface BodyDone {
 export function sendFileBody(c: Connection, fd: number, start: number, length: number, head: string, done: BodyDone): void {
   if (length === 0) {
     closeFd(fd);
-    c.send(head);
+    sendHead(c, head);
     finishResponse(c);
     return;
   }
@@ -49,7 +49,7 @@ export function sendFileBody(c: Connection, fd: number, start: number, length: n
       try {
         if (isGone(c)) { releaseHook(c); return; }
         if (err || n !== length) { done.fail(err ?? new Error(`file shrank while reading (${n} of ${length} bytes)`)); return; }
-        c.send(head);
+        sendHead(c, head);
         c.send(buf);
         finishResponse(c);
       } catch (e) {
@@ -62,25 +62,32 @@ export function sendFileBody(c: Connection, fd: number, start: number, length: n
   new FileBody(c, fd, start, length, head, done).pump();
 }
 
+/** Queues the response head: from here on the request is answered (reply() may not answer again). */
+function sendHead(c: Connection, head: string): void {
+  const st = httpLayerOf(c);
+  if (st !== undefined && st.busy) st.responded = true;
+  c.send(head);
+}
+
 /**
  * Holds the connection open for a response that is being prepared asynchronously: a
  * `drain()` right after serveDir() must not end the connection before the file is sent.
  */
 export function holdConnection(c: Connection): void {
-  if (c._onWritable === undefined) c._onWritable = noop;
+  if (c.producer === undefined) c.producer = noop;
 }
 
 /** Lets go of the hold (or the producer hook) without finishing a response. */
 export function releaseHook(c: Connection): void {
-  if (c._onWritable === noop) c._onWritable = undefined;
+  if (c.producer === noop) c.producer = undefined;
 }
 
 /** The response is complete: drop the hook, let the HTTP layer move on. */
 function finishResponse(c: Connection): void {
-  c._onWritable = undefined;
+  c.producer = undefined;
   responseDone(c);
   // A drain() waiting for the hook to go away re-checks at the next dispatch.
-  if (c.isDraining) c.manager._touch(c);
+  if (c.isDraining) c.touch();
 }
 
 class FileBody {
@@ -91,8 +98,6 @@ class FileBody {
   private headSent = false;
   /** A chunk read ahead while the send queue was long. */
   private pending: Buffer | undefined;
-  private readonly onSocketClose = (): void => this.abort();
-  private readonly socket: NodeJS.EventEmitter | undefined;
   readonly pump = (): void => this.step();
 
   constructor(
@@ -105,11 +110,9 @@ class FileBody {
   ) {
     this.pos = start;
     this.left = length;
-    c._onWritable = this.pump;
-    // The only time no callback of ours is pending is while waiting for the socket to
-    // drain: if the peer goes away then, the socket's close releases the file.
-    this.socket = c._socket;
-    this.socket?.once("close", this.onSocketClose);
+    c.producer = this.pump;
+    // While waiting for the socket to drain no callback of ours is pending: if the peer
+    // goes away then, the core calls the producer once more on close, and step() aborts.
   }
 
   private step(): void {
@@ -171,7 +174,7 @@ class FileBody {
     const c = this.c;
     const last = this.left === 0;
     if (last) this.release();
-    if (!this.headSent) { this.headSent = true; c.send(this.head); this.head = ""; }
+    if (!this.headSent) { this.headSent = true; sendHead(c, this.head); this.head = ""; }
     c.send(chunk);
     if (last) finishResponse(c);
   }
@@ -180,7 +183,7 @@ class FileBody {
   private abort(): void {
     if (this.finished) return;
     this.release();
-    if (this.c._onWritable === this.pump) this.c._onWritable = undefined;
+    if (this.c.producer === this.pump) this.c.producer = undefined;
   }
 
   private release(): void {
@@ -188,6 +191,5 @@ class FileBody {
     this.pending = undefined;
     // Never close under a pending read: the number could be reused by another open().
     if (!this.reading) closeFd(this.fd);
-    this.socket?.removeListener("close", this.onSocketClose);
   }
 }

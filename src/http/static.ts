@@ -5,7 +5,7 @@
 // (206/416), HEAD, and streamed with backpressure (see static-stream.ts).
 // Only GET and HEAD are served: other methods get 405 with "Allow: GET, HEAD".
 import * as fs from "node:fs";
-import type { Connection } from "../core/connection.js";
+import type { CoreConnection as Connection } from "../core/connection.js";
 import type { HttpMessage } from "./message.js";
 import { formatHeaders, httpReply, type HeadersInit, type HeaderFacts } from "./reply.js";
 import { statusText } from "./status.js";
@@ -13,6 +13,7 @@ import { mimeType, parseMimeOverrides } from "./mime.js";
 import { BadPath, decodeUriPath, encodeSegment, isInside, matchRoot, parseRootDir, realRoot } from "./static-path.js";
 import { checkPreconditions, etagOf, httpDate, parseRange, RANGE_NONE, RANGE_UNSATISFIABLE } from "./static-conditional.js";
 import { holdConnection, isGone, releaseHook, sendFileBody } from "./static-stream.js";
+import { httpLayerOf } from "./layer.js";
 import { renderListing } from "./static-listing.js";
 
 export interface ServeOptions {
@@ -90,7 +91,7 @@ function answer(x: Ctx, status: number, body: string, headers = ""): void {
   releaseHook(c);
   if (isGone(c)) return;
   httpReply(c, status, body, headers + x.extra);
-  if (c.isDraining) c.manager._touch(c);
+  if (c.isDraining) c.touch();
 }
 
 function plain(x: Ctx, status: number, reason?: string): void {
@@ -135,14 +136,14 @@ function guard(x: Ctx, f: () => void): void {
     f();
   } catch (e) {
     x.c.manager._reportError(e);
-    if (x.c._onWritable !== undefined) releaseHook(x.c);
+    if (x.c.producer !== undefined) releaseHook(x.c);
     try { plain(x, 500); } catch { x.c.close(); }
   }
 }
 
 /** Connection header as reply() adds it, for heads built here. */
 function connectionHeader(x: Ctx): string {
-  const st = x.c._http;
+  const st = httpLayerOf(x.c);
   if (st === undefined || !st.isServer || !st.busy || x.extraFacts.connection) return "";
   if (!st.reqKeepAlive) return "Connection: close\r\n";
   return st.reqHttp10 ? "Connection: keep-alive\r\n" : "";

@@ -2,12 +2,12 @@
 // persistent, taken over by a reconnecting client id), subscriptions with "+" and "#",
 // retained messages, QoS 0/1/2 delivery at the lower of the publish and subscription
 // QoS, wills, keep alive timeouts, and authenticate/authorize hooks.
-import type { Connection } from "../core/connection.js";
-import type { Manager } from "../core/manager.js";
-import type { ConnectionOptions } from "../core/options.js";
+import type { Connection } from "../connection.js";
+import type { Manager } from "../manager.js";
+import type { ConnectionOptions } from "../options.js";
 import {
   MG_EV_ACCEPT, MG_EV_CLOSE, MG_EV_MQTT_CMD, MG_EV_MQTT_MSG, MG_EV_POLL, MG_EV_READ, type EventHandler,
-} from "../core/events.js";
+} from "../events.js";
 import {
   MQTT_CMD_CONNECT, MQTT_CMD_DISCONNECT, MQTT_CMD_PINGREQ, MQTT_CMD_PUBACK, MQTT_CMD_PUBREC, MQTT_CMD_SUBSCRIBE,
   MQTT_CMD_UNSUBSCRIBE, MQTT_PROP_ASSIGNED_CLIENT_IDENTIFIER, MQTT_PROP_SESSION_EXPIRY_INTERVAL,

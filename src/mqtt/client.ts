@@ -1,15 +1,16 @@
 // The MQTT client: connects (mqtt:// or, through the TLS layer, mqtts://), sends
 // CONNECT at once (it is queued before anything the application sends), and reports
 // the CONNACK's return code as MG_EV_MQTT_OPEN.
-import type { Connection } from "../core/connection.js";
-import type { Manager } from "../core/manager.js";
-import type { EventHandler } from "../core/events.js";
-import type { ConnectionOptions } from "../core/options.js";
-import type { MqttProperty } from "./message.js";
+import type { CoreConnection as Connection, CoreHandler } from "../core/connection.js";
+import type { CoreManager } from "../core/manager.js";
+import type { CoreOptions } from "../core/options.js";
+import type { MqttProperty } from "./props.js";
 import { buildConnect } from "./builder.js";
-import { mqttProto } from "./layer.js";
-import { createMqttState, DEFAULT_CONNECT_TIMEOUT_MS, sendPacket } from "./state.js";
-import { urlPass, urlScheme, urlUser } from "../util/url.js";
+import { mqttClientSpec } from "./open.js";
+import { createMqttState, DEFAULT_CONNECT_TIMEOUT_MS, sendPacket, type MqttOptions } from "./state.js";
+import { urlIsSsl, urlPass, urlScheme, urlUser } from "../util/url.js";
+import { MgError } from "../util/errors.js";
+import { checkOptionsObject, optBool, optIntIn, optPositiveInt } from "../util/check.js";
 import { randomStr } from "../util/random.js";
 import { millis } from "../util/time.js";
 
@@ -23,7 +24,7 @@ export interface MqttWillOptions {
 }
 
 /** Options of Manager.mqttConnect(): connection options plus the CONNECT packet's. */
-export interface MqttConnectOptions extends ConnectionOptions {
+export interface MqttConnectOptions extends CoreOptions, MqttOptions {
   /** Client identifier; a random one when empty or omitted. */
   clientId?: string;
   /** User name (default: the URL's user). */
@@ -46,19 +47,20 @@ export interface MqttConnectOptions extends ConnectionOptions {
 export const DEFAULT_KEEPALIVE_S = 60;
 
 /** Connects to an MQTT server. See Manager.mqttConnect(). */
-export function mqttConnect(manager: Manager, url: string, handlerOrOpts?: EventHandler | MqttConnectOptions, opts?: MqttConnectOptions): Connection {
+export function mqttConnect(manager: CoreManager, url: string, handlerOrOpts?: CoreHandler | MqttConnectOptions, opts?: MqttConnectOptions): Connection {
   const handler = typeof handlerOrOpts === "function" ? handlerOrOpts : undefined;
+  checkOptionsObject(opts, "mqttConnect options");
+  if (typeof handlerOrOpts !== "function") checkOptionsObject(handlerOrOpts, "mqttConnect options");
   const o: MqttConnectOptions = typeof handlerOrOpts === "function" ? (opts ?? {}) : { ...(handlerOrOpts ?? {}), ...(opts ?? {}) };
-  const scheme = urlScheme(url);
+  const scheme = typeof url === "string" && url.includes("://") ? urlScheme(url) : "";
   if (scheme !== "mqtt" && scheme !== "mqtts" && scheme !== "tcp" && scheme !== "tls" && scheme !== "ssl") {
-    throw new Error(`mqttConnect: expected an mqtt:// or mqtts:// URL, got ${url}`);
+    throw new MgError("ERR_INVALID_URL", `mqttConnect: expected an mqtt:// or mqtts:// URL, got ${String(url)}`);
   }
   const { clientId, user, pass, keepAlive, clean, will, version, props, connectTimeoutMs, ...connOpts } = o;
-  const v = version ?? 4;
-  if (v !== 4 && v !== 5) throw new Error(`mqttConnect: version must be 4 or 5, got ${String(v)}`);
-  const ka = keepAlive ?? DEFAULT_KEEPALIVE_S;
-  const timeout = connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
-  if (!(timeout > 0)) throw new Error(`mqttConnect: connectTimeoutMs must be positive, got ${timeout}`);
+  const v = optIntIn(o, "version", 4, 4, 5);
+  const ka = optIntIn(o, "keepAlive", DEFAULT_KEEPALIVE_S, 0, 65535);
+  const timeout = optPositiveInt(o, "connectTimeoutMs", DEFAULT_CONNECT_TIMEOUT_MS);
+  optBool(o, "clean", true);
   const urlU = urlUser(url), urlP = urlPass(url);
   // Built before connecting, so bad options throw here and no connection is left behind.
   const packet = buildConnect({
@@ -71,12 +73,10 @@ export function mqttConnect(manager: Manager, url: string, handlerOrOpts?: Event
     will: will === undefined ? undefined : { topic: will.topic, message: will.message, qos: will.qos ?? 0, retain: will.retain === true, props: will.props },
     props,
   });
-  const c = manager.connect(url, handler, { ...connOpts, http: false });
-  const st = createMqttState(c, false, v);
+  const st = createMqttState(o, false, v);
   st.keepAliveMs = ka * 1000;
   st.connectDeadline = millis() + timeout;
-  c._mqtt = st;
-  c._proto = mqttProto;
+  const c = manager._connect(url, handler, connOpts, mqttClientSpec(urlIsSsl(url), st));
   sendPacket(c, st, packet);
   return c;
 }

@@ -1,8 +1,10 @@
 // The MQTT layer, both sides (Mongoose's mqtt_cb): parses packets, answers the QoS 1/2
 // flows (PUBACK; PUBREC/PUBREL/PUBCOMP), reports MG_EV_MQTT_OPEN (CONNACK), MG_EV_MQTT_MSG
 // (PUBLISH) and MG_EV_MQTT_CMD (every packet), and keeps a client's connection alive.
-import type { Connection } from "../core/connection.js";
-import { MG_EV_CLOSE, MG_EV_ERROR, MG_EV_MQTT_CMD, MG_EV_MQTT_MSG, MG_EV_MQTT_OPEN, MG_EV_POLL, MG_EV_READ } from "../core/events.js";
+import type { CoreConnection as Connection, Layer } from "../core/connection.js";
+import { MG_EV_CLOSE, MG_EV_ERROR, MG_EV_POLL, MG_EV_READ } from "../core/events.js";
+import { MG_EV_MQTT_CMD, MG_EV_MQTT_MSG, MG_EV_MQTT_OPEN } from "./events.js";
+import { MgError } from "../util/errors.js";
 import {
   MQTT_CMD_CONNACK, MQTT_CMD_CONNECT, MQTT_CMD_DISCONNECT, MQTT_CMD_PINGREQ, MQTT_CMD_PINGRESP, MQTT_CMD_PUBACK,
   MQTT_CMD_PUBCOMP, MQTT_CMD_PUBLISH, MQTT_CMD_PUBREC, MQTT_CMD_PUBREL, MQTT_CMD_SUBACK, MQTT_CMD_UNSUBACK,
@@ -11,32 +13,53 @@ import {
 import type { MqttPacket } from "./message.js";
 import { buildAck, buildSimple } from "./builder.js";
 import { receivePackets, RC_PROTOCOL_ERROR, type PacketSink } from "./receiver.js";
-import { createMqttState, sendPacket, type MqttConnState } from "./state.js";
+import { sendPacket, sizeMqttRecv, type MqttConnState } from "./state.js";
 
-/** Attaches the server side of the layer (accepted connections of mqttListen). */
-export function attachMqtt(c: Connection): void {
-  c._proto = mqttProto;
-}
+/** MQTT 5 reason codes the layer sends in DISCONNECT (section 3.14.2.1). */
+const RC_IMPLEMENTATION_ERROR = 0x83, RC_SERVER_SHUTTING_DOWN = 0x8b;
 
-/** The protocol handler of MQTT connections. */
-export function mqttProto(c: Connection, ev: number, data: unknown): void {
-  if (c.isListening) return;
-  let st = c._mqtt;
-  if (st === undefined) st = c._mqtt = createMqttState(c, true);
-  switch (ev) {
-    case MG_EV_READ:
-      receivePackets(c, st, sink);
-      break;
-    case MG_EV_POLL:
-      if (!st.isServer && !st.failed && !c.isClosing) clientPoll(c, st, data as number);
-      break;
-    case MG_EV_ERROR:
-      st.failed = true;
-      break;
-    case MG_EV_CLOSE:
-      st.inflight.clear();
-      st.qos2In.clear();
-      break;
+/** The MQTT layer of a connection (both sides). */
+export class MqttLayer implements Layer {
+  constructor(c: Connection, readonly st: MqttConnState) {
+    sizeMqttRecv(c, st);
+  }
+
+  onEvent(c: Connection, ev: number, data: unknown): void {
+    const st = this.st;
+    switch (ev) {
+      case MG_EV_READ:
+        receivePackets(c, st, sink);
+        break;
+      case MG_EV_POLL:
+        if (!st.isServer && !st.failed && !c.isClosing) clientPoll(c, st, data as number);
+        break;
+      case MG_EV_ERROR:
+        st.failed = true;
+        break;
+      case MG_EV_CLOSE:
+        st.inflight.clear();
+        st.qos2In.clear();
+        break;
+    }
+  }
+
+  /** Shutdown: a server tells MQTT 5 clients why (0x8B server shutting down), then drains. */
+  onShutdown(c: Connection): boolean {
+    const st = this.st;
+    if (st.isServer && st.connected && st.version >= 5 && !st.failed && c.canSend) {
+      sendPacket(c, st, buildSimple(MQTT_CMD_DISCONNECT, 5, RC_SERVER_SHUTTING_DOWN));
+    }
+    return false;
+  }
+
+  /** The handler threw on a packet: DISCONNECT 0x83 (implementation specific error) on MQTT 5, then close. */
+  onHandlerError(c: Connection, ev: number, _err: unknown): void {
+    if (ev !== MG_EV_MQTT_MSG && ev !== MG_EV_MQTT_CMD && ev !== MG_EV_MQTT_OPEN) return;
+    const st = this.st;
+    if (st.failed || !c.canSend) return;
+    st.failed = true;
+    if (st.version >= 5 && (st.connected || !st.isServer)) sendPacket(c, st, buildSimple(MQTT_CMD_DISCONNECT, 5, RC_IMPLEMENTATION_ERROR));
+    c.drain();
   }
 }
 
@@ -60,7 +83,7 @@ function fail(c: Connection, st: MqttConnState, reason: string, code: number): v
   if (c.recvLen > 0) c.recvConsume();
   // MQTT 5 says why before closing (section 4.13).
   if (code !== 0 && st.version >= 5 && (st.connected || !st.isServer)) sendPacket(c, st, buildSimple(MQTT_CMD_DISCONNECT, 5, code));
-  c.error(`MQTT: ${reason}`);
+  c.error(new MgError("ERR_MQTT_PROTOCOL", `MQTT: ${reason}`, code !== 0 ? { reasonCode: code } : {}));
 }
 
 const sink: PacketSink = {
@@ -137,7 +160,8 @@ function checkOrder(c: Connection, st: MqttConnState, m: MqttPacket): boolean {
 
 /** The MQTT state of `c`, or a clear error. */
 export function mqttState(c: Connection, what: string): MqttConnState {
-  const st = c._mqtt;
-  if (st === undefined || c._proto !== mqttProto) throw new Error(`${what}: connection ${c.id} is not an MQTT connection`);
-  return st;
+  const l = c.layer;
+  if (!(l instanceof MqttLayer)) throw new MgError("ERR_WRONG_CONN", `${what}: connection ${c.id} is not an MQTT connection`);
+  if (!c.canSend) throw c.closedError(what);
+  return l.st;
 }

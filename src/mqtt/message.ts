@@ -1,19 +1,8 @@
 // An MQTT packet as handlers receive it (MG_EV_MQTT_CMD for every packet, MG_EV_MQTT_MSG
 // for PUBLISH). Fields are views over the received bytes (they stay valid).
-import { decodeProps } from "./props.js";
+import { decodeProps, type MqttProperty } from "./props.js";
 
-/**
- * One MQTT 5 property: `iv` for integer types, `val` for strings (and binary data as
- * UTF-8), `key` + `val` for user properties (MQTT_PROP_USER_PROPERTY). `bin` carries
- * binary data (MQTT_PROP_CORRELATION_DATA, ...) exactly, on input and output.
- */
-export interface MqttProperty {
-  id: number;
-  iv?: number;
-  key?: string;
-  val?: string;
-  bin?: Uint8Array;
-}
+export type { MqttProperty };
 
 /** The will of a CONNECT packet. */
 export interface MqttWill {

@@ -1,11 +1,23 @@
 // MQTT 5.0 properties (section 2.2.2): a variable byte integer length, then
 // identifier/value pairs whose encoding the identifier decides.
-import type { MqttProperty } from "./message.js";
 import {
   mqttPropType, MQTT_PROP_TYPE_BINARY_DATA, MQTT_PROP_TYPE_BYTE, MQTT_PROP_TYPE_INT, MQTT_PROP_TYPE_SHORT,
   MQTT_PROP_TYPE_STRING, MQTT_PROP_TYPE_STRING_PAIR, MQTT_PROP_TYPE_VARIABLE_INT,
 } from "./constants.js";
 import { MqttParseError, Reader, Writer, utf8Field, varintSize } from "./wire.js";
+
+/**
+ * One MQTT 5 property: `iv` for integer types, `val` for strings (and binary data as
+ * UTF-8), `key` + `val` for user properties (MQTT_PROP_USER_PROPERTY). `bin` carries
+ * binary data (MQTT_PROP_CORRELATION_DATA, ...) exactly, on input and output.
+ */
+export interface MqttProperty {
+  id: number;
+  iv?: number;
+  key?: string;
+  val?: string;
+  bin?: Uint8Array;
+}
 
 /** Properties ready to write: their encoded size (without the length prefix) and a writer. */
 export interface EncodedProps { size: number; write(w: Writer): void }

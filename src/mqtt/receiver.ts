@@ -1,7 +1,7 @@
 // The receive loop: a state machine over the connection's receive buffer. A packet is
 // parsed once it is complete in the buffer; its fields are views of those bytes (the
 // buffer never overwrites them, so they stay valid). Malformed input ends the loop.
-import type { Connection } from "../core/connection.js";
+import type { CoreConnection as Connection } from "../core/connection.js";
 import type { MqttPacket } from "./message.js";
 import type { MqttConnState } from "./state.js";
 import { parseFixedHeader, parsePacket } from "./parser.js";
@@ -18,7 +18,7 @@ export const RC_MALFORMED = 0x81, RC_PROTOCOL_ERROR = 0x82, RC_PACKET_TOO_LARGE 
 export function receivePackets(c: Connection, st: MqttConnState, sink: PacketSink): void {
   for (;;) {
     if (st.failed) { if (c.recvLen > 0) c.recvConsume(); return; }
-    if (c._closed || (c.isClosing && !c.isDraining)) return;
+    if (!c.canSend) return;
     const buf = c.recvData();
     const h = parseFixedHeader(buf);
     if (h === 0) {

@@ -1,6 +1,6 @@
 // What the Connection's mqtt* methods do: build a packet with the connection's protocol
 // version and queue it.
-import type { Connection } from "../core/connection.js";
+import type { CoreConnection as Connection } from "../core/connection.js";
 import {
   MQTT_CMD_DISCONNECT, MQTT_CMD_PINGREQ, MQTT_CMD_PINGRESP, MQTT_CMD_SUBACK, MQTT_CMD_SUBSCRIBE,
   MQTT_CMD_UNSUBACK, MQTT_CMD_UNSUBSCRIBE,

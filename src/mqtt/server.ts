@@ -1,14 +1,27 @@
 // The server side of the layer (Mongoose's mg_mqtt_listen): accepted connections parse
 // packets and deliver MG_EV_MQTT_CMD / MG_EV_MQTT_MSG; the application answers CONNECT,
 // SUBSCRIBE and PINGREQ itself (mqttConnack, mqttSuback, mqttPong, or mqttSendHeader + send).
-import type { Connection } from "../core/connection.js";
-import type { Manager } from "../core/manager.js";
-import type { EventHandler } from "../core/events.js";
-import type { ConnectionOptions } from "../core/options.js";
+import type { CoreConnection as Connection, CoreHandler } from "../core/connection.js";
+import { checkUrl, type CoreManager } from "../core/manager.js";
+import type { CoreOptions } from "../core/options.js";
+import { mqttServerSpec } from "./open.js";
+import type { MqttOptions } from "./state.js";
+import { urlIsSsl } from "../util/url.js";
+import { MgError } from "../util/errors.js";
+import { checkOptionsObject } from "../util/check.js";
+
+/** Options of mqttListen(). */
+export interface MqttListenOptions extends CoreOptions, MqttOptions {}
 
 /** Listens for MQTT clients. See Manager.mqttListen(). */
-export function mqttListen(manager: Manager, url: string, handlerOrOpts?: EventHandler | ConnectionOptions, opts?: ConnectionOptions): Connection {
+export function mqttListen(manager: CoreManager, url: string, handlerOrOpts?: CoreHandler | MqttListenOptions, opts?: MqttListenOptions): Connection {
   const handler = typeof handlerOrOpts === "function" ? handlerOrOpts : undefined;
-  const o: ConnectionOptions = typeof handlerOrOpts === "function" ? (opts ?? {}) : { ...(handlerOrOpts ?? {}), ...(opts ?? {}) };
-  return manager.listen(url, handler, { ...o, http: false, mqtt: true });
+  checkOptionsObject(opts, "mqttListen options");
+  if (typeof handlerOrOpts !== "function") checkOptionsObject(handlerOrOpts, "mqttListen options");
+  const o: MqttListenOptions = typeof handlerOrOpts === "function" ? (opts ?? {}) : { ...(handlerOrOpts ?? {}), ...(opts ?? {}) };
+  const scheme = checkUrl(url, "mqttListen");
+  if (scheme !== "mqtt" && scheme !== "mqtts" && scheme !== "tcp" && scheme !== "tls" && scheme !== "ssl") {
+    throw new MgError("ERR_INVALID_URL", `mqttListen: expected an mqtt:// or mqtts:// URL, got ${url}`);
+  }
+  return manager._listen(url, handler, o, mqttServerSpec(urlIsSsl(url), o));
 }

@@ -1,6 +1,13 @@
 // Per-connection MQTT state and the limits taken from the connection's options.
-import type { Connection } from "../core/connection.js";
+import type { CoreConnection as Connection } from "../core/connection.js";
 import { millis } from "../util/time.js";
+import { optIntIn } from "../util/check.js";
+
+/** Options of the MQTT layer (mqttListen, mqttConnect, mqtt:// URLs). */
+export interface MqttOptions {
+  /** Largest MQTT packet received, in bytes (whole packet). Default 16 MiB; over it: MG_EV_ERROR and close. */
+  mqttMaxPacketSize?: number;
+}
 
 /** Largest packet received by default (whole packet, header included). */
 export const DEFAULT_MAX_PACKET_SIZE = 16 * 1024 * 1024;
@@ -30,11 +37,10 @@ export interface MqttConnState {
   connectDeadline: number;
 }
 
-export function createMqttState(c: Connection, isServer: boolean, version = 4): MqttConnState {
-  const max = c._opts.mqttMaxPacketSize ?? DEFAULT_MAX_PACKET_SIZE;
-  if (!Number.isInteger(max) || max < 2) throw new Error(`mqttMaxPacketSize must be an integer >= 2, got ${max}`);
-  // Packets are parsed once complete in the receive buffer: make room for the largest.
-  if (c._opts.maxRecvSize === undefined) c._maxRecv = Math.max(64 * 1024, max);
+/** Checks the MQTT options (throws an MgError naming a bad one) and creates the state. */
+export function createMqttState(o: MqttOptions, isServer: boolean, version = 4): MqttConnState {
+  // 268,435,460 bytes: the largest packet the remaining-length encoding allows (section 2.2.3).
+  const max = optIntIn(o, "mqttMaxPacketSize", DEFAULT_MAX_PACKET_SIZE, 2, 268_435_460);
   return {
     isServer, version, maxPacket: max, failed: false, connected: false, nextId: 0,
     inflight: new Set(), qos2In: new Set(), keepAliveMs: 0, lastSent: millis(), pingSentAt: 0,
@@ -52,6 +58,11 @@ export function nextPacketId(st: MqttConnState): number {
 }
 
 /** Queues a packet and notes the time, for keep alive. */
+/** Packets are parsed once complete in the receive buffer: make room for the largest. */
+export function sizeMqttRecv(c: Connection, st: MqttConnState): void {
+  c.needRecvSize(Math.max(64 * 1024, st.maxPacket));
+}
+
 export function sendPacket(c: Connection, st: MqttConnState, pkt: Buffer): boolean {
   st.lastSent = millis();
   return c.send(pkt);

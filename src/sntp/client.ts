@@ -3,10 +3,12 @@
 // each reply, and delivers MG_EV_SNTP_TIME with the server's time in epoch milliseconds.
 import { performance } from "node:perf_hooks";
 import { randomInt } from "node:crypto";
-import type { Connection } from "../core/connection.js";
-import type { Manager } from "../core/manager.js";
-import type { EventHandler } from "../core/events.js";
-import { MG_EV_CONNECT, MG_EV_ERROR, MG_EV_POLL, MG_EV_READ, MG_EV_SNTP_TIME } from "../core/events.js";
+import type { CoreConnection as Connection, CoreHandler, Layer } from "../core/connection.js";
+import type { CoreManager } from "../core/manager.js";
+import { MG_EV_CONNECT, MG_EV_ERROR, MG_EV_POLL, MG_EV_READ } from "../core/events.js";
+import { MG_EV_SNTP_TIME } from "./events.js";
+import { MgError } from "../util/errors.js";
+import { checkOptionsObject } from "../util/check.js";
 import { urlHost, urlPort, urlScheme } from "../util/url.js";
 import { millis } from "../util/time.js";
 import { buildRequest, parseReply, requestTransmit } from "./packet.js";
@@ -38,27 +40,30 @@ interface SntpState {
   pending: PendingRequest | undefined;
 }
 
-// Per-connection state; a connection is an SNTP connection when it has an entry here.
-const states = new WeakMap<Connection, SntpState>();
+/** The SNTP layer of a connection: its state and its events. */
+class SntpLayer implements Layer {
+  constructor(readonly st: SntpState) {}
+  onEvent(c: Connection, ev: number, data: unknown): void { sntpEvent(c, this.st, ev, data); }
+}
 
 /** Opens an SNTP client connection. See Manager.sntpConnect(). */
-export function sntpConnect(manager: Manager, url: string, handlerOrOpts?: EventHandler | SntpConnectOptions, opts?: SntpConnectOptions): Connection {
+export function sntpConnect(manager: CoreManager, url: string, handlerOrOpts?: CoreHandler | SntpConnectOptions, opts?: SntpConnectOptions): Connection {
   const handler = typeof handlerOrOpts === "function" ? handlerOrOpts : undefined;
+  checkOptionsObject(opts, "sntpConnect options");
+  if (typeof handlerOrOpts !== "function") checkOptionsObject(handlerOrOpts, "sntpConnect options");
   const o: SntpConnectOptions = typeof handlerOrOpts === "function" ? (opts ?? {}) : { ...(handlerOrOpts ?? {}), ...(opts ?? {}) };
-  if (typeof url !== "string" || !url.includes("://")) throw new Error(`sntpConnect: bad URL "${String(url)}": expected udp://host:port or sntp://host`);
+  if (typeof url !== "string" || !url.includes("://")) throw new MgError("ERR_INVALID_URL", `sntpConnect: bad URL "${String(url)}": expected udp://host:port or sntp://host`);
   const scheme = urlScheme(url);
-  if (scheme !== "udp" && scheme !== "sntp") throw new Error(`sntpConnect: expected a udp:// or sntp:// URL, got ${url}`);
+  if (scheme !== "udp" && scheme !== "sntp") throw new MgError("ERR_INVALID_URL", `sntpConnect: expected a udp:// or sntp:// URL, got ${url}`);
   const host = urlHost(url);
   let port = urlPort(url);
   if (port === 0) port = SNTP_PORT; // udp:// has no default port of its own
-  if (host === "" || port < 0) throw new Error(`sntpConnect: bad address in ${url}`);
+  if (host === "" || port < 0) throw new MgError("ERR_INVALID_URL", `sntpConnect: bad address in ${url}`);
   const timeoutMs = o.timeoutMs ?? SNTP_DEFAULT_TIMEOUT_MS;
-  if (!(timeoutMs > 0) || !Number.isFinite(timeoutMs)) throw new Error(`sntpConnect: timeoutMs must be a positive number, got ${timeoutMs}`);
+  if (!(timeoutMs > 0) || !Number.isFinite(timeoutMs)) throw new MgError("ERR_INVALID_OPTION", `option timeoutMs must be a positive number, got ${String(timeoutMs)}`);
   const hostPart = host.includes(":") ? `[${host}]` : host;
-  const c = manager.connect(`udp://${hostPart}:${port}`, handler, {});
-  states.set(c, { peer: `${hostPart}:${port}`, timeoutMs, connected: false, pending: undefined });
-  c._proto = sntpProto;
-  return c;
+  const st: SntpState = { peer: `${hostPart}:${port}`, timeoutMs, connected: false, pending: undefined };
+  return manager._connect(`udp://${hostPart}:${port}`, handler, {}, { udp: true, tls: false, layer: () => new SntpLayer(st) });
 }
 
 /**
@@ -67,9 +72,10 @@ export function sntpConnect(manager: Manager, url: string, handlerOrOpts?: Event
  * as stale. Throws on a connection that is not an SNTP client or is closed.
  */
 export function sntpRequest(c: Connection): void {
-  const st = states.get(c);
-  if (st === undefined) throw new Error(`sntpRequest: connection ${c.id} is not an SNTP connection (open it with manager.sntpConnect)`);
-  if (c._closed || c.isClosing) throw new Error(`sntpRequest: connection ${c.id} is closed`);
+  const l = c.layer;
+  if (!(l instanceof SntpLayer)) throw new MgError("ERR_WRONG_CONN", `sntpRequest: connection ${c.id} is not an SNTP connection (open it with manager.sntpConnect)`);
+  if (!c.canSend) throw c.closedError("sntpRequest");
+  const st = l.st;
   if (st.connected) sendRequest(c, st);
 }
 
@@ -79,9 +85,7 @@ function sendRequest(c: Connection, st: SntpState): void {
   c.send(req);
 }
 
-function sntpProto(c: Connection, ev: number, data: unknown): void {
-  const st = states.get(c);
-  if (st === undefined) return;
+function sntpEvent(c: Connection, st: SntpState, ev: number, data: unknown): void {
   if (ev === MG_EV_CONNECT) {
     st.connected = true;
     sendRequest(c, st);
@@ -91,7 +95,7 @@ function sntpProto(c: Connection, ev: number, data: unknown): void {
     const p = st.pending;
     if (p !== undefined && (data as number) > p.deadline) {
       st.pending = undefined;
-      c.call(MG_EV_ERROR, `SNTP: no answer from ${st.peer} within ${st.timeoutMs} ms`);
+      report(c, "ERR_TIMEOUT", `SNTP: no answer from ${st.peer} within ${st.timeoutMs} ms`);
     }
   }
 }
@@ -101,12 +105,12 @@ function onDatagram(c: Connection, st: SntpState): void {
   const receivedAt = performance.now();
   const p = st.pending;
   if (p === undefined) {
-    c.call(MG_EV_ERROR, `SNTP: unexpected reply from ${st.peer} (no request pending)`);
+    report(c, "ERR_SNTP", `SNTP: unexpected reply from ${st.peer} (no request pending)`);
     return;
   }
   const r = parseReply(c.recvData(), p.originate);
   if ("reason" in r) {
-    c.call(MG_EV_ERROR, `SNTP: ${r.reason} from ${st.peer}`);
+    report(c, "ERR_SNTP", `SNTP: ${r.reason} from ${st.peer}`);
     if (r.kiss !== undefined) {
       // RFC 4330 section 8: a kiss-o'-death asks the client to stop (DENY, RSTR) or slow down (RATE).
       st.pending = undefined;
@@ -120,4 +124,10 @@ function onDatagram(c: Connection, st: SntpState): void {
   // transmit time T3 plus half the delay: the server's clock at the moment of receipt.
   const delay = Math.max(0, (receivedAt - p.sentAt) - (r.transmitMs - r.receiveMs));
   c.call(MG_EV_SNTP_TIME, Math.round(r.transmitMs + delay / 2));
+}
+
+/** MG_EV_ERROR without closing: the connection may ask again. */
+function report(c: Connection, code: "ERR_SNTP" | "ERR_TIMEOUT", msg: string): void {
+  c.lastError = new MgError(code, msg);
+  c.call(MG_EV_ERROR, msg);
 }

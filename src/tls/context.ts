@@ -45,9 +45,10 @@ export function handshakeTimeout(opts: TlsOpts): number {
   return t;
 }
 
-export function alpnFor(opts: TlsOpts, http: boolean): string[] | undefined {
+/** The ALPN protocols to offer: the options', else the layer's default (http/1.1 for HTTP). */
+export function alpnFor(opts: TlsOpts, defaults: readonly string[] | undefined): string[] | undefined {
   if (opts.alpn !== undefined) return opts.alpn.length > 0 ? opts.alpn : undefined;
-  return http ? ["http/1.1"] : undefined;
+  return defaults === undefined ? undefined : [...defaults];
 }
 
 // A cache key for PEM material: strings by content, byte arrays by identity (the guide
@@ -87,8 +88,8 @@ const serversByOpts = new WeakMap<TlsOpts, Map<string, tls.Server>>();
  * The (cached) tls.Server for these options. Throws an Error that says what is wrong
  * when the certificate, key or CA cannot be used.
  */
-export function serverFor(opts: TlsOpts, http: boolean, events: ServerEvents): tls.Server {
-  const alpn = alpnFor(opts, http);
+export function serverFor(opts: TlsOpts, alpnDefault: readonly string[] | undefined, events: ServerEvents): tls.Server {
+  const alpn = alpnFor(opts, alpnDefault);
   const timeout = handshakeTimeout(opts);
   const variant = `${alpn?.join(",") ?? ""}|${timeout}`;
   let mine = serversByOpts.get(opts);

@@ -1,22 +1,24 @@
 // The WebSocket layer: the server's upgrade, the protocol handler that replaces HTTP on
 // an upgraded connection (both sides), sending and the closing handshake.
-import type { Connection } from "../core/connection.js";
-import { MG_EV_CLOSE, MG_EV_CONNECT, MG_EV_ERROR, MG_EV_POLL, MG_EV_READ, MG_EV_WS_CTL, MG_EV_WS_MSG, MG_EV_WS_OPEN } from "../core/events.js";
+import type { CoreConnection as Connection, Layer } from "../core/connection.js";
+import { MG_EV_CLOSE, MG_EV_CONNECT, MG_EV_ERROR, MG_EV_POLL, MG_EV_READ } from "../core/events.js";
+import { MG_EV_WS_CTL, MG_EV_WS_MSG, MG_EV_WS_OPEN } from "./events.js";
 import type { HttpMessage } from "../http/message.js";
-import { formatHeaders, type HeadersInit } from "../http/reply.js";
+import { formatHeaders, httpReply, type HeadersInit } from "../http/reply.js";
+import { httpLayerOf } from "../http/layer.js";
+import { MgError } from "../util/errors.js";
 import { millis } from "../util/time.js";
 import { toBuffer } from "../util/bytes.js";
 import { WsMessage } from "./message.js";
 import {
   WEBSOCKET_OP_BINARY, WEBSOCKET_OP_CLOSE, WEBSOCKET_OP_PING, WEBSOCKET_OP_PONG, WEBSOCKET_OP_TEXT,
 } from "./constants.js";
-import { createWsState, enableDeflate, sizeRecvBuffer, type WsConnState } from "./state.js";
+import { createWsState, enableDeflate, sizeRecvBuffer, type WsConnState, type WsOptions } from "./state.js";
 import { receiveFrames, type FrameSink } from "./receiver.js";
 import { sendFrame } from "./sender.js";
 import { acceptKey, checkUpgradeRequest } from "./handshake.js";
 import { deflateOptions, serverNegotiate } from "./deflate.js";
-import { closePayload, isValidCloseCode, WS_CLOSE_NORMAL, WS_CLOSE_POLICY_VIOLATION } from "./close.js";
-import { clientOnClose, clientOnConnect, clientOnPoll, clientOnRead } from "./client.js";
+import { closePayload, isValidCloseCode, WS_CLOSE_GOING_AWAY, WS_CLOSE_INTERNAL_ERROR, WS_CLOSE_NORMAL, WS_CLOSE_POLICY_VIOLATION } from "./close.js";
 import { MAX_CONTROL_PAYLOAD } from "./frame.js";
 
 const EMPTY = Buffer.alloc(0);
@@ -28,20 +30,24 @@ const EMPTY = Buffer.alloc(0);
  * connection closes; returns false then.
  */
 export function wsUpgrade(c: Connection, msg: HttpMessage, extra?: HeadersInit): boolean {
-  if (c.isWebsocket) throw new Error(`wsUpgrade: connection ${c.id} is already a WebSocket`);
-  if (c.isClient || c.isListening) throw new Error("wsUpgrade: only for requests received by a server");
+  if (c.isWebsocket) throw new MgError("ERR_WRONG_CONN", `wsUpgrade: connection ${c.id} is already a WebSocket`);
+  if (c.isClient || c.isListening) throw new MgError("ERR_WRONG_CONN", "wsUpgrade: only for requests received by a server");
+  if (!c.canSend) throw c.closedError("wsUpgrade");
+  const http = httpLayerOf(c);
+  if (http === undefined) throw new MgError("ERR_WRONG_CONN", `wsUpgrade: connection ${c.id} does not speak HTTP`);
   const refusal = checkUpgradeRequest(msg);
   if (refusal !== undefined) {
     const headers: Record<string, string> = { "Sec-WebSocket-Version": "13", Connection: "close" };
     if (refusal.status === 426) headers["Upgrade"] = "websocket";
-    c.reply(refusal.status, `${refusal.reason}\n`, headers);
+    httpReply(c, refusal.status, `${refusal.reason}\n`, headers);
     c.drain();
     return false;
   }
-  const st = createWsState(c, true);
+  const connOpts = http.connOpts as WsOptions;
+  const st = createWsState(connOpts, true);
   let head = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: " +
     acceptKey(msg.header("Sec-WebSocket-Key")!.trim()) + "\r\n";
-  const dopts = deflateOptions(c._opts.wsDeflate);
+  const dopts = deflateOptions(connOpts.wsDeflate);
   const offers = dopts === undefined ? [] : msg.headerAll("Sec-WebSocket-Extensions");
   const agreed = offers.length > 0 ? serverNegotiate(offers, dopts!) : undefined;
   if (agreed !== undefined) head += `Sec-WebSocket-Extensions: ${agreed[0]}\r\n`;
@@ -49,46 +55,75 @@ export function wsUpgrade(c: Connection, msg: HttpMessage, extra?: HeadersInit):
   c.send(head);
   if (agreed !== undefined) enableDeflate(c, st, agreed[1], dopts!);
   else sizeRecvBuffer(c, st);
-  c._ws = st;
-  c._http = undefined; // the HTTP layer is done with this connection
+  http.responded = true;
+  http.busy = false; // the HTTP layer is done with this connection
+  c.setLayer(new WsLayer(st));
   c.isWebsocket = true;
-  c._proto = wsProto;
   c.call(MG_EV_WS_OPEN, msg);
   return true;
 }
 
-/** The protocol handler of a WebSocket connection (and of a client during its handshake). */
-export function wsProto(c: Connection, ev: number, data: unknown): void {
-  const st = c._ws;
-  if (st === undefined) return;
-  switch (ev) {
-    case MG_EV_READ:
-      if (st.handshake !== undefined) {
-        clientOnRead(c, st);
-        if (st.handshake !== undefined || st.failed) return;
-      }
-      receiveFrames(c, st, sink);
-      break;
-    case MG_EV_POLL:
-      if (st.handshake !== undefined) clientOnPoll(c, st, data as number);
-      else if (st.closeSent && !c._closed && (data as number) - st.closeSentAt > st.closeTimeoutMs) {
-        // The peer did not finish the closing handshake in time (RFC 6455 section 7.1.1).
-        st.closeSentAt = Infinity;
-        if (c._socket !== undefined) c._socket.destroy(); else c.close();
-      }
-      break;
-    case MG_EV_CONNECT:
-      if (st.handshake !== undefined) clientOnConnect(c, st);
-      break;
-    case MG_EV_ERROR:
-      st.failed = true;
-      break;
-    case MG_EV_CLOSE:
-      if (st.handshake !== undefined) clientOnClose(c, st);
-      st.frags = [];
-      st.deflate = undefined;
-      break;
+/** The WebSocket layer of a connection (both sides; a client's during its handshake too). */
+export class WsLayer implements Layer {
+  constructor(readonly st: WsConnState) {}
+
+  onEvent(c: Connection, ev: number, data: unknown): void {
+    const st = this.st;
+    switch (ev) {
+      case MG_EV_READ:
+        if (st.handshake !== undefined) {
+          st.handshake.onRead(c, st);
+          if (st.handshake !== undefined || st.failed) return;
+        }
+        receiveFrames(c, st, sink);
+        break;
+      case MG_EV_POLL:
+        if (st.handshake !== undefined) st.handshake.onPoll(c, st, data as number);
+        else if (st.closeSent && !c.isClosed && (data as number) - st.closeSentAt > st.closeTimeoutMs) {
+          // The peer did not finish the closing handshake in time (RFC 6455 section 7.1.1).
+          st.closeSentAt = Infinity;
+          c.abort();
+        }
+        break;
+      case MG_EV_CONNECT:
+        if (st.handshake !== undefined) st.handshake.onConnect(c, st);
+        break;
+      case MG_EV_ERROR:
+        st.failed = true;
+        break;
+      case MG_EV_CLOSE:
+        if (st.handshake !== undefined) { const hs = st.handshake; st.handshake = undefined; hs.onClose(c, st); }
+        st.frags = [];
+        st.deflate = undefined;
+        break;
+    }
   }
+
+  /** Shutdown: close 1001 (going away, RFC 6455 §7.4.1), then wait for the peer's close. */
+  onShutdown(c: Connection): boolean {
+    const st = this.st;
+    if (st.handshake !== undefined || st.failed || !c.isWebsocket) return false;
+    if (!st.closeSent) {
+      markCloseSent(st);
+      sendFrame(c, WEBSOCKET_OP_CLOSE, closePayload(WS_CLOSE_GOING_AWAY, "server shutting down"), !st.isServer);
+    }
+    return !st.closeReceived;
+  }
+
+  /** The handler threw on a message: close 1011 (internal error, RFC 6455 §7.4.1). */
+  onHandlerError(c: Connection, ev: number, _err: unknown): void {
+    const st = this.st;
+    if (ev !== MG_EV_WS_MSG && ev !== MG_EV_WS_CTL && ev !== MG_EV_WS_OPEN) return;
+    if (st.closeSent || st.failed || !c.canSend) return;
+    markCloseSent(st);
+    sendFrame(c, WEBSOCKET_OP_CLOSE, closePayload(WS_CLOSE_INTERNAL_ERROR, "handler error"), !st.isServer);
+  }
+}
+
+/** The WebSocket state of `c`, or undefined. */
+export function wsStateOf(c: Connection): WsConnState | undefined {
+  const l = c.layer;
+  return l instanceof WsLayer ? l.st : undefined;
 }
 
 const sink: FrameSink = {
@@ -115,7 +150,8 @@ const sink: FrameSink = {
       sendFrame(c, WEBSOCKET_OP_CLOSE, closePayload(code, reason.length > 120 ? reason.slice(0, 120) : reason), !st.isServer);
     }
     if (c.recvLen > 0) c.recvConsume();
-    c.call(MG_EV_ERROR, `WebSocket: ${reason} (close ${code})`);
+    c.lastError = new MgError("ERR_WS_PROTOCOL", `WebSocket: ${reason} (close ${code})`, { closeCode: code });
+    c.call(MG_EV_ERROR, c.lastError.message);
     c.drain();
   },
 };
@@ -126,8 +162,12 @@ function markCloseSent(st: WsConnState): void {
 }
 
 function wsState(c: Connection, what: string): WsConnState {
-  const st = c._ws;
-  if (st === undefined || !c.isWebsocket) throw new Error(`${what}: connection ${c.id} is not a WebSocket`);
+  const st = wsStateOf(c);
+  if (st === undefined || !c.isWebsocket) {
+    if (c.isClosed && c.isWebsocket) throw c.closedError(what);
+    throw new MgError("ERR_WRONG_CONN", `${what}: connection ${c.id} is not a WebSocket`);
+  }
+  if (!c.canSend) throw c.closedError(what);
   return st;
 }
 
@@ -138,18 +178,18 @@ function wsState(c: Connection, what: string): WsConnState {
  */
 export function wsSend(c: Connection, data: string | Uint8Array, op: number): number {
   const st = wsState(c, "wsSend");
-  if (typeof data !== "string" && !(data instanceof Uint8Array)) throw new TypeError("wsSend: data must be a string or Uint8Array");
+  if (typeof data !== "string" && !(data instanceof Uint8Array)) throw new MgError("ERR_INVALID_ARG", "wsSend: data must be a string or Uint8Array");
   const masked = !st.isServer;
   if (op === WEBSOCKET_OP_PING || op === WEBSOCKET_OP_PONG || op === WEBSOCKET_OP_CLOSE) {
     const n = typeof data === "string" ? Buffer.byteLength(data) : data.length;
-    if (n > MAX_CONTROL_PAYLOAD) throw new Error(`wsSend: control frame payload of ${n} bytes; at most 125 are allowed`);
+    if (n > MAX_CONTROL_PAYLOAD) throw new MgError("ERR_INVALID_ARG", `wsSend: control frame payload of ${n} bytes; at most 125 are allowed`);
     if (op === WEBSOCKET_OP_CLOSE && n > 0) checkCloseArg(data);
     if (!canSend(c, st)) return 0;
     if (op === WEBSOCKET_OP_CLOSE) markCloseSent(st);
     return sendFrame(c, op, data, masked);
   }
   if (op !== WEBSOCKET_OP_TEXT && op !== WEBSOCKET_OP_BINARY) {
-    throw new Error(`wsSend: op must be WEBSOCKET_OP_TEXT, _BINARY, _PING, _PONG or _CLOSE, got ${op}`);
+    throw new MgError("ERR_INVALID_ARG", `wsSend: op must be WEBSOCKET_OP_TEXT, _BINARY, _PING, _PONG or _CLOSE, got ${op}`);
   }
   if (!canSend(c, st)) return 0;
   const queued = c.sendLen;
@@ -172,13 +212,13 @@ export function wsSend(c: Connection, data: string | Uint8Array, op: number): nu
 function checkCloseArg(data: string | Uint8Array): void {
   const b = toBuffer(data);
   if (b.length < 2 || !isValidCloseCode(b.readUInt16BE(0))) {
-    throw new Error("wsSend: a close payload is empty, or a valid 2-byte close code and a reason");
+    throw new MgError("ERR_INVALID_ARG", "wsSend: a close payload is empty, or a valid 2-byte close code and a reason");
   }
 }
 
 function canSend(c: Connection, st: WsConnState): boolean {
   // Nothing may follow our close frame (section 5.5.1).
-  return !c._closed && !(c.isClosing && !c.isDraining) && !st.closeSent && !st.failed;
+  return c.canSend && !st.closeSent && !st.failed;
 }
 
 /** The send queue went over wsMaxSendQueue under the "close" policy: close 1008. */
@@ -186,7 +226,8 @@ function overflow(c: Connection, st: WsConnState): void {
   st.failed = true;
   markCloseSent(st);
   sendFrame(c, WEBSOCKET_OP_CLOSE, closePayload(WS_CLOSE_POLICY_VIOLATION, "send queue full"), !st.isServer);
-  c.call(MG_EV_ERROR, `WebSocket: send queue over ${st.maxSendQueue} bytes, the peer reads too slowly (close ${WS_CLOSE_POLICY_VIOLATION})`);
+  c.lastError = new MgError("ERR_WS_PROTOCOL", `WebSocket: send queue over ${st.maxSendQueue} bytes, the peer reads too slowly (close ${WS_CLOSE_POLICY_VIOLATION})`, { closeCode: WS_CLOSE_POLICY_VIOLATION });
+  c.call(MG_EV_ERROR, c.lastError.message);
   c.close();
 }
 

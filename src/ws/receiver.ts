@@ -5,7 +5,7 @@
 // views until the final one arrives, then joined. Every violation ends parsing with a
 // close code: 1002 protocol error, 1007 invalid data, 1009 too big.
 import { isUtf8 } from "node:buffer";
-import type { Connection } from "../core/connection.js";
+import type { CoreConnection as Connection } from "../core/connection.js";
 import type { WsConnState } from "./state.js";
 import { FIN, RSV1, RSV_ALL, OPCODE, MASK_BIT, MAX_CONTROL_PAYLOAD, unmaskInPlace } from "./frame.js";
 import {
@@ -28,7 +28,7 @@ export interface FrameSink {
 export function receiveFrames(c: Connection, st: WsConnState, sink: FrameSink): void {
   for (;;) {
     if (st.failed || st.closeReceived) { if (c.recvLen > 0) c.recvConsume(); return; }
-    if (c._closed || (c.isClosing && !c.isDraining)) return;
+    if (!c.canSend) return;
     const buf = c.recvData();
     const n = buf.length;
     if (n < 2) return;

@@ -1,6 +1,6 @@
 // Frame building (RFC 6455 section 5.2): header, masking for clients (section 5.3),
 // queued on the connection in as few buffers as possible.
-import type { Connection } from "../core/connection.js";
+import type { CoreConnection as Connection } from "../core/connection.js";
 import { FIN, RSV1, headerLength, writeHeader, writeMaskKey, maskInto, unmaskInPlace } from "./frame.js";
 
 // Payloads up to this size are copied behind their header (one buffer, one write);

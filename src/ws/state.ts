@@ -1,7 +1,36 @@
 // Per-connection WebSocket state and the limits taken from the connection's options.
-import type { Connection } from "../core/connection.js";
+import type { CoreConnection as Connection } from "../core/connection.js";
 import { PerMessageDeflate, type DeflateParams, type WsDeflateOptions } from "./deflate.js";
-import type { ClientHandshake } from "./client.js";
+import { optPositiveInt, optOneOf } from "../util/check.js";
+
+/** The client's opening handshake in progress (implemented by client.ts). */
+export interface WsHandshake {
+  onConnect(c: Connection, st: WsConnState): void;
+  /** Returns true once the handshake is over (done or failed). */
+  onRead(c: Connection, st: WsConnState): void;
+  onPoll(c: Connection, st: WsConnState, now: number): void;
+  onClose(c: Connection, st: WsConnState): void;
+}
+
+/** The WebSocket options of listen() / wsConnect(). */
+export interface WsOptions {
+  /** Largest WebSocket message accepted, in bytes. Default 16 MiB; over it: close 1009. */
+  wsMaxMessageSize?: number;
+  /**
+   * WebSocket permessage-deflate (RFC 7692): true (default) accepts it when the client
+   * offers it (server) or offers it (client); false turns it off; an object tunes it.
+   */
+  wsDeflate?: boolean | WsDeflateOptions;
+  /**
+   * Most bytes a WebSocket connection may have waiting to be sent (`sendLen`) before
+   * wsSend() applies `wsSendQueuePolicy`. Default 16 MiB.
+   */
+  wsMaxSendQueue?: number;
+  /** Over `wsMaxSendQueue`: "close" (default) closes with 1008 and MG_EV_ERROR; "drop" drops the message (wsSend returns 0). */
+  wsSendQueuePolicy?: WsSendQueuePolicy;
+  /** How long a WebSocket waits for the peer's answer to a close frame before cutting the connection. Default 5000 ms. */
+  wsCloseTimeoutMs?: number;
+}
 
 export const DEFAULT_MAX_MESSAGE_SIZE = 16 * 1024 * 1024;
 export const DEFAULT_MAX_SEND_QUEUE = 16 * 1024 * 1024;
@@ -39,27 +68,19 @@ export interface WsConnState {
   /** Data messages dropped by the "drop" policy. */
   dropped: number;
   /** Client: the opening handshake in progress. */
-  handshake: ClientHandshake | undefined;
+  handshake: WsHandshake | undefined;
 }
 
-function positive(v: number | undefined, def: number, name: string): number {
-  if (v === undefined) return def;
-  if (!Number.isInteger(v) || v <= 0) throw new Error(`${name} must be a positive integer, got ${v}`);
-  return v;
-}
-
-/** Creates the WebSocket state of `c` from its options (throws on bad options). */
-export function createWsState(c: Connection, isServer: boolean): WsConnState {
-  const o = c._opts;
-  const maxMessage = positive(o.wsMaxMessageSize, DEFAULT_MAX_MESSAGE_SIZE, "wsMaxMessageSize");
-  const policy = o.wsSendQueuePolicy ?? "close";
-  if (policy !== "close" && policy !== "drop") throw new Error(`wsSendQueuePolicy must be "close" or "drop", got ${String(policy)}`);
+/** Creates the WebSocket state from the options (throws an MgError naming a bad option). */
+export function createWsState(o: WsOptions, isServer: boolean): WsConnState {
+  const maxMessage = optPositiveInt(o, "wsMaxMessageSize", DEFAULT_MAX_MESSAGE_SIZE);
+  const policy = optOneOf<WsSendQueuePolicy>(o, "wsSendQueuePolicy", "close", ["close", "drop"]);
   return {
     isServer, maxMessage, maxWire: maxMessage, deflate: undefined,
     fragOp: 0, fragCompressed: false, frags: [], fragLen: 0,
     failed: false, closeSent: false, closeReceived: false, closeSentAt: 0,
-    closeTimeoutMs: positive(o.wsCloseTimeoutMs, DEFAULT_CLOSE_TIMEOUT_MS, "wsCloseTimeoutMs"),
-    maxSendQueue: positive(o.wsMaxSendQueue, DEFAULT_MAX_SEND_QUEUE, "wsMaxSendQueue"),
+    closeTimeoutMs: optPositiveInt(o, "wsCloseTimeoutMs", DEFAULT_CLOSE_TIMEOUT_MS),
+    maxSendQueue: optPositiveInt(o, "wsMaxSendQueue", DEFAULT_MAX_SEND_QUEUE),
     sendQueuePolicy: policy, dropped: 0,
     handshake: undefined,
   };
@@ -67,7 +88,7 @@ export function createWsState(c: Connection, isServer: boolean): WsConnState {
 
 /** Sizes the receive buffer of `c` for whole frames: they are parsed only once complete. */
 export function sizeRecvBuffer(c: Connection, st: WsConnState): void {
-  if (c._opts.maxRecvSize === undefined) c._maxRecv = Math.max(64 * 1024, st.maxWire + MAX_HEADER);
+  c.needRecvSize(Math.max(64 * 1024, st.maxWire + MAX_HEADER));
 }
 
 /** Turns on the agreed permessage-deflate. */

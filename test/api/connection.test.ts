@@ -206,7 +206,7 @@ describe("Connection: raw I/O", () => {
     await s0.stop();
   });
 
-  it("send() is false on a TCP listener and after close(); true while draining", async () => {
+  it("send() is false on a TCP listener, throws after close(); true while draining", async () => {
     const res: boolean[] = [];
     const s0 = startServer((c, ev, _d) => {
       if (ev === MG_EV_READ) {
@@ -226,11 +226,16 @@ describe("Connection: raw I/O", () => {
     const l = m.listen("tcp://127.0.0.1:0");
     const out: boolean[] = [];
     m.connect(`tcp://127.0.0.1:${l.localAddr.port}`, (c, ev, _d) => {
-      if (ev === MG_EV_CONNECT) { c.close(); out.push(c.isClosing, c.send("late")); }
+      if (ev === MG_EV_CONNECT) {
+        c.close();
+        let code = "";
+        try { c.send("late"); } catch (e) { code = (e as { code: string }).code; }
+        out.push(c.isClosing, code === "ERR_CONN_CLOSED");
+      }
     });
     const loop = startLoop(m);
     await waitFor(() => out.length === 2, 3000, "connect");
-    assert.deepEqual(out, [true, false]);
+    assert.deepEqual(out, [true, true]);
     await loop.stop();
     await s0.stop();
   });

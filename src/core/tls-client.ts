@@ -3,10 +3,10 @@
 // (`_tlsPending`), so nothing is ever sent in clear or to an unverified server.
 import * as net from "node:net";
 import * as tls from "node:tls";
-import type { Connection } from "../core/connection.js";
-import type { TlsOpts } from "./options.js";
-import { alpnFor, clientContextFor, handshakeTimeout } from "./context.js";
-import { describeTlsError, describeVerifyError } from "./errors.js";
+import type { CoreConnection as Connection } from "./connection.js";
+import type { TlsOpts } from "../tls/options.js";
+import { alpnFor, clientContextFor, handshakeTimeout } from "../tls/context.js";
+import { describeTlsError, describeVerifyError } from "../tls/errors.js";
 
 /** Starts the client handshake on a connected socket. `host` is the URL's host, the default name. */
 export function startTlsClient(c: Connection, opts: TlsOpts, host: string): void {
@@ -31,7 +31,7 @@ export function startTlsClient(c: Connection, opts: TlsOpts, host: string): void
     host: name,
     // Verification is decided below, from Node's verdict, so the error can name the certificate.
     rejectUnauthorized: false,
-    ALPNProtocols: alpnFor(opts, c._opts.http === true),
+    ALPNProtocols: alpnFor(opts, c._alpn),
   });
   // From now on the connection reads and writes through the TLS socket only.
   c._socket = sock;

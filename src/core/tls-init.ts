@@ -1,10 +1,10 @@
 // TLS for connections: conn.tlsInit()/tlsFree() and the hooks the core calls. The work
 // is Node's `tls` module (OpenSSL); this layer decides when to start it and reports.
-import type { Connection } from "../core/connection.js";
-import type { TlsOpts } from "./options.js";
-import { startTlsClient } from "./client.js";
-import { startTlsServer, prepareTlsServer } from "./server.js";
-import { describeTlsSocketError } from "./errors.js";
+import type { CoreConnection as Connection } from "./connection.js";
+import type { TlsOpts } from "../tls/options.js";
+import { startTlsClient } from "./tls-client.js";
+import { startTlsServer, prepareTlsServer } from "./tls-server.js";
+import { describeTlsSocketError } from "../tls/errors.js";
 
 export { startTlsClient, startTlsServer, prepareTlsServer };
 

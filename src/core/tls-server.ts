@@ -3,10 +3,10 @@
 // checks; the connection then reads and writes through the TLSSocket.
 import type * as net from "node:net";
 import type * as tls from "node:tls";
-import type { Connection } from "../core/connection.js";
-import type { TlsOpts } from "./options.js";
-import { serverFor, type ServerEvents } from "./context.js";
-import { describeTlsError, describeVerifyError } from "./errors.js";
+import type { CoreConnection as Connection } from "./connection.js";
+import type { TlsOpts } from "../tls/options.js";
+import { serverFor, type ServerEvents } from "../tls/context.js";
+import { describeTlsError, describeVerifyError } from "../tls/errors.js";
 
 // Accepted sockets whose handshake runs, by the raw socket the TLSSocket wraps.
 const owners = new WeakMap<net.Socket, Connection>();
@@ -44,8 +44,8 @@ const events: ServerEvents = {
  * Checks server options (and builds their secure context) ahead of time. Throws an
  * Error naming what is wrong with the certificate, key or CA.
  */
-export function prepareTlsServer(opts: TlsOpts, http: boolean): void {
-  serverFor(opts, http, events);
+export function prepareTlsServer(opts: TlsOpts, alpn: readonly string[] | undefined): void {
+  serverFor(opts, alpn, events);
 }
 
 /** Starts the server handshake on an accepted connection whose socket has not been read yet. */
@@ -60,7 +60,7 @@ export function startTlsServer(c: Connection, opts: TlsOpts | undefined): void {
   }
   let srv: tls.Server;
   try {
-    srv = serverFor(opts, c._opts.http === true, events);
+    srv = serverFor(opts, c._alpn, events);
   } catch (e) {
     c.manager._tlsFailed(c, (e as Error).message);
     return;

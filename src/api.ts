@@ -1,0 +1,275 @@
+// The public Connection and Manager: the core's classes with every protocol's methods
+// (each one line, calling the protocol), the URL schemes mapped to layers, and the
+// handler type that narrows `data` by `ev`. They live in one file because each refers
+// to the other.
+import { CoreConnection, type CoreHandler } from "./core/connection.js";
+import { CoreManager, checkUrl, type CloseOptions, type ManagerOptions, type OpenSpec, type RunOptions } from "./core/manager.js";
+import { checkCoreOptions, type CoreOptions } from "./core/options.js";
+import type {
+  MG_EV_ERROR, MG_EV_OPEN, MG_EV_POLL, MG_EV_RESOLVE, MG_EV_CONNECT, MG_EV_ACCEPT, MG_EV_TLS_HS,
+  MG_EV_READ, MG_EV_WRITE, MG_EV_CLOSE, MG_EV_WAKEUP,
+} from "./core/events.js";
+import type { MG_EV_HTTP_HDRS, MG_EV_HTTP_MSG } from "./http/events.js";
+import type { MG_EV_WS_OPEN, MG_EV_WS_MSG, MG_EV_WS_CTL } from "./ws/events.js";
+import type { MG_EV_MQTT_CMD, MG_EV_MQTT_MSG, MG_EV_MQTT_OPEN } from "./mqtt/events.js";
+import type { MG_EV_SNTP_TIME } from "./sntp/events.js";
+import type { HttpMessage } from "./http/message.js";
+import type { WsMessage } from "./ws/message.js";
+import type { MqttMessage, MqttProperty } from "./mqtt/message.js";
+import type { HttpLimits } from "./http/options.js";
+import { httpSpec } from "./http/open.js";
+import { httpReply, httpReplyJson, httpChunk, httpSse, type HeadersInit } from "./http/reply.js";
+import { serveDir, serveFile, type ServeOptions } from "./http/static.js";
+import { httpRequest, type HttpRequestOptions, type HttpResponse } from "./http/client.js";
+import { wsUpgrade, wsSend, wsClose } from "./ws/layer.js";
+import { wsConnect, type WsConnectOptions } from "./ws/client.js";
+import { checkWsOptions, type WsOptions } from "./ws/options.js";
+import { WEBSOCKET_OP_TEXT } from "./ws/constants.js";
+import {
+  mqttPub, mqttSub, mqttUnsub, mqttPing, mqttPong, mqttDisconnect, mqttSendHeader, mqttConnack, mqttSuback,
+  type MqttPubOptions, type MqttSubOptions, type MqttConnackOptions,
+} from "./mqtt/send.js";
+import { mqttConnect, type MqttConnectOptions } from "./mqtt/client.js";
+import { mqttListen } from "./mqtt/server.js";
+import { mqttServerSpec } from "./mqtt/open.js";
+import type { MqttOptions } from "./mqtt/state.js";
+import { sntpConnect, sntpRequest, type SntpConnectOptions } from "./sntp/client.js";
+import { base64Encode } from "./util/base64.js";
+import { urlScheme } from "./util/url.js";
+import { MgError } from "./util/errors.js";
+import { checkOptionsObject, optBool } from "./util/check.js";
+
+// ---- options ------------------------------------------------------------------------
+
+/** Options of Manager.listen() and Manager.connect(): the core's and every layer's. */
+export interface ConnectionOptions extends CoreOptions, HttpLimits, WsOptions, MqttOptions {
+  /** Speak HTTP/1.1 on this connection (inferred from http://, https://, ws://, wss://). */
+  http?: boolean;
+  /** Speak MQTT on accepted connections (inferred from mqtt:// and mqtts:// for listen()). */
+  mqtt?: boolean;
+}
+
+// ---- the handler type -----------------------------------------------------------------
+
+// User events are typed as a union of number literals (MG_EV_USER .. MG_EV_USER+63)
+// rather than `number`: a plain `number` member would swallow every narrowing, since
+// `ev === 11` could then also mean a user event.
+type Range<N extends number, Acc extends unknown[] = [], Out = never> =
+  Acc["length"] extends N ? Out : Range<N, [...Acc, unknown], Out | Acc["length"]>;
+/** The event numbers available to applications: `MG_EV_USER` to `MG_EV_USER + 63`. */
+export type UserEvent = Exclude<Range<84>, Range<20>>;
+
+/** Events whose `data` is `undefined`. */
+export type NoDataEvent = typeof MG_EV_OPEN | typeof MG_EV_RESOLVE | typeof MG_EV_CONNECT |
+  typeof MG_EV_ACCEPT | typeof MG_EV_TLS_HS | typeof MG_EV_CLOSE;
+
+/** Every `[conn, ev, data]` a handler can receive; checking `ev` narrows `data`. */
+export type EventArgs =
+  | [conn: Connection, ev: typeof MG_EV_ERROR, data: string]
+  | [conn: Connection, ev: NoDataEvent, data: undefined]
+  | [conn: Connection, ev: typeof MG_EV_POLL, data: number]
+  | [conn: Connection, ev: typeof MG_EV_READ | typeof MG_EV_WRITE, data: number]
+  | [conn: Connection, ev: typeof MG_EV_HTTP_HDRS | typeof MG_EV_HTTP_MSG | typeof MG_EV_WS_OPEN, data: HttpMessage]
+  | [conn: Connection, ev: typeof MG_EV_WS_MSG | typeof MG_EV_WS_CTL, data: WsMessage]
+  | [conn: Connection, ev: typeof MG_EV_MQTT_CMD | typeof MG_EV_MQTT_MSG, data: MqttMessage]
+  | [conn: Connection, ev: typeof MG_EV_MQTT_OPEN, data: number]
+  | [conn: Connection, ev: typeof MG_EV_SNTP_TIME, data: number]
+  | [conn: Connection, ev: typeof MG_EV_WAKEUP, data: Buffer]
+  | [conn: Connection, ev: UserEvent, data: unknown];
+
+/** One handler receives every event of a connection; checking `ev` narrows `data`. */
+export type EventHandler = (...args: EventArgs) => void;
+
+/** The event number type (built-in or user). */
+export type EventNumber = EventArgs[1];
+
+// ---- Connection -------------------------------------------------------------------------
+
+/** A connection: the core's socket, buffers and lifecycle, plus every protocol's methods. */
+export class Connection extends CoreConnection {
+  declare readonly manager: Manager;
+
+  /** The handler that receives this connection's events (the manager's when unset). */
+  override get handler(): EventHandler | undefined { return super.handler as EventHandler | undefined; }
+  override set handler(h: EventHandler | undefined) { super.handler = h as CoreHandler | undefined; }
+  override setHandler(h: EventHandler | undefined): void { super.setHandler(h as CoreHandler | undefined); }
+
+  // ---- HTTP ---------------------------------------------------------------------
+
+  /**
+   * Sends an HTTP response. Adds Content-Length, and Content-Type: text/plain unless
+   * given. Headers that say `Transfer-Encoding: chunked` or `Content-Type:
+   * text/event-stream` start a stream instead: continue with httpChunk()/httpSse().
+   * Throws (ERR_HTTP_STATE) for a second response to one request.
+   */
+  reply(status: number, body: string | Uint8Array = "", headers?: HeadersInit): void { httpReply(this, status, body, headers); }
+  /** Sends `value` as JSON with Content-Type: application/json. */
+  replyJson(value: unknown, status = 200, headers?: HeadersInit): void { httpReplyJson(this, value, status, headers); }
+  /** Sends one chunk of a chunked response; empty data ends the stream. */
+  httpChunk(data: string | Uint8Array): void { httpChunk(this, data); }
+  /** Sends one Server-Sent Event; multi-line data becomes several `data:` lines. */
+  httpSse(eventType: string, data: string | Uint8Array): void { httpSse(this, eventType, data); }
+  /** Serves a file from `rootDir` (or "/prefix=dir,..." mappings) for the request. */
+  serveDir(msg: HttpMessage, rootDir: string, opts?: ServeOptions): void { serveDir(this, msg, rootDir, opts); }
+  /** Serves one file for the request (Range, ETag, Last-Modified, HEAD). */
+  serveFile(msg: HttpMessage, path: string, opts?: ServeOptions): void { serveFile(this, msg, path, opts); }
+  /** Client side: sends an `Authorization: Basic` header line (call between request line and end of headers). */
+  httpBasicAuth(user: string, pass: string): void { this.send(`Authorization: Basic ${base64Encode(`${user}:${pass}`)}\r\n`); }
+
+  // ---- WebSocket ----------------------------------------------------------------
+
+  /**
+   * Upgrades an HTTP request to WebSocket: 101 response, then MG_EV_WS_OPEN. A request
+   * that is not a valid upgrade gets 400 or 426 and the connection closes: returns false.
+   */
+  wsUpgrade(msg: HttpMessage, extraHeaders?: HeadersInit): boolean { return wsUpgrade(this, msg, extraHeaders); }
+  /**
+   * Sends a WebSocket message (text by default). Returns the bytes queued; 0 when the
+   * closing handshake has started or the "drop" policy dropped it. Throws on a closed
+   * or closing connection.
+   */
+  wsSend(data: string | Uint8Array, op: number = WEBSOCKET_OP_TEXT): number { return wsSend(this, data, op); }
+  /** Starts the WebSocket closing handshake: close frame with `code` and `reason`, then MG_EV_CLOSE when the peer answers. */
+  wsClose(code = 1000, reason = ""): void { wsClose(this, code, reason); }
+
+  // ---- MQTT ---------------------------------------------------------------------
+
+  /** Publishes `payload` on `topic`; returns the packet id (0 for QoS 0). QoS 1/2 acks are handled by the layer. */
+  mqttPub(topic: string, payload: string | Uint8Array, opts?: MqttPubOptions): number { return mqttPub(this, topic, payload, opts); }
+  /** Subscribes to a topic filter (`+`, `#` wildcards); returns the packet id that SUBACK carries. */
+  mqttSub(topic: string, opts?: MqttSubOptions): number { return mqttSub(this, topic, opts); }
+  /** Unsubscribes from a topic filter; returns the packet id that UNSUBACK carries. */
+  mqttUnsub(topic: string, props?: MqttProperty[]): number { return mqttUnsub(this, topic, props); }
+  /** Sends PINGREQ. */
+  mqttPing(): void { mqttPing(this); }
+  /** Sends PINGRESP (servers answer PINGREQ with it). */
+  mqttPong(): void { mqttPong(this); }
+  /** Sends DISCONNECT (MQTT 5: with a reason code) and closes once it is written. */
+  mqttDisconnect(reason?: number, props?: MqttProperty[]): void { mqttDisconnect(this, reason, props); }
+  /** Sends a fixed header (Mongoose's mg_mqtt_send_header) for a body of `len` bytes; send() the body next. */
+  mqttSendHeader(cmd: number, flags: number, len: number): void { mqttSendHeader(this, cmd, flags, len); }
+  /** Server: answers CONNECT with CONNACK; a non-zero code refuses and closes. */
+  mqttConnack(code?: number, opts?: MqttConnackOptions): void { mqttConnack(this, code, opts); }
+  /** Server: answers SUBSCRIBE (granted QoS or 0x80 per filter) or UNSUBSCRIBE with SUBACK / UNSUBACK. */
+  mqttSuback(msg: MqttMessage, codes: readonly number[], props?: MqttProperty[]): void { mqttSuback(this, msg, codes, props); }
+
+  // ---- SNTP ---------------------------------------------------------------------
+
+  /** Sends another time request on a connection from manager.sntpConnect() (throws on any other). */
+  sntpRequest(): void { sntpRequest(this); }
+}
+
+// ---- Manager ----------------------------------------------------------------------------
+
+/** The Manager: owns every connection; `listen`/`connect` for every scheme, and each protocol's client. */
+export class Manager extends CoreManager {
+  declare handler: EventHandler | undefined;
+
+  constructor(handler?: EventHandler, opts: ManagerOptions = {}) {
+    super(handler as CoreHandler | undefined, opts);
+  }
+
+  /** Every open connection, listeners included. */
+  override get connections(): readonly Connection[] { return super.connections as readonly Connection[]; }
+
+  protected override createConnection(id: number, handler: CoreHandler | undefined, opts: CoreOptions): Connection {
+    return new Connection(this, id, handler, opts);
+  }
+
+  /**
+   * Listens on `url` (tcp://, udp://, tls://, http://, https://, ws://, wss://,
+   * mqtt://, mqtts://). The listener's handler (or the manager's) handles accepted
+   * connections. Throws when the address cannot be bound or an option is wrong;
+   * `localAddr.port` is the real port.
+   */
+  override listen(url: string, handlerOrOpts?: EventHandler | ConnectionOptions, opts?: ConnectionOptions): Connection {
+    const [handler, o] = splitArgs(handlerOrOpts, opts, "listen");
+    return this._listen(url, handler as CoreHandler | undefined, o, specFor(url, o, "listen")) as Connection;
+  }
+
+  /** Connects to `url`: MG_EV_RESOLVE, then MG_EV_CONNECT, or MG_EV_ERROR and MG_EV_CLOSE. */
+  override connect(url: string, handlerOrOpts?: EventHandler | ConnectionOptions, opts?: ConnectionOptions): Connection {
+    const [handler, o] = splitArgs(handlerOrOpts, opts, "connect");
+    return this._connect(url, handler as CoreHandler | undefined, o, specFor(url, o, "connect")) as Connection;
+  }
+
+  /** Closes every connection gracefully (see CoreManager.close). */
+  override close(opts?: CloseOptions): Promise<void> { return super.close(opts); }
+
+  /**
+   * Sends one HTTP request on a new connection and resolves with the response
+   * ({ status, headers, body }). Keep polling the manager while awaiting it.
+   */
+  httpRequest(url: string, opts: HttpRequestOptions = {}): Promise<HttpResponse> { return httpRequest(this, url, opts); }
+
+  /**
+   * Connects to a WebSocket server (ws:// or wss://): sends the upgrade request, checks
+   * the 101 response, then MG_EV_WS_OPEN. Options: `headers`, `protocols`, `tls`, and
+   * the ws* connection options.
+   */
+  wsConnect(url: string, handlerOrOpts?: EventHandler | WsConnectOptions, opts?: WsConnectOptions): Connection {
+    return wsConnect(this, url, handlerOrOpts as CoreHandler | WsConnectOptions | undefined, opts) as Connection;
+  }
+
+  /**
+   * Connects to an MQTT server (mqtt:// or mqtts://) and sends CONNECT; MG_EV_MQTT_OPEN
+   * gives the CONNACK's return code. Options: `clientId`, `user`, `pass`, `keepAlive`,
+   * `clean`, `will`, `version` (4 or 5), `props`, `tls`, `mqttMaxPacketSize`.
+   */
+  mqttConnect(url: string, handlerOrOpts?: EventHandler | MqttConnectOptions, opts?: MqttConnectOptions): Connection {
+    return mqttConnect(this, url, handlerOrOpts as CoreHandler | MqttConnectOptions | undefined, opts) as Connection;
+  }
+
+  /** Listens for MQTT clients: accepted connections deliver MG_EV_MQTT_CMD / MG_EV_MQTT_MSG. */
+  mqttListen(url: string, handlerOrOpts?: EventHandler | ConnectionOptions, opts?: ConnectionOptions): Connection {
+    return mqttListen(this, url, handlerOrOpts as CoreHandler | ConnectionOptions | undefined, opts) as Connection;
+  }
+
+  /**
+   * Opens an SNTP client connection (udp://host:port or sntp://host, default port 123):
+   * a request goes out on MG_EV_CONNECT and on each conn.sntpRequest(); a valid reply
+   * delivers MG_EV_SNTP_TIME with the server's time in epoch milliseconds. Option
+   * `timeoutMs` (default 5000): MG_EV_ERROR when a request gets no valid reply in time.
+   */
+  sntpConnect(url: string, handlerOrOpts?: EventHandler | SntpConnectOptions, opts?: SntpConnectOptions): Connection {
+    return sntpConnect(this, url, handlerOrOpts as CoreHandler | SntpConnectOptions | undefined, opts) as Connection;
+  }
+}
+
+export type { ManagerOptions, RunOptions, CloseOptions };
+
+function splitArgs(a: EventHandler | ConnectionOptions | undefined, b: ConnectionOptions | undefined, what: string): [EventHandler | undefined, ConnectionOptions] {
+  checkOptionsObject(b, `${what} options`);
+  if (typeof a === "function") return [a, b ?? {}];
+  checkOptionsObject(a, `${what} options`);
+  return [undefined, { ...(a ?? {}), ...(b ?? {}) }];
+}
+
+/** Maps a URL's scheme and the options to the transport and the layer; checks the options. */
+function specFor(url: string, o: ConnectionOptions, what: "listen" | "connect"): OpenSpec {
+  const scheme = checkUrl(url, what);
+  checkCoreOptions(o);
+  let tls: boolean;
+  let http: boolean;
+  let mqtt: boolean;
+  switch (scheme) {
+    case "tcp": case "udp": tls = false; http = false; mqtt = false; break;
+    case "tls": case "ssl": tls = true; http = false; mqtt = false; break;
+    case "http": case "ws": tls = false; http = true; mqtt = false; break;
+    case "https": case "wss": tls = true; http = true; mqtt = false; break;
+    case "mqtt": tls = false; http = false; mqtt = what === "listen"; break;
+    case "mqtts": tls = true; http = false; mqtt = what === "listen"; break;
+    default: throw new MgError("ERR_INVALID_URL", `${what}: unsupported scheme "${urlScheme(url)}://" in ${url}`);
+  }
+  http = optBool(o, "http", http);
+  mqtt = optBool(o, "mqtt", mqtt && !http);
+  if (http && mqtt) throw new MgError("ERR_INVALID_OPTION", "options http and mqtt cannot both be true");
+  const udp = scheme === "udp";
+  if (udp && (http || mqtt)) throw new MgError("ERR_INVALID_OPTION", `${what}: HTTP and MQTT need TCP, not udp://`);
+  if (http) {
+    checkWsOptions(o); // a WebSocket upgrade reads them later: check them now
+    return httpSpec(tls, o);
+  }
+  if (mqtt) return mqttServerSpec(tls, o);
+  return { udp, tls: tls && !udp };
+}

@@ -1,0 +1,361 @@
+// The HTTP/1.1 layer of a connection (server and client side). It parses messages from
+// the receive buffer as they complete, emits MG_EV_HTTP_HDRS and MG_EV_HTTP_MSG, answers
+// malformed input with an error status and a close, and keeps pipelined responses in
+// order: while a response is being produced, the next request waits in the buffer.
+import type { CoreConnection as Connection, Layer } from "../core/connection.js";
+import { MG_EV_CLOSE, MG_EV_ERROR, MG_EV_POLL, MG_EV_READ, MG_EV_WRITE } from "../core/events.js";
+import { MG_EV_HTTP_HDRS, MG_EV_HTTP_MSG } from "./events.js";
+import { HttpMessage } from "./message.js";
+import { parseHead, HttpParseError, type ParsedHead } from "./parser.js";
+import { ChunkedDecoder } from "./chunked.js";
+import { statusText } from "./status.js";
+import { DEFAULT_MAX_PIPELINE_SEND, type HttpSettings } from "./options.js";
+import { millis } from "../util/time.js";
+import { MgError } from "../util/errors.js";
+
+export {
+  DEFAULT_MAX_HEADER_SIZE, DEFAULT_MAX_BODY_SIZE, DEFAULT_MAX_HEADERS, DEFAULT_HEADERS_TIMEOUT_MS,
+  DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS,
+} from "./options.js";
+
+/** Response stream modes (HttpLayer.streaming): chunked, Server-Sent Events, raw until close (HTTP/1.0). */
+export const STREAM_CHUNKED = 1, STREAM_EVENTS = 2, STREAM_RAW = 3;
+
+const EMPTY = Buffer.alloc(0);
+const CONNECTION_CLOSE = Buffer.from("Connection: close\r\n");
+
+/** The HTTP layer of one connection: its state and the answers it gives the core. */
+export class HttpLayer implements Layer {
+  readonly isServer: boolean;
+  readonly maxHead: number;
+  readonly maxBody: number;
+  readonly maxHeaders: number;
+  readonly headersTimeoutMs: number;
+  readonly idleTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+  /** The options the connection was opened with (the WebSocket upgrade reads its own from them). */
+  readonly connOpts: object;
+  /** The head of the message whose body is still arriving. */
+  cur: ParsedHead | undefined = undefined;
+  msg: HttpMessage | undefined = undefined;
+  chunk: ChunkedDecoder | undefined = undefined;
+  /** Body bytes expected: >= 0 known, -1 until the connection closes (responses). */
+  bodyLen = 0;
+  /** A response is being produced: the next request waits. */
+  busy = false;
+  /** The response to the current request has started (its head is queued). */
+  responded = false;
+  /** The request being answered. */
+  reqMethod = "";
+  reqKeepAlive = true;
+  reqHttp10 = false;
+  /** 0: none, else STREAM_CHUNKED, STREAM_EVENTS or STREAM_RAW. */
+  streaming = 0;
+  /** When the connection last went idle (for idleTimeoutMs); 0 while not idle. */
+  since: number;
+  /** When the first byte of the current request arrived (for the request timeouts); 0 when none. */
+  reqStart = 0;
+  /** The HTTP_MSG handler is running: the parse loop goes on by itself after it. */
+  inCall = false;
+  /** Client: HEAD requests sent whose responses have no body. */
+  headRequests = 0;
+  /** Requests wait in the buffer and a response just finished: parse at the next poll. */
+  reparse = false;
+  /** Parsing waits for the send queue to shrink (a pipelining client that does not read). */
+  waitWrite = false;
+  failed = false;
+  /**
+   * No more requests are read on this connection (RFC 9112 §9.6: after one with
+   * `Connection: close` or an HTTP/1.0 one without keep-alive; after CONNECT): what
+   * follows is discarded.
+   */
+  lastRequest = false;
+  /** The peer finished sending (half-close): close once the current response is done. */
+  peerEnded = false;
+  /** The manager is shutting down: close once the current response is done. */
+  shuttingDown = false;
+  /** The last response head queued without a Connection header (see onDrain). */
+  lastHead: Buffer | undefined = undefined;
+  /** The request being answered is a CONNECT: a 2xx answer turns the connection into a raw tunnel. */
+  connectRequest = false;
+
+  constructor(c: Connection, s: HttpSettings, connOpts: object) {
+    this.isServer = !c.isClient;
+    this.maxHead = s.maxHead;
+    this.maxBody = s.maxBody;
+    this.maxHeaders = s.maxHeaders;
+    this.headersTimeoutMs = s.headersTimeoutMs;
+    this.idleTimeoutMs = s.idleTimeoutMs;
+    this.requestTimeoutMs = s.requestTimeoutMs;
+    this.connOpts = connOpts;
+    this.since = millis();
+    // The receive buffer must hold a whole message (head and body).
+    c.needRecvSize(s.maxHead + s.maxBody + 4096);
+  }
+
+  onEvent(c: Connection, ev: number, data: unknown): void {
+    if (ev === MG_EV_READ) {
+      if (this.failed || this.lastRequest && !this.busy && this.cur === undefined) { c.recvConsume(); return; }
+      processInput(c, this);
+    } else if (ev === MG_EV_POLL || ev === MG_EV_WRITE) {
+      if (this.waitWrite && c.sendLen <= DEFAULT_MAX_PIPELINE_SEND / 2) { this.waitWrite = false; this.reparse = true; }
+      if (this.reparse && !this.inCall) { this.reparse = false; processInput(c, this); }
+      if (ev === MG_EV_POLL) checkTimeouts(c, this, data as number);
+    } else if (ev === MG_EV_CLOSE) {
+      if (!this.isServer && this.cur !== undefined) finishAtClose(c, this);
+    }
+  }
+
+  /**
+   * The peer half-closed. Returns true when the layer closes the connection itself once
+   * the response in progress is complete; event streams never complete, so they close now.
+   */
+  onPeerEnd(_c: Connection): boolean {
+    if (!this.isServer || !this.busy || this.streaming === STREAM_EVENTS) return false;
+    this.peerEnded = true;
+    return true;
+  }
+
+  /**
+   * drain() on a server connection: if the last response head is still queued, add
+   * "Connection: close" to it, so a keep-alive client does not reuse a connection that
+   * is about to close (the guide's reply-then-drain pattern).
+   */
+  onDrain(c: Connection): void {
+    const head = this.lastHead;
+    if (head === undefined) return;
+    this.lastHead = undefined;
+    const end = head.indexOf("\r\n\r\n");
+    if (end < 0) return;
+    c.replaceQueued(head, Buffer.concat([head.subarray(0, end + 2), CONNECTION_CLOSE, head.subarray(end + 2)]));
+  }
+
+  /** Shutdown: an idle connection drains now; one answering a request closes after that response. */
+  onShutdown(c: Connection): boolean {
+    this.shuttingDown = true;
+    if (!this.isServer || !this.busy || this.streaming === STREAM_EVENTS) return false;
+    if (this.responded) return false; // the response is queued or streaming: drain() waits for it
+    this.reqKeepAlive = false;
+    void c;
+    return true;
+  }
+
+  /** Server: anything sent while a request is being answered starts its response (adapters, raw sends). */
+  onSend(_c: Connection, _data: Buffer): void {
+    if (this.busy) this.responded = true;
+  }
+
+  /** The handler threw on a request: 500 and close when no response has started, else close. */
+  onHandlerError(c: Connection, ev: number, _err: unknown): void {
+    if (!this.isServer || (ev !== MG_EV_HTTP_MSG && ev !== MG_EV_HTTP_HDRS)) return;
+    if (c.isClosing || c.isClosed || !this.busy && ev === MG_EV_HTTP_MSG) return;
+    if (!this.responded && (this.busy || ev === MG_EV_HTTP_HDRS)) {
+      const body = "Internal Server Error\n";
+      c.send(`HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
+      this.responded = true;
+      this.failed = true;
+      c.drain();
+    } else {
+      c.close();
+    }
+  }
+}
+
+/** Client side: also notes HEAD requests being sent, whose responses will have no body. */
+export class HttpClientLayer extends HttpLayer {
+  override onSend(_c: Connection, data: Buffer): void {
+    if (data.length >= 5 && data[0] === 0x48 && data[1] === 0x45 && data[2] === 0x41 && data[3] === 0x44 && data[4] === 0x20) {
+      this.headRequests++;
+    }
+  }
+}
+
+/** The HTTP layer of `c`, or undefined when it does not speak HTTP (any more). */
+export function httpLayerOf(c: Connection): HttpLayer | undefined {
+  const l = c.layer;
+  return l instanceof HttpLayer ? l : undefined;
+}
+
+/** Parses and dispatches every complete message in the receive buffer. */
+function processInput(c: Connection, st: HttpLayer): void {
+  while (!st.busy && c.layer === st && c.canSend && c.recvLen > 0) {
+    if (st.lastRequest && st.cur === undefined) { c.recvConsume(); return; }
+    if (st.isServer && c.sendLen > DEFAULT_MAX_PIPELINE_SEND) {
+      // Backpressure: a client that pipelines requests and does not read its answers
+      // waits until they are written; reading from the socket pauses once the receive
+      // buffer is full.
+      st.waitWrite = true;
+      return;
+    }
+    const buf = c.recvData();
+    let h = st.cur;
+    if (st.reqStart === 0) { st.reqStart = c.manager._now; st.since = 0; }
+    if (h === undefined) {
+      const r = parseHead(buf, !st.isServer, st.maxHead, st.maxHeaders);
+      if (r === 0) return;
+      if (r instanceof HttpParseError) { fail(c, st, r); return; }
+      h = r;
+      if (!st.isServer && h.status >= 100 && h.status < 200 && h.status !== 101) {
+        // Interim responses (100 Continue, 103 Early Hints) are skipped.
+        c.recvConsume(h.headLen);
+        continue;
+      }
+      st.cur = h;
+      if (!framing(c, st, h)) return;
+      st.msg = new HttpMessage(h.method, h.uri, h.query, h.proto, buf.subarray(h.skip, h.headLen), EMPTY, h.head, h.hdr, !st.isServer);
+      c.call(MG_EV_HTTP_HDRS, st.msg);
+      if (st.cur !== h || c.layer !== st || !c.canSend) return;
+      if (h.expectContinue && st.bodyLen !== 0 && st.isServer) c.send("HTTP/1.1 100 Continue\r\n\r\n");
+      if (c.recvLen === 0) return;
+    }
+    // The body.
+    const data = c.recvData();
+    let end: number, body: Buffer;
+    if (st.chunk !== undefined) {
+      const r = st.chunk.feed(data);
+      if (r instanceof HttpParseError) { fail(c, st, r); return; }
+      if (r === 0) return;
+      end = r;
+      body = st.chunk.body();
+    } else if (st.bodyLen >= 0) {
+      end = h.headLen + st.bodyLen;
+      if (data.length < end) return;
+      body = st.bodyLen === 0 ? EMPTY : data.subarray(h.headLen, end);
+    } else {
+      return; // response body delimited by the connection closing
+    }
+    deliver(c, st, h, data.subarray(h.skip, end), body, end);
+  }
+  if (st.peerEnded && !st.busy && !c.isClosing) c.drain();
+}
+
+/** Decides how the body is framed (RFC 9112 section 6.3). Returns false after a failure. */
+function framing(c: Connection, st: HttpLayer, h: ParsedHead): boolean {
+  st.chunk = undefined;
+  if (!st.isServer) {
+    const s = h.status;
+    const answersHead = st.headRequests > 0;
+    if (answersHead) st.headRequests--;
+    if (s === 204 || s === 304 || s === 101 || answersHead) { st.bodyLen = 0; return true; }
+  } else if (h.method === "CONNECT") {
+    // RFC 9110 §9.3.6: what follows a CONNECT head is tunnel data, never a body or
+    // another request.
+    st.bodyLen = 0;
+    return true;
+  }
+  if (h.chunked) { st.chunk = new ChunkedDecoder(h.headLen, st.maxBody); st.bodyLen = 0; return true; }
+  if (h.contentLength >= 0) {
+    if (h.contentLength > st.maxBody) {
+      fail(c, st, new HttpParseError(413, `body of ${h.contentLength} bytes is larger than ${st.maxBody}`));
+      return false;
+    }
+    st.bodyLen = h.contentLength;
+    return true;
+  }
+  st.bodyLen = st.isServer ? 0 : -1;
+  return true;
+}
+
+function deliver(c: Connection, st: HttpLayer, h: ParsedHead, raw: Buffer, body: Buffer, end: number): void {
+  const msg = st.msg!;
+  msg.message = raw;
+  msg.bodyBytes = body;
+  st.cur = undefined;
+  st.msg = undefined;
+  st.chunk = undefined;
+  if (st.isServer) {
+    st.busy = true;
+    st.responded = false;
+    st.reqMethod = h.method;
+    st.reqKeepAlive = h.keepAlive && !st.shuttingDown;
+    st.reqHttp10 = h.proto === "HTTP/1.0";
+    st.streaming = 0;
+    st.connectRequest = h.method === "CONNECT";
+    // RFC 9112 §9.6: no request after one that closes the connection; none after CONNECT.
+    if (!h.keepAlive || st.connectRequest) st.lastRequest = true;
+  }
+  st.reqStart = 0;
+  st.inCall = true;
+  try { c.call(MG_EV_HTTP_MSG, msg); } finally { st.inCall = false; }
+  c.recvConsume(end);
+  if (!st.busy) st.since = c.manager._now;
+  const next = c.layer;
+  if (next !== st) {
+    // Upgraded (WebSocket) or turned into a tunnel: the new owner takes the bytes that
+    // followed the request.
+    if (c.recvLen > 0) {
+      if (next !== undefined) next.onEvent(c, MG_EV_READ, c.recvLen);
+      else c.call(MG_EV_READ, c.recvLen);
+    }
+    return;
+  }
+  if (!st.isServer && !h.keepAlive && !c.isClosing) c.drain();
+}
+
+/** Client side: a response framed by the connection closing is complete now. */
+function finishAtClose(c: Connection, st: HttpLayer): void {
+  const h = st.cur!;
+  if (st.bodyLen === -1) {
+    const data = c.recvData();
+    deliver(c, st, h, data.subarray(h.skip), data.subarray(h.headLen), data.length);
+  } else {
+    st.cur = undefined;
+    c.lastError = new MgError("ERR_HTTP_PARSE", "HTTP: connection closed before the response was complete");
+    c.call(MG_EV_ERROR, c.lastError.message);
+  }
+}
+
+/** Refuses a malformed or oversized message: error status, MG_EV_ERROR, close. */
+function fail(c: Connection, st: HttpLayer, e: HttpParseError): void {
+  st.failed = true;
+  st.cur = undefined;
+  st.msg = undefined;
+  st.chunk = undefined;
+  c.recvConsume();
+  if (st.isServer && !st.busy) {
+    const text = statusText(e.status);
+    const body = `${text}: ${e.reason}\n`;
+    c.send(`HTTP/1.1 ${e.status} ${text}\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
+  }
+  const err = new MgError("ERR_HTTP_PARSE", `HTTP ${st.isServer ? "request" : "response"} refused (${e.status}): ${e.reason}`, { status: e.status });
+  c.lastError = err;
+  c.call(MG_EV_ERROR, err.message);
+  if (st.isServer) c.drain(); else c.close();
+}
+
+function checkTimeouts(c: Connection, st: HttpLayer, now: number): void {
+  if (!st.isServer || st.failed || c.isClosing || c.layer !== st) return;
+  if (st.reqStart !== 0 && !st.busy) {
+    const waited = now - st.reqStart;
+    if (st.cur === undefined && st.headersTimeoutMs > 0 && waited > st.headersTimeoutMs) {
+      fail(c, st, new HttpParseError(408, `request head not complete after ${st.headersTimeoutMs} ms`));
+    } else if (st.requestTimeoutMs > 0 && waited > st.requestTimeoutMs) {
+      fail(c, st, new HttpParseError(408, `request not complete after ${st.requestTimeoutMs} ms`));
+    }
+  } else if (st.since !== 0 && !st.busy && st.idleTimeoutMs > 0 && now - st.since > st.idleTimeoutMs) {
+    c.close();
+  }
+}
+
+/**
+ * The response to the current request is complete: close if the request asked for it,
+ * otherwise let the next pipelined request in.
+ */
+export function responseDone(c: Connection, st: HttpLayer | undefined = httpLayerOf(c)): void {
+  if (st === undefined || !st.isServer || !st.busy) return;
+  st.busy = false;
+  st.streaming = 0;
+  st.since = millis();
+  if (st.connectRequest) {
+    st.connectRequest = false;
+    // A 2xx answer to CONNECT (RFC 9110 §9.3.6) made the connection a tunnel: see httpReply.
+    if (c.layer !== st) return;
+  }
+  if (!st.reqKeepAlive || st.shuttingDown) { c.drain(); return; }
+  if (st.peerEnded && c.recvLen === 0 && !st.inCall) { c.drain(); return; }
+  if (c.recvLen > 0 && !st.inCall) {
+    // Answered outside the HTTP_MSG handler: pipelined requests wait for the next poll.
+    st.reparse = true;
+    c.touch();
+  }
+}

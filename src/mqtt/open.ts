@@ -1,0 +1,16 @@
+// How an MQTT connection is opened: the transport spec with the MQTT layer's factory,
+// used by mqttListen(), mqttConnect() and the public Manager for mqtt:// and mqtts://.
+import type { OpenSpec } from "../core/manager.js";
+import { MqttLayer } from "./layer.js";
+import { createMqttState, type MqttConnState, type MqttOptions } from "./state.js";
+
+/** Server side: checks the options; every accepted connection gets an MQTT layer. */
+export function mqttServerSpec(tls: boolean, opts: MqttOptions): OpenSpec {
+  createMqttState(opts, true); // throws on a bad option, here and now
+  return { udp: false, tls, layer: (c) => new MqttLayer(c, createMqttState(opts, true)) };
+}
+
+/** Client side: the connection's MQTT layer uses `st` (made by mqttConnect). */
+export function mqttClientSpec(tls: boolean, st: MqttConnState): OpenSpec {
+  return { udp: false, tls, layer: (c) => new MqttLayer(c, st) };
+}
