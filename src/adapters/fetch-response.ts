@@ -13,6 +13,7 @@ import { responseDone } from "../http/layer.js";
 import { statusText } from "../http/status.js";
 import type { ReadableStreamReadResult } from "node:stream/web";
 import { isGone, type ConnectionHold } from "./hold.js";
+import { MgError, typeError } from "../util/errors.js";
 
 /** What the request said that shapes the response. */
 export interface RequestFacts {
@@ -36,7 +37,7 @@ function chunkBytes(v: unknown): Buffer {
   if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
   if (typeof v === "string") return Buffer.from(v, "utf8");
   if (v instanceof ArrayBuffer) return Buffer.from(v);
-  throw new TypeError(`a Response body stream must yield Uint8Array chunks, got ${v === null ? "null" : typeof v}`);
+  throw typeError(`a Response body stream must yield Uint8Array chunks, got ${v === null ? "null" : typeof v}`);
 }
 
 /** A Content-Length value the app gave, or -1 when absent or not a plain number. */
@@ -121,7 +122,7 @@ export async function writeResponse(
   c: Connection, res: Response, req: RequestFacts, hold: ConnectionHold, body: BodyRead,
   bufferLimit: number, report: (err: unknown) => void,
 ): Promise<void> {
-  if (res.type === "error") throw new Error("the app returned Response.error()");
+  if (res.type === "error") throw new MgError("ERR_INVALID_ARG", "the app returned Response.error()");
   const status = res.status;
   const head = formatHead(res);
   const closeAfter = head.close || !req.keepAlive;

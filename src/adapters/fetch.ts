@@ -13,6 +13,7 @@ import { responseDone, httpLayerOf } from "../http/layer.js";
 import { ConnectionHold, isGone } from "./hold.js";
 import { AdapterRequest, BadRequest, toRequest } from "./fetch-request.js";
 import { writeResponse, type BodyRead, type RequestFacts } from "./fetch-response.js";
+import { MgError, typeError } from "../util/errors.js";
 
 /** What the app receives besides the request (Hono: `c.env`). */
 export interface FetchEnv {
@@ -51,9 +52,9 @@ const ERROR_BODY = "Internal Server Error\n";
 
 /** An EventHandler that serves `app` on every HTTP request of the connections it handles. */
 export function fetchHandler(app: FetchApp, opts: FetchHandlerOptions = {}): EventHandler {
-  if (typeof app !== "function") throw new TypeError("fetchHandler: app must be a function (request) => Response");
+  if (typeof app !== "function") throw typeError("fetchHandler: app must be a function (request) => Response");
   const bufferLimit = opts.bufferLimit ?? DEFAULT_BUFFER_LIMIT;
-  if (!Number.isInteger(bufferLimit) || bufferLimit < 0) throw new Error(`fetchHandler: bufferLimit must be a non-negative integer, got ${bufferLimit}`);
+  if (!Number.isInteger(bufferLimit) || bufferLimit < 0) throw new MgError("ERR_INVALID_ARG", `fetchHandler: bufferLimit must be a non-negative integer, got ${bufferLimit}`);
   const live = new Map<Connection, Exchange>();
 
   const serve = async (c: Connection, msg: HttpMessage): Promise<void> => {
@@ -81,7 +82,7 @@ export function fetchHandler(app: FetchApp, opts: FetchHandlerOptions = {}): Eve
       let res: Response | undefined;
       try {
         const r: unknown = await app(request, { conn: c, remoteAddr: c.remoteAddr });
-        if (!(r instanceof Response)) throw new TypeError(`fetchHandler: the app returned ${describe(r)}, not a Response`);
+        if (!(r instanceof Response)) throw typeError(`fetchHandler: the app returned ${describe(r)}, not a Response`);
         res = r;
       } catch (e) {
         res = await failure(e, request, report);

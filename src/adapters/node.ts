@@ -20,6 +20,7 @@ import { ConnectionHold } from "./hold.js";
 import { AdapterSocket } from "./node-socket.js";
 import { nodeHeaders } from "./node-headers.js";
 import { rawHeaderList, requestTarget } from "./raw-headers.js";
+import { MgError, typeError } from "../util/errors.js";
 
 /** A node:http request listener: an Express or Connect app, or any `(req, res)` function. */
 export type NodeApp = (req: http.IncomingMessage, res: http.ServerResponse) => unknown;
@@ -60,7 +61,7 @@ const ERROR_BODY = "Internal Server Error\n";
 
 /** An EventHandler that serves `app` on every HTTP request of the connections it handles. */
 export function nodeHandler(app: NodeApp, opts: NodeHandlerOptions = {}): EventHandler {
-  if (typeof app !== "function") throw new TypeError("nodeHandler: app must be a function (req, res) => void");
+  if (typeof app !== "function") throw typeError("nodeHandler: app must be a function (req, res) => void");
   const conns = new Map<Connection, NodeConnState>();
 
   const connState = (c: Connection): NodeConnState => {

@@ -6,6 +6,7 @@
 import * as net from "node:net";
 import * as dgram from "node:dgram";
 import * as util from "node:util";
+import { MgError } from "../util/errors.js";
 
 interface TcpHandle {
   bind(ip: string, port: number): number;
@@ -58,7 +59,7 @@ export function bindTcp(host: string, port: number): BoundTcp {
   if (rc === 0) rc = h.listen(511);
   if (rc !== 0) {
     h.close();
-    throw new Error(`listen: cannot bind ${ip.includes(":") ? `[${ip}]` : ip}:${port}: ${describe(rc)}`);
+    throw new MgError("ERR_BIND", `listen: cannot bind ${ip.includes(":") ? `[${ip}]` : ip}:${port}: ${describe(rc)}`);
   }
   const out: { address?: string; port?: number; family?: string } = {};
   h.getsockname(out);
@@ -69,7 +70,7 @@ export function bindTcp(host: string, port: number): BoundTcp {
 export function bindUdp(host: string, port: number): dgram.Socket {
   const ip = literalHost(host);
   const family = net.isIP(ip);
-  if (family === 0) throw new Error(`listen: UDP needs an IP address to bind, got "${host}"`);
+  if (family === 0) throw new MgError("ERR_INVALID_URL", `listen: UDP needs an IP address to bind, got "${host}"`);
   const lookup = (h: string, o: unknown, cb?: unknown): void => {
     const done = (typeof o === "function" ? o : cb) as (e: null, a: string, f: number) => void;
     done(null, h, family);
@@ -83,7 +84,7 @@ export function bindUdp(host: string, port: number): dgram.Socket {
   if (failure) {
     try { sock.close(); } catch { /* never bound */ }
     const code = (failure as NodeJS.ErrnoException).code ?? failure.message;
-    throw new Error(`listen: cannot bind udp ${ip}:${port}: ${code}`);
+    throw new MgError("ERR_BIND", `listen: cannot bind udp ${ip}:${port}: ${code}`);
   }
   return sock;
 }

@@ -1,5 +1,6 @@
 // Timers run inside Manager.poll(), like every other callback.
 import { millis } from "../util/time.js";
+import { MgError } from "../util/errors.js";
 
 export interface TimerOptions {
   /** Run again every `ms` until cancelled (default false: run once). */
@@ -33,8 +34,8 @@ export class TimerList {
   private timers: Timer[] = [];
 
   add(ms: number, cb: () => void, opts: TimerOptions = {}): Timer {
-    if (!Number.isFinite(ms) || ms < 0) throw new Error(`timerAdd: period must be a non-negative number of milliseconds, got ${ms}`);
-    if (typeof cb !== "function") throw new Error("timerAdd: callback must be a function");
+    if (!Number.isFinite(ms) || ms < 0) throw new MgError("ERR_INVALID_ARG", `timerAdd: period must be a non-negative number of milliseconds, got ${ms}`);
+    if (typeof cb !== "function") throw new MgError("ERR_INVALID_ARG", "timerAdd: callback must be a function");
     const t = new Timer(ms, cb, opts.repeat ?? false, opts.runNow ?? false, (x) => this.remove(x));
     this.timers.push(t);
     return t;

@@ -5,6 +5,7 @@ import type { TlsOpts } from "../tls/options.js";
 import { startTlsClient } from "./tls-client.js";
 import { startTlsServer, prepareTlsServer } from "./tls-server.js";
 import { describeTlsSocketError } from "../tls/errors.js";
+import { MgError, typeError } from "../util/errors.js";
 
 export { startTlsClient, startTlsServer, prepareTlsServer };
 
@@ -24,9 +25,9 @@ export function tlsSocketError(c: Connection, err: unknown): string | undefined 
  * Calling it again on a connection that already started TLS does nothing.
  */
 export function tlsInit(c: Connection, opts: TlsOpts): void {
-  if (opts === null || typeof opts !== "object") throw new TypeError("tlsInit: expected TlsOpts ({ ca?, cert?, key?, name?, skipVerification? })");
+  if (opts === null || typeof opts !== "object") throw typeError("tlsInit: expected TlsOpts ({ ca?, cert?, key?, name?, skipVerification? })");
   if (c.isTls || c._tlsPending || c._closed) return;
-  if (c.isUdp) throw new Error("tlsInit: TLS over UDP (DTLS) is not supported");
+  if (c.isUdp) throw new MgError("ERR_INVALID_ARG", "tlsInit: TLS over UDP (DTLS) is not supported");
   if (c.isListening) { c._opts = { ...c._opts, tls: opts }; return; }
   if (c.isClient) {
     const sock = c._socket;

@@ -1,6 +1,7 @@
 // MIME types by file extension for static files (IANA media types registry; the common
 // web, font, media, document and archive types). Text types carry "; charset=utf-8".
 // Applications override or add types with `mimeTypes`: an object or "ext=type,ext=type".
+import { MgError, typeError } from "../util/errors.js";
 
 const TEXT = "; charset=utf-8";
 
@@ -104,9 +105,9 @@ function checkType(ext: string, type: string): string {
   const t = type.trim();
   for (let i = 0; i < t.length; i++) {
     const c = t.charCodeAt(i);
-    if (c < 0x20 || c === 0x7f) throw new Error(`mimeTypes: bad type for "${ext}": ${JSON.stringify(type)}`);
+    if (c < 0x20 || c === 0x7f) throw new MgError("ERR_INVALID_ARG", `mimeTypes: bad type for "${ext}": ${JSON.stringify(type)}`);
   }
-  if (t === "" || ext === "") throw new Error(`mimeTypes: empty extension or type in ${JSON.stringify(ext)}=${JSON.stringify(type)}`);
+  if (t === "" || ext === "") throw new MgError("ERR_INVALID_ARG", `mimeTypes: empty extension or type in ${JSON.stringify(ext)}=${JSON.stringify(type)}`);
   return t;
 }
 
@@ -124,14 +125,14 @@ export function parseMimeOverrides(o: MimeOverrides | undefined): Map<string, st
     for (const part of o.split(",")) {
       if (part.trim() === "") continue;
       const eq = part.indexOf("=");
-      if (eq < 0) throw new Error(`mimeTypes: expected "ext=type", got ${JSON.stringify(part)}`);
+      if (eq < 0) throw new MgError("ERR_INVALID_ARG", `mimeTypes: expected "ext=type", got ${JSON.stringify(part)}`);
       const ext = normalizeExt(part.slice(0, eq));
       m.set(ext, checkType(ext, part.slice(eq + 1)));
     }
     if (parsedStrings.size < 64) parsedStrings.set(o, m);
     return m;
   }
-  if (typeof o !== "object") throw new TypeError("mimeTypes must be an object or an \"ext=type,...\" string");
+  if (typeof o !== "object") throw typeError("mimeTypes must be an object or an \"ext=type,...\" string");
   let m = parsedObjects.get(o);
   if (m !== undefined) return m;
   m = new Map();

@@ -2,7 +2,7 @@
 import type { CoreConnection as Connection } from "../core/connection.js";
 import { httpLayerOf, responseDone, STREAM_CHUNKED, STREAM_EVENTS, STREAM_RAW, type HttpLayer } from "./layer.js";
 import { statusText } from "./status.js";
-import { MgError, argError } from "../util/errors.js";
+import { MgError, argError, typeError } from "../util/errors.js";
 
 /** Headers as an object, a list of pairs, or header lines ("Name: value\r\n..."). */
 export type HeadersInit =
@@ -32,7 +32,7 @@ export interface HeaderFacts {
 function checkHeaderPart(s: string, what: string): void {
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    if (c === 13 || c === 10 || c === 0) throw new Error(`HTTP ${what} must not contain CR, LF or NUL: ${JSON.stringify(s)}`);
+    if (c === 13 || c === 10 || c === 0) throw new MgError("ERR_INVALID_ARG", `HTTP ${what} must not contain CR, LF or NUL: ${JSON.stringify(s)}`);
   }
 }
 
@@ -58,7 +58,7 @@ export function formatHeaders(h: HeadersInit | undefined, f: HeaderFacts): strin
       const line = raw.trim();
       if (line === "") continue;
       const colon = line.indexOf(":");
-      if (colon <= 0) throw new Error(`bad header line ${JSON.stringify(line)}: expected "Name: value"`);
+      if (colon <= 0) throw new MgError("ERR_INVALID_ARG", `bad header line ${JSON.stringify(line)}: expected "Name: value"`);
       const name = line.slice(0, colon).trim(), value = line.slice(colon + 1).trim();
       checkHeaderName(name);
       noteHeader(name, value, f);
@@ -88,10 +88,10 @@ function oneHeader(name: string, value: string, f: HeaderFacts): string {
 }
 
 function checkHeaderName(name: string): void {
-  if (name.length === 0) throw new Error("HTTP header name must not be empty");
+  if (name.length === 0) throw new MgError("ERR_INVALID_ARG", "HTTP header name must not be empty");
   for (let i = 0; i < name.length; i++) {
     const c = name.charCodeAt(i);
-    if (c <= 0x20 || c >= 0x7f || c === 0x3a) throw new Error(`invalid HTTP header name ${JSON.stringify(name)}`);
+    if (c <= 0x20 || c >= 0x7f || c === 0x3a) throw new MgError("ERR_INVALID_ARG", `invalid HTTP header name ${JSON.stringify(name)}`);
   }
 }
 
@@ -108,7 +108,7 @@ function newFacts(): HeaderFacts {
  */
 export function httpReply(c: Connection, status: number, body: string | Uint8Array = "", headers?: HeadersInit): void {
   if (!Number.isInteger(status) || status < 100 || status > 999) throw argError(`reply: status must be an integer 100..999, got ${status}`);
-  if (typeof body !== "string" && !(body instanceof Uint8Array)) throw argError("reply: body must be a string or Uint8Array");
+  if (typeof body !== "string" && !(body instanceof Uint8Array)) throw typeError("reply: body must be a string or Uint8Array");
   if (!c.canSend) throw c.closedError("reply");
   const st = httpLayerOf(c);
   if (st !== undefined && st.isServer) {

@@ -5,6 +5,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { hexVal } from "../util/url-encode.js";
+import { MgError } from "../util/errors.js";
 
 /** A URI path that was refused, with the status to answer. */
 export class BadPath {
@@ -87,7 +88,7 @@ const mappingCache = new Map<string, RootMapping[]>();
 export function parseRootDir(rootDir: string): RootMapping[] {
   let m = mappingCache.get(rootDir);
   if (m !== undefined) return m;
-  if (typeof rootDir !== "string" || rootDir.trim() === "") throw new Error("serveDir: rootDir must be a non-empty string");
+  if (typeof rootDir !== "string" || rootDir.trim() === "") throw new MgError("ERR_INVALID_ARG", "serveDir: rootDir must be a non-empty string");
   m = [];
   for (const raw of rootDir.split(",")) {
     const part = raw.trim();
@@ -95,12 +96,12 @@ export function parseRootDir(rootDir: string): RootMapping[] {
     const eq = part.indexOf("=");
     let prefix = "/", dir = part;
     if (eq >= 0) { prefix = part.slice(0, eq).trim(); dir = part.slice(eq + 1).trim(); }
-    if (dir === "") throw new Error(`serveDir: empty directory in rootDir entry ${JSON.stringify(part)}`);
+    if (dir === "") throw new MgError("ERR_INVALID_ARG", `serveDir: empty directory in rootDir entry ${JSON.stringify(part)}`);
     const segs = decodeUriPath(prefix.startsWith("/") ? prefix : "/" + prefix);
-    if (segs instanceof BadPath) throw new Error(`serveDir: bad URI prefix ${JSON.stringify(prefix)} in rootDir: ${segs.reason}`);
+    if (segs instanceof BadPath) throw new MgError("ERR_INVALID_ARG", `serveDir: bad URI prefix ${JSON.stringify(prefix)} in rootDir: ${segs.reason}`);
     m.push({ prefix: segs, dir });
   }
-  if (m.length === 0) throw new Error("serveDir: rootDir names no directory");
+  if (m.length === 0) throw new MgError("ERR_INVALID_ARG", "serveDir: rootDir names no directory");
   // Longest prefix first, so the first match is the most specific.
   m.sort((a, b) => b.prefix.length - a.prefix.length);
   if (mappingCache.size < 64) mappingCache.set(rootDir, m);

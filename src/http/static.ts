@@ -15,6 +15,7 @@ import { checkPreconditions, etagOf, httpDate, parseRange, RANGE_NONE, RANGE_UNS
 import { holdConnection, isGone, releaseHook, sendFileBody } from "./static-stream.js";
 import { httpLayerOf } from "./layer.js";
 import { renderListing } from "./static-listing.js";
+import { MgError } from "../util/errors.js";
 
 export interface ServeOptions {
   /** Headers added to every response: "Name: value" lines or an object. */
@@ -62,7 +63,7 @@ function formatExtra(h: HeadersInit | undefined): { text: string; facts: HeaderF
   const facts = newFacts();
   const text = formatHeaders(h, facts);
   if (facts.contentLength || facts.chunked) {
-    throw new Error("serveDir/serveFile: extraHeaders must not set Content-Length or Transfer-Encoding (the file decides)");
+    throw new MgError("ERR_INVALID_ARG", "serveDir/serveFile: extraHeaders must not set Content-Length or Transfer-Encoding (the file decides)");
   }
   const r = { text, facts };
   if (typeof h === "string" && extraCache.size < 64) extraCache.set(h, r);
@@ -312,7 +313,7 @@ export function serveDir(c: Connection, msg: HttpMessage, root: string, opts?: S
 export function serveFile(c: Connection, msg: HttpMessage, path: string, opts?: ServeOptions): void {
   const x = checkedCtx(c, msg, opts);
   if (!methodAllowed(x)) return;
-  if (typeof path !== "string" || path === "" || path.includes("\0")) { plain(x, 500); throw new Error("serveFile: path must be a non-empty string without NUL"); }
+  if (typeof path !== "string" || path === "" || path.includes("\0")) { plain(x, 500); throw new MgError("ERR_INVALID_ARG", "serveFile: path must be a non-empty string without NUL"); }
   holdConnection(c);
   fs.open(path, OPEN_FLAGS, (err, fd) => {
     if (err) { guard(x, () => fsFailed(x, err)); return; }

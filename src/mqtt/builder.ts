@@ -8,11 +8,12 @@ import {
 import { encodeProps, propsBlockSize, NO_PROPS, type EncodedProps } from "./props.js";
 import { packetSize, utf8Field, varintSize, Writer } from "./wire.js";
 import { toBuffer } from "../util/bytes.js";
+import { MgError } from "../util/errors.js";
 
 /** A fixed header alone (Mongoose's mg_mqtt_send_header): the body follows with send(). */
 export function buildHeader(cmd: number, flags: number, remaining: number): Buffer {
-  if (!Number.isInteger(cmd) || cmd < 1 || cmd > 15) throw new Error(`MQTT packet type must be 1..15, got ${cmd}`);
-  if (!Number.isInteger(flags) || flags < 0 || flags > 15) throw new Error(`MQTT flags must be 0..15, got ${flags}`);
+  if (!Number.isInteger(cmd) || cmd < 1 || cmd > 15) throw new MgError("ERR_INVALID_ARG", `MQTT packet type must be 1..15, got ${cmd}`);
+  if (!Number.isInteger(flags) || flags < 0 || flags > 15) throw new MgError("ERR_INVALID_ARG", `MQTT flags must be 0..15, got ${flags}`);
   const w = new Writer(packetSize(remaining) - remaining);
   w.header(cmd, flags, remaining);
   return w.buf;
@@ -20,7 +21,7 @@ export function buildHeader(cmd: number, flags: number, remaining: number): Buff
 
 function props5(version: number, props: readonly MqttProperty[] | undefined): EncodedProps | undefined {
   if (version < 5) {
-    if (props !== undefined && props.length > 0) throw new Error("MQTT properties need protocol version 5");
+    if (props !== undefined && props.length > 0) throw new MgError("ERR_INVALID_ARG", "MQTT properties need protocol version 5");
     return undefined;
   }
   return encodeProps(props);
@@ -57,7 +58,7 @@ export function buildConnect(f: ConnectFields): Buffer {
     checkQos(f.will.qos);
     willTopic = utf8Field(f.will.topic, "will topic");
     willMsg = toBuffer(f.will.message);
-    if (willMsg.length > 65535) throw new Error("MQTT will message is over 65535 bytes");
+    if (willMsg.length > 65535) throw new MgError("ERR_INVALID_ARG", "MQTT will message is over 65535 bytes");
     willProps = props5(v, f.will.props);
     flags |= 4 | (f.will.qos << 3) | (f.will.retain ? 0x20 : 0);
     len += psize(willProps) + 2 + willTopic.length + 2 + willMsg.length;
@@ -65,7 +66,7 @@ export function buildConnect(f: ConnectFields): Buffer {
   let user: Buffer | undefined, pass: Buffer | undefined;
   if (f.user !== undefined) { user = utf8Field(f.user, "user name"); flags |= 0x80; len += 2 + user.length; }
   if (f.pass !== undefined) { pass = toBuffer(f.pass); flags |= 0x40; len += 2 + pass.length; }
-  if (!Number.isInteger(f.keepAlive) || f.keepAlive < 0 || f.keepAlive > 65535) throw new Error(`MQTT keepAlive must be 0..65535 seconds, got ${f.keepAlive}`);
+  if (!Number.isInteger(f.keepAlive) || f.keepAlive < 0 || f.keepAlive > 65535) throw new MgError("ERR_INVALID_ARG", `MQTT keepAlive must be 0..65535 seconds, got ${f.keepAlive}`);
   const w = new Writer(packetSize(len));
   w.header(MQTT_CMD_CONNECT, 0, len).bin(name).u8(v).u8(flags).u16(f.keepAlive);
   writeProps(w, props);
@@ -77,14 +78,14 @@ export function buildConnect(f: ConnectFields): Buffer {
 }
 
 export function checkQos(qos: number): void {
-  if (qos !== 0 && qos !== 1 && qos !== 2) throw new Error(`MQTT QoS must be 0, 1 or 2, got ${qos}`);
+  if (qos !== 0 && qos !== 1 && qos !== 2) throw new MgError("ERR_INVALID_ARG", `MQTT QoS must be 0, 1 or 2, got ${qos}`);
 }
 
 /** A PUBLISH packet. `id` is used when qos > 0. */
 export function buildPublish(version: number, topic: string, payload: string | Uint8Array, qos: number, retain: boolean, dup: boolean, id: number, props?: readonly MqttProperty[]): Buffer {
   checkQos(qos);
   const t = utf8Field(topic, "topic");
-  if (t.includes(0x2b) || t.includes(0x23)) throw new Error(`MQTT topic names carry no wildcards: ${JSON.stringify(topic)}`);
+  if (t.includes(0x2b) || t.includes(0x23)) throw new MgError("ERR_INVALID_ARG", `MQTT topic names carry no wildcards: ${JSON.stringify(topic)}`);
   const p = props5(version, props as MqttProperty[] | undefined);
   const plen = typeof payload === "string" ? Buffer.byteLength(payload) : payload.length;
   const len = 2 + t.length + (qos > 0 ? 2 : 0) + psize(p) + plen;
@@ -102,7 +103,7 @@ export function buildSubscribe(cmd: typeof MQTT_CMD_SUBSCRIBE | typeof MQTT_CMD_
   const p = props5(version, props as MqttProperty[] | undefined);
   const topics = filters.map((f) => {
     const b = utf8Field(f.topic, "topic filter");
-    if (b.length === 0) throw new Error("MQTT topic filter is empty");
+    if (b.length === 0) throw new MgError("ERR_INVALID_ARG", "MQTT topic filter is empty");
     return b;
   });
   let len = 2 + psize(p);

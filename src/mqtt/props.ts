@@ -5,6 +5,7 @@ import {
   MQTT_PROP_TYPE_STRING, MQTT_PROP_TYPE_STRING_PAIR, MQTT_PROP_TYPE_VARIABLE_INT,
 } from "./constants.js";
 import { MqttParseError, Reader, Writer, utf8Field, varintSize } from "./wire.js";
+import { MgError } from "../util/errors.js";
 
 /**
  * One MQTT 5 property: `iv` for integer types, `val` for strings (and binary data as
@@ -40,14 +41,14 @@ export function encodeProps(props: readonly MqttProperty[] | undefined): Encoded
       case MQTT_PROP_TYPE_STRING: { const b = utf8Field(strArg(p.val, p.id), `property 0x${p.id.toString(16)}`); size += 3 + b.length; out.push(b); break; }
       case MQTT_PROP_TYPE_BINARY_DATA: {
         const b = p.bin !== undefined ? Buffer.from(p.bin) : Buffer.from(strArg(p.val, p.id), "utf8");
-        if (b.length > 65535) throw new Error(`MQTT property 0x${p.id.toString(16)} is over 65535 bytes`);
+        if (b.length > 65535) throw new MgError("ERR_INVALID_ARG", `MQTT property 0x${p.id.toString(16)} is over 65535 bytes`);
         size += 3 + b.length; out.push(b); break;
       }
       case MQTT_PROP_TYPE_STRING_PAIR: {
         const k = utf8Field(strArg(p.key, p.id), "user property name"), v = utf8Field(strArg(p.val, p.id), "user property value");
         size += 5 + k.length + v.length; out.push(k, v); break;
       }
-      default: throw new Error(`unknown MQTT property id ${p.id}`);
+      default: throw new MgError("ERR_INVALID_ARG", `unknown MQTT property id ${p.id}`);
     }
     parts.push(out);
   }
@@ -73,12 +74,12 @@ export function encodeProps(props: readonly MqttProperty[] | undefined): Encoded
 
 function intArg(p: MqttProperty, max: number): number {
   const v = p.iv;
-  if (v === undefined || !Number.isInteger(v) || v < 0 || v > max) throw new Error(`MQTT property 0x${p.id.toString(16)} needs an integer iv in 0..${max}, got ${v}`);
+  if (v === undefined || !Number.isInteger(v) || v < 0 || v > max) throw new MgError("ERR_INVALID_ARG", `MQTT property 0x${p.id.toString(16)} needs an integer iv in 0..${max}, got ${v}`);
   return v;
 }
 
 function strArg(v: string | undefined, id: number): string {
-  if (typeof v !== "string") throw new Error(`MQTT property 0x${id.toString(16)} needs a string`);
+  if (typeof v !== "string") throw new MgError("ERR_INVALID_ARG", `MQTT property 0x${id.toString(16)} needs a string`);
   return v;
 }
 

@@ -2,6 +2,7 @@
 import type { CoreConnection as Connection } from "../core/connection.js";
 import { millis } from "../util/time.js";
 import { optIntIn } from "../util/check.js";
+import { MgError } from "../util/errors.js";
 
 /** Options of the MQTT layer (mqttListen, mqttConnect, mqtt:// URLs). */
 export interface MqttOptions {
@@ -54,7 +55,7 @@ export function nextPacketId(st: MqttConnState): number {
     st.nextId = st.nextId >= 65535 ? 1 : st.nextId + 1;
     if (!st.inflight.has(st.nextId)) return st.nextId;
   }
-  throw new Error("MQTT: all 65535 packet identifiers are in flight");
+  throw new MgError("ERR_MQTT_PROTOCOL", "MQTT: all 65535 packet identifiers are in flight");
 }
 
 /** Queues a packet and notes the time, for keep alive. */

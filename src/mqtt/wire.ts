@@ -3,6 +3,7 @@
 // Reading is bounds-checked: running past the end throws MqttParseError, which the
 // packet parser turns into a malformed-packet error.
 import { isUtf8 } from "node:buffer";
+import { MgError } from "../util/errors.js";
 
 export class MqttParseError extends Error {}
 
@@ -102,16 +103,16 @@ export class Writer {
 
 /** The size of a whole packet whose remaining length is `remaining`. */
 export function packetSize(remaining: number): number {
-  if (remaining > MAX_VARINT) throw new Error(`MQTT packet of ${remaining} bytes is over the protocol's limit of ${MAX_VARINT}`);
+  if (remaining > MAX_VARINT) throw new MgError("ERR_INVALID_ARG", `MQTT packet of ${remaining} bytes is over the protocol's limit of ${MAX_VARINT}`);
   return 1 + varintSize(remaining) + remaining;
 }
 
 /** UTF-8 bytes of a string MQTT sends, checked (no U+0000, no lone surrogates, at most 65535 bytes). */
 export function utf8Field(s: string, what: string): Buffer {
-  if (s.indexOf("\0") >= 0) throw new Error(`MQTT ${what} contains U+0000`);
-  if (!wellFormed(s)) throw new Error(`MQTT ${what} is not valid Unicode (lone surrogate)`);
+  if (s.indexOf("\0") >= 0) throw new MgError("ERR_INVALID_ARG", `MQTT ${what} contains U+0000`);
+  if (!wellFormed(s)) throw new MgError("ERR_INVALID_ARG", `MQTT ${what} is not valid Unicode (lone surrogate)`);
   const b = Buffer.from(s, "utf8");
-  if (b.length > 65535) throw new Error(`MQTT ${what} is over 65535 bytes`);
+  if (b.length > 65535) throw new MgError("ERR_INVALID_ARG", `MQTT ${what} is over 65535 bytes`);
   return b;
 }
 

@@ -6,6 +6,7 @@
 import * as tls from "node:tls";
 import { X509Certificate } from "node:crypto";
 import type { TlsOpts } from "./options.js";
+import { MgError, typeError } from "../util/errors.js";
 
 /** Handshake time limit when TlsOpts.handshakeTimeoutMs is not given. */
 export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 30_000;
@@ -19,7 +20,7 @@ export function pem(v: Pem | undefined): string | Buffer | undefined {
   if (v === undefined || typeof v === "string") return v;
   if (Buffer.isBuffer(v)) return v;
   if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
-  throw new TypeError(`TLS: PEM must be a string or bytes, got ${v === null ? "null" : typeof v}`);
+  throw typeError(`TLS: PEM must be a string or bytes, got ${v === null ? "null" : typeof v}`);
 }
 
 /**
@@ -31,9 +32,9 @@ function checkedCa(v: Pem | undefined): string | Buffer | undefined {
   if (p === undefined) return p;
   const text = typeof p === "string" ? p : p.toString("latin1");
   const blocks = text.match(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g);
-  if (blocks === null) throw new Error("tls.ca holds no PEM certificate (-----BEGIN CERTIFICATE-----)");
+  if (blocks === null) throw new MgError("ERR_TLS", "tls.ca holds no PEM certificate (-----BEGIN CERTIFICATE-----)");
   for (const b of blocks) {
-    try { new X509Certificate(b); } catch (e) { throw new Error(`tls.ca holds a certificate that cannot be parsed: ${(e as Error).message}`); }
+    try { new X509Certificate(b); } catch (e) { throw new MgError("ERR_TLS", `tls.ca holds a certificate that cannot be parsed: ${(e as Error).message}`); }
   }
   return p;
 }
@@ -41,7 +42,7 @@ function checkedCa(v: Pem | undefined): string | Buffer | undefined {
 export function handshakeTimeout(opts: TlsOpts): number {
   const t = opts.handshakeTimeoutMs;
   if (t === undefined) return DEFAULT_HANDSHAKE_TIMEOUT_MS;
-  if (!Number.isInteger(t) || t <= 0) throw new Error(`TLS: handshakeTimeoutMs must be a positive integer, got ${t}`);
+  if (!Number.isInteger(t) || t <= 0) throw new MgError("ERR_TLS", `TLS: handshakeTimeoutMs must be a positive integer, got ${t}`);
   return t;
 }
 
@@ -109,7 +110,7 @@ function makeServer(opts: TlsOpts, names: string[], alpn: string[] | undefined, 
   let cert = pem(opts.cert);
   let key = pem(opts.key);
   if ((cert === undefined) !== (key === undefined)) {
-    throw new Error(`TLS: a server needs both cert and key (got only ${cert === undefined ? "key" : "cert"})`);
+    throw new MgError("ERR_TLS", `TLS: a server needs both cert and key (got only ${cert === undefined ? "key" : "cert"})`);
   }
   if (cert === undefined && names.length > 0) {
     // No default certificate: clients that ask for no name (or an unknown one) get the first.
@@ -118,7 +119,7 @@ function makeServer(opts: TlsOpts, names: string[], alpn: string[] | undefined, 
     key = pem(first.key);
   }
   if (cert === undefined || key === undefined) {
-    throw new Error("TLS: a server needs a certificate: give tls.cert and tls.key (or tls.sni)");
+    throw new MgError("ERR_TLS", "TLS: a server needs a certificate: give tls.cert and tls.key (or tls.sni)");
   }
   let srv: tls.Server;
   let ca: string | Buffer | undefined;
@@ -133,14 +134,14 @@ function makeServer(opts: TlsOpts, names: string[], alpn: string[] | undefined, 
       handshakeTimeout: timeout,
     });
   } catch (err) {
-    throw new Error(`TLS: the server's certificate, key or CA cannot be used: ${(err as Error).message}`);
+    throw new MgError("ERR_TLS", `TLS: the server's certificate, key or CA cannot be used: ${(err as Error).message}`);
   }
   for (const n of names) {
     const e = opts.sni![n]!;
     try {
       srv.addContext(n, { cert: pem(e.cert), key: pem(e.key), ca });
     } catch (err) {
-      throw new Error(`TLS: the certificate or key for SNI name "${n}" cannot be used: ${(err as Error).message}`);
+      throw new MgError("ERR_TLS", `TLS: the certificate or key for SNI name "${n}" cannot be used: ${(err as Error).message}`);
     }
   }
   srv.on("secureConnection", (s: tls.TLSSocket) => events.secure(s));
@@ -159,7 +160,7 @@ export function clientContextFor(opts: TlsOpts): tls.SecureContext {
     const cert = pem(opts.cert);
     const k = pem(opts.key);
     if ((cert === undefined) !== (k === undefined)) {
-      throw new Error(`TLS: a client certificate needs both cert and key (got only ${cert === undefined ? "key" : "cert"})`);
+      throw new MgError("ERR_TLS", `TLS: a client certificate needs both cert and key (got only ${cert === undefined ? "key" : "cert"})`);
     }
     return tls.createSecureContext({ ca: checkedCa(opts.ca), cert, key: k });
   });

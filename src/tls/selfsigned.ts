@@ -5,6 +5,7 @@ import { execFileSync } from "node:child_process";
 import { X509Certificate } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { MgError } from "../util/errors.js";
 
 export interface SelfSignedOptions {
   /** Where server.crt and server.key are kept (created when missing). */
@@ -42,10 +43,10 @@ function sanOf(name: string, alt: string[]): string {
  */
 export function selfSignedCert(opts: SelfSignedOptions): SelfSigned {
   const name = opts.name ?? "localhost";
-  if (!/^[A-Za-z0-9.*:-]+$/.test(name)) throw new Error(`selfSignedCert: bad host name "${name}"`);
+  if (!/^[A-Za-z0-9.*:-]+$/.test(name)) throw new MgError("ERR_TLS", `selfSignedCert: bad host name "${name}"`);
   const alt = opts.altNames ?? (name === "localhost" ? ["127.0.0.1", "::1"] : []);
   const days = opts.days ?? 365;
-  if (!Number.isInteger(days) || days <= 0) throw new Error(`selfSignedCert: days must be a positive integer, got ${days}`);
+  if (!Number.isInteger(days) || days <= 0) throw new MgError("ERR_TLS", `selfSignedCert: days must be a positive integer, got ${days}`);
   const certFile = join(opts.dir, opts.certFile ?? "server.crt");
   const keyFile = join(opts.dir, opts.keyFile ?? "server.key");
   if (existsSync(certFile) && existsSync(keyFile)) {
@@ -62,8 +63,8 @@ export function selfSignedCert(opts: SelfSignedOptions): SelfSigned {
     ], { stdio: ["ignore", "ignore", "pipe"] });
   } catch (e) {
     const err = e as NodeJS.ErrnoException & { stderr?: Buffer };
-    if (err.code === "ENOENT") throw new Error("selfSignedCert: the openssl command is not installed (Debian: apt-get install openssl)");
-    throw new Error(`selfSignedCert: openssl failed: ${err.stderr?.toString().trim() || err.message}`);
+    if (err.code === "ENOENT") throw new MgError("ERR_TLS", "selfSignedCert: the openssl command is not installed (Debian: apt-get install openssl)");
+    throw new MgError("ERR_TLS", `selfSignedCert: openssl failed: ${err.stderr?.toString().trim() || err.message}`);
   }
   return { cert: readFileSync(certFile), key: readFileSync(keyFile), certFile, keyFile, created: true };
 }

@@ -1,4 +1,5 @@
 import { toBuffer } from "./bytes.js";
+import { MgError } from "./errors.js";
 
 /** Base64 (RFC 4648 section 4, with padding) of a string (UTF-8) or bytes. */
 export function base64Encode(data: string | Uint8Array): string {
@@ -15,7 +16,7 @@ export function base64Decode(text: string | Uint8Array): Buffer {
   const body = t.replace(/={1,2}$/, "");
   const padded = body.length !== t.length;
   if (!/^[A-Za-z0-9+/\-_]*$/.test(body) || body.length % 4 === 1 || (padded && t.length % 4 !== 0)) {
-    throw new Error("base64Decode: input is not base64");
+    throw new MgError("ERR_INVALID_ARG", "base64Decode: input is not base64");
   }
   // Node's "base64" decoder accepts both alphabets.
   return Buffer.from(body, "base64");

@@ -1,11 +1,12 @@
 // Conversions between the input types the API accepts and Buffer.
+import { MgError, typeError, rangeError } from "./errors.js";
 
 /** Strings become UTF-8; Uint8Arrays are viewed without copying. */
 export function toBuffer(data: string | Uint8Array): Buffer {
   if (typeof data === "string") return Buffer.from(data, "utf8");
   if (Buffer.isBuffer(data)) return data;
   if (data instanceof Uint8Array) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  throw new TypeError(`expected a string or Uint8Array, got ${data === null ? "null" : typeof data}`);
+  throw typeError(`expected a string or Uint8Array, got ${data === null ? "null" : typeof data}`);
 }
 
 /** Byte length of a string (UTF-8) or Uint8Array. */

@@ -76,3 +76,17 @@ function describe(v: unknown): string {
   if (Array.isArray(v)) return "an array";
   return `a${typeof v === "object" ? "n object" : ` ${typeof v}`}`;
 }
+
+/** A TypeError (as Node throws for an argument of the wrong type) with the stable code ERR_INVALID_ARG. */
+export function typeError(message: string): TypeError & { code: MgErrorCode } {
+  const e = new TypeError(message) as TypeError & { code: MgErrorCode };
+  e.code = "ERR_INVALID_ARG";
+  return e;
+}
+
+/** A RangeError (as Node throws for an argument out of range) with the stable code ERR_INVALID_ARG. */
+export function rangeError(message: string): RangeError & { code: MgErrorCode } {
+  const e = new RangeError(message) as RangeError & { code: MgErrorCode };
+  e.code = "ERR_INVALID_ARG";
+  return e;
+}

@@ -1,6 +1,7 @@
 // Digests (from node:crypto, i.e. OpenSSL) and CRC-32.
 import { createHash, createHmac } from "node:crypto";
 import { toBuffer } from "./bytes.js";
+import { MgError, typeError, rangeError } from "./errors.js";
 
 /** MD5 of a string (UTF-8) or bytes: 16 bytes. For checksums and legacy protocols, not security. */
 export function md5(data: string | Uint8Array): Buffer {
@@ -40,7 +41,7 @@ const CRC_TABLE = ((): Uint32Array => {
  */
 export function crc32(data: string | Uint8Array, initial = 0): number {
   if (!Number.isInteger(initial) || initial < 0 || initial > 0xffffffff) {
-    throw new RangeError(`crc32: initial must be an unsigned 32-bit integer, got ${initial}`);
+    throw rangeError(`crc32: initial must be an unsigned 32-bit integer, got ${initial}`);
   }
   const b = toBuffer(data);
   let c = ~initial;

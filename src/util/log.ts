@@ -1,4 +1,5 @@
 // Logging in Mongoose's levels. Messages go to stderr.
+import { MgError } from "./errors.js";
 export const MG_LL_NONE = 0;
 export const MG_LL_ERROR = 1;
 export const MG_LL_INFO = 2;
@@ -9,7 +10,7 @@ let level = MG_LL_ERROR;
 
 /** Sets the log level (MG_LL_NONE .. MG_LL_VERBOSE). */
 export function logSet(l: number): void {
-  if (!Number.isInteger(l) || l < MG_LL_NONE || l > MG_LL_VERBOSE) throw new Error(`logSet: level must be ${MG_LL_NONE}..${MG_LL_VERBOSE}, got ${l}`);
+  if (!Number.isInteger(l) || l < MG_LL_NONE || l > MG_LL_VERBOSE) throw new MgError("ERR_INVALID_ARG", `logSet: level must be ${MG_LL_NONE}..${MG_LL_VERBOSE}, got ${l}`);
   level = l;
 }
 /** The current log level. */

@@ -1,10 +1,11 @@
 // Random bytes and strings from the operating system's CSPRNG (node:crypto).
 import { randomBytes as cryptoRandomBytes } from "node:crypto";
+import { MgError, typeError, rangeError } from "./errors.js";
 
 const ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
 function checkLength(fn: string, n: number): void {
-  if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`${fn}: length must be a non-negative integer, got ${n}`);
+  if (!Number.isSafeInteger(n) || n < 0) throw rangeError(`${fn}: length must be a non-negative integer, got ${n}`);
 }
 
 /** `n` cryptographically random bytes. */

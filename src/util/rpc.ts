@@ -5,6 +5,7 @@
 import { jsonParts, type JsonInput, type JsonParts } from "./json.js";
 import { match } from "./match.js";
 import { logError } from "./log.js";
+import { MgError } from "./errors.js";
 
 /** Invalid JSON was received. */
 export const RPC_PARSE_ERROR = -32700;
@@ -60,7 +61,7 @@ export class RpcReq {
    * Throws when the text is not valid JSON. Only the first answer counts.
    */
   ok(json: string): void {
-    if (typeof json !== "string" || !isJson(json)) throw new Error(`RpcReq.ok: result must be JSON text, got ${String(json).slice(0, 60)}`);
+    if (typeof json !== "string" || !isJson(json)) throw new MgError("ERR_INVALID_ARG", `RpcReq.ok: result must be JSON text, got ${String(json).slice(0, 60)}`);
     if (this._done) return;
     this._done = true;
     if (this.id !== undefined) this._response = `{"jsonrpc":"2.0","id":${this.id},"result":${json}}`;
@@ -71,8 +72,8 @@ export class RpcReq {
    * when given, is JSON text added as the error's "data" member. Only the first answer counts.
    */
   err(code: number, message: string, data?: string): void {
-    if (!Number.isInteger(code)) throw new Error(`RpcReq.err: code must be an integer, got ${code}`);
-    if (data !== undefined && !isJson(data)) throw new Error("RpcReq.err: data must be JSON text");
+    if (!Number.isInteger(code)) throw new MgError("ERR_INVALID_ARG", `RpcReq.err: code must be an integer, got ${code}`);
+    if (data !== undefined && !isJson(data)) throw new MgError("ERR_INVALID_ARG", "RpcReq.err: data must be JSON text");
     if (this._done) return;
     this._done = true;
     if (this.id !== undefined) this._response = errorText(this.id, code, String(message), data);
@@ -91,8 +92,8 @@ export class Rpc {
    * they were added. Adding a name again replaces its handler.
    */
   add(method: string, fn: RpcHandler): void {
-    if (typeof method !== "string" || method === "") throw new Error("Rpc.add: method must be a non-empty string");
-    if (typeof fn !== "function") throw new Error("Rpc.add: handler must be a function");
+    if (typeof method !== "string" || method === "") throw new MgError("ERR_INVALID_ARG", "Rpc.add: method must be a non-empty string");
+    if (typeof fn !== "function") throw new MgError("ERR_INVALID_ARG", "Rpc.add: handler must be a function");
     const e = this.entries.find((x) => x.method === method);
     if (e) e.fn = fn;
     else this.entries.push({ method, fn });

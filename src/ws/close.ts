@@ -1,6 +1,7 @@
 // Close frames (RFC 6455 sections 5.5.1 and 7.4): status codes and the payload.
 import { isUtf8 } from "node:buffer";
 import type { WsMessage } from "./message.js";
+import { MgError } from "../util/errors.js";
 
 export const WS_CLOSE_NORMAL = 1000;
 export const WS_CLOSE_GOING_AWAY = 1001;
@@ -40,9 +41,9 @@ export function checkClosePayload(p: Buffer): [number, string] | undefined {
 
 /** The payload of a close frame: 2-byte code and UTF-8 reason (at most 123 bytes). */
 export function closePayload(code: number, reason: string): Buffer {
-  if (!Number.isInteger(code) || !isValidCloseCode(code)) throw new Error(`wsClose: invalid close code ${code}`);
+  if (!Number.isInteger(code) || !isValidCloseCode(code)) throw new MgError("ERR_INVALID_ARG", `wsClose: invalid close code ${code}`);
   const n = Buffer.byteLength(reason);
-  if (n > 123) throw new Error(`wsClose: reason is ${n} bytes; at most 123 fit in a close frame`);
+  if (n > 123) throw new MgError("ERR_INVALID_ARG", `wsClose: reason is ${n} bytes; at most 123 fit in a close frame`);
   const p = Buffer.allocUnsafe(2 + n);
   p.writeUInt16BE(code, 0);
   if (n > 0) p.write(reason, 2, "utf8");

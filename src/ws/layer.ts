@@ -6,7 +6,7 @@ import { MG_EV_WS_CTL, MG_EV_WS_MSG, MG_EV_WS_OPEN } from "./events.js";
 import type { HttpMessage } from "../http/message.js";
 import { formatHeaders, httpReply, type HeadersInit } from "../http/reply.js";
 import { httpLayerOf } from "../http/layer.js";
-import { MgError } from "../util/errors.js";
+import { MgError, typeError } from "../util/errors.js";
 import { millis } from "../util/time.js";
 import { toBuffer } from "../util/bytes.js";
 import { WsMessage } from "./message.js";
@@ -178,7 +178,7 @@ function wsState(c: Connection, what: string): WsConnState {
  */
 export function wsSend(c: Connection, data: string | Uint8Array, op: number): number {
   const st = wsState(c, "wsSend");
-  if (typeof data !== "string" && !(data instanceof Uint8Array)) throw new MgError("ERR_INVALID_ARG", "wsSend: data must be a string or Uint8Array");
+  if (typeof data !== "string" && !(data instanceof Uint8Array)) throw typeError("wsSend: data must be a string or Uint8Array");
   const masked = !st.isServer;
   if (op === WEBSOCKET_OP_PING || op === WEBSOCKET_OP_PONG || op === WEBSOCKET_OP_CLOSE) {
     const n = typeof data === "string" ? Buffer.byteLength(data) : data.length;
