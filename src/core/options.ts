@@ -31,6 +31,8 @@ export interface ConnectionOptions extends HttpLimits {
   maxRecvSize?: number;
   /** Largest WebSocket message accepted, in bytes. Default 16 MiB; over it: close 1009. */
   wsMaxMessageSize?: number;
+  /** Most frames (fragments) in one received WebSocket message. Default 16384; over it: close 1008. */
+  wsMaxFragments?: number;
   /**
    * WebSocket permessage-deflate (RFC 7692): true (default) accepts it when the client
    * offers it (server) or offers it (client); false turns it off; an object tunes it.

@@ -2,6 +2,7 @@
 import type { Connection } from "../core/connection.js";
 import { PerMessageDeflate, type DeflateParams, type WsDeflateOptions } from "./deflate.js";
 import type { ClientHandshake } from "./client.js";
+import { DEFAULT_MAX_FRAGMENTS, WsDecoder } from "./codec.js";
 
 export const DEFAULT_MAX_MESSAGE_SIZE = 16 * 1024 * 1024;
 export const DEFAULT_MAX_SEND_QUEUE = 16 * 1024 * 1024;
@@ -21,12 +22,15 @@ export interface WsConnState {
   maxWire: number;
   /** The agreed permessage-deflate, if any. */
   deflate: PerMessageDeflate | undefined;
-  // A fragmented message being received (RFC 6455 section 5.4).
-  /** Opcode of the message in progress (0: none). */
-  fragOp: number;
-  fragCompressed: boolean;
+  /** Most frames in one received message. */
+  maxFragments: number;
+  /** The receive codec: frames, fragmented messages, UTF-8, decompression. */
+  decoder: WsDecoder;
+  /**
+   * @deprecated Unused: the decoder assembles fragmented messages now. Kept only so
+   * that layer.ts, which clears it on close, compiles unchanged; remove with it.
+   */
   frags: Buffer[];
-  fragLen: number;
   /** A protocol error closed the connection: input is discarded. */
   failed: boolean;
   closeSent: boolean;
@@ -52,11 +56,12 @@ function positive(v: number | undefined, def: number, name: string): number {
 export function createWsState(c: Connection, isServer: boolean): WsConnState {
   const o = c._opts;
   const maxMessage = positive(o.wsMaxMessageSize, DEFAULT_MAX_MESSAGE_SIZE, "wsMaxMessageSize");
+  const maxFragments = positive(o.wsMaxFragments, DEFAULT_MAX_FRAGMENTS, "wsMaxFragments");
   const policy = o.wsSendQueuePolicy ?? "close";
   if (policy !== "close" && policy !== "drop") throw new Error(`wsSendQueuePolicy must be "close" or "drop", got ${String(policy)}`);
   return {
     isServer, maxMessage, maxWire: maxMessage, deflate: undefined,
-    fragOp: 0, fragCompressed: false, frags: [], fragLen: 0,
+    maxFragments, decoder: new WsDecoder({ isServer, maxMessage, maxFragments }), frags: [],
     failed: false, closeSent: false, closeReceived: false, closeSentAt: 0,
     closeTimeoutMs: positive(o.wsCloseTimeoutMs, DEFAULT_CLOSE_TIMEOUT_MS, "wsCloseTimeoutMs"),
     maxSendQueue: positive(o.wsMaxSendQueue, DEFAULT_MAX_SEND_QUEUE, "wsMaxSendQueue"),
@@ -73,7 +78,8 @@ export function sizeRecvBuffer(c: Connection, st: WsConnState): void {
 /** Turns on the agreed permessage-deflate. */
 export function enableDeflate(c: Connection, st: WsConnState, params: DeflateParams, opts: WsDeflateOptions): void {
   st.deflate = new PerMessageDeflate(params, opts, st.maxMessage);
-  // Deflate may make incompressible data slightly larger than the plaintext.
-  st.maxWire = st.maxMessage + 64 + Math.ceil(st.maxMessage / 1024);
+  // Agreed in the handshake, before any frame: a fresh decoder that knows the extension.
+  st.decoder = new WsDecoder({ isServer: st.isServer, maxMessage: st.maxMessage, maxFragments: st.maxFragments, deflate: st.deflate });
+  st.maxWire = st.decoder.maxWire;
   sizeRecvBuffer(c, st);
 }
