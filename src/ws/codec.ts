@@ -180,10 +180,11 @@ export class WsDecoder {
       const done = this.partial;
       this.partial = 0;
       if (masked && len > done) unmask(buf, from + done, end, keyAt, done);
-      const payload = buf.subarray(from, end);
       at = end;
+      const fin = (b0 & FIN) !== 0;
 
       if (isControl) {
+        const payload = buf.subarray(from, end);
         if (op === WEBSOCKET_OP_CLOSE) {
           const bad = checkClosePayload(payload);
           if (bad !== undefined) return this.fail(sink, n, bad[0], bad[1]);
@@ -197,32 +198,34 @@ export class WsDecoder {
 
       if (text) {
         if (op === WEBSOCKET_OP_TEXT && done === 0) {
-          // Fast path: a whole text frame at once, checked natively.
-          this.utf8 = (b0 & FIN) !== 0 ? (isUtf8(payload) ? UTF8_ACCEPT : UTF8_REJECT) : utf8Feed(UTF8_ACCEPT, payload, 0, len);
+          // Fast path: a whole unfragmented text frame at once, checked natively.
+          this.utf8 = fin ? (isUtf8(buf.subarray(from, end)) ? UTF8_ACCEPT : UTF8_REJECT) : utf8Feed(UTF8_ACCEPT, buf, from, end);
         } else if (len > done) {
-          this.utf8 = utf8Feed(this.utf8, payload, done, len);
+          this.utf8 = utf8Feed(this.utf8, buf, from + done, end);
         }
         if (this.utf8 === UTF8_REJECT) return this.fail(sink, n, WS_CLOSE_INVALID_PAYLOAD, "text message is not valid UTF-8");
-        if ((b0 & FIN) !== 0 && this.utf8 !== UTF8_ACCEPT) {
+        if (fin && this.utf8 !== UTF8_ACCEPT) {
           return this.fail(sink, n, WS_CLOSE_INVALID_PAYLOAD, "text message ends inside a UTF-8 sequence");
         }
       }
 
-      if ((b0 & FIN) === 0) {
-        // A fragment: copy it into the assembly buffer.
+      if (!fin) {
+        // A fragment: copy it into the assembly buffer (no view of it is kept or made).
         if (op !== WEBSOCKET_OP_CONTINUE) { this.msgOp = op; this.msgCompressed = compressed; this.msgFrames = 0; }
         this.msgFrames++;
-        this.append(payload, compressed ? this.maxWire : this.maxMessage);
+        this.append(buf, from, end, compressed ? this.maxWire : this.maxMessage);
         continue;
       }
 
-      let msgOp = op, data = payload;
+      let msgOp = op, data: Buffer;
       if (op === WEBSOCKET_OP_CONTINUE) {
         msgOp = this.msgOp;
-        this.append(payload, compressed ? this.maxWire : this.maxMessage);
+        this.append(buf, from, end, compressed ? this.maxWire : this.maxMessage);
         data = this.asm!.subarray(0, this.asmLen);
         // The message owns the assembly buffer now; the next one starts a new one.
         this.msgOp = 0; this.msgCompressed = false; this.msgFrames = 0; this.asm = undefined; this.asmLen = 0;
+      } else {
+        data = buf.subarray(from, end); // zero copy
       }
       if (compressed) {
         const out = this.deflate!.decompress(data);
@@ -235,9 +238,10 @@ export class WsDecoder {
     return n;
   }
 
-  /** Appends a fragment's payload to the assembly buffer, doubling it as needed (never past `limit`). */
-  private append(p: Buffer, limit: number): void {
-    const need = this.asmLen + p.length;
+  /** Appends `b[from..to)` to the assembly buffer, doubling it as needed (never past `limit`). */
+  private append(b: Buffer, from: number, to: number, limit: number): void {
+    const len = to - from;
+    const need = this.asmLen + len;
     let a = this.asm;
     if (a === undefined || need > a.length) {
       const cap = Math.min(limit, Math.max(need, (a?.length ?? 0) * 2, 256));
@@ -245,8 +249,8 @@ export class WsDecoder {
       if (a !== undefined && this.asmLen > 0) a.copy(next, 0, 0, this.asmLen);
       this.asm = a = next;
     }
-    if (p.length === 1) a[this.asmLen] = p[0]!;
-    else if (p.length > 0) p.copy(a, this.asmLen);
+    if (len === 1) a[this.asmLen] = b[from]!;
+    else if (len > 0) b.copy(a, this.asmLen, from, to);
     this.asmLen = need;
   }
 
