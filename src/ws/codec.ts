@@ -196,10 +196,13 @@ export class WsDecoder {
         continue;
       }
 
+      // The payload of an unfragmented message, as a view (zero copy).
+      let whole: Buffer | undefined;
       if (text) {
         if (op === WEBSOCKET_OP_TEXT && done === 0) {
           // Fast path: a whole unfragmented text frame at once, checked natively.
-          this.utf8 = fin ? (isUtf8(buf.subarray(from, end)) ? UTF8_ACCEPT : UTF8_REJECT) : utf8Feed(UTF8_ACCEPT, buf, from, end);
+          if (fin) this.utf8 = isUtf8(whole = buf.subarray(from, end)) ? UTF8_ACCEPT : UTF8_REJECT;
+          else this.utf8 = utf8Feed(UTF8_ACCEPT, buf, from, end);
         } else if (len > done) {
           this.utf8 = utf8Feed(this.utf8, buf, from + done, end);
         }
@@ -225,7 +228,7 @@ export class WsDecoder {
         // The message owns the assembly buffer now; the next one starts a new one.
         this.msgOp = 0; this.msgCompressed = false; this.msgFrames = 0; this.asm = undefined; this.asmLen = 0;
       } else {
-        data = buf.subarray(from, end); // zero copy
+        data = whole ?? buf.subarray(from, end);
       }
       if (compressed) {
         const out = this.deflate!.decompress(data);
