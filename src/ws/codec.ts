@@ -29,7 +29,11 @@ import { utf8Feed, UTF8_ACCEPT, UTF8_REJECT } from "./utf8.js";
 /** Default cap on the frames of one message (as the `ws` package). */
 export const DEFAULT_MAX_FRAGMENTS = 16384;
 
-/** What the decoder hands on. A `false` return from message()/control() pauses decoding after that frame. */
+/**
+ * What the decoder hands on. A `false` return from message()/control() pauses decoding
+ * after that frame (decode() returns the bytes used so far). The methods must not throw:
+ * the frame they are given is already consumed as far as the decoder is concerned.
+ */
 export interface WsDecodeSink {
   /** A complete text or binary message (reassembled, decompressed, UTF-8 checked); flags: FIN | RSV1 if compressed | op. */
   message(op: number, data: Buffer, flags: number): boolean | void;
