@@ -85,9 +85,9 @@ export class PerMessageDeflate {
     return out.subarray(0, out.length - 4);
   }
 
-  /** Decompresses one message from its frames' payloads (section 7.2.2). */
-  decompress(parts: readonly Buffer[]): Buffer | InflateError {
-    const input = Buffer.concat([...parts, TAIL]);
+  /** Decompresses one message, given as its payload or its frames' payloads (section 7.2.2: append 00 00 FF FF, inflate). */
+  decompress(payload: Buffer | readonly Buffer[]): Buffer | InflateError {
+    const input = Buffer.isBuffer(payload) ? Buffer.concat([payload, TAIL]) : Buffer.concat([...payload, TAIL]);
     const dict = this.params.recvNoContext || this.recvHistLen === 0 ? undefined : this.recvHist!.subarray(0, this.recvHistLen);
     let out: Buffer;
     try {
@@ -177,11 +177,17 @@ function isTchar(c: number): boolean {
   return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || "!#$%&'*+-.^_`|~".includes(String.fromCharCode(c));
 }
 
-/** Window bits 8..15 written as plain digits (section 7.1.2). */
+/**
+ * A window-bits value (RFC 7692 sections 7.1.2.1 and 7.1.2.2): 1*DIGIT, a decimal
+ * integer 8..15 "without leading zeros" (so "09" is refused), also when quoted.
+ */
 function windowBits(v: string | undefined): number | undefined {
-  if (v === undefined || !/^[0-9]{1,2}$/.test(v)) return undefined;
-  const b = Number(v);
-  return b >= 8 && b <= 15 ? b : undefined;
+  if (v === undefined) return undefined;
+  const d0 = v.charCodeAt(0) - 0x30;
+  if (v.length === 1) return d0 >= 8 && d0 <= 9 ? d0 : undefined;
+  if (v.length !== 2 || d0 !== 1) return undefined; // a second digit only after a leading 1
+  const d1 = v.charCodeAt(1) - 0x30;
+  return d1 >= 0 && d1 <= 5 ? 10 + d1 : undefined;
 }
 
 function checkOption(bits: number | undefined, name: string): void {

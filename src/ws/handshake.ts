@@ -43,6 +43,9 @@ export interface HandshakeRefusal { status: 400 | 426; reason: string }
 export function checkUpgradeRequest(msg: HttpMessage): HandshakeRefusal | undefined {
   if (msg.method !== "GET") return { status: 400, reason: `WebSocket upgrade needs GET, not ${msg.method}` };
   if (msg.proto !== "HTTP/1.1") return { status: 400, reason: `WebSocket upgrade needs HTTP/1.1, not ${msg.proto}` };
+  // Item 2: "A |Host| header field containing the server's authority" (exactly one, not empty).
+  const hosts = msg.headerAll("Host");
+  if (hosts.length !== 1 || hosts[0]!.trim() === "") return { status: 400, reason: "missing or repeated Host header" };
   if (!hasToken(msg.header("Upgrade"), "websocket")) return { status: 426, reason: "missing Upgrade: websocket" };
   if (!hasToken(msg.header("Connection"), "upgrade")) return { status: 400, reason: "missing Connection: Upgrade" };
   const version = msg.header("Sec-WebSocket-Version");

@@ -93,7 +93,6 @@ export class WsLayer implements Layer {
         break;
       case MG_EV_CLOSE:
         if (st.handshake !== undefined) { const hs = st.handshake; st.handshake = undefined; hs.onClose(c, st); }
-        st.frags = [];
         st.deflate = undefined;
         break;
     }

@@ -1,6 +1,7 @@
 // Per-connection WebSocket state and the limits taken from the connection's options.
 import type { CoreConnection as Connection } from "../core/connection.js";
 import { PerMessageDeflate, type DeflateParams, type WsDeflateOptions } from "./deflate.js";
+import { DEFAULT_MAX_FRAGMENTS, WsDecoder } from "./codec.js";
 import { optPositiveInt, optOneOf } from "../util/check.js";
 
 /** The client's opening handshake in progress (implemented by client.ts). */
@@ -30,6 +31,8 @@ export interface WsOptions {
   wsSendQueuePolicy?: WsSendQueuePolicy;
   /** How long a WebSocket waits for the peer's answer to a close frame before cutting the connection. Default 5000 ms. */
   wsCloseTimeoutMs?: number;
+  /** Most frames one message may arrive in (RFC 6455 fragments). Default 16384; past it: close 1008. */
+  wsMaxFragments?: number;
 }
 
 export const DEFAULT_MAX_MESSAGE_SIZE = 16 * 1024 * 1024;
@@ -50,12 +53,10 @@ export interface WsConnState {
   maxWire: number;
   /** The agreed permessage-deflate, if any. */
   deflate: PerMessageDeflate | undefined;
-  // A fragmented message being received (RFC 6455 section 5.4).
-  /** Opcode of the message in progress (0: none). */
-  fragOp: number;
-  fragCompressed: boolean;
-  frags: Buffer[];
-  fragLen: number;
+  /** Most frames in one received message. */
+  maxFragments: number;
+  /** The receive codec: frames, fragmented messages, UTF-8, decompression. */
+  decoder: WsDecoder;
   /** A protocol error closed the connection: input is discarded. */
   failed: boolean;
   closeSent: boolean;
@@ -74,10 +75,11 @@ export interface WsConnState {
 /** Creates the WebSocket state from the options (throws an MgError naming a bad option). */
 export function createWsState(o: WsOptions, isServer: boolean): WsConnState {
   const maxMessage = optPositiveInt(o, "wsMaxMessageSize", DEFAULT_MAX_MESSAGE_SIZE);
+  const maxFragments = optPositiveInt(o, "wsMaxFragments", DEFAULT_MAX_FRAGMENTS);
   const policy = optOneOf<WsSendQueuePolicy>(o, "wsSendQueuePolicy", "close", ["close", "drop"]);
   return {
     isServer, maxMessage, maxWire: maxMessage, deflate: undefined,
-    fragOp: 0, fragCompressed: false, frags: [], fragLen: 0,
+    maxFragments, decoder: new WsDecoder({ isServer, maxMessage, maxFragments }),
     failed: false, closeSent: false, closeReceived: false, closeSentAt: 0,
     closeTimeoutMs: optPositiveInt(o, "wsCloseTimeoutMs", DEFAULT_CLOSE_TIMEOUT_MS),
     maxSendQueue: optPositiveInt(o, "wsMaxSendQueue", DEFAULT_MAX_SEND_QUEUE),
@@ -94,7 +96,8 @@ export function sizeRecvBuffer(c: Connection, st: WsConnState): void {
 /** Turns on the agreed permessage-deflate. */
 export function enableDeflate(c: Connection, st: WsConnState, params: DeflateParams, opts: WsDeflateOptions): void {
   st.deflate = new PerMessageDeflate(params, opts, st.maxMessage);
-  // Deflate may make incompressible data slightly larger than the plaintext.
-  st.maxWire = st.maxMessage + 64 + Math.ceil(st.maxMessage / 1024);
+  // Agreed in the handshake, before any frame: a fresh decoder that knows the extension.
+  st.decoder = new WsDecoder({ isServer: st.isServer, maxMessage: st.maxMessage, maxFragments: st.maxFragments, deflate: st.deflate });
+  st.maxWire = st.decoder.maxWire;
   sizeRecvBuffer(c, st);
 }

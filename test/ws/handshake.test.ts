@@ -86,6 +86,8 @@ describe("server handshake", () => {
     ["no Upgrade", good({ Upgrade: undefined }), 426],
     ["Upgrade: h2c", good({ Upgrade: "h2c" }), 426],
     ["no Connection: Upgrade", good({ Connection: "keep-alive" }), 400],
+    ["no Host (RFC 6455 4.2.1)", good({ Host: undefined }), 400],
+    ["an empty Host", good({ Host: "" }), 400],
     ["no key", good({ "Sec-WebSocket-Key": undefined }), 400],
     ["short key", good({ "Sec-WebSocket-Key": "c2hvcnQ=" }), 400],
     ["version 8", good({ "Sec-WebSocket-Version": "8" }), 426],
