@@ -31,23 +31,28 @@ export class AdapterSocket extends Duplex {
     this.encrypted = conn.isTls ? true : undefined;
   }
 
+  /** @internal */
   override _read(): void { /* the request body is pushed into the request itself */ }
 
+  /** @internal */
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
     this.conn.send(chunk);
     this.hold.whenWritable(cb);
   }
 
+  /** @internal */
   override _writev(chunks: { chunk: Buffer }[], cb: (err?: Error | null) => void): void {
     for (let i = 0; i < chunks.length; i++) this.conn.send(chunks[i]!.chunk);
     this.hold.whenWritable(cb);
   }
 
+  /** @internal */
   override _final(cb: (err?: Error | null) => void): void {
     this.conn.drain();
     cb();
   }
 
+  /** @internal */
   override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
     // Destroyed by the app (req.destroy(), res.destroy()): the connection goes too.
     if (!this.conn.isClosed) this.conn.close();

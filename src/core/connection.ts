@@ -50,7 +50,6 @@ export type LayerFactory = (c: CoreConnection) => Layer | undefined;
 /**
  * What a connection needs of its manager (CoreManager implements it). Declared here so
  * that the socket, TLS and connection files need not import the manager.
- * @internal
  */
 export interface CoreHost {
   handler: CoreHandler | undefined;

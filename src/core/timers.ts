@@ -10,23 +10,30 @@ export interface TimerOptions {
 }
 
 export class Timer {
+  readonly periodMs: number;
+  readonly repeat: boolean;
   /** @internal */ _due: number;
   /** @internal */ _cancelled = false;
-  constructor(
-    readonly periodMs: number,
-    /** @internal */ readonly _callback: () => void,
-    readonly repeat: boolean,
-    runNow: boolean,
-    private readonly onCancel: (t: Timer) => void,
-  ) {
+  /** @internal a one-shot timer that has run */ _fired = false;
+  /** @internal */ readonly _callback: () => void;
+  /** @internal */ readonly _onCancel: (t: Timer) => void;
+  /** @internal Made by manager.timerAdd(). */
+  constructor(periodMs: number, callback: () => void, repeat: boolean, runNow: boolean, onCancel: (t: Timer) => void) {
+    this.periodMs = periodMs;
+    this.repeat = repeat;
+    this._callback = callback;
+    this._onCancel = onCancel;
     this._due = runNow ? millis() : millis() + periodMs;
   }
+  /** cancel() was called. */
   get isCancelled(): boolean { return this._cancelled; }
+  /** The timer will still fire (cymongoose's `timer.active`): not cancelled, and not a one-shot that has run. */
+  get active(): boolean { return !this._cancelled && !this._fired; }
   /** Stops the timer; a cancelled timer never runs again. */
   cancel(): void {
     if (this._cancelled) return;
     this._cancelled = true;
-    this.onCancel(this);
+    this._onCancel(this);
   }
 }
 
@@ -59,17 +66,18 @@ export class TimerList {
   run(now: number, onError: (e: unknown) => void): void {
     if (this.timers.length === 0) return;
     for (const t of this.timers.slice()) {
-      if (t._cancelled || t._due > now) continue;
+      if (t._cancelled || t._fired || t._due > now) continue;
       if (t.repeat) {
         // Schedule from the previous due time to avoid drift, but never into the past.
         t._due += t.periodMs > 0 ? t.periodMs : 1;
         if (t._due <= now) t._due = now + (t.periodMs > 0 ? t.periodMs : 1);
       } else {
-        t.cancel();
+        t._fired = true;
+        this.remove(t);
       }
       try { t._callback(); } catch (e) { onError(e); }
     }
   }
 
-  clear(): void { for (const t of this.timers.slice()) t.cancel(); }
+  clear(): void { for (const t of this.timers.slice()) t.cancel(); this.timers.length = 0; }
 }

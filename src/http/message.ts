@@ -24,7 +24,7 @@ export class HttpMessage {
   /** @internal */ readonly _head: string;
   /** @internal */ readonly _hdr: number[];
   /** @internal */ readonly _isResponse: boolean;
-  private _bodyText: string | undefined;
+  #bodyText: string | undefined;
 
   /** @internal Built by the parser. */
   constructor(
@@ -38,7 +38,7 @@ export class HttpMessage {
 
   /** The body decoded as UTF-8. */
   get bodyText(): string {
-    return (this._bodyText ??= this.bodyBytes.length === 0 ? "" : this.bodyBytes.toString("utf8"));
+    return (this.#bodyText ??= this.bodyBytes.length === 0 ? "" : this.bodyBytes.toString("utf8"));
   }
 
   /** The head (start line and headers, without the final blank line) as received. */

@@ -81,7 +81,7 @@ export class MqttPacket implements MqttMessage {
   filters: MqttTopicFilter[] | undefined = undefined;
   /** CONNACK: the session present flag. */
   sessionPresent = false;
-  private _text: string | undefined;
+  #text: string | undefined;
   constructor(
     readonly cmd: number,
     /** The fixed header's flags (low 4 bits). */
@@ -89,6 +89,6 @@ export class MqttPacket implements MqttMessage {
     /** The whole packet as received. */
     readonly dgram: Buffer,
   ) {}
-  get text(): string { return (this._text ??= this.data.toString("utf8")); }
+  get text(): string { return (this.#text ??= this.data.toString("utf8")); }
   properties(): MqttProperty[] { return this.props.length === 0 ? [] : decodeProps(this.props); }
 }

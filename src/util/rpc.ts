@@ -42,8 +42,8 @@ export class RpcReq {
   readonly id: string | undefined;
   /** Whatever was passed to `rpc.process(frame, userdata)`. */
   readonly userdata: unknown;
-  private _response: string | undefined;
-  private _done = false;
+  #response: string | undefined;
+  #done = false;
 
   /** @internal Built by Rpc.process. */
   constructor(rpc: Rpc, frame: string, method: string, params: string | undefined, id: string | undefined, userdata: unknown) {
@@ -51,10 +51,10 @@ export class RpcReq {
   }
 
   /** True once ok() or err() was called. */
-  get responded(): boolean { return this._done; }
+  get responded(): boolean { return this.#done; }
 
   /** @internal The response text ("" for notifications). */
-  get response(): string { return this.id === undefined ? "" : this._response ?? ""; }
+  get response(): string { return this.id === undefined ? "" : this.#response ?? ""; }
 
   /**
    * Answers with a result given as JSON text: `req.ok("42")`, `req.ok(JSON.stringify(obj))`.
@@ -62,9 +62,9 @@ export class RpcReq {
    */
   ok(json: string): void {
     if (typeof json !== "string" || !isJson(json)) throw new MgError("ERR_INVALID_ARG", `RpcReq.ok: result must be JSON text, got ${String(json).slice(0, 60)}`);
-    if (this._done) return;
-    this._done = true;
-    if (this.id !== undefined) this._response = `{"jsonrpc":"2.0","id":${this.id},"result":${json}}`;
+    if (this.#done) return;
+    this.#done = true;
+    if (this.id !== undefined) this.#response = `{"jsonrpc":"2.0","id":${this.id},"result":${json}}`;
   }
 
   /**
@@ -74,9 +74,9 @@ export class RpcReq {
   err(code: number, message: string, data?: string): void {
     if (!Number.isInteger(code)) throw new MgError("ERR_INVALID_ARG", `RpcReq.err: code must be an integer, got ${code}`);
     if (data !== undefined && !isJson(data)) throw new MgError("ERR_INVALID_ARG", "RpcReq.err: data must be JSON text");
-    if (this._done) return;
-    this._done = true;
-    if (this.id !== undefined) this._response = errorText(this.id, code, String(message), data);
+    if (this.#done) return;
+    this.#done = true;
+    if (this.id !== undefined) this.#response = errorText(this.id, code, String(message), data);
   }
 }
 

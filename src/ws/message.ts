@@ -1,6 +1,6 @@
 /** A WebSocket message or control frame (MG_EV_WS_MSG / MG_EV_WS_CTL). */
 export class WsMessage {
-  private _text: string | undefined;
+  #text: string | undefined;
   constructor(
     /** Payload (reassembled and decompressed). */
     readonly data: Buffer,
@@ -10,5 +10,5 @@ export class WsMessage {
     readonly op: number,
   ) {}
   /** Payload as UTF-8 text. */
-  get text(): string { return (this._text ??= this.data.toString("utf8")); }
+  get text(): string { return (this.#text ??= this.data.toString("utf8")); }
 }
