@@ -1,6 +1,6 @@
 // Shared test helpers: a manager polling in the background, real peers as child processes.
 import { after } from "node:test";
-import { execFile } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import * as net from "node:net";
 import { Manager, type EventHandler, type ConnectionOptions, type Connection } from "../src/index.js";
 
@@ -13,6 +13,46 @@ export interface Loop {
 // Loops still running when a file's tests end (a failed test skips its stop()).
 const liveLoops = new Set<Loop>();
 after(async () => { for (const l of [...liveLoops]) await l.stop(); });
+
+/**
+ * Every test file ends with this line: after all its tests and its own `after` hooks
+ * (which stop its peers), nothing of the file's may be left open.
+ */
+export function leakCheckAfterAll(): void {
+  after(async () => {
+    for (const l of [...liveLoops]) await l.stop();
+    await assertNoLeaks();
+  });
+}
+
+// What a test file may not leave behind: sockets, servers, timers, open files, child processes.
+const LEAKABLE = new Set(["TCPSocketWrap", "TCPServerWrap", "UDPWrap", "TLSWrap", "Timeout", "FSReqCallback", "FileHandle", "ProcessWrap", "PipeServerWrap"]);
+
+/**
+ * The leak check every test file ends with (registered by this module's `after`): no
+ * connection, socket, timer, file or child process of the file's tests is left. Waits a
+ * little for closes already under way.
+ */
+export async function assertNoLeaks(graceMs = 3000): Promise<void> {
+  const left = (): string[] => process.getActiveResourcesInfo().filter((r) => LEAKABLE.has(r));
+  const deadline = Date.now() + graceMs;
+  while (left().length > 0 && Date.now() < deadline) await new Promise((r) => setImmediate(r));
+  const still = left();
+  if (still.length > 0) {
+    let children = "";
+    if (still.includes("ProcessWrap")) {
+      try { children = require_ps(); } catch { /* ps unavailable */ }
+    }
+    let timers = "";
+    if (still.includes("Timeout")) {
+      const handles = (process as unknown as { _getActiveHandles?: () => unknown[] })._getActiveHandles?.() ?? [];
+      const fns = handles.filter((h) => h !== null && typeof h === "object" && "_onTimeout" in (h as object))
+        .map((h) => String((h as { _onTimeout: unknown })._onTimeout).slice(0, 120).replace(/\s+/g, " "));
+      if (fns.length > 0) timers = ` (timers: ${fns.join(" | ")})`;
+    }
+    throw new Error(`leak check: still open at the end of the file: ${still.join(", ")}${children}${timers}`);
+  }
+}
 
 /** Polls `manager` in the background (10 ms polls) until stop(). */
 export function startLoop(manager: Manager): Loop {
@@ -101,4 +141,9 @@ export async function waitFor(cond: () => boolean, timeoutMs = 5000, what = "con
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 5));
   }
+}
+
+function require_ps(): string {
+  const out = execFileSync("ps", ["-o", "pid,args", "--ppid", String(process.pid)], { encoding: "utf8" });
+  return ` (child processes: ${out.trim().split("\n").slice(1).join("; ") || "none"})`;
 }

@@ -2,7 +2,7 @@
 // Node's fetch and curl.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { curl } from "../helpers.js";
+import { curl, leakCheckAfterAll } from "../helpers.js";
 import { startExample } from "../examples/spawn.js";
 
 test("examples/adapters/fetch-app: routes, JSON in and out, a streamed countdown, errors", async () => {
@@ -51,3 +51,6 @@ test("examples/adapters/express-app: a todo API with JSON bodies, 404s, redirect
     assert.equal(await s.stop(), 0, "SIGTERM: graceful exit");
   }
 });
+
+// Leak check: nothing of this file is left open (sockets, timers, files, processes).
+leakCheckAfterAll();

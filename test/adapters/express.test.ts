@@ -8,7 +8,7 @@ import { join } from "node:path";
 import express, { type NextFunction, type Request, type Response } from "express";
 import WebSocket from "ws";
 import { MG_EV_HTTP_MSG, MG_EV_WS_MSG, nodeHandler, type EventHandler } from "../../src/index.js";
-import { curl, rawExchange, startServer, type TestServer } from "../helpers.js";
+import { curl, rawExchange, startServer, type TestServer, leakCheckAfterAll } from "../helpers.js";
 import { parseResponses, selfSignedCert } from "./peers.js";
 
 let dir = "";
@@ -187,3 +187,6 @@ test("composes with tsmongoose handlers: a WebSocket route next to the Express a
     await both.stop();
   }
 });
+
+// Leak check: nothing of this file is left open (sockets, timers, files, processes).
+leakCheckAfterAll();

@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
 import { fetchHandler, type Connection, type FetchApp, type FetchHandlerOptions } from "../../src/index.js";
-import { curl, rawExchange, startServer, waitFor, type TestServer } from "../helpers.js";
+import { curl, rawExchange, startServer, waitFor, type TestServer, leakCheckAfterAll } from "../helpers.js";
 import { parseResponses, rawClient, selfSignedCert, serverConns, sleep } from "./peers.js";
 
 const enc = new TextEncoder();
@@ -551,3 +551,6 @@ test("options are checked", () => {
   assert.throws(() => fetchHandler(undefined as unknown as FetchApp), /app must be a function/);
   assert.throws(() => fetchHandler(() => new Response(""), { bufferLimit: -1 }), /bufferLimit/);
 });
+
+// Leak check: nothing of this file is left open (sockets, timers, files, processes).
+leakCheckAfterAll();

@@ -9,7 +9,7 @@ import { etag } from "hono/etag";
 import { cors } from "hono/cors";
 import { streamSSE, streamText } from "hono/streaming";
 import { fetchHandler, type FetchEnv } from "../../src/index.js";
-import { curl, rawExchange, startServer, waitFor, type TestServer } from "../helpers.js";
+import { curl, rawExchange, startServer, waitFor, type TestServer, leakCheckAfterAll } from "../helpers.js";
 import { parseResponses, rawClient } from "./peers.js";
 
 let srv: TestServer;
@@ -144,3 +144,6 @@ test("an endless SSE stream whose client disconnects is aborted (stream.onAbort)
   await waitFor(() => srv.manager.connections.length === conns - 1, 5000, "connection released");
   assert.equal(errors.length, 1, "only /boom's error: a disconnect is not an app error");
 });
+
+// Leak check: nothing of this file is left open (sockets, timers, files, processes).
+leakCheckAfterAll();

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable, pipeline } from "node:stream";
 import { nodeHandler, type NodeApp, type NodeHandlerOptions, type Connection } from "../../src/index.js";
-import { curl, rawExchange, startServer, waitFor, type TestServer } from "../helpers.js";
+import { curl, rawExchange, startServer, waitFor, type TestServer, leakCheckAfterAll } from "../helpers.js";
 import { parseResponses, rawClient, selfSignedCert, serverConns, sleep } from "./peers.js";
 
 function serve(app: NodeApp, opts?: NodeHandlerOptions, conn: Record<string, unknown> = {}): TestServer & { errors: unknown[] } {
@@ -347,3 +347,6 @@ test("malformed, oversized and truncated requests are refused by the HTTP layer 
 test("options are checked", () => {
   assert.throws(() => nodeHandler(undefined as unknown as NodeApp), /app must be a function/);
 });
+
+// Leak check: nothing of this file is left open (sockets, timers, files, processes).
+leakCheckAfterAll();

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import { Manager, fetchHandler, nodeHandler, MG_EV_HTTP_MSG } from "../../src/index.js";
-import { curl, startLoop } from "../helpers.js";
+import { curl, startLoop, leakCheckAfterAll } from "../helpers.js";
 
 describe("fetchHandler(app)", () => {
   it('manager.listen("http://…", fetchHandler(app)) serves a WHATWG (Request) => Response app', async () => {
@@ -91,3 +91,6 @@ describe("manager.httpRequest(url, { method, headers, body })", () => {
     peer.close();
   });
 });
+
+// Leak check: nothing of this file is left open (sockets, timers, files, processes).
+leakCheckAfterAll();

@@ -10,7 +10,7 @@ import {
   Manager, MG_EV_CONNECT, MG_EV_HTTP_MSG, MG_EV_WS_MSG, MG_EV_WS_OPEN, MG_EV_WS_CTL,
   WEBSOCKET_OP_BINARY, WEBSOCKET_OP_TEXT, WEBSOCKET_OP_PING,
 } from "../../src/index.js";
-import { curl, rawExchange, startLoop, startServer, waitFor, type TestServer } from "../helpers.js";
+import { curl, rawExchange, startLoop, startServer, waitFor, type TestServer, leakCheckAfterAll } from "../helpers.js";
 
 /** A Uint8Array that is not a Buffer: API.md accepts any string | Uint8Array. */
 function u8(s: string): Uint8Array {
@@ -316,3 +316,5 @@ describe("Connection: wsUpgrade and wsSend", () => {
   });
 });
 
+// Leak check: nothing of this file is left open (sockets, timers, files, processes).
+leakCheckAfterAll();

@@ -9,7 +9,7 @@ import {
   MG_EV_READ, MG_EV_RESOLVE, MG_EV_USER, MG_EV_WRITE,
   type Connection, type EventHandler,
 } from "../../src/index.js";
-import { startLoop, startServer, waitFor } from "../helpers.js";
+import { startLoop, startServer, waitFor, leakCheckAfterAll } from "../helpers.js";
 
 /** A Uint8Array that is not a Buffer: API.md accepts any string | Uint8Array. */
 function u8(s: string): Uint8Array {
@@ -349,3 +349,6 @@ describe("Connection: resolve and resolveCancel", () => {
     await s.stop();
   });
 });
+
+// Leak check: nothing of this file is left open (sockets, timers, files, processes).
+leakCheckAfterAll();

@@ -13,7 +13,7 @@ import {
   MG_EV_WS_MSG, MG_EV_WAKEUP, MG_EV_USER, MG_EV_TLS_HS, MG_EV_MQTT_OPEN, MG_EV_SNTP_TIME,
   type Connection, type EventHandler, type HttpMessage, type WsMessage, type Timer,
 } from "../../src/index.js";
-import { curl, run, startLoop, waitFor } from "../helpers.js";
+import { curl, run, startLoop, waitFor, leakCheckAfterAll } from "../helpers.js";
 
 // ---- names -------------------------------------------------------------------------------
 
@@ -478,3 +478,6 @@ describe("API.md: Manager", () => {
     await m.close();
   });
 });
+
+// Leak check: nothing of this file is left open (sockets, timers, files, processes).
+leakCheckAfterAll();

@@ -8,6 +8,7 @@ import {
   base64Encode, base64Decode, crc32, millis, randomBytes, randomStr, logSet, logGet,
   MG_LL_NONE, MG_LL_ERROR, MG_LL_INFO, MG_LL_DEBUG, MG_LL_VERBOSE, Rpc, RpcReq,
 } from "../../src/index.js";
+import { leakCheckAfterAll } from "../helpers.js";
 
 /** A Uint8Array that is not a Buffer, sliced from a larger buffer so its offset is not 0. */
 function u8(s: string): Uint8Array {
@@ -244,3 +245,6 @@ describe("Rpc and RpcReq", () => {
     assert.equal(rpc.process('{"method":"sum","params":[1,1]}'), "", "a notification gets no response");
   });
 });
+
+// Leak check: nothing of this file is left open (sockets, timers, files, processes).
+leakCheckAfterAll();

@@ -14,7 +14,7 @@ import {
   Manager, MG_EV_ACCEPT, MG_EV_CLOSE, MG_EV_CONNECT, MG_EV_ERROR, MG_EV_HTTP_MSG, MG_EV_OPEN,
   MG_EV_READ, MG_EV_TLS_HS, type EventHandler, type TlsOpts, type Connection,
 } from "../../src/index.js";
-import { curl, run, startLoop, waitFor, type Loop } from "../helpers.js";
+import { curl, run, startLoop, waitFor, type Loop, leakCheckAfterAll } from "../helpers.js";
 
 let dir: string;
 let cert: Buffer;
@@ -276,3 +276,6 @@ describe("tlsFree()", () => {
     echo.close();
   });
 });
+
+// Leak check: nothing of this file is left open (sockets, timers, files, processes).
+leakCheckAfterAll();

@@ -8,7 +8,7 @@ import {
   Manager, MG_EV_CONNECT, MG_EV_HTTP_HDRS, MG_EV_HTTP_MSG, MG_EV_WS_MSG, MG_EV_WS_OPEN, MG_EV_WS_CTL,
   WEBSOCKET_OP_BINARY, WEBSOCKET_OP_TEXT, WEBSOCKET_OP_PING, HttpMessage, WsMessage,
 } from "../../src/index.js";
-import { rawExchange, startLoop, startServer, waitFor } from "../helpers.js";
+import { rawExchange, startLoop, startServer, waitFor, leakCheckAfterAll } from "../helpers.js";
 
 /** What a message says, read through every member API.md names. */
 function snapshot(m: HttpMessage): Record<string, unknown> {
@@ -219,3 +219,6 @@ describe("WsMessage", () => {
     await s.stop();
   });
 });
+
+// Leak check: nothing of this file is left open (sockets, timers, files, processes).
+leakCheckAfterAll();

@@ -4,7 +4,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import * as mg from "../../src/index.js";
 import { Manager, MqttBroker, MG_EV_MQTT_OPEN, MG_EV_MQTT_MSG, MG_EV_MQTT_CMD, MQTT_CMD_SUBACK, type MqttMessage } from "../../src/index.js";
-import { startLoop, waitFor } from "../helpers.js";
+import { startLoop, waitFor, leakCheckAfterAll } from "../helpers.js";
 
 describe("API.md: MQTT", () => {
   it("MQTT_CMD_* and MQTT_PROP_TYPE_* have Mongoose's values", () => {
@@ -50,3 +50,6 @@ describe("API.md: MQTT", () => {
     await loop.stop();
   });
 });
+
+// Leak check: nothing of this file is left open (sockets, timers, files, processes).
+leakCheckAfterAll();

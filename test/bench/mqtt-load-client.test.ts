@@ -12,7 +12,7 @@ import { CONNACK_OK, connectPacket, pubackPacket, publishPacket, PublishChecker,
 import { Qos1Checker } from "../../bench/clients/mqtt-qos1-check.js";
 import { payloadText } from "../../bench/clients/ws-load-types.js";
 import type { MqttLoadResult } from "../../bench/clients/mqtt-load-types.js";
-import { run, startLoop } from "../helpers.js";
+import { run, startLoop, leakCheckAfterAll } from "../helpers.js";
 
 const CLIENT = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "bench", "clients", "mqtt-load.js");
 const p64 = Buffer.from(payloadText(64));
@@ -276,3 +276,6 @@ describe("load runs", () => {
     }
   });
 });
+
+// Leak check: nothing of this file is left open (sockets, timers, files, processes).
+leakCheckAfterAll();

@@ -10,7 +10,7 @@ import { MG_EV_HTTP_MSG, MG_EV_WS_MSG, type Connection } from "../../src/index.j
 import { FrameChecker, maskedTextFrames } from "../../bench/clients/ws-frame-check.js";
 import { acceptFor, checkUpgradeResponse } from "../../bench/clients/ws-upgrade.js";
 import { payloadText, type WsLoadResult } from "../../bench/clients/ws-load-types.js";
-import { run, startServer } from "../helpers.js";
+import { run, startServer, leakCheckAfterAll } from "../helpers.js";
 
 const CLIENT = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "bench", "clients", "ws-raw-load.js");
 
@@ -260,3 +260,6 @@ describe("load runs", () => {
     }
   });
 });
+
+// Leak check: nothing of this file is left open (sockets, timers, files, processes).
+leakCheckAfterAll();

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { MG_EV_HTTP_MSG, MG_EV_WS_MSG } from "../../src/index.js";
-import { run, startServer } from "../helpers.js";
+import { run, startServer, leakCheckAfterAll } from "../helpers.js";
 import { Child } from "../examples/spawn.js";
 
 const cli = fileURLToPath(new URL("../../src/cli.js", import.meta.url));
@@ -57,3 +57,6 @@ test("tsmongoose ws sends stdin lines and prints the messages it gets", async ()
   assert.equal(r.stdout, "echo: one\necho: two\n");
   await srv.stop();
 });
+
+// Leak check: nothing of this file is left open (sockets, timers, files, processes).
+leakCheckAfterAll();

@@ -2,7 +2,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { run } from "../helpers.js";
+import { run, leakCheckAfterAll } from "../helpers.js";
 import { startChrony, type Chrony } from "../sntp/chrony.js";
 import { buildReply, fakeServer } from "../sntp/fake-server.js";
 
@@ -54,3 +54,6 @@ test("tsmongoose sntp exits 1 with the reason on a kiss-o'-death and on silence"
     await silent.close();
   }
 });
+
+// Leak check: nothing of this file is left open (sockets, timers, files, processes).
+leakCheckAfterAll();

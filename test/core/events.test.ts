@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as mg from "../../src/index.js";
+import { leakCheckAfterAll } from "../helpers.js";
 
 test("event numbers follow Mongoose's order", () => {
   const order = ["MG_EV_ERROR", "MG_EV_OPEN", "MG_EV_POLL", "MG_EV_RESOLVE", "MG_EV_CONNECT", "MG_EV_ACCEPT",
@@ -22,3 +23,6 @@ test("eventName names built-in, user and unknown events", () => {
   assert.equal(mg.eventName(mg.MG_EV_USER + 63), "MG_EV_USER+63");
   assert.equal(mg.eventName(mg.MG_EV_USER + 64), "MG_EV_UNKNOWN(84)");
 });
+
+// Leak check: nothing of this file is left open (sockets, timers, files, processes).
+leakCheckAfterAll();

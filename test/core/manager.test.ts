@@ -5,7 +5,7 @@ import {
   Manager, MG_EV_ACCEPT, MG_EV_CLOSE, MG_EV_OPEN, MG_EV_POLL, MG_EV_READ, MG_EV_USER, eventName,
   type Connection,
 } from "../../src/index.js";
-import { startLoop, waitFor } from "../helpers.js";
+import { startLoop, waitFor, leakCheckAfterAll } from "../helpers.js";
 
 test("handlers run only inside poll(); data waits in the receive buffer meanwhile", async () => {
   const seen: string[] = [];
@@ -125,3 +125,6 @@ test("user events and per-listener handlers", async () => {
   s.destroy();
   await loop.stop();
 });
+
+// Leak check: nothing of this file is left open (sockets, timers, files, processes).
+leakCheckAfterAll();

@@ -6,7 +6,7 @@ import {
   Manager, MG_EV_CLOSE, MG_EV_CONNECT, MG_EV_ERROR, MG_EV_READ, MG_EV_RESOLVE, MG_EV_OPEN, MG_EV_WRITE,
   eventName, type Connection,
 } from "../../src/index.js";
-import { startLoop, waitFor } from "../helpers.js";
+import { startLoop, waitFor, leakCheckAfterAll } from "../helpers.js";
 
 function echoServer(): { m: Manager; port: number } {
   const m = new Manager((c, ev, _d) => {
@@ -150,3 +150,6 @@ test("a peer that half-closes still gets its answer", async () => {
   await waitFor(() => m.connections.length === 1, 3000, "closed");
   await loop.stop();
 });
+
+// Leak check: nothing of this file is left open (sockets, timers, files, processes).
+leakCheckAfterAll();

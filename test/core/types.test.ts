@@ -6,6 +6,7 @@ import {
   MG_EV_CLOSE, MG_EV_USER, MG_EV_SNTP_TIME, MG_EV_MQTT_MSG,
   type EventHandler, type HttpMessage, type WsMessage, type MqttMessage,
 } from "../../src/index.js";
+import { leakCheckAfterAll } from "../helpers.js";
 
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends (<T>() => T extends B ? 1 : 2) ? true : false;
 function expectType<T extends true>(_v?: T): void { /* compile-time only */ }
@@ -49,3 +50,6 @@ export const wrong: EventHandler = (_c, ev, data) => { if (ev === MG_EV_READ) da
 test("the EventHandler type narrows data by event (compile-time)", () => {
   assert.equal(typeof handler, "function");
 });
+
+// Leak check: nothing of this file is left open (sockets, timers, files, processes).
+leakCheckAfterAll();

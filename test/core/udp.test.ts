@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as dgram from "node:dgram";
 import { Manager, MG_EV_CONNECT, MG_EV_READ } from "../../src/index.js";
-import { startLoop, waitFor } from "../helpers.js";
+import { startLoop, waitFor, leakCheckAfterAll } from "../helpers.js";
 
 test("UDP listener: one READ per datagram, replies go to each sender", async () => {
   const sizes: number[] = [];
@@ -40,3 +40,6 @@ test("UDP client connect sends and receives datagrams", async () => {
   await loop.stop();
   peer.close();
 });
+
+// Leak check: nothing of this file is left open (sockets, timers, files, processes).
+leakCheckAfterAll();

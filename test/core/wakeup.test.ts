@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Worker } from "node:worker_threads";
 import { Manager, MG_EV_WAKEUP } from "../../src/index.js";
-import { startLoop, waitFor } from "../helpers.js";
+import { startLoop, waitFor, leakCheckAfterAll } from "../helpers.js";
 
 test("wakeup() from this thread and from a worker thread delivers MG_EV_WAKEUP", async () => {
   const got: string[] = [];
@@ -19,3 +19,6 @@ test("wakeup() from this thread and from a worker thread delivers MG_EV_WAKEUP",
   assert.deepEqual(got, ["local", "w0", "w1", "w2"]);
   await loop.stop();
 });
+
+// Leak check: nothing of this file is left open (sockets, timers, files, processes).
+leakCheckAfterAll();

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
-import { curl } from "../helpers.js";
+import { curl, leakCheckAfterAll } from "../helpers.js";
 import { startExample, type RunningServer } from "./spawn.js";
 import { Browser } from "./chromium.js";
 
@@ -160,3 +160,6 @@ describe("examples/demo (npm start)", () => {
     peer.close();
   });
 });
+
+// Leak check: nothing of this file is left open (sockets, timers, files, processes).
+leakCheckAfterAll();

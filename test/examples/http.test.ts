@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { MG_EV_HTTP_MSG, type HttpMessage } from "../../src/index.js";
-import { curl, rawExchange, run, startServer } from "../helpers.js";
+import { curl, rawExchange, run, startServer, leakCheckAfterAll } from "../helpers.js";
 import { Child, examplePath, startExample, type RunningServer } from "./spawn.js";
 
 /** Splits curl -i output into head and body (the first blank line). */
@@ -601,3 +601,6 @@ describe("examples/http/http-client-get and http-client-post", () => {
     }
   });
 });
+
+// Leak check: nothing of this file is left open (sockets, timers, files, processes).
+leakCheckAfterAll();

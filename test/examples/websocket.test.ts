@@ -4,7 +4,7 @@
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import WebSocket from "ws";
-import { curl, run, waitFor } from "../helpers.js";
+import { curl, run, waitFor, leakCheckAfterAll } from "../helpers.js";
 import { examplePath, startExample, type RunningServer } from "./spawn.js";
 import { Browser } from "./chromium.js";
 
@@ -106,3 +106,6 @@ describe("examples/websocket/chat-server in Chromium", () => {
     await browser.waitFor<boolean>(`document.getElementById("log").textContent.includes("bot left")`);
   });
 });
+
+// Leak check: nothing of this file is left open (sockets, timers, files, processes).
+leakCheckAfterAll();

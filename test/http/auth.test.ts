@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { httpCreds, HttpMessage, MG_EV_HTTP_MSG, type HttpCreds } from "../../src/index.js";
 import { parseHead, HttpParseError } from "../../src/http/parser.js";
-import { startServer, curl } from "../helpers.js";
+import { startServer, curl, leakCheckAfterAll } from "../helpers.js";
 
 /** A request message parsed from raw head lines. */
 function request(target: string, headers: string[] = []): HttpMessage {
@@ -77,3 +77,6 @@ test("credentials sent by curl and fetch reach the handler", async () => {
     await srv.stop();
   }
 });
+
+// Leak check: nothing of this file is left open (sockets, timers, files, processes).
+leakCheckAfterAll();

@@ -5,7 +5,7 @@ import * as net from "node:net";
 import {
   Manager, MG_EV_CLOSE, MG_EV_CONNECT, MG_EV_ERROR, MG_EV_HTTP_HDRS, MG_EV_HTTP_MSG, type HttpMessage,
 } from "../../src/index.js";
-import { startLoop, waitFor } from "../helpers.js";
+import { startLoop, waitFor, leakCheckAfterAll } from "../helpers.js";
 
 async function nodeServer(handler: http.RequestListener): Promise<{ port: number; close(): Promise<void> }> {
   const s = http.createServer(handler);
@@ -118,3 +118,6 @@ test("malformed and truncated responses give MG_EV_ERROR and a close", async () 
   await waitFor(() => m.connections.length === 0, 2000, "all closed");
   await loop.stop();
 });
+
+// Leak check: nothing of this file is left open (sockets, timers, files, processes).
+leakCheckAfterAll();

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { httpParseMultipart, MG_EV_HTTP_MSG, type MultipartPart, type HttpMessage } from "../../src/index.js";
-import { startServer, curl } from "../helpers.js";
+import { startServer, curl, leakCheckAfterAll } from "../helpers.js";
 
 /** Every part of a body, by looping as the HTTP guide does. */
 function allParts(body: Buffer | Uint8Array | string): MultipartPart[] {
@@ -259,3 +259,6 @@ test("end to end: curl -F uploads to our server, parsed in the handler as in the
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+// Leak check: nothing of this file is left open (sockets, timers, files, processes).
+leakCheckAfterAll();

@@ -4,7 +4,7 @@ import * as net from "node:net";
 import {
   MG_EV_ERROR, MG_EV_HTTP_HDRS, MG_EV_HTTP_MSG, type HttpMessage, type Connection, type EventHandler,
 } from "../../src/index.js";
-import { startServer, curl, rawExchange, waitFor } from "../helpers.js";
+import { startServer, curl, rawExchange, waitFor, leakCheckAfterAll } from "../helpers.js";
 
 const echoUri: EventHandler = (c, ev, data) => {
   if (ev === MG_EV_HTTP_MSG) c.reply(200, `${data.method} ${data.uri} ${data.bodyText}`);
@@ -360,3 +360,6 @@ test("replyJson keeps a Content-Type the caller gives, in any case", async () =>
   assert.match(text, /content-type: application\/problem\+json\r\n/);
   await srv.stop();
 });
+
+// Leak check: nothing of this file is left open (sockets, timers, files, processes).
+leakCheckAfterAll();

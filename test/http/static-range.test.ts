@@ -2,7 +2,7 @@
 import { test, after, before } from "node:test";
 import assert from "node:assert/strict";
 import { MG_EV_HTTP_MSG } from "../../src/index.js";
-import { startServer, curl, rawExchange, type TestServer } from "../helpers.js";
+import { startServer, curl, rawExchange, type TestServer, leakCheckAfterAll } from "../helpers.js";
 import { makeSite, parseResponses, BIG_SIZE, type RawResponse } from "./static-fixture.js";
 
 const site = makeSite();
@@ -121,3 +121,6 @@ test("the ETag changes when the file changes", async () => {
   assert.notEqual(b.headers.get("etag"), a.headers.get("etag"));
   assert.equal(b.headers.get("last-modified"), new Date(1_700_000_005_000).toUTCString());
 });
+
+// Leak check: nothing of this file is left open (sockets, timers, files, processes).
+leakCheckAfterAll();

@@ -3,7 +3,7 @@
 import { test, after, before } from "node:test";
 import assert from "node:assert/strict";
 import { MG_EV_HTTP_MSG } from "../../src/index.js";
-import { startServer, curl, rawExchange, type TestServer } from "../helpers.js";
+import { startServer, curl, rawExchange, type TestServer, leakCheckAfterAll } from "../helpers.js";
 import { makeSite, parseResponses, SECRET } from "./static-fixture.js";
 
 const site = makeSite();
@@ -103,3 +103,6 @@ test("a missing root gives 404 for everything, not a crash", async () => {
     assert.equal(r.stdout, "404");
   } finally { await s3.stop(); }
 });
+
+// Leak check: nothing of this file is left open (sockets, timers, files, processes).
+leakCheckAfterAll();

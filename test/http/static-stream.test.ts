@@ -8,7 +8,7 @@ import * as net from "node:net";
 import * as path from "node:path";
 import * as crypto from "node:crypto";
 import { MG_EV_HTTP_MSG, type Connection, type Manager } from "../../src/index.js";
-import { startServer, rawExchange, waitFor, curl } from "../helpers.js";
+import { startServer, rawExchange, waitFor, curl, leakCheckAfterAll } from "../helpers.js";
 import { makeSite, parseResponses, sha256, openFiles, BIG_SIZE } from "./static-fixture.js";
 
 const site = makeSite();
@@ -185,3 +185,6 @@ test("a file that shrinks while it is sent: the connection is closed (the promis
     await srv.stop();
   }
 });
+
+// Leak check: nothing of this file is left open (sockets, timers, files, processes).
+leakCheckAfterAll();

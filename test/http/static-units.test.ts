@@ -7,6 +7,7 @@ import { BadPath, decodeUriPath, parseRootDir, matchRoot, isInside } from "../..
 import { parseRange, checkPreconditions, etagOf, RANGE_NONE, RANGE_UNSATISFIABLE } from "../../src/http/static-conditional.js";
 import { escapeHtml } from "../../src/http/static-listing.js";
 import type { HttpMessage } from "../../src/index.js";
+import { leakCheckAfterAll } from "../helpers.js";
 
 function fakeMsg(h: Record<string, string>): HttpMessage {
   const lower = new Map(Object.entries(h).map(([k, v]) => [k.toLowerCase(), v]));
@@ -121,3 +122,6 @@ test("parseRange and checkPreconditions", () => {
 test("escapeHtml", () => {
   assert.equal(escapeHtml(`<a href="x">'&'</a>`), "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
 });
+
+// Leak check: nothing of this file is left open (sockets, timers, files, processes).
+leakCheckAfterAll();

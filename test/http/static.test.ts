@@ -4,7 +4,7 @@ import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import * as path from "node:path";
 import { MG_EV_HTTP_MSG, type EventHandler, type ServeOptions } from "../../src/index.js";
-import { startServer, curl, rawExchange } from "../helpers.js";
+import { startServer, curl, rawExchange, leakCheckAfterAll } from "../helpers.js";
 import { makeSite, parseResponses, sha256, BIG_SIZE, SECRET, type RawResponse } from "./static-fixture.js";
 
 const site = makeSite();
@@ -316,3 +316,6 @@ test("serveFile: one file with Range and validators; missing file or directory i
     assert.ok(!m.body.toString().includes(SECRET));
   } finally { await srv.stop(); }
 });
+
+// Leak check: nothing of this file is left open (sockets, timers, files, processes).
+leakCheckAfterAll();

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { httpVar, MG_EV_HTTP_MSG } from "../../src/index.js";
-import { startServer } from "../helpers.js";
+import { startServer, leakCheckAfterAll } from "../helpers.js";
 
 test("finds variables in a query string and decodes them", () => {
   const q = "a=1&name=two%20words&plus=x+y&empty=&utf=%C3%A9t%C3%A9&flag";
@@ -72,3 +72,6 @@ test("queryVar and a form body from a real client (fetch)", async () => {
     await srv.stop();
   }
 });
+
+// Leak check: nothing of this file is left open (sockets, timers, files, processes).
+leakCheckAfterAll();

@@ -8,7 +8,7 @@ import {
   type MqttConnectOptions, type Connection, type MqttPacket,
 } from "../../src/index.js";
 import { buildConnect } from "../../src/mqtt/builder.js";
-import { startLoop, run, waitFor } from "../helpers.js";
+import { startLoop, run, waitFor, leakCheckAfterAll } from "../helpers.js";
 import { Recorder } from "./peers.js";
 
 const manager = new Manager();
@@ -230,3 +230,6 @@ test("CLI: tsmongoose mqtt-broker --listen", async () => {
   const help = await run(process.execPath, ["dist/src/cli.js", "mqtt-broker", "--help"]);
   assert.match(help.stdout, /--listen/);
 });
+
+// Leak check: nothing of this file is left open (sockets, timers, files, processes).
+leakCheckAfterAll();

@@ -6,7 +6,7 @@ import {
   MQTT_CMD_UNSUBACK, MQTT_PROP_MESSAGE_EXPIRY_INTERVAL, MQTT_PROP_USER_PROPERTY, MQTT_PROP_CONTENT_TYPE,
   MQTT_PROP_CORRELATION_DATA, type Connection, type MqttConnectOptions,
 } from "../../src/index.js";
-import { startLoop, run, waitFor, type Loop } from "../helpers.js";
+import { startLoop, run, waitFor, type Loop, leakCheckAfterAll } from "../helpers.js";
 import { startMosquitto, Recorder, type Broker } from "./peers.js";
 
 let broker: Broker;
@@ -168,3 +168,6 @@ test("bad options throw before connecting", () => {
   assert.throws(() => loop.manager.mqttConnect("http://127.0.0.1:1"), /mqtt:\/\//);
   assert.throws(() => loop.manager.mqttConnect(broker.url, { props: [{ id: MQTT_PROP_USER_PROPERTY, key: "a", val: "b" }] }), /version 5/);
 });
+
+// Leak check: nothing of this file is left open (sockets, timers, files, processes).
+leakCheckAfterAll();

@@ -9,6 +9,7 @@ import {
 import { buildAck, buildConnack, buildConnect, buildHeader, buildPublish, buildSimple, buildSubAck, buildSubscribe } from "../../src/mqtt/builder.js";
 import { parseFixedHeader, parsePacket } from "../../src/mqtt/parser.js";
 import { readVarint, writeVarint, MAX_VARINT } from "../../src/mqtt/wire.js";
+import { leakCheckAfterAll } from "../helpers.js";
 
 function roundTrip(pkt: Buffer, version: number): MqttPacket {
   const h = parseFixedHeader(pkt);
@@ -104,3 +105,6 @@ test("malformed bodies: trailing bytes, bad subscription options, empty filter l
   check([0x10, 0x0c, 0, 4, 0x4d, 0x51, 0x54, 0x58, 4, 2, 0, 60, 0, 0], 4, /unsupported protocol/);
   check([0x10, 0x0c, 0, 4, 0x4d, 0x51, 0x54, 0x54, 4, 3, 0, 60, 0, 0], 4, /reserved connect flag/);
 });
+
+// Leak check: nothing of this file is left open (sockets, timers, files, processes).
+leakCheckAfterAll();

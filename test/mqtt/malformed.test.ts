@@ -3,7 +3,7 @@ import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import * as net from "node:net";
 import { Manager, type MqttConnectOptions } from "../../src/index.js";
-import { startLoop, waitFor } from "../helpers.js";
+import { startLoop, waitFor, leakCheckAfterAll } from "../helpers.js";
 import { Recorder } from "./peers.js";
 
 const loop = startLoop(new Manager());
@@ -137,3 +137,6 @@ test("v5: the server's keep alive (CONNACK property) replaces ours", async () =>
   assert.match(rec.errors[0] ?? "", /no PINGRESP/);
   assert.ok(got.some((d) => d.includes(Buffer.from([0xc0, 0x00]))), "a PINGREQ was sent after 1 s");
 });
+
+// Leak check: nothing of this file is left open (sockets, timers, files, processes).
+leakCheckAfterAll();

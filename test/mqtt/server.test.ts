@@ -7,7 +7,7 @@ import {
   MQTT_CMD_PINGREQ, MQTT_CMD_CONNACK, MQTT_CMD_SUBACK, MQTT_CMD_PUBACK, MQTT_CMD_PUBCOMP, MQTT_CMD_PINGRESP,
   MQTT_PROP_USER_PROPERTY, MqttPacket, type EventHandler, type MqttConnectInfo,
 } from "../../src/index.js";
-import { startLoop, run, waitFor, rawExchange } from "../helpers.js";
+import { startLoop, run, waitFor, rawExchange, leakCheckAfterAll } from "../helpers.js";
 import { Recorder } from "./peers.js";
 
 const connects: MqttConnectInfo[] = [];
@@ -110,3 +110,6 @@ test("bad input from a client: packets before CONNECT, garbage, oversized", asyn
   assert.match(errs, /remaining length/);
   assert.match(errs, /over the limit of 4096/);
 });
+
+// Leak check: nothing of this file is left open (sockets, timers, files, processes).
+leakCheckAfterAll();

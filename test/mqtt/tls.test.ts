@@ -2,7 +2,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { Manager, MG_EV_MQTT_CMD, MQTT_CMD_CONNECT, MQTT_CMD_SUBACK, type EventHandler } from "../../src/index.js";
-import { startLoop, run, waitFor, type Loop } from "../helpers.js";
+import { startLoop, run, waitFor, type Loop, leakCheckAfterAll } from "../helpers.js";
 import { makeTestCerts, type TestCerts } from "../tls/certs.js";
 import { startMosquitto, Recorder, type Broker } from "./peers.js";
 
@@ -50,3 +50,6 @@ test("mqttListen over TLS with mosquitto_pub as the client", async () => {
   await waitFor(() => seen.includes("over tls"));
   lsn.close();
 });
+
+// Leak check: nothing of this file is left open (sockets, timers, files, processes).
+leakCheckAfterAll();

@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { isValidFilter, topicMatches } from "../../src/mqtt/topic.js";
+import { leakCheckAfterAll } from "../helpers.js";
 
 test("topic filters match as MQTT section 4.7 says", () => {
   const yes: [string, string][] = [
@@ -19,3 +20,6 @@ test("filter validation", () => {
   for (const f of ["a", "a/b", "+", "#", "a/+/b", "a/#", "+/+", "/", "$SYS/#"]) assert.equal(isValidFilter(f), true, f);
   for (const f of ["", "a#", "a/#/b", "a+", "a/b+", "#/a", "a/+b"]) assert.equal(isValidFilter(f), false, f);
 });
+
+// Leak check: nothing of this file is left open (sockets, timers, files, processes).
+leakCheckAfterAll();

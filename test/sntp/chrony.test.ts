@@ -3,7 +3,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { startChrony, type Chrony } from "./chrony.js";
 import { sntpClient } from "./collect.js";
-import { waitFor } from "../helpers.js";
+import { waitFor, leakCheckAfterAll } from "../helpers.js";
 
 let chrony: Chrony;
 before(async () => { chrony = await startChrony(); });
@@ -40,3 +40,6 @@ test("sntpRequest() asks again: a second time, not earlier than the first", asyn
     await cl.stop();
   }
 });
+
+// Leak check: nothing of this file is left open (sockets, timers, files, processes).
+leakCheckAfterAll();

@@ -3,6 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { buildRequest, ntpToEpochMs, parseReply, readTimestamp, requestTransmit, writeTimestamp } from "../../src/sntp/packet.js";
 import { buildReply } from "./fake-server.js";
+import { leakCheckAfterAll } from "../helpers.js";
 
 const ERA1_START = Date.parse("2036-02-07T06:28:16Z");
 
@@ -64,3 +65,6 @@ test("parseReply accepts a good reply and names what is wrong with bad ones", ()
   const kod = parseReply(buildReply(req, { stratum: 0, refId: "RSTR" }), orig);
   assert.ok("reason" in kod && kod.kiss === "RSTR");
 });
+
+// Leak check: nothing of this file is left open (sockets, timers, files, processes).
+leakCheckAfterAll();

@@ -6,7 +6,7 @@ import * as dgram from "node:dgram";
 import { Manager, MG_EV_CLOSE, MG_EV_RESOLVE } from "../../src/index.js";
 import { buildReply, fakeServer, type FakeReply } from "./fake-server.js";
 import { sntpClient } from "./collect.js";
-import { startServer, waitFor } from "../helpers.js";
+import { startServer, waitFor, leakCheckAfterAll } from "../helpers.js";
 
 // Waits until both replies of the first request were handled: the bad one (an error),
 // then a good one, which proves the bad one did not cancel the pending request.
@@ -194,3 +194,6 @@ test("a server that is not there: the request gets MG_EV_ERROR, never a time", a
     await cl.stop();
   }
 });
+
+// Leak check: nothing of this file is left open (sockets, timers, files, processes).
+leakCheckAfterAll();

@@ -13,7 +13,7 @@ import {
   Manager, MG_EV_CLOSE, MG_EV_CONNECT, MG_EV_ERROR, MG_EV_HTTP_MSG, MG_EV_POLL, MG_EV_READ, MG_EV_RESOLVE, MG_EV_TLS_HS,
   eventName, type ConnectionOptions, type EventHandler, type TlsOpts,
 } from "../../src/index.js";
-import { startLoop, waitFor } from "../helpers.js";
+import { startLoop, waitFor, leakCheckAfterAll } from "../helpers.js";
 import { makeTestCerts, type CertPair, type TestCerts } from "./certs.js";
 
 let certs: TestCerts;
@@ -356,3 +356,6 @@ describe("STARTTLS-style: tlsInit on a plain tcp:// connection after some plain-
     }
   });
 });
+
+// Leak check: nothing of this file is left open (sockets, timers, files, processes).
+leakCheckAfterAll();

@@ -3,6 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { describeTlsError, describeVerifyError, describeTlsSocketError } from "../../src/tls/errors.js";
+import { leakCheckAfterAll } from "../helpers.js";
 
 function err(code: string, message = `some OpenSSL text for ${code}`): Error {
   return Object.assign(new Error(message), { code });
@@ -43,3 +44,6 @@ test("errors without a code keep their message; socket errors are TLS only when 
   assert.equal(describeTlsSocketError(err("ECONNRESET"), "server"), undefined);
   assert.match(describeTlsSocketError(err("ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED"), "client")!, /^TLS: the server requires a client certificate/);
 });
+
+// Leak check: nothing of this file is left open (sockets, timers, files, processes).
+leakCheckAfterAll();

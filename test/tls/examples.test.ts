@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { X509Certificate, createPrivateKey } from "node:crypto";
 import { selfSignedCert } from "../../src/index.js";
-import { curl } from "../helpers.js";
+import { curl, leakCheckAfterAll } from "../helpers.js";
 import { Child, examplePath } from "../examples/spawn.js";
 
 describe("examples/tls/https-server and https-client", () => {
@@ -95,3 +95,5 @@ describe("selfSignedCert()", () => {
   });
 });
 
+// Leak check: nothing of this file is left open (sockets, timers, files, processes).
+leakCheckAfterAll();

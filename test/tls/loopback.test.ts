@@ -7,7 +7,7 @@ import {
   Manager, MG_EV_ACCEPT, MG_EV_CLOSE, MG_EV_CONNECT, MG_EV_ERROR, MG_EV_HTTP_MSG, MG_EV_POLL, MG_EV_READ, MG_EV_TLS_HS,
   eventName, type Connection, type ConnectionOptions, type EventHandler,
 } from "../../src/index.js";
-import { startLoop, startServer, waitFor, type TestServer } from "../helpers.js";
+import { startLoop, startServer, waitFor, type TestServer, leakCheckAfterAll } from "../helpers.js";
 import { makeTestCerts, type TestCerts } from "./certs.js";
 
 let certs: TestCerts;
@@ -231,3 +231,6 @@ describe("tls:// and tcp:// with TLS: raw bytes", () => {
     } finally { await loop.stop(); }
   });
 });
+
+// Leak check: nothing of this file is left open (sockets, timers, files, processes).
+leakCheckAfterAll();

@@ -10,7 +10,7 @@ import {
   Manager, MG_EV_ACCEPT, MG_EV_CLOSE, MG_EV_ERROR, MG_EV_HTTP_MSG, MG_EV_OPEN, MG_EV_POLL, MG_EV_READ, MG_EV_TLS_HS,
   eventName, type Connection, type EventHandler, type TlsOpts,
 } from "../../src/index.js";
-import { curl, rawExchange, run, startLoop, startServer, waitFor, type TestServer } from "../helpers.js";
+import { curl, rawExchange, run, startLoop, startServer, waitFor, type TestServer, leakCheckAfterAll } from "../helpers.js";
 import { makeTestCerts, type TestCerts } from "./certs.js";
 
 let certs: TestCerts;
@@ -429,3 +429,6 @@ describe("what the server hears when a client refuses its certificate", () => {
     } finally { await s.stop(); }
   });
 });
+
+// Leak check: nothing of this file is left open (sockets, timers, files, processes).
+leakCheckAfterAll();

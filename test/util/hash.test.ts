@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import * as zlib from "node:zlib";
 import { randomBytes as nodeRandomBytes } from "node:crypto";
 import { md5, sha1, sha256, hmacSha256, crc32 } from "../../src/index.js";
+import { leakCheckAfterAll } from "../helpers.js";
 
 const hex = (b: Buffer): string => b.toString("hex");
 
@@ -57,3 +58,6 @@ test("inputs that are neither strings nor bytes throw a TypeError", () => {
   assert.throws(() => md5(42 as unknown as string), TypeError);
   assert.throws(() => crc32(null as unknown as string), TypeError);
 });
+
+// Leak check: nothing of this file is left open (sockets, timers, files, processes).
+leakCheckAfterAll();

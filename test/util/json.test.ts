@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { jsonGet, jsonGetNum, jsonGetBool, jsonGetLong, jsonGetBigInt, jsonGetStr } from "../../src/index.js";
+import { leakCheckAfterAll } from "../helpers.js";
 
 const doc = `{
   "user": {"name": "Alice", "age": 30, "active": true, "admin": false, "nick": null},
@@ -137,3 +138,6 @@ test("jsonGetStr decodes escapes and reads strings only", () => {
   assert.equal(jsonGetStr(doc, "$.missing", "dflt"), "dflt");
   assert.equal(jsonGetStr('{"s": ""}', "$.s"), "");
 });
+
+// Leak check: nothing of this file is left open (sockets, timers, files, processes).
+leakCheckAfterAll();

@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { match } from "../../src/index.js";
+import { leakCheckAfterAll } from "../helpers.js";
 
 test("literal patterns match only the same string", () => {
   assert.deepEqual(match("/api/users", "/api/users"), [true, []]);
@@ -97,3 +98,6 @@ test("agrees with a regular-expression reference on random cases", () => {
     assert.deepEqual(match(str, pattern), reference(str, pattern), `match(${JSON.stringify(str)}, ${JSON.stringify(pattern)})`);
   }
 });
+
+// Leak check: nothing of this file is left open (sockets, timers, files, processes).
+leakCheckAfterAll();

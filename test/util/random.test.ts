@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes, randomStr } from "../../src/index.js";
+import { leakCheckAfterAll } from "../helpers.js";
 
 test("randomBytes gives n bytes that differ between calls", () => {
   assert.equal(randomBytes(0).length, 0);
@@ -31,3 +32,6 @@ test("bad lengths throw a RangeError", () => {
     assert.throws(() => randomStr(bad), RangeError);
   }
 });
+
+// Leak check: nothing of this file is left open (sockets, timers, files, processes).
+leakCheckAfterAll();

@@ -4,6 +4,7 @@ import {
   Rpc, RpcReq, jsonGetNum, logGet, logSet, MG_LL_NONE,
   RPC_PARSE_ERROR, RPC_INVALID_REQUEST, RPC_METHOD_NOT_FOUND, RPC_INVALID_PARAMS, RPC_INTERNAL_ERROR,
 } from "../../src/index.js";
+import { leakCheckAfterAll } from "../helpers.js";
 
 function sumRpc(): Rpc {
   const rpc = new Rpc();
@@ -169,3 +170,6 @@ test("add() checks its arguments", () => {
   assert.throws(() => rpc.add("", () => undefined));
   assert.throws(() => rpc.add("x", "nope" as unknown as () => void));
 });
+
+// Leak check: nothing of this file is left open (sockets, timers, files, processes).
+leakCheckAfterAll();

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import {
   urlPort, urlHost, urlUser, urlPass, urlUri, urlIsSsl, urlScheme, urlEncode, urlDecode, base64Encode, base64Decode,
 } from "../../src/index.js";
+import { leakCheckAfterAll } from "../helpers.js";
 
 test("URL parts of a full URL", () => {
   const u = "https://alice:s3cret@example.com:8443/path/to?x=1&y=2#frag";
@@ -125,3 +126,6 @@ test("base64Decode throws on input no encoder produces", () => {
     assert.throws(() => base64Decode(bad), /not base64/, bad);
   }
 });
+
+// Leak check: nothing of this file is left open (sockets, timers, files, processes).
+leakCheckAfterAll();

@@ -6,7 +6,7 @@ import {
   MG_EV_CLOSE, MG_EV_ERROR, MG_EV_HTTP_MSG, MG_EV_WS_MSG, MG_EV_WS_OPEN, WEBSOCKET_OP_BINARY,
   type Connection, type ConnectionOptions, type Timer,
 } from "../../src/index.js";
-import { startServer, waitFor } from "../helpers.js";
+import { startServer, waitFor, leakCheckAfterAll } from "../helpers.js";
 import { frame, RawWs } from "./peers.js";
 
 const CHUNK = Buffer.alloc(64 * 1024, 0x5a);
@@ -70,3 +70,6 @@ describe("WebSocket backpressure", () => {
     } finally { await s.stop(); }
   });
 });
+
+// Leak check: nothing of this file is left open (sockets, timers, files, processes).
+leakCheckAfterAll();

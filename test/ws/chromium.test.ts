@@ -2,7 +2,7 @@
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { MG_EV_CLOSE, MG_EV_HTTP_MSG, MG_EV_WS_CTL, MG_EV_WS_MSG, MG_EV_WS_OPEN, WEBSOCKET_OP_CLOSE, wsCloseCode, wsCloseReason } from "../../src/index.js";
-import { startServer, type TestServer } from "../helpers.js";
+import { startServer, type TestServer, leakCheckAfterAll } from "../helpers.js";
 import { Browser } from "../examples/chromium.js";
 
 const PAGE = `<!doctype html><meta charset="utf-8"><title>ws test</title>
@@ -63,3 +63,6 @@ for (const deflate of [true, false]) {
     });
   });
 }
+
+// Leak check: nothing of this file is left open (sockets, timers, files, processes).
+leakCheckAfterAll();

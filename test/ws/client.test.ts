@@ -5,7 +5,7 @@ import * as net from "node:net";
 import { Manager, WEBSOCKET_OP_BINARY, WEBSOCKET_OP_TEXT } from "../../src/index.js";
 import { acceptKey } from "../../src/ws/handshake.js";
 import { frame, parseFrame, closeBody, RecordingClient, type Frame } from "./peers.js";
-import { startLoop, waitFor, type Loop } from "../helpers.js";
+import { startLoop, waitFor, type Loop, leakCheckAfterAll } from "../helpers.js";
 
 interface Peer { sock: net.Socket; head: string; key: string; frames: Frame[]; closed: boolean }
 
@@ -197,3 +197,6 @@ it("manager.close() tells WebSocket peers 1001 going away (ws package as the cli
   await m.close();
   assert.equal(await closed, 1001);
 });
+
+// Leak check: nothing of this file is left open (sockets, timers, files, processes).
+leakCheckAfterAll();

@@ -3,6 +3,7 @@
 import { it } from "node:test";
 import assert from "node:assert/strict";
 import { fuzzWs } from "../fuzz/ws.js";
+import { leakCheckAfterAll } from "../helpers.js";
 
 it("WsDecoder survives 3000 mutated inputs, whole and in pieces alike", () => {
   const s = fuzzWs(3000, 0x5eed);
@@ -17,3 +18,6 @@ it("another seed", () => {
   const s = fuzzWs(1000, 20261201);
   assert.ok(s.messages > 100);
 });
+
+// Leak check: nothing of this file is left open (sockets, timers, files, processes).
+leakCheckAfterAll();

@@ -10,6 +10,7 @@ import { WsDecoder, type WsDecoderOptions } from "../../src/ws/codec.js";
 import { PerMessageDeflate } from "../../src/ws/deflate.js";
 import { utf8Feed, utf8Scan, UTF8_ACCEPT, UTF8_REJECT } from "../../src/ws/utf8.js";
 import { rawFrame as f, Recorder, feedWhole, feedPieces, splits, type Outcome } from "./codec-util.js";
+import { leakCheckAfterAll } from "../helpers.js";
 
 const CONT = 0, TEXT = 1, BIN = 2, CLOSE = 8, PING = 9, PONG = 10;
 const hex = (s: string | Buffer): string => (typeof s === "string" ? Buffer.from(s) : s).toString("hex");
@@ -307,3 +308,6 @@ describe("WsDecoder: fragment flood", () => {
     assert.ok(peak < 4 * SIZE + (4 << 20), `peak growth ${peak} bytes for a ${SIZE}-byte message`);
   });
 });
+
+// Leak check: nothing of this file is left open (sockets, timers, files, processes).
+leakCheckAfterAll();

@@ -3,6 +3,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { serverNegotiate, clientAccept } from "../../src/ws/deflate.js";
+import { leakCheckAfterAll } from "../helpers.js";
 
 const EXT = "permessage-deflate";
 
@@ -66,3 +67,6 @@ describe("RFC 7692 parameter grammar", () => {
     });
   }
 });
+
+// Leak check: nothing of this file is left open (sockets, timers, files, processes).
+leakCheckAfterAll();

@@ -6,7 +6,7 @@ import { randomBytes } from "node:crypto";
 import { serverNegotiate, clientAccept, clientOffer, parseExtensions, PerMessageDeflate } from "../../src/ws/deflate.js";
 import { Manager, WEBSOCKET_OP_BINARY } from "../../src/index.js";
 import { echoServer, frame, RawWs, RecordingClient } from "./peers.js";
-import { startLoop, waitFor } from "../helpers.js";
+import { startLoop, waitFor, leakCheckAfterAll } from "../helpers.js";
 
 /** Raw deflate with a sync flush and the 4-byte tail removed, as a peer would send. */
 function deflate(data: Buffer | string): Buffer {
@@ -193,3 +193,6 @@ describe("our client and our server, compressed both ways", () => {
     } finally { await loop.stop(); await srv.stop(); }
   });
 });
+
+// Leak check: nothing of this file is left open (sockets, timers, files, processes).
+leakCheckAfterAll();

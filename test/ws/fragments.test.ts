@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import WebSocket from "ws";
 import { Manager } from "../../src/index.js";
 import { echoServer } from "./peers.js";
-import { waitFor } from "../helpers.js";
+import { waitFor, leakCheckAfterAll } from "../helpers.js";
 
 function open(url: string): Promise<WebSocket> {
   const ws = new WebSocket(url, { perMessageDeflate: false });
@@ -78,3 +78,6 @@ it("leaves no sockets or timers behind", async () => {
   const live = (): string[] => process.getActiveResourcesInfo().filter((r) => /TCP|Timeout/.test(r));
   await waitFor(() => live().length === 0, 5000, `no live resources (${live().join(", ")})`);
 });
+
+// Leak check: nothing of this file is left open (sockets, timers, files, processes).
+leakCheckAfterAll();

@@ -5,7 +5,7 @@ import { randomBytes } from "node:crypto";
 import WebSocket from "ws";
 import { MG_EV_HTTP_MSG, MG_EV_WS_MSG, MG_EV_WS_OPEN, type Connection } from "../../src/index.js";
 import { acceptKey, isValidKey, hasToken } from "../../src/ws/handshake.js";
-import { startServer, rawExchange, curl, type TestServer } from "../helpers.js";
+import { startServer, rawExchange, curl, type TestServer, leakCheckAfterAll } from "../helpers.js";
 import { frame, parseFrame } from "./peers.js";
 
 describe("handshake helpers", () => {
@@ -154,3 +154,6 @@ describe("argument checks", () => {
     } finally { await srv.stop(); }
   });
 });
+
+// Leak check: nothing of this file is left open (sockets, timers, files, processes).
+leakCheckAfterAll();

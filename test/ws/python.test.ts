@@ -3,7 +3,7 @@
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { Manager, WEBSOCKET_OP_BINARY, WEBSOCKET_OP_CLOSE } from "../../src/index.js";
-import { run, startLoop, type Loop } from "../helpers.js";
+import { run, startLoop, type Loop, leakCheckAfterAll } from "../helpers.js";
 import { Child } from "../examples/spawn.js";
 import { echoServer, RecordingClient } from "./peers.js";
 
@@ -98,3 +98,6 @@ for (const compression of ["deflate", "none"]) {
     });
   });
 }
+
+// Leak check: nothing of this file is left open (sockets, timers, files, processes).
+leakCheckAfterAll();

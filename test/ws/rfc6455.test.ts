@@ -2,7 +2,7 @@
 import { describe, it, before, after, beforeEach } from "node:test";
 import assert from "node:assert/strict";
 import { echoServer, frame, closeBody, RawWs } from "./peers.js";
-import { waitFor } from "../helpers.js";
+import { waitFor, leakCheckAfterAll } from "../helpers.js";
 import { MG_EV_WS_MSG, MG_EV_WS_OPEN, WEBSOCKET_OP_BINARY, WEBSOCKET_OP_CLOSE, WEBSOCKET_OP_CONTINUE, WEBSOCKET_OP_PING, WEBSOCKET_OP_PONG, WEBSOCKET_OP_TEXT } from "../../src/index.js";
 
 const TEXT = WEBSOCKET_OP_TEXT, BIN = WEBSOCKET_OP_BINARY, CONT = WEBSOCKET_OP_CONTINUE;
@@ -251,3 +251,6 @@ describe("RFC 6455 closing initiated by the server", () => {
     } finally { await srv.stop(); }
   });
 });
+
+// Leak check: nothing of this file is left open (sockets, timers, files, processes).
+leakCheckAfterAll();

@@ -6,7 +6,7 @@ import { randomBytes } from "node:crypto";
 import WebSocket, { WebSocketServer, type PerMessageDeflateOptions } from "ws";
 import { Manager, WEBSOCKET_OP_BINARY, WEBSOCKET_OP_CLOSE, WEBSOCKET_OP_TEXT, type ConnectionOptions } from "../../src/index.js";
 import { echoServer, RecordingClient } from "./peers.js";
-import { startLoop, waitFor, type Loop } from "../helpers.js";
+import { startLoop, waitFor, type Loop, leakCheckAfterAll } from "../helpers.js";
 
 /** Opens a ws client; `extensions` is the server's Sec-WebSocket-Extensions answer ("" when none). */
 function open(url: string, opts: WebSocket.ClientOptions = {}): Promise<WebSocket & { agreed: string }> {
@@ -267,3 +267,6 @@ describe("our client, ws server: handshake options, fragments, control frames", 
     assert.ok(!cl.has("error"));
   });
 });
+
+// Leak check: nothing of this file is left open (sockets, timers, files, processes).
+leakCheckAfterAll();

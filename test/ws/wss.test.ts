@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import WebSocket, { WebSocketServer } from "ws";
 import * as https from "node:https";
 import { Manager } from "../../src/index.js";
-import { startLoop, type Loop } from "../helpers.js";
+import { startLoop, type Loop, leakCheckAfterAll } from "../helpers.js";
 import { makeTestCerts, type TestCerts } from "../tls/certs.js";
 import { echoServer, RecordingClient } from "./peers.js";
 
@@ -64,3 +64,6 @@ describe("wss://", () => {
     }
   });
 });
+
+// Leak check: nothing of this file is left open (sockets, timers, files, processes).
+leakCheckAfterAll();
