@@ -148,7 +148,7 @@ export class HttpLayer implements Layer {
   /** The handler threw on a request: 500 and close when no response has started, else close. */
   onHandlerError(c: Connection, ev: number, _err: unknown): void {
     if (!this.isServer || (ev !== MG_EV_HTTP_MSG && ev !== MG_EV_HTTP_HDRS)) return;
-    if (c.isClosing || c.isClosed || !this.busy && ev === MG_EV_HTTP_MSG) return;
+    if (c.isClosing || c.isClosed) return;
     if (!this.responded && (this.busy || ev === MG_EV_HTTP_HDRS)) {
       const body = "Internal Server Error\n";
       c.send(`HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
@@ -156,7 +156,9 @@ export class HttpLayer implements Layer {
       this.failed = true;
       c.drain();
     } else {
-      c.close();
+      // The response (or part of it) is out: let what is queued go, then close.
+      this.failed = true;
+      c.drain();
     }
   }
 }
