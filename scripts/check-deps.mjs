@@ -111,8 +111,7 @@ function resolveSpec(from, spec) {
 function folderOf(file) {
   const rel = relative(root, file);
   if (rel.startsWith("..")) return undefined;
-  const parts = rel.split(sep);
-  return parts.length === 1 ? parts[0] : parts[0];
+  return rel.split(sep)[0];
 }
 
 const show = (file) => relative(dirname(root), file).split(sep).join("/");
@@ -230,7 +229,7 @@ for (const comp of components()) {
     all.push(c);
   }
   all.sort((a, b) => a.length - b.length);
-  cycles.push({ comp, paths: args.verbose ? all : all.slice(0, 1) });
+  cycles.push({ comp, members, paths: args.verbose ? all : all.slice(0, 1) });
 }
 cycles.sort((a, b) => b.comp.length - a.comp.length);
 const describe = (path) => {
@@ -238,11 +237,18 @@ const describe = (path) => {
   const typeOnly = path.every((f, i) => i === 0 || edgeOf(path[i - 1], f).typeOnly);
   return `${typeOnly ? "(type-only imports) " : ""}${steps}`;
 };
-for (const { comp, paths } of cycles) {
+for (const { comp, members, paths } of cycles) {
   let msg = `cycle: ${describe(paths[0])}`;
   if (comp.length > paths[0].length - 1) {
     msg += `\n    one of the cycles among ${comp.length} files that import each other: ${[...comp].sort().map(show).join(", ")}`;
     for (const p of paths.slice(1)) msg += `\n    also: ${describe(p)}`;
+    if (args.verbose) {
+      // Pairs of files that import each other: the shortest cycles, often the first to break.
+      const sorted = [...comp].sort();
+      for (const a of sorted) for (const e of graph.get(a)) {
+        if (a < e.to && members.has(e.to) && edgeOf(e.to, a) !== undefined) msg += `\n    mutual: ${describe([a, e.to, a])}`;
+      }
+    }
   }
   problems.push(msg);
 }

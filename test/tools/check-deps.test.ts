@@ -86,6 +86,8 @@ test("a knot of files names its members, and --verbose lists a cycle through eac
   assert.doesNotMatch(r.stdout, /also:/);
   const v = await check(knot, "--verbose");
   assert.match(v.stdout, /also: src\/m\/c\.ts -> src\/m\/d\.ts -> src\/m\/a\.ts -> src\/m\/c\.ts/);
+  assert.match(v.stdout, /mutual: src\/m\/a\.ts -> src\/m\/b\.ts -> src\/m\/a\.ts\n/);
+  assert.equal(v.stdout.match(/mutual:/g)?.length, 1, "c and d import each other only through a");
 });
 
 test("core importing a protocol fails, naming the edge", async () => {
