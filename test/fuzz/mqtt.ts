@@ -225,6 +225,22 @@ function prefixProblem(input: Buffer): string | undefined {
   return undefined;
 }
 
+/**
+ * A mutated packet with its remaining length set to the bytes that follow, so that the
+ * mutation reaches the variable header and payload parsers instead of "need more".
+ * Input whose first bytes are not a fixed header is returned as it is.
+ */
+function refit(b: Buffer): Buffer {
+  let k = 1;
+  while (k < 5 && k < b.length && (b[k]! & 0x80) !== 0) k++;
+  if (k >= 5 || k >= b.length) return b;
+  const body = b.subarray(k + 1);
+  const head = [b[0]!];
+  let n = body.length;
+  do { head.push((n % 128) | (n >= 128 ? 0x80 : 0)); n = Math.floor(n / 128); } while (n > 0);
+  return Buffer.concat([Buffer.from(head), body]);
+}
+
 export function fuzz(iterations: number, seed: number): void {
   const r = new Rng(seed);
   for (let i = 0; i < iterations; i++) {
@@ -240,7 +256,7 @@ export function fuzz(iterations: number, seed: number): void {
       if (wrong !== undefined) throw failure("mqtt", i, `valid packet parsed wrong: ${wrong}`, b.pkt);
 
       // A mutated copy, maybe between valid packets, whole and split.
-      const bad = mutate(r, b.pkt);
+      const bad = r.chance(0.5) ? refit(mutate(r, b.pkt)) : mutate(r, b.pkt);
       const before = r.chance(0.3) ? randomPacket(r).pkt : undefined;
       const after = r.chance(0.3) ? randomPacket(r).pkt : undefined;
       // A CONNECT in front sets the version the rest is parsed with, as on a server.
