@@ -1,17 +1,26 @@
 #!/usr/bin/env node
 // The `tsmongoose` command: small tools built on the library.
-//   tsmongoose serve [dir] --listen URL    static file server
+//   tsmongoose serve [dir] --listen URL    static file server with a request log
 //   tsmongoose resolve NAME                 print the addresses of a host name
 //   tsmongoose ws URL                       WebSocket client: stdin lines out, messages in
 //   tsmongoose sntp URL                     ask an SNTP/NTP server for the time
-//   tsmongoose mqtt-broker --listen URL     MQTT broker
+//   tsmongoose mqtt-broker --listen URL     MQTT broker that logs its clients
+// Arguments are parsed strictly (node:util parseArgs): an unknown flag, a flag without
+// its value or a stray argument is a usage error (exit 2), as in most Unix tools.
 import * as dns from "node:dns/promises";
 import * as readline from "node:readline";
+import { readFileSync, statSync } from "node:fs";
+import { networkInterfaces } from "node:os";
+import { performance } from "node:perf_hooks";
+import { parseArgs, type ParseArgsConfig } from "node:util";
 import { Manager } from "./manager.js";
+import type { Connection } from "./connection.js";
 import {
-  MG_EV_CLOSE, MG_EV_ERROR, MG_EV_HTTP_MSG, MG_EV_WS_MSG, MG_EV_WS_OPEN, MG_EV_WS_CTL, MG_EV_SNTP_TIME,
+  MG_EV_ACCEPT, MG_EV_CLOSE, MG_EV_ERROR, MG_EV_HTTP_MSG, MG_EV_MQTT_CMD, MG_EV_WS_MSG, MG_EV_WS_OPEN, MG_EV_WS_CTL,
+  MG_EV_SNTP_TIME, type EventHandler,
 } from "./events.js";
 import { WEBSOCKET_OP_CLOSE } from "./ws/constants.js";
+import { MQTT_CMD_CONNECT, MQTT_CMD_DISCONNECT } from "./mqtt/constants.js";
 import { MqttBroker } from "./mqtt/broker.js";
 
 const HELP: Record<string, string> = {
@@ -24,78 +33,230 @@ Commands:
   sntp URL                   Print the time of an SNTP/NTP server
   mqtt-broker --listen URL   Run an MQTT broker
 
+Options:
+  -h, --help                 Print this help (or a command's, after the command)
+  -v, --version              Print the version
+
 Run "tsmongoose <command> --help" for a command's options.`,
-  serve: `Usage: tsmongoose serve [dir] [--listen URL] [--extra-headers "Name: value"]
+  serve: `Usage: tsmongoose serve [dir] [--listen URL] [--extra-headers "Name: value"] [--quiet]
 
 Serves dir (default: the current directory) with directory listings, ranges and
-conditional requests. --listen defaults to http://0.0.0.0:8000. Ctrl-C stops.`,
+conditional requests; dir may also map URI prefixes to folders ("/a=./x,/=./y").
+Each request is logged on standard output as one line: time, client address,
+method and path, status, body bytes sent, milliseconds until the last byte was
+queued. Ctrl-C stops.
+
+Options:
+  -l, --listen URL           Where to listen (default http://0.0.0.0:8000)
+  --extra-headers HEADERS    Headers added to every file response
+  -q, --quiet                No request log
+  -h, --help                 Print this help
+
+Exits with 1 when dir does not exist.`,
   resolve: `Usage: tsmongoose resolve NAME
 
-Prints each IPv4 and IPv6 address of NAME, one a line, using the system resolver.`,
+Prints each IPv4 and IPv6 address of NAME, one a line, using the system resolver.
+
+Options:
+  -h, --help                 Print this help`,
   ws: `Usage: tsmongoose ws URL [--header "Name: value"]...
 
 Connects to URL (ws:// or wss://), sends each line of standard input as a text
-message and prints each message received. Ends at end of input or when closed.`,
+message and prints each message received. Ends at end of input or when closed.
+
+Options:
+  -H, --header "Name: value" A request header for the handshake (repeatable)
+  -h, --help                 Print this help`,
   sntp: `Usage: tsmongoose sntp URL [--timeout MS]
 
 Asks the SNTP/NTP server at URL (udp://host:port, sntp://host, or just host; the
 default port is 123) for the time and prints it as ISO-8601, then the offset of
 the server's clock from the local clock in milliseconds (positive: the local clock
-is behind). --timeout is how long to wait for an answer (default 5000 ms).
-Exits with 1 when the server does not give a valid answer.`,
-  "mqtt-broker": `Usage: tsmongoose mqtt-broker [--listen URL]
+is behind). Exits with 1 when the server does not give a valid answer.
+
+Options:
+  -t, --timeout MS           How long to wait for an answer (default 5000)
+  -h, --help                 Print this help`,
+  "mqtt-broker": `Usage: tsmongoose mqtt-broker [--listen URL] [--quiet]
 
 Runs an MQTT 3.1.1 / 5.0 broker (QoS 0-2, retained messages, wills, persistent
-sessions) that accepts every client. --listen defaults to mqtt://0.0.0.0:1883.
-Ctrl-C stops.`,
+sessions) that accepts every client, and logs each client's connect and
+disconnect on standard output. Ctrl-C stops.
+
+Options:
+  -l, --listen URL           Where to listen (default mqtt://0.0.0.0:1883)
+  -q, --quiet                No client log
+  -h, --help                 Print this help`,
 };
 
-function fail(msg: string): never {
-  process.stderr.write(`tsmongoose: ${msg}\n`);
+/** A usage error: the message, the command's usage line, exit code 2. */
+function usageError(cmd: string, msg: string): never {
+  const name = cmd === "main" ? "tsmongoose" : `tsmongoose ${cmd}`;
+  const usage = HELP[cmd]!.split("\n")[0]!;
+  process.stderr.write(`${name}: ${msg}\n${usage}\nRun "${name} --help" for more.\n`);
   process.exit(2);
 }
 
-function option(args: string[], name: string): string | undefined {
-  const i = args.indexOf(name);
-  if (i < 0) return undefined;
-  const v = args[i + 1];
-  if (v === undefined) fail(`${name} needs a value`);
-  args.splice(i, 2);
-  return v;
+/** A failure of the work itself, not of the arguments (exit 1 unless told). */
+function fail(cmd: string, msg: string, code = 1): never {
+  process.stderr.write(`tsmongoose${cmd === "" ? "" : ` ${cmd}`}: ${msg}\n`);
+  process.exit(code);
 }
 
-async function serve(args: string[]): Promise<void> {
-  const listen = option(args, "--listen") ?? "http://0.0.0.0:8000";
-  const extra = option(args, "--extra-headers");
-  const dir = args[0] ?? ".";
+type Options = NonNullable<ParseArgsConfig["options"]>;
+
+const HELP_OPTION = { help: { type: "boolean", short: "h" } } as const;
+
+/** parseArgs in strict mode with --help; a usage error names the first problem. */
+function parse<O extends Options>(cmd: string, argv: string[], options: O, positionals: { min: number; max: number; names: string }) {
+  const config = { args: argv, options: { ...options, ...HELP_OPTION }, strict: true, allowPositionals: true } as const;
+  let r: ReturnType<typeof parseArgs<typeof config>>;
+  try {
+    r = parseArgs(config);
+  } catch (e) {
+    // Node's messages go on with advice about "--"; the first sentence names the problem.
+    const first = (e instanceof Error ? e.message : String(e)).split(/\.\s/)[0]!.replace(/\.$/, "");
+    usageError(cmd, first.charAt(0).toLowerCase() + first.slice(1));
+  }
+  if ((r.values as { help?: boolean }).help === true) { process.stdout.write(HELP[cmd] + "\n"); process.exit(0); }
+  const n = r.positionals.length;
+  if (n < positionals.min) usageError(cmd, `${cmd} needs a ${positionals.names}`);
+  if (n > positionals.max) usageError(cmd, `unexpected argument "${r.positionals[positionals.max]}"`);
+  return r;
+}
+
+/** The URL with the real port of a port-0 listener. */
+const withPort = (url: string, port: number): string => url.replace(/:\d+(\/|$)/, `:${port}$1`);
+
+/** For a wildcard address, the loopback and network URLs it can be reached on (like http-server prints). */
+function reachable(url: string, port: number): string[] {
+  const u = new URL(url);
+  if (u.hostname !== "0.0.0.0" && u.hostname !== "[::]") return [];
+  const out = [`${u.protocol}//127.0.0.1:${port}`];
+  for (const addrs of Object.values(networkInterfaces())) {
+    for (const a of addrs ?? []) if (a.family === "IPv4" && !a.internal) out.push(`${u.protocol}//${a.address}:${port}`);
+  }
+  return out;
+}
+
+const stamp = (): string => new Date().toISOString();
+const peer = (c: Connection): string => (c.remoteAddr.isIp6 ? `[${c.remoteAddr.ip}]:${c.remoteAddr.port}` : `${c.remoteAddr.ip}:${c.remoteAddr.port}`);
+
+// ---- serve ------------------------------------------------------------------------
+
+/** A request waiting for (or in the middle of) its response. */
+interface Pending { method: string; uri: string; t0: number; status?: number; bytes?: number; left?: number }
+
+const CRLF2 = Buffer.from("\r\n\r\n");
+
+/**
+ * Follows one connection's responses to log them: each send() that starts a response
+ * head ("HTTP/1.x NNN") answers the oldest request; its Content-Length says how many
+ * body bytes follow before the next head. Observes what the HTTP layer queues through
+ * conn.send(), so it sees exactly what goes on the wire.
+ */
+function logResponses(c: Connection, write: (line: string) => void): Pending[] {
+  const queue: Pending[] = [];
+  const done = (p: Pending, note = ""): void => {
+    queue.shift();
+    const ms = (performance.now() - p.t0).toFixed(1);
+    write(`${stamp()} ${c.remoteAddr.ip} "${p.method} ${p.uri}" ${p.status ?? "-"} ${p.bytes ?? "-"} ${ms} ms${note}\n`);
+  };
+  const send = c.send.bind(c);
+  c.send = (data: string | Uint8Array): boolean => {
+    const p = queue[0];
+    if (p !== undefined) {
+      const b = typeof data === "string" ? Buffer.from(data, "latin1") : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+      if (p.left !== undefined) {
+        p.left -= b.length;
+        if (p.left <= 0) done(p);
+      } else if (b.length >= 12 && b.toString("latin1", 0, 7) === "HTTP/1.") {
+        const status = Number(b.toString("latin1", 9, 12));
+        if (status >= 200) {
+          const end = b.indexOf(CRLF2);
+          const head = b.toString("latin1", 0, end < 0 ? b.length : end);
+          const m = /\r\ncontent-length:\s*(\d+)/i.exec(head);
+          // RFC 9110 section 6.4.1: no body for HEAD, 204 and 304, whatever the length says.
+          const noBody = p.method === "HEAD" || status === 204 || status === 304;
+          p.status = status;
+          p.bytes = noBody ? 0 : m ? Number(m[1]) : undefined;
+          if (p.bytes === undefined || p.bytes === 0) done(p);
+          else {
+            p.left = p.bytes - (end < 0 ? 0 : b.length - end - 4);
+            if (p.left <= 0) done(p);
+          }
+        }
+      }
+    }
+    return send(data);
+  };
+  return queue;
+}
+
+/** The folders a serveDir root names: "dir", or "/a=./x,/=./y" mappings. */
+function rootFolders(dir: string): string[] {
+  return dir.split(",").map((part) => (part.includes("=") ? part.slice(part.indexOf("=") + 1) : part));
+}
+
+async function serve(argv: string[]): Promise<void> {
+  const { values, positionals } = parse("serve", argv, {
+    listen: { type: "string", short: "l" }, "extra-headers": { type: "string" }, quiet: { type: "boolean", short: "q" },
+  }, { min: 0, max: 1, names: "dir" });
+  const listen = values.listen ?? "http://0.0.0.0:8000";
+  const extra = values["extra-headers"];
+  const dir = positionals[0] ?? ".";
+  for (const folder of rootFolders(dir)) {
+    let isDir = false;
+    try { isDir = statSync(folder).isDirectory(); } catch { fail("serve", `directory not found: ${folder}`); }
+    if (!isDir) fail("serve", `not a directory: ${folder}`);
+  }
+  const quiet = values.quiet === true;
+  const out = (line: string): void => { process.stdout.write(line); };
+  const queues = new Map<Connection, Pending[]>();
+  const opts = extra ? { extraHeaders: extra } : {};
   const mgr = new Manager((c, ev, data) => {
-    if (ev === MG_EV_HTTP_MSG) c.serveDir(data, dir, extra ? { extraHeaders: extra } : {});
+    if (ev === MG_EV_ACCEPT && !quiet) queues.set(c, logResponses(c, out));
+    else if (ev === MG_EV_HTTP_MSG) {
+      queues.get(c)?.push({ method: data.method, uri: data.query === "" ? data.uri : `${data.uri}?${data.query}`, t0: performance.now() });
+      c.serveDir(data, dir, opts);
+    } else if (ev === MG_EV_CLOSE) {
+      // Requests the connection ended before answering in full.
+      for (const p of queues.get(c) ?? []) {
+        out(`${stamp()} ${c.remoteAddr.ip} "${p.method} ${p.uri}" ${p.status ?? "-"} ${p.bytes ?? "-"} ${(performance.now() - p.t0).toFixed(1)} ms (closed before the end)\n`);
+      }
+      queues.delete(c);
+    }
   });
-  const lsn = mgr.listen(listen);
-  process.stdout.write(`serving ${dir} on ${listen.replace(/:\d+(\/|$)/, `:${lsn.localAddr.port}$1`)}\n`);
+  let lsn: Connection;
+  try { lsn = mgr.listen(listen); } catch (e) { fail("serve", e instanceof Error ? e.message : String(e)); }
+  const port = lsn.localAddr.port;
+  out(`serving ${dir} on ${withPort(listen, port)}\n`);
+  for (const u of reachable(listen, port)) out(`  ${u}\n`);
   await mgr.run();
 }
 
-async function resolve(args: string[]): Promise<void> {
-  const name = args[0];
-  if (!name) fail("resolve needs a NAME (see --help)");
+// ---- resolve, ws, sntp -----------------------------------------------------------
+
+async function resolve(argv: string[]): Promise<void> {
+  const { positionals } = parse("resolve", argv, {}, { min: 1, max: 1, names: "NAME" });
+  const name = positionals[0]!;
   try {
     const all = await dns.lookup(name, { all: true });
     for (const a of all) process.stdout.write(`${a.address}\n`);
   } catch (e) {
-    fail(`cannot resolve ${name}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    fail("resolve", `cannot resolve ${name}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, 2);
   }
 }
 
-async function ws(args: string[]): Promise<void> {
+async function ws(argv: string[]): Promise<void> {
+  const { values, positionals } = parse("ws", argv, { header: { type: "string", short: "H", multiple: true } }, { min: 1, max: 1, names: "URL" });
   const headers: Record<string, string> = {};
-  for (let h = option(args, "--header"); h !== undefined; h = option(args, "--header")) {
+  for (const h of values.header ?? []) {
     const colon = h.indexOf(":");
-    if (colon <= 0) fail(`bad header "${h}": expected "Name: value"`);
+    if (colon <= 0) usageError("ws", `bad header "${h}": expected "Name: value"`);
     headers[h.slice(0, colon).trim()] = h.slice(colon + 1).trim();
   }
-  const url = args[0];
-  if (!url) fail("ws needs a URL (see --help)");
+  const url = positionals[0]!;
   const mgr = new Manager();
   const ac = new AbortController();
   let open = false;
@@ -123,13 +284,13 @@ async function ws(args: string[]): Promise<void> {
   await mgr.run({ signal: ac.signal });
 }
 
-async function sntp(args: string[]): Promise<void> {
-  const timeout = option(args, "--timeout");
-  const arg = args[0];
-  if (!arg) fail("sntp needs a URL (see --help)");
+async function sntp(argv: string[]): Promise<void> {
+  const { values, positionals } = parse("sntp", argv, { timeout: { type: "string", short: "t" } }, { min: 1, max: 1, names: "URL" });
+  const arg = positionals[0]!;
   const url = arg.includes("://") ? arg : `sntp://${arg}`;
+  const timeout = values.timeout;
   const timeoutMs = timeout === undefined ? undefined : Number(timeout);
-  if (timeoutMs !== undefined && !(timeoutMs > 0)) fail(`bad --timeout "${timeout}": expected milliseconds`);
+  if (timeoutMs !== undefined && !(timeoutMs > 0)) usageError("sntp", `bad --timeout "${timeout}": expected milliseconds`);
   const mgr = new Manager();
   const ac = new AbortController();
   mgr.sntpConnect(url, (c, ev, data) => {
@@ -149,25 +310,90 @@ async function sntp(args: string[]): Promise<void> {
   await mgr.run({ signal: ac.signal, pollMs: 50 });
 }
 
-async function mqttBroker(args: string[]): Promise<void> {
-  const listen = option(args, "--listen") ?? "mqtt://0.0.0.0:1883";
+// ---- mqtt-broker ------------------------------------------------------------------
+
+/** What the log knows of one client connection. */
+interface Seen { id: string; reason: string | undefined }
+
+/**
+ * Wraps the broker's listener handler (accepted connections take the listener's handler)
+ * to log CONNECT and the end of each connection. The broker runs first, so a client it
+ * refuses is logged as refused. MqttBroker has no connect/disconnect hooks of its own.
+ */
+function logClients(broker: MqttBroker, write: (line: string) => void): void {
+  const inner = broker.listener.handler;
+  if (inner === undefined) return;
+  const seen = new Map<Connection, Seen>();
+  const h: EventHandler = (...args) => {
+    const [c, ev, data] = args;
+    const before = ev === MG_EV_MQTT_CMD && data.cmd === MQTT_CMD_CONNECT ? new Set(broker.sessionIds) : undefined;
+    inner(...args);
+    if (c.isListening) return;
+    if (ev === MG_EV_MQTT_CMD && data.cmd === MQTT_CMD_CONNECT && data.connect !== undefined) {
+      const info = data.connect;
+      const version = info.version >= 5 ? "5.0" : info.version === 4 ? "3.1.1" : "3.1";
+      // 3.1.1 section 3.1.3.1: an empty client id without a clean session is refused (CONNACK 2).
+      if (info.clientId === "" && !info.clean && info.version < 5) {
+        write(`${stamp()} refused client with an empty id and a persistent session from ${peer(c)} (MQTT ${version})\n`);
+        return;
+      }
+      // An empty id gets one from the broker: the session that was not there before.
+      const id = info.clientId !== "" ? info.clientId : broker.sessionIds.find((s) => !before!.has(s)) ?? "(assigned)";
+      seen.set(c, { id, reason: undefined });
+      write(`${stamp()} client "${id}" connected from ${peer(c)} (MQTT ${version}, ${info.clean ? "clean" : "persistent"} session, keep alive ${info.keepAlive} s)\n`);
+    } else if (ev === MG_EV_MQTT_CMD && data.cmd === MQTT_CMD_DISCONNECT) {
+      const s = seen.get(c);
+      if (s !== undefined) s.reason = "sent DISCONNECT";
+    } else if (ev === MG_EV_ERROR) {
+      const s = seen.get(c);
+      if (s !== undefined && s.reason === undefined) s.reason = data;
+    } else if (ev === MG_EV_CLOSE) {
+      const s = seen.get(c);
+      if (s === undefined) return;
+      seen.delete(c);
+      write(`${stamp()} client "${s.id}" disconnected from ${peer(c)} (${s.reason ?? "connection closed"})\n`);
+    }
+  };
+  broker.listener.handler = h;
+}
+
+async function mqttBroker(argv: string[]): Promise<void> {
+  const { values } = parse("mqtt-broker", argv, { listen: { type: "string", short: "l" }, quiet: { type: "boolean", short: "q" } }, { min: 0, max: 0, names: "" });
+  const listen = values.listen ?? "mqtt://0.0.0.0:1883";
   const mgr = new Manager();
-  const broker = new MqttBroker(mgr, { listen });
-  process.stdout.write(`MQTT broker on ${listen.replace(/:\d+(\/|$)/, `:${broker.listener.localAddr.port}$1`)}\n`);
+  let broker: MqttBroker;
+  try { broker = new MqttBroker(mgr, { listen }); } catch (e) { fail("mqtt-broker", e instanceof Error ? e.message : String(e)); }
+  if (values.quiet !== true) logClients(broker, (line) => { process.stdout.write(line); });
+  const port = broker.listener.localAddr.port;
+  process.stdout.write(`MQTT broker on ${withPort(listen, port)}\n`);
+  for (const u of reachable(listen, port)) process.stdout.write(`  ${u}\n`);
   await mgr.run();
+}
+
+// ---- main -------------------------------------------------------------------------
+
+function version(): string {
+  // dist/src/cli.js -> the package's package.json (also in an installed package).
+  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version?: unknown };
+  return String(pkg.version);
 }
 
 async function main(argv: string[]): Promise<void> {
   const [cmd, ...rest] = argv;
-  if (cmd === undefined || cmd === "--help" || cmd === "-h" || cmd === "help") {
-    process.stdout.write(HELP.main + "\n");
+  if (cmd === undefined) usageError("main", "no command given");
+  if (cmd === "--help" || cmd === "-h" || cmd === "help") {
+    const topic = rest[0];
+    if (topic !== undefined && HELP[topic] !== undefined && topic !== "main") process.stdout.write(HELP[topic] + "\n");
+    else if (topic !== undefined) usageError("main", `unknown command "${topic}"`);
+    else process.stdout.write(HELP.main + "\n");
     return;
   }
+  if (cmd === "--version" || cmd === "-v") { process.stdout.write(`${version()}\n`); return; }
+  if (cmd.startsWith("-")) usageError("main", `unknown option "${cmd}"`);
   const run: Record<string, (a: string[]) => Promise<void>> = { serve, resolve, ws, sntp, "mqtt-broker": mqttBroker };
   const f = run[cmd];
-  if (!f) fail(`unknown command "${cmd}" (see --help)`);
-  if (rest.includes("--help") || rest.includes("-h")) { process.stdout.write(HELP[cmd] + "\n"); return; }
+  if (!f) usageError("main", `unknown command "${cmd}"`);
   await f(rest);
 }
 
-main(process.argv.slice(2)).catch((e: unknown) => fail(e instanceof Error ? e.message : String(e)));
+main(process.argv.slice(2)).catch((e: unknown) => fail("", e instanceof Error ? e.message : String(e)));
