@@ -241,7 +241,7 @@ export function parseHead(buf: Buffer, isResponse: boolean, maxHead: number, max
     major = v >> 4; minor = v & 15;
     i += 8;
     if (i >= lim) return more(full, true, maxHead);
-    if (buf[i] !== CR) return bad("malformed HTTP version");
+    if (buf[i] !== CR) return bad(buf[i] === LF ? "bare LF in head (CRLF required)" : "malformed HTTP version");
     // RFC 9110 section 6.2: a well-formed version we do not implement gets 505.
     if (major !== 1) return new HttpParseError(505, `unsupported protocol HTTP/${major}.${minor}`);
   } else {
@@ -260,6 +260,7 @@ export function parseHead(buf: Buffer, isResponse: boolean, maxHead: number, max
     if (major !== 1) return new HttpParseError(505, `unsupported protocol HTTP/${major}.${minor}`);
     if (i >= lim) return more(full, false, maxHead);
     c = buf[i]!;
+    if (c !== SP && c !== CR) return bad("malformed status code");
     // Tolerated: no SP when the reason phrase is empty ("HTTP/1.1 200" CRLF), as many servers send.
     if (c === SP) {
       tStart = ++i;
@@ -272,7 +273,7 @@ export function parseHead(buf: Buffer, isResponse: boolean, maxHead: number, max
     } else {
       tStart = i;
     }
-    if (c !== CR) return bad("invalid character in reason phrase");
+    if (c !== CR) return bad(c === LF ? "bare LF in head (CRLF required)" : "invalid character in reason phrase");
     tEnd = i;
   }
   const lineEnd = i; // the CR ending the start line
@@ -301,7 +302,7 @@ export function parseHead(buf: Buffer, isResponse: boolean, maxHead: number, max
     if (c !== COLON) {
       if (i === ns) return bad(c === LF ? "bare LF in head (CRLF required)" : "invalid character in header name");
       // RFC 9112 section 5.1: no whitespace between the field name and the colon.
-      return bad(isSpTab(c) ? "whitespace before the colon in a header" : "invalid character in header name");
+      return bad(isSpTab(c) ? "invalid character in header name (whitespace before the colon)" : "invalid character in header name");
     }
     if (i === ns) return bad("empty header name");
     const ne = i;
@@ -309,7 +310,7 @@ export function parseHead(buf: Buffer, isResponse: boolean, maxHead: number, max
     const kind = nameKind(buf, ns, ne);
     if (kind === K_CL) {
       // RFC 9110 section 8.6 lets a recipient refuse repeated Content-Length; node does.
-      if (contentLength >= 0) return bad("more than one Content-Length");
+      if (contentLength >= 0) return bad("conflicting Content-Length: more than one");
       if (te !== undefined) return bad("both Content-Length and Transfer-Encoding");
     } else if (kind === K_TE) {
       // RFC 9112 section 6.1: TE with CL is a smuggling shape.
