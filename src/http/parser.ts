@@ -407,7 +407,7 @@ export function parseHead(buf: Buffer, isResponse: boolean, maxHead: number, max
   if (!isResponse && minor === 1 && hostCount === 0) return bad("HTTP/1.1 request without Host"); // RFC 9112 section 3.2
   if (isConnect) { contentLength = -1; chunked = false; } // RFC 9110 section 9.3.6: no content
 
-  const head = buf.toString("latin1", skip, headEnd);
+  const head = buf.toString("latin1", skip, headEnd - 2); // without the final CRLFCRLF
   let uri: string, query = "", proto: string;
   if (!isResponse) {
     const q = tQuery < 0 ? tEnd : tQuery;
