@@ -256,7 +256,8 @@ export function parseHead(buf: Buffer, isResponse: boolean, maxHead: number, max
       if (k === 0 ? c !== SP : !isDigit(c)) return bad("malformed status line (status code)");
       if (k > 0) status = status * 10 + c - 0x30;
     }
-    if (status < 100) return bad("malformed status line (status code below 100)");
+    // RFC 9110 section 15: valid status codes are 100 to 599.
+    if (status < 100 || status > 599) return bad("malformed status code (not 100 to 599)");
     if (major !== 1) return new HttpParseError(505, `unsupported protocol HTTP/${major}.${minor}`);
     if (i >= lim) return more(full, false, maxHead);
     c = buf[i]!;

@@ -3,6 +3,8 @@
 // arrived in pieces, and reduces the outcome to a comparable verdict.
 import { parseHead, HttpParseError, type ParsedHead } from "../../src/http/parser.js";
 import { ChunkedDecoder } from "../../src/http/chunked.js";
+import assert from "node:assert/strict";
+import type { Row } from "./codec-table.js";
 
 export const MAX_HEAD = 16 * 1024;
 export const MAX_HEADERS = 100;
@@ -100,3 +102,24 @@ export function decodeEveryWay(raw: Buffer, isResponse: boolean, closed = false)
   }
   return whole;
 }
+
+/** Checks one row's verdict (already proven independent of arrival) against the table. */
+export function checkRow(row: Row, v: Verdict): void {
+  const what = `${row.name}: ${JSON.stringify(row.raw)} -> ${verdictKey(v)}`;
+  if (row.expect === "ok") {
+    assert.equal(v.kind, "ok", what);
+    if (v.kind !== "ok") return;
+    const f = row.fields ?? {};
+    const h = v.head;
+    const got: Record<string, unknown> = {
+      method: h.method, uri: h.uri, query: h.query, proto: h.proto, body: v.body, keepAlive: h.keepAlive,
+      chunked: h.chunked, isConnect: h.isConnect, contentLength: h.contentLength, status: h.status, end: v.end,
+    };
+    for (const [k, want] of Object.entries(f)) assert.equal(got[k], want, `${what} (${k})`);
+    if (f.end === undefined) assert.equal(v.end, Buffer.byteLength(row.raw, "latin1"), `${what}: the message ends where the row ends`);
+  } else {
+    assert.equal(v.kind, "error", what);
+    if (v.kind === "error") assert.equal(v.status, row.expect, what);
+  }
+}
+

@@ -5,29 +5,9 @@ import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import * as http from "node:http";
 import * as net from "node:net";
-import { REQUESTS, type Row } from "./codec-table.js";
-import { decodeEveryWay, verdictClass, verdictKey, type Verdict } from "./codec-harness.js";
+import { REQUESTS } from "./codec-table.js";
+import { checkRow, decodeEveryWay, verdictClass } from "./codec-harness.js";
 import { waitFor } from "../helpers.js";
-
-/** Checks one row's verdict (already proven independent of arrival) against the table. */
-export function checkRow(row: Row, v: Verdict): void {
-  const what = `${row.name}: ${JSON.stringify(row.raw)} -> ${verdictKey(v)}`;
-  if (row.expect === "ok") {
-    assert.equal(v.kind, "ok", what);
-    if (v.kind !== "ok") return;
-    const f = row.fields ?? {};
-    const h = v.head;
-    const got: Record<string, unknown> = {
-      method: h.method, uri: h.uri, query: h.query, proto: h.proto, body: v.body, keepAlive: h.keepAlive,
-      chunked: h.chunked, isConnect: h.isConnect, contentLength: h.contentLength, status: h.status, end: v.end,
-    };
-    for (const [k, want] of Object.entries(f)) assert.equal(got[k], want, `${what} (${k})`);
-    if (f.end === undefined) assert.equal(v.end, Buffer.byteLength(row.raw, "latin1"), `${what}: the message ends where the row ends`);
-  } else {
-    assert.equal(v.kind, "error", what);
-    if (v.kind === "error") assert.equal(v.status, row.expect, what);
-  }
-}
 
 test("request table: verdicts and fields, the same whatever way the bytes arrive", () => {
   assert.ok(REQUESTS.length > 100);

@@ -19,6 +19,7 @@ const CH = `${P}Transfer-Encoding: chunked\r\n\r\n`;
 const RFC_SP = "RFC 9112 section 3: request-line = method SP request-target SP HTTP-version, single SP; lenient whitespace parsing is the smuggling risk the RFC warns about";
 const RFC_CONNECT = "RFC 9112 section 3.2.3 / RFC 9110 section 9.3.6: CONNECT takes only authority-form, host \":\" port";
 const RFC_STAR = "RFC 9112 section 3.2.4: asterisk-form is \"*\" alone and only for OPTIONS";
+const RFC_STATUS = "RFC 9110 section 15: valid status codes are 100 to 599 (node's client takes any three digits)";
 const RFC_EXT = "RFC 9112 section 7.1.1: chunk-ext = *( BWS \";\" BWS chunk-ext-name [ BWS \"=\" BWS chunk-ext-val ] )";
 
 export const REQUESTS: Row[] = [
@@ -188,22 +189,23 @@ export const RESPONSES: Row[] = [
   { name: "final coding not chunked: until close", raw: "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\nzzz", expect: "ok", fields: { body: "zzz", chunked: false } },
   { name: "interim 100", raw: "HTTP/1.1 100 Continue\r\n\r\n", expect: "ok", fields: { status: 100, body: "" } },
   { name: "no Host needed", raw: "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", expect: "ok" },
-  { name: "status 999", raw: "HTTP/1.1 999 Odd\r\nContent-Length: 0\r\n\r\n", expect: "ok", fields: { status: 999 } },
+  { name: "status 599", raw: "HTTP/1.1 599 Odd\r\nContent-Length: 0\r\n\r\n", expect: "ok", fields: { status: 599 } },
+  { name: "status 600", raw: "HTTP/1.1 600 Odd\r\nContent-Length: 0\r\n\r\n", expect: 400, nodeDiffers: RFC_STATUS },
 
   { name: "wrong protocol name", raw: "HTTX/1.1 200 OK\r\n\r\n", expect: 400 },
   { name: "four-digit status", raw: "HTTP/1.1 2000 OK\r\n\r\n", expect: 400 },
   { name: "two-digit status", raw: "HTTP/1.1 20 OK\r\n\r\n", expect: 400 },
-  { name: "status below 100", raw: "HTTP/1.1 099 OK\r\n\r\n", expect: 400 },
+  { name: "status below 100", raw: "HTTP/1.1 099 OK\r\n\r\n", expect: 400, nodeDiffers: RFC_STATUS },
   { name: "two spaces before the status", raw: "HTTP/1.1  200 OK\r\n\r\n", expect: 400 },
-  { name: "HTTP/2.0 status line", raw: "HTTP/2.0 200 OK\r\n\r\n", expect: 505 },
-  { name: "CTL in the reason", raw: "HTTP/1.1 200 O\x01K\r\n\r\n", expect: 400 },
+  { name: "HTTP/2.0 status line", raw: "HTTP/2.0 200 OK\r\n\r\n", expect: 505, nodeDiffers: "RFC 9110 section 2.5 / 6.2: an HTTP/1.1 client cannot read an HTTP/2 message; node's client reads it as 1.x" },
+  { name: "CTL in the reason", raw: "HTTP/1.1 200 O\x01K\r\n\r\n", expect: 400, nodeDiffers: "RFC 9112 section 4: reason-phrase = 1*( HTAB / SP / VCHAR / obs-text ), no CTLs (node's client skips the reason unchecked)" },
   { name: "bare LF line ends", raw: "HTTP/1.1 200 OK\nContent-Length: 0\n\n", expect: 400 },
   { name: "space before the colon", raw: "HTTP/1.1 200 OK\r\nContent-Length : 0\r\n\r\n", expect: 400 },
   { name: "obs-fold", raw: "HTTP/1.1 200 OK\r\nX: a\r\n b\r\nContent-Length: 0\r\n\r\n", expect: 400 },
   { name: "field line without a colon", raw: "HTTP/1.1 200 OK\r\nBad Header\r\n\r\n", expect: 400 },
   { name: "Content-Length twice", raw: "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\na", expect: 400 },
   { name: "Content-Length and Transfer-Encoding", raw: "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", expect: 400 },
-  { name: "chunked twice", raw: "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, chunked\r\n\r\n0\r\n\r\n", expect: 400 },
+  { name: "chunked twice", raw: "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, chunked\r\n\r\n0\r\n\r\n", expect: 400, nodeDiffers: "RFC 9112 section 6.1: chunked is applied at most once; the same rule on both sides, a response-splitting shape (node's client lets it pass)" },
   { name: "chunk size with trailing spaces", raw: "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n25  \r\n" + "x".repeat(37) + "\r\n0\r\n\r\n", expect: 400 },
   { name: "empty chunk-ext name", raw: "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2;\r\nab\r\n0\r\n\r\n", expect: 400 },
   { name: "Content-Length in the trailer", raw: "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nContent-Length: 1\r\n\r\n", expect: 400 },
