@@ -77,7 +77,7 @@ function askNode(port: number, raw: string): Promise<NodeVerdict> {
     sock.on("connect", () => {
       sock.write(Buffer.from(raw, "latin1"));
       // Only the "waiting" verdict needs this: node answers or closes at once otherwise.
-      timer = setTimeout(done, 400);
+      timer = setTimeout(done, 2000);
     });
   });
 }

@@ -35,7 +35,7 @@ async function askNodeClient(raw: string): Promise<"ok" | "refused" | "incomplet
         res.on("aborted", () => resolve("refused"));
       });
       req.on("error", () => resolve("refused"));
-      req.setTimeout(1000, () => { req.destroy(); resolve("incomplete"); });
+      req.setTimeout(3000, () => { req.destroy(); resolve("incomplete"); });
     });
   } finally {
     await new Promise<void>((r) => srv.close(() => r()));
