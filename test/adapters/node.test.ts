@@ -34,7 +34,7 @@ function record(req: http.IncomingMessage, done: (s: Seen) => void): void {
 }
 
 const TRICKY_REQUEST =
-  "POST /path/x%20y?q=1&r=%C3%A9 HTTP/1.1\r\nHost: a.test\r\nhost: b.test\r\nX-A: 1\r\nx-a: 2\r\nCookie: a=1\r\ncookie: b=2\r\n" +
+  "POST /path/x%20y?q=1&r=%C3%A9 HTTP/1.1\r\nHost: a.test\r\nX-A: 1\r\nx-a: 2\r\nCookie: a=1\r\ncookie: b=2\r\n" +
   "Set-Cookie: s1\r\nset-cookie: s2\r\nUser-Agent: u1\r\nuser-agent: u2\r\nAuthorization: x\r\nauthorization: y\r\n" +
   "Accept: a\r\naccept: b\r\nConstructor: c1\r\nX-Latin: caf\xe9\r\nContent-Type: text/plain\r\nContent-Length: 4\r\nConnection: close\r\n\r\nbody";
 

@@ -136,7 +136,7 @@ test("pipelined requests arriving in pieces while a large file is streamed", asy
   const srv = startServer((c, ev, data) => { if (ev === MG_EV_HTTP_MSG) c.serveDir(data, site.root); });
   try {
     const raw = await rawExchange(srv.port, [
-      "GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\nGET /sm", "all.txt HTTP/1.1\r\nHost: x\r\n", "\r\nGET /big.bin HTTP/1.1\r\nConnection: close\r\n\r\n",
+      "GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\nGET /sm", "all.txt HTTP/1.1\r\nHost: x\r\n", "\r\nGET /big.bin HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
     ], { gapMs: 30, idleMs: 5000 });
     const rs = parseResponses(raw.data);
     assert.deepEqual(rs.map((r) => r.status), [200, 200, 200]);
