@@ -33,7 +33,7 @@ const LEAKABLE = new Set(["TCPSocketWrap", "TCPServerWrap", "UDPWrap", "TLSWrap"
  * connection, socket, timer, file or child process of the file's tests is left. Waits a
  * little for closes already under way.
  */
-export async function assertNoLeaks(graceMs = 3000): Promise<void> {
+export async function assertNoLeaks(graceMs = 5000): Promise<void> {
   const left = (): string[] => process.getActiveResourcesInfo().filter((r) => LEAKABLE.has(r));
   const deadline = Date.now() + graceMs;
   while (left().length > 0 && Date.now() < deadline) await new Promise((r) => setImmediate(r));
@@ -43,14 +43,7 @@ export async function assertNoLeaks(graceMs = 3000): Promise<void> {
     if (still.includes("ProcessWrap")) {
       try { children = require_ps(); } catch { /* ps unavailable */ }
     }
-    let timers = "";
-    if (still.includes("Timeout")) {
-      const handles = (process as unknown as { _getActiveHandles?: () => unknown[] })._getActiveHandles?.() ?? [];
-      const fns = handles.filter((h) => h !== null && typeof h === "object" && "_onTimeout" in (h as object))
-        .map((h) => String((h as { _onTimeout: unknown })._onTimeout).slice(0, 120).replace(/\s+/g, " "));
-      if (fns.length > 0) timers = ` (timers: ${fns.join(" | ")})`;
-    }
-    throw new Error(`leak check: still open at the end of the file: ${still.join(", ")}${children}${timers}`);
+    throw new Error(`leak check: still open at the end of the file: ${still.join(", ")}${children}`);
   }
 }
 
