@@ -78,6 +78,8 @@ export class HttpLayer implements Layer {
   lastHead: Buffer | undefined = undefined;
   /** The request being answered is a CONNECT: a 2xx answer turns the connection into a raw tunnel. */
   connectRequest = false;
+  /** A 2xx answer to CONNECT was sent: the connection is a tunnel now. */
+  tunnel = false;
 
   constructor(c: Connection, s: HttpSettings, connOpts: object) {
     this.isServer = !c.isClient;
@@ -285,10 +287,8 @@ function deliver(c: Connection, st: HttpLayer, h: ParsedHead, raw: Buffer, body:
   if (next !== st) {
     // Upgraded (WebSocket) or turned into a tunnel: the new owner takes the bytes that
     // followed the request.
-    if (c.recvLen > 0) {
-      if (next !== undefined) next.onEvent(c, MG_EV_READ, c.recvLen);
-      else c.call(MG_EV_READ, c.recvLen);
-    }
+    // (A tunnel has no layer: the handler gets the MG_EV_READ this event is part of.)
+    if (c.recvLen > 0 && next !== undefined) next.onEvent(c, MG_EV_READ, c.recvLen);
     return;
   }
   if (!st.isServer && !h.keepAlive && !c.isClosing) c.drain();
@@ -350,8 +350,10 @@ export function responseDone(c: Connection, st: HttpLayer | undefined = httpLaye
   st.since = millis();
   if (st.connectRequest) {
     st.connectRequest = false;
-    // A 2xx answer to CONNECT (RFC 9110 §9.3.6) made the connection a tunnel: see httpReply.
-    if (c.layer !== st) return;
+    // A 2xx answer to CONNECT (RFC 9110 §9.3.6) makes the connection a tunnel (httpReply
+    // removes this layer); any other answer ends it.
+    if (!st.tunnel) { c.drain(); return; }
+    return;
   }
   if (!st.reqKeepAlive || st.shuttingDown) { c.drain(); return; }
   if (st.peerEnded && c.recvLen === 0 && !st.inCall) { c.drain(); return; }

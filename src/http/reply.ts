@@ -2,6 +2,7 @@
 import type { CoreConnection as Connection } from "../core/connection.js";
 import { httpLayerOf, responseDone, STREAM_CHUNKED, STREAM_EVENTS, STREAM_RAW, type HttpLayer } from "./layer.js";
 import { statusText } from "./status.js";
+import { MG_EV_READ } from "../core/events.js";
 import { MgError, argError, typeError } from "../util/errors.js";
 
 /** Headers as an object, a list of pairs, or header lines ("Name: value\r\n..."). */
@@ -134,8 +135,11 @@ export function httpReply(c: Connection, status: number, body: string | Uint8Arr
       // RFC 9110 §9.3.6: a 2xx answer to CONNECT makes the connection a tunnel: the HTTP
       // layer steps aside, and what follows arrives as raw MG_EV_READ bytes.
       sendHead(c, st, head + "\r\n", true);
+      st.tunnel = true;
       responseDone(c, st);
       c.setLayer(undefined);
+      // Answered later than the request: tunnel bytes that already arrived go to the handler now.
+      if (!st.inCall && c.recvLen > 0) c.call(MG_EV_READ, c.recvLen);
       return;
     }
   }
