@@ -1,96 +1,90 @@
-// A complete MQTT broker on top of mqttListen (MQTT 3.1.1 and 5.0): sessions (clean or
-// persistent, taken over by a reconnecting client id), subscriptions with "+" and "#",
-// retained messages, QoS 0/1/2 delivery at the lower of the publish and subscription
-// QoS, wills, keep alive timeouts, and authenticate/authorize hooks.
+// A complete MQTT broker on top of mqttListen (MQTT 3.1.1 and 5.0): sessions with expiry,
+// subscriptions with "+" and "#", shared subscriptions, retained messages, message expiry,
+// QoS 0/1/2 delivery with flow control, wills with delay, topic aliases both ways,
+// keep alive, and authenticate / authorize / enhanced auth hooks. Delivery and the
+// per-session state are in broker-session.ts, the options in broker-options.ts.
 import type { Connection } from "../core/connection.js";
 import type { Manager } from "../core/manager.js";
-import type { ConnectionOptions } from "../core/options.js";
+import type { Timer } from "../core/timers.js";
+import { MG_EV_ACCEPT, MG_EV_CLOSE, MG_EV_MQTT_CMD, MG_EV_MQTT_MSG, MG_EV_POLL, MG_EV_READ, type EventHandler } from "../core/events.js";
 import {
-  MG_EV_ACCEPT, MG_EV_CLOSE, MG_EV_MQTT_CMD, MG_EV_MQTT_MSG, MG_EV_POLL, MG_EV_READ, type EventHandler,
-} from "../core/events.js";
-import {
-  MQTT_CMD_CONNECT, MQTT_CMD_DISCONNECT, MQTT_CMD_PINGREQ, MQTT_CMD_PUBACK, MQTT_CMD_PUBREC, MQTT_CMD_SUBSCRIBE,
-  MQTT_CMD_UNSUBSCRIBE, MQTT_PROP_ASSIGNED_CLIENT_IDENTIFIER, MQTT_PROP_SESSION_EXPIRY_INTERVAL,
-  MQTT_PROP_SUBSCRIPTION_IDENTIFIER, MQTT_PROP_TOPIC_ALIAS,
+  MQTT_CMD_AUTH, MQTT_CMD_CONNECT, MQTT_CMD_DISCONNECT, MQTT_CMD_PINGREQ, MQTT_CMD_PUBACK, MQTT_CMD_PUBCOMP,
+  MQTT_CMD_PUBREC, MQTT_CMD_PUBREL, MQTT_CMD_SUBSCRIBE, MQTT_CMD_UNSUBSCRIBE, MQTT_PROP_ASSIGNED_CLIENT_IDENTIFIER,
+  MQTT_PROP_AUTHENTICATION_DATA, MQTT_PROP_AUTHENTICATION_METHOD, MQTT_PROP_MAXIMUM_PACKET_SIZE,
+  MQTT_PROP_MESSAGE_EXPIRY_INTERVAL, MQTT_PROP_RECEIVE_MAXIMUM, MQTT_PROP_SERVER_KEEP_ALIVE,
+  MQTT_PROP_SESSION_EXPIRY_INTERVAL, MQTT_PROP_SUBSCRIPTION_IDENTIFIER, MQTT_PROP_TOPIC_ALIAS,
+  MQTT_PROP_TOPIC_ALIAS_MAXIMUM, MQTT_PROP_WILL_DELAY_INTERVAL,
 } from "./constants.js";
-import type { MqttMessage, MqttProperty } from "./message.js";
+import type { MqttMessage, MqttPacket, MqttProperty } from "./message.js";
 import { isValidFilter, topicMatches } from "./topic.js";
-import { checkQos } from "./builder.js";
+import { buildSimple, checkQos } from "./builder.js";
 import { utf8Field } from "./wire.js";
 import { randomStr } from "../util/random.js";
 import { millis } from "../util/time.js";
 import { toBuffer } from "../util/bytes.js";
+import { brokerLimits, EXPIRY_NEVER, type BrokerLimits, type MqttAction, type MqttBrokerOptions } from "./broker-options.js";
+import { acked, deliver, newSession, pump, resume, type Client, type Session, type Stored, type Subscription } from "./broker-session.js";
+import { parseShare, pickMember, type ShareGroup } from "./broker-shared.js";
+import {
+  RC_AUTH_SUCCESS, RC_BAD_AUTH_METHOD, RC_CONTINUE_AUTH, RC_NOT_AUTHORIZED, RC_REAUTHENTICATE, type MqttAuthHook, type MqttAuthRequest,
+} from "./broker-auth.js";
 
-export type MqttAction = "publish" | "subscribe";
+export type { MqttAction, MqttBrokerOptions } from "./broker-options.js";
+export type { MqttAuthHook, MqttAuthRequest, MqttAuthResult } from "./broker-auth.js";
 
-export interface MqttBrokerOptions extends ConnectionOptions {
-  /** Where to listen: mqtt://host:port, or mqtts:// with `tls`. */
-  listen: string;
-  /** Accepts or refuses a CONNECT (default: everyone). Refused: CONNACK 4 (3.1.1) / 0x86 (5.0). */
-  authenticate?: (user: string | undefined, pass: string | undefined, clientId: string) => boolean;
-  /** Allows a client to publish to a topic or subscribe to a filter (default: everything). */
-  authorize?: (clientId: string, topic: string, action: MqttAction) => boolean;
-  /** QoS 1/2 messages kept for a disconnected persistent session; the oldest go first. Default 1000. */
-  maxQueuedMessages?: number;
-  /** A connection that sends no CONNECT within this time is closed. Default 10 s. */
-  connectTimeoutMs?: number;
+/** MQTT 5 reason codes the broker sends (section 2.4). */
+const RC_PROTOCOL_ERROR = 0x82, RC_TOPIC_FILTER_INVALID = 0x8f, RC_TOPIC_ALIAS_INVALID = 0x94;
+const RC_RECEIVE_MAXIMUM_EXCEEDED = 0x93, RC_SESSION_TAKEN_OVER = 0x8e, RC_RETAIN_NOT_SUPPORTED = 0x9a;
+const RC_QOS_NOT_SUPPORTED = 0x9b, RC_SHARED_NOT_SUPPORTED = 0x9e, RC_SUBID_NOT_SUPPORTED = 0xa1;
+const RC_WILDCARDS_NOT_SUPPORTED = 0xa2, RC_NO_SUBSCRIPTION = 0x11;
+
+/** How often wills with a delay and expiring sessions are looked at. */
+const SWEEP_MS = 250;
+
+/** What `broker.sessionInfo(clientId)` reports. */
+export interface MqttSessionInfo {
+  connected: boolean;
+  subscriptions: number;
+  /** QoS 1/2 messages queued, and their size (topics, payloads and a fixed overhead each). */
+  queued: number;
+  queuedBytes: number;
+  /** Sent and not yet acknowledged. */
+  inflight: number;
+  /** Messages dropped for this session (queue bound, backed-up socket, over its Maximum Packet Size). */
+  dropped: number;
+  /** Bytes waiting to be written to its connection. */
+  sendQueueBytes: number;
 }
-
-/** A message as the broker keeps it (retained, queued, or a will). */
-interface Stored {
-  topic: string;
-  payload: Buffer;
-  qos: number;
-  retain: boolean;
-  props: MqttProperty[];
-}
-
-interface Subscription { qos: number; options: number; id: number }
-
-interface Session {
-  clientId: string;
-  /** Survives the connection (3.1.1: clean session 0; 5.0: session expiry interval > 0). */
-  persistent: boolean;
-  subs: Map<string, Subscription>;
-  conn: Connection | undefined;
-  version: number;
-  /** Messages waiting for the client to come back. */
-  queue: Stored[];
-  /** Delivered at QoS 1/2 and not yet acknowledged (PUBACK / PUBREC), by packet id. */
-  unacked: Map<number, Stored>;
-}
-
-interface Client {
-  session: Session | undefined;
-  will: Stored | undefined;
-  /** DISCONNECT received: the will is dropped. */
-  graceful: boolean;
-  keepAliveMs: number;
-  lastRecv: number;
-  acceptedAt: number;
-}
-
-const DEFAULT_MAX_QUEUED = 1000;
-const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 
 export class MqttBroker {
   /** The listening connection (`listener.localAddr.port` is the real port). */
   readonly listener: Connection;
+  private readonly manager: Manager;
   private readonly sessions = new Map<string, Session>();
   private readonly clients = new Map<Connection, Client>();
   private readonly retained = new Map<string, Stored>();
+  /** Shared subscription groups, by their whole "$share/group/filter". */
+  private readonly groups = new Map<string, ShareGroup<Session>>();
+  /** Disconnected sessions with a delayed will or an end in time. */
+  private readonly pending = new Set<Session>();
+  private sweepTimer: Timer | undefined;
   private readonly authenticate: MqttBrokerOptions["authenticate"];
   private readonly authorize: MqttBrokerOptions["authorize"];
-  private readonly maxQueued: number;
-  private readonly connectTimeoutMs: number;
+  private readonly auth: MqttAuthHook | undefined;
+  private readonly l: BrokerLimits;
 
   constructor(manager: Manager, opts: MqttBrokerOptions) {
-    const { listen, authenticate, authorize, maxQueuedMessages, connectTimeoutMs, ...connOpts } = opts;
+    const {
+      listen, authenticate, authorize, auth, maxQueuedMessages, maxQueuedBytes, maxInflightMessages, maxSendQueueBytes,
+      receiveMaximum, topicAliasMaximum, outboundTopicAliases, maxSessionExpiry, maxKeepAlive, maxQos, retainAvailable,
+      wildcardSubscriptions, subscriptionIdentifiers, sharedSubscriptions, connectTimeoutMs, ...connOpts
+    } = opts;
     if (typeof listen !== "string") throw new Error("MqttBroker: `listen` URL is required");
+    this.l = brokerLimits(opts);
+    this.manager = manager;
     this.authenticate = authenticate;
     this.authorize = authorize;
-    this.maxQueued = maxQueuedMessages ?? DEFAULT_MAX_QUEUED;
-    this.connectTimeoutMs = connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    this.auth = auth;
     this.listener = manager.mqttListen(listen, this.handler, connOpts);
   }
 
@@ -103,17 +97,29 @@ export class MqttBroker {
   /** Connections that completed CONNECT. */
   get clientCount(): number { let n = 0; for (const c of this.clients.values()) if (c.session) n++; return n; }
 
+  /** The state of one session, or undefined when there is none. */
+  sessionInfo(clientId: string): MqttSessionInfo | undefined {
+    const s = this.sessions.get(clientId);
+    if (s === undefined) return undefined;
+    return {
+      connected: s.conn !== undefined, subscriptions: s.subs.size, queued: s.queue.length, queuedBytes: s.queuedBytes,
+      inflight: s.inflight.size, dropped: s.dropped, sendQueueBytes: s.conn?.sendLen ?? 0,
+    };
+  }
+
   /** Publishes from the application, as if a client had. */
   publish(topic: string, payload: string | Uint8Array, opts: { qos?: number; retain?: boolean; props?: MqttProperty[] } = {}): void {
     const qos = opts.qos ?? 0;
     checkQos(qos);
     utf8Field(topic, "topic");
     if (topic === "" || topic.includes("+") || topic.includes("#")) throw new Error(`MqttBroker.publish: bad topic name ${JSON.stringify(topic)}`);
-    this.route({ topic, payload: Buffer.from(toBuffer(payload)), qos, retain: opts.retain === true, props: opts.props ?? [] }, undefined);
+    this.route(stored(topic, Buffer.from(toBuffer(payload)), qos, opts.retain === true, opts.props ?? [], millis()), undefined);
   }
 
   /** Stops listening and closes every client connection. */
   close(): void {
+    this.sweepTimer?.cancel();
+    this.sweepTimer = undefined;
     this.listener.close();
     for (const c of this.clients.keys()) c.close();
   }
@@ -122,184 +128,488 @@ export class MqttBroker {
     if (c.isListening) return;
     if (ev === MG_EV_ACCEPT) {
       const now = millis();
-      this.clients.set(c, { session: undefined, will: undefined, graceful: false, keepAliveMs: 0, lastRecv: now, acceptedAt: now });
+      this.clients.set(c, {
+        session: undefined, version: 4, will: undefined, willDelay: 0, graceful: false, keepAliveMs: 0, lastRecv: now,
+        acceptedAt: now, connectExpiry: 0, receiveMax: 65535, maxPacket: Infinity, aliasesIn: undefined,
+        aliasesOut: undefined, aliasOutMax: 0, qos2In: new Set(), auth: undefined, connectMethod: undefined,
+      });
       return;
     }
     const cl = this.clients.get(c);
     if (cl === undefined) return;
     if (ev === MG_EV_READ) cl.lastRecv = millis();
     else if (ev === MG_EV_POLL) this.poll(c, cl, data);
-    else if (ev === MG_EV_MQTT_MSG) { if (cl.session) this.onPublish(cl.session, data); }
-    else if (ev === MG_EV_MQTT_CMD) this.onCommand(c, cl, data);
+    else if (ev === MG_EV_MQTT_MSG) this.onPublish(c, cl, data as MqttPacket);
+    else if (ev === MG_EV_MQTT_CMD) this.onCommand(c, cl, data as MqttPacket);
     else if (ev === MG_EV_CLOSE) this.onClose(c, cl);
   };
 
   private poll(c: Connection, cl: Client, now: number): void {
     if (c.isClosing) return;
-    if (cl.session === undefined) {
-      if (now - cl.acceptedAt > this.connectTimeoutMs) c.error("MQTT: no CONNECT in time");
+    const s = cl.session;
+    if (s === undefined) {
+      if (now - cl.acceptedAt > this.l.connectTimeoutMs) c.error("MQTT: no CONNECT in time");
     } else if (cl.keepAliveMs > 0 && now - cl.lastRecv > cl.keepAliveMs * 1.5) {
-      // 3.1.1 section 3.1.2.10: nothing for one and a half keep alive periods.
+      // [MQTT-3.1.2-22]: nothing for one and a half keep alive periods.
       c.error("MQTT: keep alive timeout");
+    } else if (s.queue.length > 0) {
+      pump(s, this.l, now); // the socket may have drained
     }
   }
 
-  private onCommand(c: Connection, cl: Client, m: MqttMessage): void {
+  /**
+   * Refuses what the client did: MQTT 5 gets DISCONNECT with `code` (section 4.13), or
+   * CONNACK with it before the connection was accepted; 3.1.1 a closed connection.
+   */
+  private refuse(c: Connection, cl: Client, code: number): void {
+    if (c.isClosing) return;
+    cl.graceful = false;
+    if (cl.version < 5) c.close();
+    else if (cl.session === undefined) c.mqttConnack(code);
+    else c.mqttDisconnect(code);
+  }
+
+  private onCommand(c: Connection, cl: Client, m: MqttPacket): void {
+    if (c.isClosing) return;
     const s = cl.session;
+    if (m.cmd === MQTT_CMD_CONNECT) { this.onConnect(c, cl, m); return; }
+    if (m.cmd === MQTT_CMD_AUTH) { this.onAuth(c, cl, m); return; }
+    if (m.cmd === MQTT_CMD_DISCONNECT) { this.onDisconnect(c, cl, m); return; }
+    // [MQTT-3.1.2-30]: during an AUTH exchange only AUTH and DISCONNECT may come.
+    if (s === undefined || cl.auth !== undefined && !cl.auth.reauth) { this.refuse(c, cl, RC_PROTOCOL_ERROR); return; }
+    const now = millis();
     switch (m.cmd) {
-      case MQTT_CMD_CONNECT: this.onConnect(c, cl, m); break;
-      case MQTT_CMD_SUBSCRIBE: if (s) this.onSubscribe(c, s, m); break;
+      case MQTT_CMD_SUBSCRIBE: this.onSubscribe(c, cl, s, m); break;
       case MQTT_CMD_UNSUBSCRIBE:
-        if (s) c.mqttSuback(m, m.filters!.map((f) => (s.subs.delete(f.topic) || s.version < 5 ? 0 : 0x11)));
+        c.mqttSuback(m, m.filters!.map((f) => (this.unsubscribe(s, f.topic) || s.version < 5 ? 0 : RC_NO_SUBSCRIPTION)));
         break;
       case MQTT_CMD_PINGREQ: c.mqttPong(); break;
-      case MQTT_CMD_PUBACK: case MQTT_CMD_PUBREC: s?.unacked.delete(m.id); break;
-      case MQTT_CMD_DISCONNECT:
-        // MQTT 5 reason 0x04: disconnect with will message.
-        cl.graceful = !(s !== undefined && s.version >= 5 && m.ack === 0x04);
-        c.close();
-        break;
+      case MQTT_CMD_PUBACK: case MQTT_CMD_PUBCOMP: acked(s, m.id, false, this.l, now); break;
+      case MQTT_CMD_PUBREC: acked(s, m.id, m.ack < 0x80, this.l, now); break;
+      case MQTT_CMD_PUBREL: cl.qos2In.delete(m.id); break;
     }
   }
 
-  private onConnect(c: Connection, cl: Client, m: MqttMessage): void {
+  private onDisconnect(c: Connection, cl: Client, m: MqttPacket): void {
+    const s = cl.session;
+    if (s !== undefined && cl.version >= 5) {
+      const p = m.props.length > 0 ? m.properties().find((x) => x.id === MQTT_PROP_SESSION_EXPIRY_INTERVAL) : undefined;
+      if (p !== undefined) {
+        // Section 3.14.2.2.2: a Session Expiry Interval of 0 in CONNECT cannot be raised at DISCONNECT.
+        if (cl.connectExpiry === 0 && p.iv! > 0) { this.refuse(c, cl, RC_PROTOCOL_ERROR); return; }
+        s.expiry = Math.min(p.iv!, this.l.maxSessionExpiry);
+      }
+    }
+    // [MQTT-3.14.4-3]: only reason 0x00 drops the will (0x04 and the others keep it).
+    cl.graceful = cl.version < 5 || m.ack === 0;
+    c.close();
+  }
+
+  // ---- CONNECT and authentication ---------------------------------------------------
+
+  private onConnect(c: Connection, cl: Client, m: MqttPacket): void {
     const info = m.connect!;
     const v5 = info.version >= 5;
+    cl.version = info.version;
+    const props = v5 && m.props.length > 0 ? m.properties() : [];
     let clientId = info.clientId, assigned = false;
     if (clientId === "") {
-      // 3.1.1 section 3.1.3.1: an empty id needs a clean session.
+      // 3.1.1 section 3.1.3.1: an empty id needs a clean session; 5.0 assigns one [MQTT-3.1.3-6] [MQTT-3.2.2-16].
       if (!info.clean && !v5) { c.mqttConnack(2); return; }
-      clientId = `auto-${randomStr(16)}`;
+      do clientId = `auto-${randomStr(16)}`; while (this.sessions.has(clientId));
       assigned = true;
     }
     if (this.authenticate !== undefined && !this.authenticate(info.user, info.pass?.toString("utf8"), clientId)) {
       c.mqttConnack(v5 ? 0x86 : 4);
       return;
     }
-    const expiry = v5 ? (m.properties().find((p) => p.id === MQTT_PROP_SESSION_EXPIRY_INTERVAL)?.iv ?? 0) : 0;
-    const persistent = v5 ? expiry > 0 : !info.clean;
-    let s = this.sessions.get(clientId);
-    if (s?.conn !== undefined) {
-      // Section 3.1.4: a second connection with the same id takes over; the first is closed.
-      const old = s.conn;
-      this.requeue(s);
-      s.conn = undefined;
-      old.close();
+    const w = info.will;
+    if (v5 && w !== undefined) {
+      // [MQTT-3.2.2-12] [MQTT-3.2.2-13]: a will the server cannot honour refuses the connection.
+      if (w.qos > this.l.maxQos) { c.mqttConnack(RC_QOS_NOT_SUPPORTED); return; }
+      if (w.retain && !this.l.retain) { c.mqttConnack(RC_RETAIN_NOT_SUPPORTED); return; }
     }
-    const present = s !== undefined && !info.clean && s.persistent;
+    for (const p of props) {
+      // Section 3.1.2.11: a Receive Maximum or Maximum Packet Size of 0 is a protocol error.
+      if ((p.id === MQTT_PROP_RECEIVE_MAXIMUM || p.id === MQTT_PROP_MAXIMUM_PACKET_SIZE) && p.iv === 0) { c.mqttConnack(RC_PROTOCOL_ERROR); return; }
+    }
+    const finish = (authProps: MqttProperty[]): void => this.finishConnect(c, cl, m, props, clientId, assigned, authProps);
+    const method = props.find((p) => p.id === MQTT_PROP_AUTHENTICATION_METHOD)?.val;
+    if (method === undefined) { finish([]); return; }
+    // Enhanced authentication (section 4.12); a method nobody supports gets 0x8C [MQTT-4.12.0-1].
+    if (this.auth === undefined) { c.mqttConnack(RC_BAD_AUTH_METHOD); return; }
+    cl.connectMethod = method;
+    cl.auth = { method, step: 0, state: undefined, reauth: false, clientId, finish };
+    this.askAuth(c, cl, props.find((p) => p.id === MQTT_PROP_AUTHENTICATION_DATA)?.bin);
+  }
+
+  /** One step of an AUTH exchange: asks the hook and answers the client. */
+  private askAuth(c: Connection, cl: Client, data: Uint8Array | undefined): void {
+    const a = cl.auth!;
+    const req: MqttAuthRequest = {
+      clientId: a.clientId, method: a.method, data: data === undefined ? undefined : Buffer.from(data), step: a.step, reauth: a.reauth, state: a.state,
+    };
+    const r = this.auth!(req);
+    a.state = req.state;
+    if (r === undefined && a.step === 0 && !a.reauth) { cl.auth = undefined; c.mqttConnack(RC_BAD_AUTH_METHOD); return; }
+    const props = (d: Uint8Array | undefined): MqttProperty[] => {
+      const p: MqttProperty[] = [{ id: MQTT_PROP_AUTHENTICATION_METHOD, val: a.method }];
+      if (d !== undefined) p.push({ id: MQTT_PROP_AUTHENTICATION_DATA, bin: d });
+      return p;
+    };
+    if (r?.status === "continue") {
+      c.send(buildSimple(MQTT_CMD_AUTH, 5, RC_CONTINUE_AUTH, props(r.data)));
+      return;
+    }
+    cl.auth = undefined;
+    if (r?.status === "success") {
+      if (a.reauth) c.send(buildSimple(MQTT_CMD_AUTH, 5, RC_AUTH_SUCCESS, props(r.data)));
+      else a.finish!(props(r.data));
+    } else {
+      this.refuse(c, cl, RC_NOT_AUTHORIZED);
+    }
+  }
+
+  private onAuth(c: Connection, cl: Client, m: MqttPacket): void {
+    const props = m.props.length > 0 ? m.properties() : [];
+    const method = props.find((p) => p.id === MQTT_PROP_AUTHENTICATION_METHOD)?.val;
+    const a = cl.auth;
+    const s = cl.session;
+    if (a === undefined) {
+      // Re-authentication (section 4.12.1): AUTH 0x19 with the method of the CONNECT.
+      if (s === undefined || m.ack !== RC_REAUTHENTICATE || method === undefined || method !== cl.connectMethod || this.auth === undefined) {
+        this.refuse(c, cl, RC_PROTOCOL_ERROR);
+        return;
+      }
+      cl.auth = { method, step: 0, state: undefined, reauth: true, clientId: s.clientId, finish: undefined };
+    } else if (m.ack !== RC_CONTINUE_AUTH || method !== a.method) {
+      // Section 4.12: inside an exchange the client continues (0x18) with the same method.
+      this.refuse(c, cl, RC_PROTOCOL_ERROR);
+      return;
+    } else {
+      a.step++;
+    }
+    this.askAuth(c, cl, props.find((p) => p.id === MQTT_PROP_AUTHENTICATION_DATA)?.bin);
+  }
+
+  private finishConnect(c: Connection, cl: Client, m: MqttPacket, props: MqttProperty[], clientId: string, assigned: boolean, authProps: MqttProperty[]): void {
+    const info = m.connect!;
+    const v5 = info.version >= 5;
+    const now = millis();
+    const l = this.l;
+    let prop: MqttProperty | undefined;
+    const find = (id: number): number | undefined => ((prop = props.find((p) => p.id === id)) === undefined ? undefined : prop.iv);
+    // Session Expiry Interval (section 3.1.2.11.2); 3.1.1: clean session 0 keeps the session.
+    const asked = v5 ? (find(MQTT_PROP_SESSION_EXPIRY_INTERVAL) ?? 0) : info.clean ? 0 : EXPIRY_NEVER;
+    const expiry = Math.min(asked, l.maxSessionExpiry);
+    cl.connectExpiry = asked;
+    cl.receiveMax = find(MQTT_PROP_RECEIVE_MAXIMUM) ?? 65535;
+    cl.maxPacket = find(MQTT_PROP_MAXIMUM_PACKET_SIZE) ?? Infinity;
+    cl.aliasOutMax = l.outboundAliases ? (find(MQTT_PROP_TOPIC_ALIAS_MAXIMUM) ?? 0) : 0;
+    let keepAlive = info.keepAlive;
+    const connack: MqttProperty[] = v5 ? [...l.connackProps, ...authProps] : [];
+    if (v5 && l.maxKeepAlive > 0 && (keepAlive === 0 || keepAlive > l.maxKeepAlive)) {
+      // Section 3.2.2.3.14: the server tells the client the keep alive to use.
+      keepAlive = l.maxKeepAlive;
+      connack.push({ id: MQTT_PROP_SERVER_KEEP_ALIVE, iv: keepAlive });
+    }
+    if (v5 && expiry !== asked) connack.push({ id: MQTT_PROP_SESSION_EXPIRY_INTERVAL, iv: expiry });
+    if (v5 && assigned) connack.push({ id: MQTT_PROP_ASSIGNED_CLIENT_IDENTIFIER, val: clientId });
+
+    let s = this.sessions.get(clientId);
+    if (s !== undefined) {
+      if (s.conn !== undefined) this.takeOver(s, info.clean);
+      else if (s.will !== undefined) {
+        // A delayed will: a new connection to the session cancels it [MQTT-3.1.2-26]; a clean start ends the session, which sends it.
+        if (info.clean) this.publishWill(s); else s.will = undefined;
+      }
+    }
+    // [MQTT-3.1.2-4]: clean start discards the session; [MQTT-3.1.2-5]: otherwise it resumes.
+    const present = s !== undefined && !info.clean;
     if (!present) {
-      s = { clientId, persistent, subs: new Map(), conn: undefined, version: info.version, queue: [], unacked: new Map() };
+      if (s !== undefined) this.endSession(s);
+      s = newSession(clientId, info.version, expiry);
       this.sessions.set(clientId, s);
     }
     s = s!;
-    s.persistent = persistent;
+    this.pending.delete(s);
+    s.endsAt = Infinity;
+    s.expiry = expiry;
     s.version = info.version;
     s.conn = c;
+    s.client = cl;
     cl.session = s;
-    cl.keepAliveMs = info.keepAlive * 1000;
+    cl.keepAliveMs = keepAlive * 1000;
+    cl.aliasesIn = undefined;
+    cl.aliasesOut = undefined;
     const w = info.will;
-    cl.will = w === undefined ? undefined : { topic: w.topic, payload: Buffer.from(w.message), qos: w.qos, retain: w.retain, props: w.props };
-    c.mqttConnack(0, { sessionPresent: present, props: v5 && assigned ? [{ id: MQTT_PROP_ASSIGNED_CLIENT_IDENTIFIER, val: clientId }] : undefined });
-    for (const msg of s.queue.splice(0)) this.send(s, msg, msg.qos, msg.retain, []);
+    cl.will = undefined;
+    if (w !== undefined) {
+      // The Will Delay Interval is the broker's, not forwarded: 0x18 is not a PUBLISH property.
+      let delay = 0;
+      const wp = w.props.filter((p) => { if (p.id === MQTT_PROP_WILL_DELAY_INTERVAL) { delay = p.iv!; return false; } return true; });
+      cl.will = stored(w.topic, Buffer.from(w.message), w.qos, w.retain, wp, 0);
+      cl.willDelay = delay;
+    }
+    c.mqttConnack(0, { sessionPresent: present, props: v5 ? connack : undefined });
+    if (present) resume(s, l, now);
   }
 
-  private onSubscribe(c: Connection, s: Session, m: MqttMessage): void {
-    const subId = m.properties().find((p) => p.id === MQTT_PROP_SUBSCRIPTION_IDENTIFIER)?.iv ?? 0;
-    const v5 = s.version >= 5;
-    const added: [string, Subscription, boolean][] = [];
-    const codes = m.filters!.map((f) => {
-      if (!isValidFilter(f.topic)) return v5 ? 0x8f : 0x80;
-      if (f.topic.startsWith("$share/")) return v5 ? 0x9e : 0x80; // shared subscriptions are not supported
-      if (this.authorize !== undefined && !this.authorize(s.clientId, f.topic, "subscribe")) return v5 ? 0x87 : 0x80;
-      const existed = s.subs.has(f.topic);
-      const sub = { qos: f.qos, options: f.options, id: subId };
-      s.subs.set(f.topic, sub);
-      added.push([f.topic, sub, existed]);
-      return f.qos;
-    });
-    c.mqttSuback(m, codes);
-    // Retained messages for the new subscriptions (MQTT 5 retain handling: 1 only when new, 2 never).
-    for (const [filter, sub, existed] of added) {
-      const rh = (sub.options >> 4) & 3;
-      if (rh === 2 || (rh === 1 && existed)) continue;
-      for (const r of this.retained.values()) {
-        if (topicMatches(filter, r.topic)) this.send(s, r, Math.min(r.qos, sub.qos), true, sub.id > 0 ? [sub.id] : []);
+  /**
+   * Another connection took the session: the old one gets DISCONNECT 0x8E (MQTT 5) and
+   * closes [MQTT-3.1.4-3]. Its will goes out unless the session continues and the will waits for a delay.
+   */
+  private takeOver(s: Session, clean: boolean): void {
+    const old = s.conn!;
+    const oc = s.client;
+    s.conn = undefined;
+    s.client = undefined;
+    if (oc !== undefined) {
+      oc.session = undefined;
+      const w = oc.will;
+      oc.will = undefined;
+      if (w !== undefined && (clean || oc.willDelay === 0)) this.routeWill(s.clientId, w);
+      if (oc.version >= 5 && !old.isClosing) old.mqttDisconnect(RC_SESSION_TAKEN_OVER);
+    }
+    old.close();
+  }
+
+  // ---- PUBLISH --------------------------------------------------------------------
+
+  private onPublish(c: Connection, cl: Client, m: MqttPacket): void {
+    const s = cl.session;
+    if (s === undefined || c.isClosing) return;
+    if (cl.auth !== undefined && !cl.auth.reauth) { this.refuse(c, cl, RC_PROTOCOL_ERROR); return; }
+    const now = millis();
+    let topic = m.topic;
+    let props: MqttProperty[] = [];
+    let expiresAt = 0;
+    if (cl.version >= 5) {
+      if (m.qos > this.l.maxQos) { this.refuse(c, cl, RC_QOS_NOT_SUPPORTED); return; } // [MQTT-3.2.2-11]
+      if (m.retain && !this.l.retain) { this.refuse(c, cl, RC_RETAIN_NOT_SUPPORTED); return; } // [MQTT-3.2.2-14]
+      if (m.qos === 2) {
+        // Our Receive Maximum bounds the QoS 2 messages the client has not released (section 3.3.4).
+        cl.qos2In.add(m.id);
+        if (cl.qos2In.size > this.l.receiveMaximum) { this.refuse(c, cl, RC_RECEIVE_MAXIMUM_EXCEEDED); return; }
+      }
+      let alias = 0;
+      if (m.props.length > 0) {
+        const all = m.properties();
+        for (const p of all) {
+          if (p.id === MQTT_PROP_TOPIC_ALIAS) alias = p.iv === 0 ? -1 : p.iv!;
+          // [MQTT-3.3.4-6]: a client's PUBLISH carries no Subscription Identifier.
+          else if (p.id === MQTT_PROP_SUBSCRIPTION_IDENTIFIER) { this.refuse(c, cl, RC_PROTOCOL_ERROR); return; }
+          else if (p.id === MQTT_PROP_MESSAGE_EXPIRY_INTERVAL) expiresAt = now + p.iv! * 1000;
+          else props.push(p);
+        }
+      }
+      if (alias !== 0) {
+        // [MQTT-3.3.2-8]: alias 0 is not allowed; above our Topic Alias Maximum is invalid [MQTT-3.2.2-17].
+        if (alias < 0 || alias > this.l.topicAliasMaximum) { this.refuse(c, cl, RC_TOPIC_ALIAS_INVALID); return; }
+        const map = (cl.aliasesIn ??= new Map());
+        if (topic !== "") map.set(alias, topic);
+        else {
+          const t = map.get(alias);
+          if (t === undefined) { this.refuse(c, cl, RC_TOPIC_ALIAS_INVALID); return; } // an alias never set on this connection
+          topic = t;
+        }
+      } else if (topic === "") {
+        this.refuse(c, cl, RC_PROTOCOL_ERROR); // section 3.3.2.1: an empty topic needs a Topic Alias
+        return;
       }
     }
+    if (this.authorize !== undefined && !this.authorize(s.clientId, topic, "publish")) return;
+    this.route({ topic, payload: m.data, qos: m.qos, retain: m.retain, props, expiresAt }, s);
   }
 
-  private onPublish(from: Session, m: MqttMessage): void {
-    if (this.authorize !== undefined && !this.authorize(from.clientId, m.topic, "publish")) return;
-    const props = m.properties().filter((p) => p.id !== MQTT_PROP_TOPIC_ALIAS && p.id !== MQTT_PROP_SUBSCRIPTION_IDENTIFIER);
-    this.route({ topic: m.topic, payload: m.data, qos: m.qos, retain: m.retain, props }, from);
-  }
-
-  /** Retains (or clears) and delivers a message to every matching subscription. */
+  /** Retains (or clears) and delivers a message to every matching subscription. `msg.payload` may be a view. */
   private route(msg: Stored, from: Session | undefined): void {
+    const now = millis();
+    // Queued and in-flight messages outlive the receive buffer's views: one copy, made when needed.
+    let copy: Stored | undefined;
+    const stable = (): Stored => (copy ??= { ...msg, payload: Buffer.from(msg.payload) });
     if (msg.retain) {
-      // Section 3.3.1.3: an empty retained message removes the retained one.
+      // [MQTT-3.3.1-5] replace; [MQTT-3.3.1-6] an empty payload removes the retained message.
       if (msg.payload.length === 0) this.retained.delete(msg.topic);
-      else this.retained.set(msg.topic, { ...msg, payload: Buffer.from(msg.payload) });
+      else this.retained.set(msg.topic, stable());
     }
-    let copied: Stored | undefined;
     for (const s of this.sessions.values()) {
+      if (s.subs.size === 0) continue;
       let qos = -1, retainAsPublished = false;
-      const ids: number[] = [];
-      for (const [filter, sub] of s.subs) {
-        if (!topicMatches(filter, msg.topic)) continue;
-        if ((sub.options & 4) !== 0 && s === from) continue; // MQTT 5 no local
-        qos = Math.max(qos, sub.qos);
+      let ids: number[] | undefined;
+      for (const sub of s.subs.values()) {
+        if (sub.shared || !topicMatches(sub.filter, msg.topic)) continue;
+        if ((sub.options & 4) !== 0 && s === from) continue; // [MQTT-3.8.3-3] no local
+        if (sub.qos > qos) qos = sub.qos;
         if ((sub.options & 8) !== 0) retainAsPublished = true;
-        if (sub.id > 0) ids.push(sub.id);
+        if (sub.id > 0) (ids ??= []).push(sub.id); // [MQTT-3.3.4-3]
       }
       if (qos < 0) continue;
-      // Queued messages outlive the receive buffer's views: keep one copy.
-      if (s.conn === undefined && copied === undefined) copied = { ...msg, payload: Buffer.from(msg.payload) };
-      this.send(s, s.conn === undefined ? copied! : msg, Math.min(qos, msg.qos), retainAsPublished && msg.retain, ids);
+      const q = Math.min(qos, msg.qos);
+      // [MQTT-3.3.1-12] [MQTT-3.3.1-13]: retain as published keeps the flag, else live messages carry 0.
+      deliver(s, q > 0 ? stable() : msg, q, retainAsPublished && msg.retain, ids, this.l, now);
+    }
+    if (this.groups.size === 0) return;
+    for (const g of this.groups.values()) {
+      if (!topicMatches(g.filter, msg.topic)) continue;
+      // Section 4.8.2: one member of the group gets it.
+      const s = pickMember(g, (x) => x.conn !== undefined && !x.conn.isClosing);
+      if (s === undefined) continue;
+      const sub = s.subs.get(g.key);
+      if (sub === undefined) continue;
+      const q = Math.min(sub.qos, msg.qos);
+      deliver(s, q > 0 ? stable() : msg, q, (sub.options & 8) !== 0 && msg.retain, sub.id > 0 ? [sub.id] : undefined, this.l, now);
     }
   }
 
-  /** Sends to the session's connection, or queues for a persistent session that is away (QoS 1/2 only). */
-  private send(s: Session, msg: Stored, qos: number, retain: boolean, subIds: number[]): void {
-    const c = s.conn;
-    if (c === undefined || c.isClosing) {
-      if (s.persistent && qos > 0) {
-        s.queue.push(qos === msg.qos && retain === msg.retain ? msg : { ...msg, qos, retain });
-        if (s.queue.length > this.maxQueued) s.queue.shift();
+  // ---- SUBSCRIBE ------------------------------------------------------------------
+
+  private onSubscribe(c: Connection, cl: Client, s: Session, m: MqttMessage): void {
+    const v5 = s.version >= 5;
+    let subId = 0;
+    if (v5) {
+      const ids = m.properties().filter((p) => p.id === MQTT_PROP_SUBSCRIPTION_IDENTIFIER);
+      if (ids.length > 0 && !this.l.subIds) { this.refuse(c, cl, RC_SUBID_NOT_SUPPORTED); return; }
+      // Section 3.8.2.1.2: one identifier at most, and not 0.
+      if (ids.length > 1 || (ids.length === 1 && ids[0]!.iv === 0)) { this.refuse(c, cl, RC_PROTOCOL_ERROR); return; }
+      subId = ids[0]?.iv ?? 0;
+    }
+    const fail = (code5: number): number => (v5 ? code5 : 0x80);
+    const added: [Subscription, boolean][] = [];
+    const codes: number[] = [];
+    for (const f of m.filters!) {
+      const share = parseShare(f.topic);
+      if (share === "invalid") { codes.push(fail(RC_TOPIC_FILTER_INVALID)); continue; }
+      const filter = share === undefined ? f.topic : share.filter;
+      if (!isValidFilter(filter)) { codes.push(fail(RC_TOPIC_FILTER_INVALID)); continue; }
+      if (share !== undefined) {
+        if (!this.l.shared) { codes.push(fail(RC_SHARED_NOT_SUPPORTED)); continue; }
+        // [MQTT-3.8.3-4]: No Local on a shared subscription is a protocol error.
+        if ((f.options & 4) !== 0) { this.refuse(c, cl, RC_PROTOCOL_ERROR); return; }
       }
-      return;
+      if (!this.l.wildcards && (filter.includes("+") || filter.includes("#"))) { codes.push(fail(RC_WILDCARDS_NOT_SUPPORTED)); continue; }
+      if (this.authorize !== undefined && !this.authorize(s.clientId, f.topic, "subscribe")) { codes.push(fail(RC_NOT_AUTHORIZED)); continue; }
+      const qos = Math.min(f.qos, this.l.maxQos);
+      const existed = s.subs.has(f.topic);
+      const sub: Subscription = { qos, options: f.options, id: subId, filter, shared: share !== undefined };
+      s.subs.set(f.topic, sub);
+      if (share !== undefined && !existed) this.joinGroup(s, f.topic, filter);
+      added.push([sub, existed]);
+      codes.push(qos);
     }
-    let props: MqttProperty[] | undefined;
-    if (s.version >= 5) {
-      props = msg.props;
-      if (subIds.length > 0) props = [...props, ...subIds.map((iv) => ({ id: MQTT_PROP_SUBSCRIPTION_IDENTIFIER, iv }))];
+    c.mqttSuback(m, codes);
+    // Retained messages for the new subscriptions: retain handling 0 always, 1 only when new, 2 never
+    // [MQTT-3.3.1-9] [MQTT-3.3.1-10] [MQTT-3.3.1-11]; none on shared subscriptions (section 4.8.2).
+    const now = millis();
+    for (const [sub, existed] of added) {
+      const rh = (sub.options >> 4) & 3;
+      if (sub.shared || rh === 2 || (rh === 1 && existed)) continue;
+      for (const r of this.retained.values()) {
+        if (r.expiresAt !== 0 && now >= r.expiresAt) { this.retained.delete(r.topic); continue; } // [MQTT-3.3.2-5]
+        if (topicMatches(sub.filter, r.topic)) deliver(s, r, Math.min(r.qos, sub.qos), true, sub.id > 0 ? [sub.id] : undefined, this.l, now);
+      }
     }
-    const id = c.mqttPub(msg.topic, msg.payload, { qos, retain, props });
-    if (id !== 0) s.unacked.set(id, qos === msg.qos ? msg : { ...msg, qos });
   }
 
-  /** Unacknowledged deliveries go back to the front of the queue of a persistent session. */
-  private requeue(s: Session): void {
-    if (s.persistent && s.unacked.size > 0) {
-      s.queue.unshift(...[...s.unacked.values()].map((m) => ({ ...m, payload: Buffer.from(m.payload) })));
-      if (s.queue.length > this.maxQueued) s.queue.splice(0, s.queue.length - this.maxQueued);
-    }
-    s.unacked.clear();
+  private joinGroup(s: Session, key: string, filter: string): void {
+    let g = this.groups.get(key);
+    if (g === undefined) { g = { key, filter, members: [], next: 0 }; this.groups.set(key, g); }
+    g.members.push(s);
   }
+
+  /** Removes a subscription; false when there was none. */
+  private unsubscribe(s: Session, key: string): boolean {
+    const sub = s.subs.get(key);
+    if (sub === undefined) return false;
+    s.subs.delete(key);
+    if (sub.shared) {
+      const g = this.groups.get(key);
+      if (g !== undefined) {
+        const i = g.members.indexOf(s);
+        if (i >= 0) g.members.splice(i, 1);
+        if (g.members.length === 0) this.groups.delete(key);
+      }
+    }
+    return true;
+  }
+
+  // ---- the end of connections and sessions -----------------------------------------
 
   private onClose(c: Connection, cl: Client): void {
     this.clients.delete(c);
     const s = cl.session;
-    if (s === undefined) return;
-    if (s.conn === c) {
-      s.conn = undefined;
-      this.requeue(s);
-      if (!s.persistent) this.sessions.delete(s.clientId);
+    if (s === undefined || s.conn !== c) return;
+    s.conn = undefined;
+    s.client = undefined;
+    const now = millis();
+    const w = cl.graceful ? undefined : cl.will;
+    // [MQTT-3.1.2-23]: the session outlives the connection for its Session Expiry Interval.
+    if (s.expiry === 0) {
+      if (w !== undefined) this.routeWill(s.clientId, w);
+      this.endSession(s);
+      return;
     }
-    // Section 3.1.2.5: the will goes out when the connection ends without DISCONNECT.
-    const w = cl.will;
-    if (!cl.graceful && w !== undefined && (this.authorize === undefined || this.authorize(s.clientId, w.topic, "publish"))) {
-      this.route(w, undefined);
+    s.endsAt = s.expiry === EXPIRY_NEVER ? Infinity : now + s.expiry * 1000;
+    if (w !== undefined) {
+      // [MQTT-3.1.2-8]: the will goes out once its delay has passed or the session ends, whichever comes first.
+      if (cl.willDelay === 0) this.routeWill(s.clientId, w);
+      else { s.will = w; s.willAt = now + cl.willDelay * 1000; }
     }
+    if (s.will !== undefined || s.endsAt !== Infinity) this.schedule(s);
   }
+
+  private schedule(s: Session): void {
+    this.pending.add(s);
+    this.sweepTimer ??= this.manager.timerAdd(SWEEP_MS, () => this.sweep(), { repeat: true });
+  }
+
+  /** Sends the delayed wills that are due and ends the sessions that expired. */
+  private sweep(): void {
+    const now = millis();
+    for (const s of this.pending) {
+      if (s.will !== undefined && now >= s.willAt) this.publishWill(s);
+      if (now >= s.endsAt) this.endSession(s);
+      else if (s.will === undefined && s.endsAt === Infinity) this.pending.delete(s);
+    }
+    if (this.pending.size === 0) { this.sweepTimer?.cancel(); this.sweepTimer = undefined; }
+  }
+
+  private publishWill(s: Session): void {
+    const w = s.will;
+    s.will = undefined;
+    if (w !== undefined) this.routeWill(s.clientId, w);
+  }
+
+  /** Publishes a will ([MQTT-3.1.2-16] [MQTT-3.1.2-17]: retained as its flag says); its expiry counts from now. */
+  private routeWill(clientId: string, w: Stored): void {
+    if (this.authorize !== undefined && !this.authorize(clientId, w.topic, "publish")) return;
+    const props: MqttProperty[] = [];
+    let expiresAt = 0;
+    for (const p of w.props) {
+      if (p.id === MQTT_PROP_MESSAGE_EXPIRY_INTERVAL) expiresAt = millis() + p.iv! * 1000;
+      else props.push(p);
+    }
+    this.route({ ...w, props, expiresAt }, undefined);
+  }
+
+  /** The session ends: its will (if still waiting) goes out, its subscriptions and messages are dropped. */
+  private endSession(s: Session): void {
+    this.publishWill(s);
+    this.pending.delete(s);
+    for (const key of [...s.subs.keys()]) this.unsubscribe(s, key);
+    s.queue.length = 0;
+    s.queuedBytes = 0;
+    s.inflight.clear();
+    if (this.sessions.get(s.clientId) === s) this.sessions.delete(s.clientId);
+  }
+}
+
+function stored(topic: string, payload: Buffer, qos: number, retain: boolean, props: MqttProperty[], now: number): Stored {
+  let expiresAt = 0;
+  const rest: MqttProperty[] = [];
+  for (const p of props) {
+    if (p.id === MQTT_PROP_MESSAGE_EXPIRY_INTERVAL) { if (now > 0) expiresAt = now + p.iv! * 1000; else rest.push(p); }
+    else if (p.id !== MQTT_PROP_TOPIC_ALIAS && p.id !== MQTT_PROP_SUBSCRIPTION_IDENTIFIER) rest.push(p);
+  }
+  return { topic, payload, qos, retain, props: rest, expiresAt };
 }
