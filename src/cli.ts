@@ -13,6 +13,7 @@ import {
 } from "./core/events.js";
 import { WEBSOCKET_OP_CLOSE } from "./ws/constants.js";
 import { MqttBroker } from "./mqtt/broker.js";
+import { BROKER_CLI_HELP, brokerCliOptions } from "./mqtt/broker-cli.js";
 
 const HELP: Record<string, string> = {
   main: `Usage: tsmongoose <command> [options]
@@ -43,11 +44,12 @@ default port is 123) for the time and prints it as ISO-8601, then the offset of
 the server's clock from the local clock in milliseconds (positive: the local clock
 is behind). --timeout is how long to wait for an answer (default 5000 ms).
 Exits with 1 when the server does not give a valid answer.`,
-  "mqtt-broker": `Usage: tsmongoose mqtt-broker [--listen URL]
+  "mqtt-broker": `Usage: tsmongoose mqtt-broker [--listen URL] [options]
 
 Runs an MQTT 3.1.1 / 5.0 broker (QoS 0-2, retained messages, wills, persistent
-sessions) that accepts every client. --listen defaults to mqtt://0.0.0.0:1883.
-Ctrl-C stops.`,
+sessions, shared subscriptions) that accepts every client. Ctrl-C stops.
+
+${BROKER_CLI_HELP}`,
 };
 
 function fail(msg: string): never {
@@ -151,8 +153,11 @@ async function sntp(args: string[]): Promise<void> {
 
 async function mqttBroker(args: string[]): Promise<void> {
   const listen = option(args, "--listen") ?? "mqtt://0.0.0.0:1883";
+  let opts;
+  try { opts = brokerCliOptions(args); } catch (e) { fail((e as Error).message); }
+  if (args.length > 0) fail(`unknown argument "${args[0]}" (see --help)`);
   const mgr = new Manager();
-  const broker = new MqttBroker(mgr, { listen });
+  const broker = new MqttBroker(mgr, { listen, ...opts });
   process.stdout.write(`MQTT broker on ${listen.replace(/:\d+(\/|$)/, `:${broker.listener.localAddr.port}$1`)}\n`);
   await mgr.run();
 }

@@ -17,8 +17,12 @@ export interface MqttBrokerOptions extends ConnectionOptions {
   listen: string;
   /** Accepts or refuses a CONNECT (default: everyone). Refused: CONNACK 4 (3.1.1) / 0x86 (5.0). */
   authenticate?: (user: string | undefined, pass: string | undefined, clientId: string) => boolean;
-  /** Allows a client to publish to a topic or subscribe to a filter (default: everything). */
-  authorize?: (clientId: string, topic: string, action: MqttAction) => boolean;
+  /**
+   * Allows a client to publish to a topic or subscribe to a filter (default: everything).
+   * A refused subscription gets 0x87 (not authorized) in an MQTT 5 SUBACK, or the reason
+   * code returned instead of false (0x80 and up; 3.1.1 always gets 0x80).
+   */
+  authorize?: (clientId: string, topic: string, action: MqttAction) => boolean | number;
   /** MQTT 5 enhanced authentication (AUTH exchange); without it an Authentication Method gets CONNACK 0x8C. */
   auth?: MqttAuthHook;
   /** QoS 1/2 messages queued per session (client away, or its window full); the oldest go first. Default 1000. */

@@ -11,7 +11,7 @@ import {
   MQTT_CMD_AUTH, MQTT_CMD_CONNECT, MQTT_CMD_DISCONNECT, MQTT_CMD_PINGREQ, MQTT_CMD_PUBACK, MQTT_CMD_PUBCOMP,
   MQTT_CMD_PUBREC, MQTT_CMD_PUBREL, MQTT_CMD_SUBSCRIBE, MQTT_CMD_UNSUBSCRIBE, MQTT_PROP_ASSIGNED_CLIENT_IDENTIFIER,
   MQTT_PROP_AUTHENTICATION_DATA, MQTT_PROP_AUTHENTICATION_METHOD, MQTT_PROP_MAXIMUM_PACKET_SIZE,
-  MQTT_PROP_MESSAGE_EXPIRY_INTERVAL, MQTT_PROP_RECEIVE_MAXIMUM, MQTT_PROP_SERVER_KEEP_ALIVE,
+  MQTT_PROP_MESSAGE_EXPIRY_INTERVAL, MQTT_PROP_REASON_STRING, MQTT_PROP_RECEIVE_MAXIMUM, MQTT_PROP_SERVER_KEEP_ALIVE,
   MQTT_PROP_SESSION_EXPIRY_INTERVAL, MQTT_PROP_SUBSCRIPTION_IDENTIFIER, MQTT_PROP_TOPIC_ALIAS,
   MQTT_PROP_TOPIC_ALIAS_MAXIMUM, MQTT_PROP_WILL_DELAY_INTERVAL,
 } from "./constants.js";
@@ -37,6 +37,13 @@ const RC_PROTOCOL_ERROR = 0x82, RC_TOPIC_FILTER_INVALID = 0x8f, RC_TOPIC_ALIAS_I
 const RC_RECEIVE_MAXIMUM_EXCEEDED = 0x93, RC_SESSION_TAKEN_OVER = 0x8e, RC_RETAIN_NOT_SUPPORTED = 0x9a;
 const RC_QOS_NOT_SUPPORTED = 0x9b, RC_SHARED_NOT_SUPPORTED = 0x9e, RC_SUBID_NOT_SUPPORTED = 0xa1;
 const RC_WILDCARDS_NOT_SUPPORTED = 0xa2, RC_NO_SUBSCRIPTION = 0x11;
+
+/** Reason code names (section 2.4), sent as Reason String. */
+const REASONS = new Map<number, string>([
+  [0x82, "Protocol Error"], [0x87, "Not authorized"], [0x8e, "Session taken over"], [0x93, "Receive Maximum exceeded"],
+  [0x94, "Topic Alias invalid"], [0x9a, "Retain not supported"], [0x9b, "QoS not supported"],
+  [0xa1, "Subscription Identifiers not supported"],
+]);
 
 /** How often wills with a delay and expiring sessions are looked at. */
 const SWEEP_MS = 250;
@@ -164,9 +171,12 @@ export class MqttBroker {
   private refuse(c: Connection, cl: Client, code: number): void {
     if (c.isClosing) return;
     cl.graceful = false;
+    // The Reason String says it in words (and clients that only read reasons followed by properties see the code).
+    const why = REASONS.get(code);
+    const props = why === undefined ? undefined : [{ id: MQTT_PROP_REASON_STRING, val: why }];
     if (cl.version < 5) c.close();
-    else if (cl.session === undefined) c.mqttConnack(code);
-    else c.mqttDisconnect(code);
+    else if (cl.session === undefined) c.mqttConnack(code, { props });
+    else c.mqttDisconnect(code, props);
   }
 
   private onCommand(c: Connection, cl: Client, m: MqttPacket): void {
@@ -369,7 +379,7 @@ export class MqttBroker {
       const w = oc.will;
       oc.will = undefined;
       if (w !== undefined && (clean || oc.willDelay === 0)) this.routeWill(s.clientId, w);
-      if (oc.version >= 5 && !old.isClosing) old.mqttDisconnect(RC_SESSION_TAKEN_OVER);
+      if (oc.version >= 5 && !old.isClosing) old.mqttDisconnect(RC_SESSION_TAKEN_OVER, [{ id: MQTT_PROP_REASON_STRING, val: REASONS.get(RC_SESSION_TAKEN_OVER)! }]);
     }
     old.close();
   }
@@ -418,7 +428,7 @@ export class MqttBroker {
         return;
       }
     }
-    if (this.authorize !== undefined && !this.authorize(s.clientId, topic, "publish")) return;
+    if (this.authorize !== undefined && refused(this.authorize(s.clientId, topic, "publish"))) return;
     this.route({ topic, payload: m.data, qos: m.qos, retain: m.retain, props, expiresAt }, s);
   }
 
@@ -488,7 +498,8 @@ export class MqttBroker {
         if ((f.options & 4) !== 0) { this.refuse(c, cl, RC_PROTOCOL_ERROR); return; }
       }
       if (!this.l.wildcards && (filter.includes("+") || filter.includes("#"))) { codes.push(fail(RC_WILDCARDS_NOT_SUPPORTED)); continue; }
-      if (this.authorize !== undefined && !this.authorize(s.clientId, f.topic, "subscribe")) { codes.push(fail(RC_NOT_AUTHORIZED)); continue; }
+      const ok = this.authorize === undefined ? true : this.authorize(s.clientId, f.topic, "subscribe");
+      if (refused(ok)) { codes.push(fail(typeof ok === "number" && ok <= 0xff ? ok : RC_NOT_AUTHORIZED)); continue; }
       const qos = Math.min(f.qos, this.l.maxQos);
       const existed = s.subs.has(f.topic);
       const sub: Subscription = { qos, options: f.options, id: subId, filter, shared: share !== undefined };
@@ -582,7 +593,7 @@ export class MqttBroker {
 
   /** Publishes a will ([MQTT-3.1.2-16] [MQTT-3.1.2-17]: retained as its flag says); its expiry counts from now. */
   private routeWill(clientId: string, w: Stored): void {
-    if (this.authorize !== undefined && !this.authorize(clientId, w.topic, "publish")) return;
+    if (this.authorize !== undefined && refused(this.authorize(clientId, w.topic, "publish"))) return;
     const props: MqttProperty[] = [];
     let expiresAt = 0;
     for (const p of w.props) {
@@ -603,6 +614,9 @@ export class MqttBroker {
     if (this.sessions.get(s.clientId) === s) this.sessions.delete(s.clientId);
   }
 }
+
+/** An `authorize` answer that refuses: false, or a reason code of 0x80 or more. */
+const refused = (ok: boolean | number): boolean => ok === false || (typeof ok === "number" && ok >= 0x80);
 
 function stored(topic: string, payload: Buffer, qos: number, retain: boolean, props: MqttProperty[], now: number): Stored {
   let expiresAt = 0;
