@@ -330,7 +330,7 @@ export class MqttBroker {
     if (s !== undefined) {
       if (s.conn !== undefined) this.takeOver(s, info.clean);
       else if (s.will !== undefined) {
-        // A delayed will: a new connection to the session cancels it [MQTT-3.1.2-26]; a clean start ends the session, which sends it.
+        // A delayed will: a new connection to the session cancels it [MQTT-3.1.3-9]; a clean start ends the session, which sends it.
         if (info.clean) this.publishWill(s); else s.will = undefined;
       }
     }
@@ -591,7 +591,7 @@ export class MqttBroker {
     if (w !== undefined) this.routeWill(s.clientId, w);
   }
 
-  /** Publishes a will ([MQTT-3.1.2-16] [MQTT-3.1.2-17]: retained as its flag says); its expiry counts from now. */
+  /** Publishes a will ([MQTT-3.1.2-14] [MQTT-3.1.2-15]: retained as its flag says); its expiry counts from now. */
   private routeWill(clientId: string, w: Stored): void {
     if (this.authorize !== undefined && refused(this.authorize(clientId, w.topic, "publish"))) return;
     const props: MqttProperty[] = [];

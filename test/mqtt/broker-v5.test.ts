@@ -173,7 +173,7 @@ test("will delay: sent after the delay without property 0x18; cancelled when the
   await rw.waitMsgs(1);
   assert.equal(rw.msgs[0]!.topic, "wd/a");
   assert.deepEqual(rw.msgs[0]!.properties(), [{ id: MQTT_PROP_USER_PROPERTY, key: "k", val: "v" }], "no Will Delay Interval on PUBLISH");
-  // Back before the delay with the session resumed: no will [MQTT-3.1.2-26].
+  // Back before the delay with the session resumed: no will [MQTT-3.1.3-9].
   const [b, rbb] = await client({ version: 5, clientId: "wd-b", props: expiry(60), will: will("wd/b", 2) });
   b.close();
   await waitFor(() => rbb.closed);
