@@ -243,3 +243,36 @@ test("CONNACK announces the broker's MQTT 5 limits and features", async () => {
   assert.equal(prop(props, 0x2a)?.iv, 1, "Shared Subscription Available");
   c.mqttDisconnect();
 });
+
+test("subscription options from Paho's client: retain handling 0/1/2, retain as published, subscription identifiers", async () => {
+  broker.publish("so/r", "kept", { retain: true, qos: 1 });
+  const r = await paho(port, `
+from paho.mqtt.subscribeoptions import SubscribeOptions
+got = []
+def on_message(c, u, m):
+  ids = getattr(m.properties, "SubscriptionIdentifier", [])
+  got.append("%s:%s:%d:%s" % (m.topic, m.payload.decode(), m.retain, ids))
+c = mqtt.Client("so-paho", protocol=mqtt.MQTTv5)
+c.on_message = on_message
+c.connect("127.0.0.1", PORT)
+c.loop_start()
+def sub(f, rh, rap=False, sid=None):
+  p = None
+  if sid is not None:
+    p = Properties(PacketTypes.SUBSCRIBE); p.SubscriptionIdentifier = sid
+  c.subscribe(f, options=SubscribeOptions(qos=1, retainHandling=rh, retainAsPublished=rap), properties=p)
+  time.sleep(0.4)
+sub("so/#", 0, sid=7)       # retained sent
+sub("so/#", 1, sid=7)       # exists already: not sent
+sub("so/+", 1, rap=True)    # new: sent
+sub("so/r", 2)              # never sent
+c.publish("so/r", "live", 1, retain=True).wait_for_publish(5)
+time.sleep(0.5)
+print("\\n".join(got))
+c.publish("so/r", "", 1, retain=True).wait_for_publish(5)
+c.disconnect(); c.loop_stop()
+`);
+  assert.equal(r.code, 0, r.stderr);
+  // The live message matches three subscriptions: one delivery, retained (retain as published on so/+), identifier 7.
+  assert.deepEqual(r.stdout.trim().split("\n"), ["so/r:kept:1:[7]", "so/r:kept:1:[]", "so/r:live:1:[7]"]);
+});
