@@ -9,7 +9,7 @@ import type { Timer } from "../core/timers.js";
 import { MG_EV_ACCEPT, MG_EV_CLOSE, MG_EV_MQTT_CMD, MG_EV_MQTT_MSG, MG_EV_POLL, MG_EV_READ, type EventHandler } from "../core/events.js";
 import {
   MQTT_CMD_AUTH, MQTT_CMD_CONNECT, MQTT_CMD_DISCONNECT, MQTT_CMD_PINGREQ, MQTT_CMD_PUBACK, MQTT_CMD_PUBCOMP,
-  MQTT_CMD_PUBREC, MQTT_CMD_PUBREL, MQTT_CMD_SUBSCRIBE, MQTT_CMD_UNSUBSCRIBE, MQTT_PROP_ASSIGNED_CLIENT_IDENTIFIER,
+  MQTT_CMD_PUBREC, MQTT_CMD_PUBREL, MQTT_CMD_SUBACK, MQTT_CMD_SUBSCRIBE, MQTT_CMD_UNSUBACK, MQTT_CMD_UNSUBSCRIBE, MQTT_PROP_ASSIGNED_CLIENT_IDENTIFIER,
   MQTT_PROP_AUTHENTICATION_DATA, MQTT_PROP_AUTHENTICATION_METHOD, MQTT_PROP_MAXIMUM_PACKET_SIZE,
   MQTT_PROP_MESSAGE_EXPIRY_INTERVAL, MQTT_PROP_REASON_STRING, MQTT_PROP_RECEIVE_MAXIMUM, MQTT_PROP_SERVER_KEEP_ALIVE,
   MQTT_PROP_SESSION_EXPIRY_INTERVAL, MQTT_PROP_SUBSCRIPTION_IDENTIFIER, MQTT_PROP_TOPIC_ALIAS,
@@ -33,14 +33,14 @@ export type { MqttAction, MqttBrokerOptions } from "./broker-options.js";
 export type { MqttAuthHook, MqttAuthRequest, MqttAuthResult } from "./broker-auth.js";
 
 /** MQTT 5 reason codes the broker sends (section 2.4). */
-const RC_PROTOCOL_ERROR = 0x82, RC_TOPIC_FILTER_INVALID = 0x8f, RC_TOPIC_ALIAS_INVALID = 0x94;
+const RC_MALFORMED = 0x81, RC_PROTOCOL_ERROR = 0x82, RC_TOPIC_FILTER_INVALID = 0x8f, RC_TOPIC_ALIAS_INVALID = 0x94;
 const RC_RECEIVE_MAXIMUM_EXCEEDED = 0x93, RC_SESSION_TAKEN_OVER = 0x8e, RC_RETAIN_NOT_SUPPORTED = 0x9a;
 const RC_QOS_NOT_SUPPORTED = 0x9b, RC_SHARED_NOT_SUPPORTED = 0x9e, RC_SUBID_NOT_SUPPORTED = 0xa1;
 const RC_WILDCARDS_NOT_SUPPORTED = 0xa2, RC_NO_SUBSCRIPTION = 0x11;
 
 /** Reason code names (section 2.4), sent as Reason String. */
 const REASONS = new Map<number, string>([
-  [0x82, "Protocol Error"], [0x87, "Not authorized"], [0x8e, "Session taken over"], [0x93, "Receive Maximum exceeded"],
+  [0x81, "Malformed Packet"], [0x82, "Protocol Error"], [0x87, "Not authorized"], [0x8e, "Session taken over"], [0x93, "Receive Maximum exceeded"],
   [0x94, "Topic Alias invalid"], [0x9a, "Retain not supported"], [0x9b, "QoS not supported"],
   [0xa1, "Subscription Identifiers not supported"],
 ]);
@@ -197,6 +197,8 @@ export class MqttBroker {
       case MQTT_CMD_PUBACK: case MQTT_CMD_PUBCOMP: acked(s, m.id, false, this.l, now); break;
       case MQTT_CMD_PUBREC: acked(s, m.id, m.ack < 0x80, this.l, now); break;
       case MQTT_CMD_PUBREL: cl.qos2In.delete(m.id); break;
+      // Section 3.9 / 3.11: SUBACK and UNSUBACK go from server to client only.
+      case MQTT_CMD_SUBACK: case MQTT_CMD_UNSUBACK: this.refuse(c, cl, RC_PROTOCOL_ERROR); break;
     }
   }
 
@@ -390,6 +392,8 @@ export class MqttBroker {
     const s = cl.session;
     if (s === undefined || c.isClosing) return;
     if (cl.auth !== undefined && !cl.auth.reauth) { this.refuse(c, cl, RC_PROTOCOL_ERROR); return; }
+    // [MQTT-3.3.1-2]: QoS 0 never carries DUP (a malformed PUBLISH).
+    if (m.dup && m.qos === 0) { this.refuse(c, cl, RC_MALFORMED); return; }
     const now = millis();
     let topic = m.topic;
     let props: MqttProperty[] = [];

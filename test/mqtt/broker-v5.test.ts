@@ -9,7 +9,7 @@ import {
   MQTT_PROP_SESSION_EXPIRY_INTERVAL, MQTT_PROP_WILL_DELAY_INTERVAL, MQTT_PROP_USER_PROPERTY, MQTT_PROP_TOPIC_ALIAS_MAXIMUM,
   type MqttConnectOptions, type Connection, type MqttPacket,
 } from "../../src/index.js";
-import { buildAck, buildConnect, buildSimple, buildSubscribe } from "../../src/mqtt/builder.js";
+import { buildAck, buildConnect, buildPublish, buildSimple, buildSubAck, buildSubscribe } from "../../src/mqtt/builder.js";
 import { startLoop, waitFor } from "../helpers.js";
 import { Recorder } from "./peers.js";
 import { RawPeer, paho, prop, sleep } from "./broker-raw.js";
@@ -275,4 +275,20 @@ c.disconnect(); c.loop_stop()
   assert.equal(r.code, 0, r.stderr);
   // The live message matches three subscriptions: one delivery, retained (retain as published on so/+), identifier 7.
   assert.deepEqual(r.stdout.trim().split("\n"), ["so/r:kept:1:[7]", "so/r:kept:1:[]", "so/r:live:1:[7]"]);
+});
+
+test("a SUBACK from a client is a protocol error (0x82); QoS 0 with DUP is malformed (0x81) [MQTT-3.3.1-2]", async () => {
+  const cases: [Buffer, number][] = [
+    [buildSubAck(MQTT_CMD_SUBACK, 5, 1, [0]), 0x82],
+    [buildPublish(5, "dup/q0", "x", 0, false, true, 0), 0x81],
+  ];
+  for (const [pkt, code] of cases) {
+    const raw = new RawPeer(port);
+    raw.send(buildConnect({ version: 5, clientId: "", keepAlive: 0, clean: true }));
+    await raw.wait(MQTT_CMD_CONNACK);
+    raw.send(pkt);
+    const [d] = await raw.wait(MQTT_CMD_DISCONNECT);
+    assert.equal(d!.ack, code);
+    await raw.waitClosed();
+  }
 });
