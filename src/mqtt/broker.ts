@@ -5,7 +5,6 @@
 // per-session state are in broker-session.ts, the options in broker-options.ts.
 import type { Connection } from "../core/connection.js";
 import type { Manager } from "../core/manager.js";
-import type { Timer } from "../core/timers.js";
 import { MG_EV_ACCEPT, MG_EV_CLOSE, MG_EV_MQTT_CMD, MG_EV_MQTT_MSG, MG_EV_POLL, MG_EV_READ, type EventHandler } from "../core/events.js";
 import {
   MQTT_CMD_AUTH, MQTT_CMD_CONNECT, MQTT_CMD_DISCONNECT, MQTT_CMD_PINGREQ, MQTT_CMD_PUBACK, MQTT_CMD_PUBCOMP,
@@ -17,17 +16,16 @@ import {
 } from "./constants.js";
 import type { MqttMessage, MqttPacket, MqttProperty } from "./message.js";
 import { isValidFilter, topicMatches } from "./topic.js";
-import { buildSimple, checkQos } from "./builder.js";
+import { checkQos } from "./builder.js";
 import { utf8Field } from "./wire.js";
 import { randomStr } from "../util/random.js";
 import { millis } from "../util/time.js";
 import { toBuffer } from "../util/bytes.js";
-import { brokerLimits, EXPIRY_NEVER, type BrokerLimits, type MqttAction, type MqttBrokerOptions } from "./broker-options.js";
+import { brokerLimits, EXPIRY_NEVER, type BrokerLimits, type MqttBrokerOptions } from "./broker-options.js";
 import { acked, deliver, newSession, pump, resume, type Client, type Session, type Stored, type Subscription } from "./broker-session.js";
 import { parseShare, pickMember, type ShareGroup } from "./broker-shared.js";
-import {
-  RC_AUTH_SUCCESS, RC_BAD_AUTH_METHOD, RC_CONTINUE_AUTH, RC_NOT_AUTHORIZED, RC_REAUTHENTICATE, type MqttAuthHook, type MqttAuthRequest,
-} from "./broker-auth.js";
+import { SessionClock } from "./broker-expiry.js";
+import { authStep, RC_BAD_AUTH_METHOD, RC_CONTINUE_AUTH, RC_NOT_AUTHORIZED, RC_REAUTHENTICATE, type MqttAuthHook } from "./broker-auth.js";
 
 export type { MqttAction, MqttBrokerOptions } from "./broker-options.js";
 export type { MqttAuthHook, MqttAuthRequest, MqttAuthResult } from "./broker-auth.js";
@@ -45,8 +43,6 @@ const REASONS = new Map<number, string>([
   [0xa1, "Subscription Identifiers not supported"],
 ]);
 
-/** How often wills with a delay and expiring sessions are looked at. */
-const SWEEP_MS = 250;
 
 /** What `broker.sessionInfo(clientId)` reports. */
 export interface MqttSessionInfo {
@@ -66,15 +62,13 @@ export interface MqttSessionInfo {
 export class MqttBroker {
   /** The listening connection (`listener.localAddr.port` is the real port). */
   readonly listener: Connection;
-  private readonly manager: Manager;
   private readonly sessions = new Map<string, Session>();
   private readonly clients = new Map<Connection, Client>();
   private readonly retained = new Map<string, Stored>();
   /** Shared subscription groups, by their whole "$share/group/filter". */
   private readonly groups = new Map<string, ShareGroup<Session>>();
   /** Disconnected sessions with a delayed will or an end in time. */
-  private readonly pending = new Set<Session>();
-  private sweepTimer: Timer | undefined;
+  private readonly clock: SessionClock;
   private readonly authenticate: MqttBrokerOptions["authenticate"];
   private readonly authorize: MqttBrokerOptions["authorize"];
   private readonly auth: MqttAuthHook | undefined;
@@ -88,7 +82,7 @@ export class MqttBroker {
     } = opts;
     if (typeof listen !== "string") throw new Error("MqttBroker: `listen` URL is required");
     this.l = brokerLimits(opts);
-    this.manager = manager;
+    this.clock = new SessionClock(manager, { will: (x) => this.publishWill(x), end: (x) => this.endSession(x) });
     this.authenticate = authenticate;
     this.authorize = authorize;
     this.auth = auth;
@@ -125,8 +119,7 @@ export class MqttBroker {
 
   /** Stops listening and closes every client connection. */
   close(): void {
-    this.sweepTimer?.cancel();
-    this.sweepTimer = undefined;
+    this.clock.stop();
     this.listener.close();
     for (const c of this.clients.keys()) c.close();
   }
@@ -255,31 +248,9 @@ export class MqttBroker {
     this.askAuth(c, cl, props.find((p) => p.id === MQTT_PROP_AUTHENTICATION_DATA)?.bin);
   }
 
-  /** One step of an AUTH exchange: asks the hook and answers the client. */
+  /** One step of an AUTH exchange (broker-auth.ts). */
   private askAuth(c: Connection, cl: Client, data: Uint8Array | undefined): void {
-    const a = cl.auth!;
-    const req: MqttAuthRequest = {
-      clientId: a.clientId, method: a.method, data: data === undefined ? undefined : Buffer.from(data), step: a.step, reauth: a.reauth, state: a.state,
-    };
-    const r = this.auth!(req);
-    a.state = req.state;
-    if (r === undefined && a.step === 0 && !a.reauth) { cl.auth = undefined; c.mqttConnack(RC_BAD_AUTH_METHOD); return; }
-    const props = (d: Uint8Array | undefined): MqttProperty[] => {
-      const p: MqttProperty[] = [{ id: MQTT_PROP_AUTHENTICATION_METHOD, val: a.method }];
-      if (d !== undefined) p.push({ id: MQTT_PROP_AUTHENTICATION_DATA, bin: d });
-      return p;
-    };
-    if (r?.status === "continue") {
-      c.send(buildSimple(MQTT_CMD_AUTH, 5, RC_CONTINUE_AUTH, props(r.data)));
-      return;
-    }
-    cl.auth = undefined;
-    if (r?.status === "success") {
-      if (a.reauth) c.send(buildSimple(MQTT_CMD_AUTH, 5, RC_AUTH_SUCCESS, props(r.data)));
-      else a.finish!(props(r.data));
-    } else {
-      this.refuse(c, cl, RC_NOT_AUTHORIZED);
-    }
+    authStep(this.auth!, c, cl, data, (code) => this.refuse(c, cl, code));
   }
 
   private onAuth(c: Connection, cl: Client, m: MqttPacket): void {
@@ -344,7 +315,7 @@ export class MqttBroker {
       this.sessions.set(clientId, s);
     }
     s = s!;
-    this.pending.delete(s);
+    this.clock.forget(s);
     s.endsAt = Infinity;
     s.expiry = expiry;
     s.version = info.version;
@@ -570,23 +541,7 @@ export class MqttBroker {
       if (cl.willDelay === 0) this.routeWill(s.clientId, w);
       else { s.will = w; s.willAt = now + cl.willDelay * 1000; }
     }
-    if (s.will !== undefined || s.endsAt !== Infinity) this.schedule(s);
-  }
-
-  private schedule(s: Session): void {
-    this.pending.add(s);
-    this.sweepTimer ??= this.manager.timerAdd(SWEEP_MS, () => this.sweep(), { repeat: true });
-  }
-
-  /** Sends the delayed wills that are due and ends the sessions that expired. */
-  private sweep(): void {
-    const now = millis();
-    for (const s of this.pending) {
-      if (s.will !== undefined && now >= s.willAt) this.publishWill(s);
-      if (now >= s.endsAt) this.endSession(s);
-      else if (s.will === undefined && s.endsAt === Infinity) this.pending.delete(s);
-    }
-    if (this.pending.size === 0) { this.sweepTimer?.cancel(); this.sweepTimer = undefined; }
+    this.clock.watch(s);
   }
 
   private publishWill(s: Session): void {
@@ -610,7 +565,7 @@ export class MqttBroker {
   /** The session ends: its will (if still waiting) goes out, its subscriptions and messages are dropped. */
   private endSession(s: Session): void {
     this.publishWill(s);
-    this.pending.delete(s);
+    this.clock.forget(s);
     for (const key of [...s.subs.keys()]) this.unsubscribe(s, key);
     s.queue.length = 0;
     s.queuedBytes = 0;
