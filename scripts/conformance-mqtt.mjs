@@ -3,7 +3,7 @@
 // which stays outside this repository) against `tsmongoose mqtt-broker`, one test at a
 // time with a timeout each, and prints a pass table.
 //
-//   npm run conformance:mqtt -- <path to paho.mqtt.testing> [--timeout S] [--port PORT] [--broker HOST:PORT]
+//   npm run conformance:mqtt -- <path to paho.mqtt.testing> [--timeout S] [--port PORT] [--broker HOST:PORT] [--only test_a,test_b]
 //
 // Without --broker it builds nothing: run `npx tsc` first; it starts dist/src/cli.js with
 // the options the suite's configuration-dependent tests need. With --broker it tests a
@@ -17,6 +17,7 @@ const args = process.argv.slice(2);
 const opt = (name, def) => { const i = args.indexOf(name); if (i < 0) return def; const v = args[i + 1]; args.splice(i, 2); return v; };
 const timeoutS = Number(opt("--timeout", "60"));
 const against = opt("--broker", undefined);
+const only = opt("--only", undefined)?.split(",");
 let port = Number(opt("--port", "0"));
 const suite = args[0];
 if (!suite || !existsSync(join(suite, "interoperability", "client_test5.py"))) {
@@ -66,7 +67,7 @@ if (against) {
 
 const results = [];
 for (const file of ["client_test.py", "client_test5.py"]) {
-  const names = [...readFileSync(join(dir, file), "utf8").matchAll(/^ {4}def (test\w*)\(/gm)].map((m) => m[1]);
+  const names = [...readFileSync(join(dir, file), "utf8").matchAll(/^ {4}def (test\w*)\(/gm)].map((m) => m[1]).filter((n) => only === undefined || only.includes(n));
   for (const name of names) {
     const r = spawnSync("/usr/bin/python3", ["-c", RUNNER, dir, file, host, String(port), name], { cwd: dir, timeout: timeoutS * 1000, encoding: "utf8" });
     const verdict = r.status === 0 ? "pass" : r.error?.code === "ETIMEDOUT" || r.signal ? "timeout" : "fail";
