@@ -25,14 +25,15 @@ import { brokerLimits, EXPIRY_NEVER, type BrokerLimits, type MqttBrokerOptions }
 import { acked, deliver, newSession, pump, resume, type Client, type Session, type Stored, type Subscription } from "./broker-session.js";
 import { parseShare, pickMember, type ShareGroup } from "./broker-shared.js";
 import { SessionClock } from "./broker-expiry.js";
+import { checkPublish } from "./broker-publish.js";
 import { authStep, RC_BAD_AUTH_METHOD, RC_CONTINUE_AUTH, RC_NOT_AUTHORIZED, RC_REAUTHENTICATE, type MqttAuthHook } from "./broker-auth.js";
 
 export type { MqttAction, MqttBrokerOptions } from "./broker-options.js";
 export type { MqttAuthHook, MqttAuthRequest, MqttAuthResult } from "./broker-auth.js";
 
 /** MQTT 5 reason codes the broker sends (section 2.4). */
-const RC_MALFORMED = 0x81, RC_PROTOCOL_ERROR = 0x82, RC_TOPIC_FILTER_INVALID = 0x8f, RC_TOPIC_ALIAS_INVALID = 0x94;
-const RC_RECEIVE_MAXIMUM_EXCEEDED = 0x93, RC_SESSION_TAKEN_OVER = 0x8e, RC_RETAIN_NOT_SUPPORTED = 0x9a;
+const RC_PROTOCOL_ERROR = 0x82, RC_TOPIC_FILTER_INVALID = 0x8f;
+const RC_SESSION_TAKEN_OVER = 0x8e, RC_RETAIN_NOT_SUPPORTED = 0x9a;
 const RC_QOS_NOT_SUPPORTED = 0x9b, RC_SHARED_NOT_SUPPORTED = 0x9e, RC_SUBID_NOT_SUPPORTED = 0xa1;
 const RC_WILDCARDS_NOT_SUPPORTED = 0xa2, RC_NO_SUBSCRIPTION = 0x11;
 
@@ -363,48 +364,10 @@ export class MqttBroker {
     const s = cl.session;
     if (s === undefined || c.isClosing) return;
     if (cl.auth !== undefined && !cl.auth.reauth) { this.refuse(c, cl, RC_PROTOCOL_ERROR); return; }
-    // [MQTT-3.3.1-2]: QoS 0 never carries DUP (a malformed PUBLISH).
-    if (m.dup && m.qos === 0) { this.refuse(c, cl, RC_MALFORMED); return; }
-    const now = millis();
-    let topic = m.topic;
-    let props: MqttProperty[] = [];
-    let expiresAt = 0;
-    if (cl.version >= 5) {
-      if (m.qos > this.l.maxQos) { this.refuse(c, cl, RC_QOS_NOT_SUPPORTED); return; } // [MQTT-3.2.2-11]
-      if (m.retain && !this.l.retain) { this.refuse(c, cl, RC_RETAIN_NOT_SUPPORTED); return; } // [MQTT-3.2.2-14]
-      if (m.qos === 2) {
-        // Our Receive Maximum bounds the QoS 2 messages the client has not released (section 3.3.4).
-        cl.qos2In.add(m.id);
-        if (cl.qos2In.size > this.l.receiveMaximum) { this.refuse(c, cl, RC_RECEIVE_MAXIMUM_EXCEEDED); return; }
-      }
-      let alias = 0;
-      if (m.props.length > 0) {
-        const all = m.properties();
-        for (const p of all) {
-          if (p.id === MQTT_PROP_TOPIC_ALIAS) alias = p.iv === 0 ? -1 : p.iv!;
-          // [MQTT-3.3.4-6]: a client's PUBLISH carries no Subscription Identifier.
-          else if (p.id === MQTT_PROP_SUBSCRIPTION_IDENTIFIER) { this.refuse(c, cl, RC_PROTOCOL_ERROR); return; }
-          else if (p.id === MQTT_PROP_MESSAGE_EXPIRY_INTERVAL) expiresAt = now + p.iv! * 1000;
-          else props.push(p);
-        }
-      }
-      if (alias !== 0) {
-        // [MQTT-3.3.2-8]: alias 0 is not allowed; above our Topic Alias Maximum is invalid [MQTT-3.2.2-17].
-        if (alias < 0 || alias > this.l.topicAliasMaximum) { this.refuse(c, cl, RC_TOPIC_ALIAS_INVALID); return; }
-        const map = (cl.aliasesIn ??= new Map());
-        if (topic !== "") map.set(alias, topic);
-        else {
-          const t = map.get(alias);
-          if (t === undefined) { this.refuse(c, cl, RC_TOPIC_ALIAS_INVALID); return; } // an alias never set on this connection
-          topic = t;
-        }
-      } else if (topic === "") {
-        this.refuse(c, cl, RC_PROTOCOL_ERROR); // section 3.3.2.1: an empty topic needs a Topic Alias
-        return;
-      }
-    }
-    if (this.authorize !== undefined && refused(this.authorize(s.clientId, topic, "publish"))) return;
-    this.route({ topic, payload: m.data, qos: m.qos, retain: m.retain, props, expiresAt }, s);
+    const msg = checkPublish(cl, m, this.l, millis());
+    if (typeof msg === "number") { this.refuse(c, cl, msg); return; }
+    if (this.authorize !== undefined && refused(this.authorize(s.clientId, msg.topic, "publish"))) return;
+    this.route(msg, s);
   }
 
   /** Retains (or clears) and delivers a message to every matching subscription. `msg.payload` may be a view. */
