@@ -21,7 +21,8 @@ import {
 } from "./events.js";
 import { WEBSOCKET_OP_CLOSE } from "./ws/constants.js";
 import { MQTT_CMD_CONNECT, MQTT_CMD_DISCONNECT } from "./mqtt/constants.js";
-import { MqttBroker } from "./mqtt/broker.js";
+import { MqttBroker } from "./broker/broker.js";
+import { BROKER_CLI_HELP, brokerCliOptions } from "./broker/broker-cli.js";
 
 const HELP: Record<string, string> = {
   main: `Usage: tsmongoose <command> [options]
@@ -80,13 +81,13 @@ Options:
   "mqtt-broker": `Usage: tsmongoose mqtt-broker [--listen URL] [--quiet]
 
 Runs an MQTT 3.1.1 / 5.0 broker (QoS 0-2, retained messages, wills, persistent
-sessions) that accepts every client, and logs each client's connect and
-disconnect on standard output. Ctrl-C stops.
+sessions, shared subscriptions) that accepts every client, and logs each client's
+connect and disconnect on standard output. Ctrl-C stops.
 
-Options:
-  -l, --listen URL           Where to listen (default mqtt://0.0.0.0:1883)
-  -q, --quiet                No client log
-  -h, --help                 Print this help`,
+  -l, --listen URL             Where to listen (default mqtt://0.0.0.0:1883)
+  -q, --quiet                  No client log
+  -h, --help                   Print this help
+${BROKER_CLI_HELP.split("\n").filter((l) => !l.includes("--listen")).join("\n")}`,
 };
 
 /** A usage error: the message, the command's usage line, exit code 2. */
@@ -358,11 +359,15 @@ function logClients(broker: MqttBroker, write: (line: string) => void): void {
 }
 
 async function mqttBroker(argv: string[]): Promise<void> {
-  const { values } = parse("mqtt-broker", argv, { listen: { type: "string", short: "l" }, quiet: { type: "boolean", short: "q" } }, { min: 0, max: 0, names: "" });
+  // The broker's own options first (they are taken out of the list), then the rest strictly.
+  const rest = [...argv];
+  let opts: ReturnType<typeof brokerCliOptions>;
+  try { opts = brokerCliOptions(rest); } catch (e) { usageError("mqtt-broker", (e as Error).message); }
+  const { values } = parse("mqtt-broker", rest, { listen: { type: "string", short: "l" }, quiet: { type: "boolean", short: "q" } }, { min: 0, max: 0, names: "" });
   const listen = values.listen ?? "mqtt://0.0.0.0:1883";
   const mgr = new Manager();
   let broker: MqttBroker;
-  try { broker = new MqttBroker(mgr, { listen }); } catch (e) { fail("mqtt-broker", e instanceof Error ? e.message : String(e)); }
+  try { broker = new MqttBroker(mgr, { listen, ...opts }); } catch (e) { fail("mqtt-broker", e instanceof Error ? e.message : String(e)); }
   if (values.quiet !== true) logClients(broker, (line) => { process.stdout.write(line); });
   const port = broker.listener.localAddr.port;
   process.stdout.write(`MQTT broker on ${withPort(listen, port)}\n`);

@@ -28,7 +28,7 @@ export { MqttPacket, type MqttMessage, type MqttProperty, type MqttConnectInfo, 
 export * from "./mqtt/constants.js";
 export type { MqttConnectOptions, MqttWillOptions } from "./mqtt/client.js";
 export type { MqttPubOptions, MqttSubOptions, MqttConnackOptions } from "./mqtt/send.js";
-export { MqttBroker, type MqttBrokerOptions, type MqttAction } from "./mqtt/broker.js";
+export { MqttBroker, type MqttBrokerOptions, type MqttAction, type MqttAuthHook, type MqttAuthRequest, type MqttAuthResult, type MqttSessionInfo } from "./broker/broker.js";
 export type { TlsOpts, TlsCertKey } from "./tls/options.js";
 export { selfSignedCert, type SelfSignedOptions, type SelfSigned } from "./tls/selfsigned.js";
 export { urlPort, urlHost, urlUser, urlPass, urlUri, urlIsSsl, urlScheme } from "./util/url.js";

@@ -7,6 +7,7 @@ import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { ChunkedDecoder } from "../../src/http/chunked.js";
 import { HttpParseError } from "../../src/http/parser.js";
+import { leakCheckAfterAll } from "../helpers.js";
 
 function feedAll(raw: Buffer, start: number, maxBody: number, cuts: number[]): { r: number | HttpParseError; d: ChunkedDecoder } {
   const d = new ChunkedDecoder(start, maxBody);
@@ -75,3 +76,6 @@ test("decoder: 1,000,000 one-byte chunks cost O(1) memory per chunk", () => {
   assert.ok(grown < 8 * 1024 * 1024, `decoder grew memory by ${grown} bytes for ${n} chunks`);
   assert.ok(d.body().every((b) => b === 0x78));
 });
+
+// Leak check: nothing of this file is left open (sockets, timers, files, processes).
+leakCheckAfterAll();

@@ -2,6 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { fuzzHttp } from "../fuzz/http.js";
+import { leakCheckAfterAll } from "../helpers.js";
 
 test("fuzz: 3000 mutated messages, documented verdicts only, the same whole and split", () => {
   const r = fuzzHttp(3000, 0x5eed);
@@ -13,3 +14,6 @@ test("fuzz: 3000 mutated messages, documented verdicts only, the same whole and 
 test("fuzz: other seeds", () => {
   for (const seed of [1, 2, 3]) fuzzHttp(500, seed);
 });
+
+// Leak check: nothing of this file is left open (sockets, timers, files, processes).
+leakCheckAfterAll();

@@ -7,7 +7,7 @@ import * as http from "node:http";
 import * as net from "node:net";
 import { REQUESTS } from "./codec-table.js";
 import { checkRow, decodeEveryWay, verdictClass } from "./codec-harness.js";
-import { waitFor } from "../helpers.js";
+import { waitFor, leakCheckAfterAll } from "../helpers.js";
 
 test("request table: verdicts and fields, the same whatever way the bytes arrive", () => {
   assert.ok(REQUESTS.length > 100);
@@ -103,3 +103,6 @@ test("node:http decides every row the same way, except the listed intended diffe
   // Leak check: every socket of this file is closed.
   await waitFor(() => !process.getActiveResourcesInfo().some((r) => r.startsWith("TCP")), 3000, "no TCP handle left");
 });
+
+// Leak check: nothing of this file is left open (sockets, timers, files, processes).
+leakCheckAfterAll();

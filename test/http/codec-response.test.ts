@@ -7,7 +7,7 @@ import * as http from "node:http";
 import * as net from "node:net";
 import { RESPONSES } from "./codec-table.js";
 import { checkRow, decodeEveryWay, verdictClass } from "./codec-harness.js";
-import { waitFor } from "../helpers.js";
+import { waitFor, leakCheckAfterAll } from "../helpers.js";
 
 test("response table: verdicts and fields, the same whatever way the bytes arrive", () => {
   for (const row of RESPONSES) checkRow(row, decodeEveryWay(Buffer.from(row.raw, "latin1"), true, true));
@@ -55,3 +55,5 @@ test("node's HTTP client decides every response row the same way, except the lis
   await waitFor(() => !process.getActiveResourcesInfo().some((r) => r.startsWith("TCP")), 3000, "no TCP handle left");
 });
 
+// Leak check: nothing of this file is left open (sockets, timers, files, processes).
+leakCheckAfterAll();

@@ -1,0 +1,156 @@
+// MqttBroker's options: their defaults, their checks, and the MQTT 5 CONNACK properties
+// that announce them (section 3.2.2.3).
+import type { ConnectionOptions } from "../options.js";
+import {
+  MQTT_PROP_MAXIMUM_PACKET_SIZE, MQTT_PROP_MAXIMUM_QOS, MQTT_PROP_RECEIVE_MAXIMUM, MQTT_PROP_RETAIN_AVAILABLE,
+  MQTT_PROP_SHARED_SUBSCRIPTION_AVAILABLE, MQTT_PROP_SUBSCRIPTION_IDENTIFIER_AVAILABLE, MQTT_PROP_TOPIC_ALIAS_MAXIMUM,
+  MQTT_PROP_WILDCARD_SUBSCRIPTION_AVAILABLE,
+} from "../mqtt/constants.js";
+import type { MqttProperty } from "../mqtt/message.js";
+import { DEFAULT_MAX_PACKET_SIZE } from "../mqtt/state.js";
+
+/** One step of an exchange, as the hook sees it. */
+export interface MqttAuthRequest {
+  clientId: string;
+  /** The Authentication Method of the CONNECT. */
+  method: string;
+  /** Authentication Data of the CONNECT (step 0) or of the client's AUTH. */
+  data: Buffer | undefined;
+  /** 0 for the CONNECT (or the AUTH 0x19 starting a re-authentication), then 1, 2, ... */
+  step: number;
+  /** True for a re-authentication of a connected client (AUTH 0x19). */
+  reauth: boolean;
+  /** Yours to keep between the steps of one exchange (starts undefined). */
+  state: unknown;
+}
+
+/**
+ * What the hook answers: `continue` sends AUTH 0x18 with `data`; `success` completes
+ * (CONNACK 0, or AUTH 0x00 on re-authentication) with optional `data`; `fail` refuses
+ * (CONNACK 0x87 / DISCONNECT 0x87).
+ */
+export type MqttAuthResult =
+  | { status: "continue"; data?: Uint8Array }
+  | { status: "success"; data?: Uint8Array }
+  | { status: "fail" };
+
+/** Return undefined at step 0 for a method you do not support (CONNACK 0x8C). */
+export type MqttAuthHook = (req: MqttAuthRequest) => MqttAuthResult | undefined;
+
+export type MqttAction = "publish" | "subscribe";
+
+export interface MqttBrokerOptions extends ConnectionOptions {
+  /** Where to listen: mqtt://host:port, or mqtts:// with `tls`. */
+  listen: string;
+  /** Accepts or refuses a CONNECT (default: everyone). Refused: CONNACK 4 (3.1.1) / 0x86 (5.0). */
+  authenticate?: (user: string | undefined, pass: string | undefined, clientId: string) => boolean;
+  /**
+   * Allows a client to publish to a topic or subscribe to a filter (default: everything).
+   * A refused subscription gets 0x87 (not authorized) in an MQTT 5 SUBACK, or the reason
+   * code returned instead of false (0x80 and up; 3.1.1 always gets 0x80).
+   */
+  authorize?: (clientId: string, topic: string, action: MqttAction) => boolean | number;
+  /** MQTT 5 enhanced authentication (AUTH exchange); without it an Authentication Method gets CONNACK 0x8C. */
+  auth?: MqttAuthHook;
+  /** QoS 1/2 messages queued per session (client away, or its window full); the oldest go first. Default 1000. */
+  maxQueuedMessages?: number;
+  /** Bytes (topics and payloads) queued per session; the oldest go first. Default 16 MiB. */
+  maxQueuedBytes?: number;
+  /** Unacknowledged QoS 1/2 deliveries per client (an MQTT 5 client's Receive Maximum can lower it). Default 100. */
+  maxInflightMessages?: number;
+  /** While more bytes than this wait to be written to a client, its QoS 0 messages are dropped and QoS 1/2 queued. Default 1 MiB. */
+  maxSendQueueBytes?: number;
+  /** QoS 2 messages a client may have unreleased (MQTT 5 Receive Maximum, announced in CONNACK). Default 100. */
+  receiveMaximum?: number;
+  /** Topic aliases an MQTT 5 client may use (Topic Alias Maximum in CONNACK; 0 refuses aliases). Default 10. */
+  topicAliasMaximum?: number;
+  /** Use topic aliases towards MQTT 5 clients that allow them (their Topic Alias Maximum). Default true. */
+  outboundTopicAliases?: boolean;
+  /** Longest session kept after a disconnect, in seconds (3.1.1 persistent sessions included). Default: no limit. */
+  maxSessionExpiry?: number;
+  /** Largest keep alive, in seconds: MQTT 5 clients asking more (or 0) get this as Server Keep Alive. Default: none. */
+  maxKeepAlive?: number;
+  /** Highest QoS accepted from clients (0, 1 or 2). Default 2. */
+  maxQos?: number;
+  /** Retained messages kept (false: a retained PUBLISH is refused, MQTT 5 0x9A). Default true. */
+  retainAvailable?: boolean;
+  /** Subscriptions with "+" or "#" allowed. Default true. */
+  wildcardSubscriptions?: boolean;
+  /** MQTT 5 subscription identifiers allowed. Default true. */
+  subscriptionIdentifiers?: boolean;
+  /** Shared subscriptions ($share/group/filter) allowed. Default true. */
+  sharedSubscriptions?: boolean;
+  /** A connection that sends no CONNECT within this time is closed. Default 10 s. */
+  connectTimeoutMs?: number;
+}
+
+/** The broker's limits once checked and defaulted. */
+export interface BrokerLimits {
+  maxQueued: number;
+  maxQueuedBytes: number;
+  maxInflight: number;
+  maxSendQueue: number;
+  receiveMaximum: number;
+  topicAliasMaximum: number;
+  outboundAliases: boolean;
+  maxSessionExpiry: number;
+  maxKeepAlive: number;
+  maxQos: number;
+  retain: boolean;
+  wildcards: boolean;
+  subIds: boolean;
+  shared: boolean;
+  connectTimeoutMs: number;
+  maxPacket: number;
+  /** CONNACK properties every MQTT 5 client gets. */
+  connackProps: MqttProperty[];
+}
+
+/** Session Expiry Interval meaning "never" (section 3.1.2.11.2). */
+export const EXPIRY_NEVER = 0xffffffff;
+
+function int(name: string, v: number | undefined, def: number, min: number, max: number): number {
+  if (v === undefined) return def;
+  if (!Number.isInteger(v) || v < min || v > max) throw new Error(`MqttBroker: ${name} must be an integer in ${min}..${max}, got ${v}`);
+  return v;
+}
+
+function bool(name: string, v: boolean | undefined, def: boolean): boolean {
+  if (v === undefined) return def;
+  if (typeof v !== "boolean") throw new Error(`MqttBroker: ${name} must be a boolean, got ${String(v)}`);
+  return v;
+}
+
+export function brokerLimits(o: MqttBrokerOptions): BrokerLimits {
+  const l: BrokerLimits = {
+    maxQueued: int("maxQueuedMessages", o.maxQueuedMessages, 1000, 0, 2 ** 31),
+    maxQueuedBytes: int("maxQueuedBytes", o.maxQueuedBytes, 16 * 1024 * 1024, 0, 2 ** 48),
+    maxInflight: int("maxInflightMessages", o.maxInflightMessages, 100, 1, 65535),
+    maxSendQueue: int("maxSendQueueBytes", o.maxSendQueueBytes, 1024 * 1024, 0, 2 ** 48),
+    receiveMaximum: int("receiveMaximum", o.receiveMaximum, 100, 1, 65535),
+    topicAliasMaximum: int("topicAliasMaximum", o.topicAliasMaximum, 10, 0, 65535),
+    outboundAliases: bool("outboundTopicAliases", o.outboundTopicAliases, true),
+    maxSessionExpiry: int("maxSessionExpiry", o.maxSessionExpiry, EXPIRY_NEVER, 0, EXPIRY_NEVER),
+    maxKeepAlive: int("maxKeepAlive", o.maxKeepAlive, 0, 0, 65535),
+    maxQos: int("maxQos", o.maxQos, 2, 0, 2),
+    retain: bool("retainAvailable", o.retainAvailable, true),
+    wildcards: bool("wildcardSubscriptions", o.wildcardSubscriptions, true),
+    subIds: bool("subscriptionIdentifiers", o.subscriptionIdentifiers, true),
+    shared: bool("sharedSubscriptions", o.sharedSubscriptions, true),
+    connectTimeoutMs: int("connectTimeoutMs", o.connectTimeoutMs, 10_000, 1, 2 ** 31),
+    maxPacket: o.mqttMaxPacketSize ?? DEFAULT_MAX_PACKET_SIZE,
+    connackProps: [],
+  };
+  // Section 3.2.2.3: absent properties mean the defaults (65535, no aliases, no limit, QoS 2, all available).
+  const p = l.connackProps;
+  if (l.receiveMaximum < 65535) p.push({ id: MQTT_PROP_RECEIVE_MAXIMUM, iv: l.receiveMaximum });
+  if (l.maxQos < 2) p.push({ id: MQTT_PROP_MAXIMUM_QOS, iv: l.maxQos });
+  if (!l.retain) p.push({ id: MQTT_PROP_RETAIN_AVAILABLE, iv: 0 });
+  if (l.maxPacket < 268_435_460) p.push({ id: MQTT_PROP_MAXIMUM_PACKET_SIZE, iv: l.maxPacket });
+  if (l.topicAliasMaximum > 0) p.push({ id: MQTT_PROP_TOPIC_ALIAS_MAXIMUM, iv: l.topicAliasMaximum });
+  // Said even when available (the default), so clients need not guess.
+  p.push({ id: MQTT_PROP_WILDCARD_SUBSCRIPTION_AVAILABLE, iv: l.wildcards ? 1 : 0 });
+  p.push({ id: MQTT_PROP_SUBSCRIPTION_IDENTIFIER_AVAILABLE, iv: l.subIds ? 1 : 0 });
+  p.push({ id: MQTT_PROP_SHARED_SUBSCRIPTION_AVAILABLE, iv: l.shared ? 1 : 0 });
+  return l;
+}

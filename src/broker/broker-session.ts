@@ -1,0 +1,235 @@
+// What the broker keeps per session and per connection, and how messages reach a
+// session: sent at once when the client's window and socket have room, queued otherwise
+// (bounded), acknowledged, and sent again with DUP=1 when the session resumes.
+import type { Connection } from "../connection.js";
+import { MQTT_CMD_PUBREL, MQTT_PROP_MESSAGE_EXPIRY_INTERVAL, MQTT_PROP_SUBSCRIPTION_IDENTIFIER, MQTT_PROP_TOPIC_ALIAS } from "../mqtt/constants.js";
+import type { MqttProperty } from "../mqtt/message.js";
+import { buildAck, buildPublish } from "../mqtt/builder.js";
+import type { BrokerLimits } from "./broker-options.js";
+
+/** A message as the broker keeps it (retained, queued, or a will). */
+export interface Stored {
+  topic: string;
+  payload: Buffer;
+  qos: number;
+  retain: boolean;
+  /** MQTT 5 properties to forward, without Message Expiry Interval, Topic Alias and Subscription Identifier. */
+  props: MqttProperty[];
+  /** When the message expires (millis), 0 for never (Message Expiry Interval, section 3.3.2.3.3). */
+  expiresAt: number;
+}
+
+/** One message on its way to one session. */
+export interface Delivery {
+  msg: Stored;
+  qos: number;
+  retain: boolean;
+  subIds: number[] | undefined;
+  /** Packet identifier once sent (QoS 1/2). */
+  id: number;
+  /** QoS 2: PUBREC received and PUBREL sent; PUBCOMP completes it. */
+  released: boolean;
+}
+
+export interface Subscription {
+  qos: number;
+  options: number;
+  /** Subscription Identifier (0: none). */
+  id: number;
+  /** The filter to match topics with (for "$share/g/f": f). */
+  filter: string;
+  shared: boolean;
+}
+
+/** What one connection negotiated (topic aliases do not outlive it [MQTT-3.3.2-7]). */
+export interface Client {
+  session: Session | undefined;
+  version: number;
+  will: Stored | undefined;
+  /** Will Delay Interval in seconds. */
+  willDelay: number;
+  /** DISCONNECT 0x00 received: the will is dropped [MQTT-3.14.4-3]. */
+  graceful: boolean;
+  keepAliveMs: number;
+  lastRecv: number;
+  acceptedAt: number;
+  /** The Session Expiry Interval the CONNECT gave (a DISCONNECT may not raise 0). */
+  connectExpiry: number;
+  /** The client's Receive Maximum and Maximum Packet Size (MQTT 5 CONNECT). */
+  receiveMax: number;
+  maxPacket: number;
+  /** Aliases the client set (alias -> topic), and the ones we set towards it (topic -> alias). */
+  aliasesIn: Map<number, string> | undefined;
+  aliasesOut: Map<string, number> | undefined;
+  aliasOutMax: number;
+  /** QoS 2 PUBLISH ids from the client not yet released by PUBREL (its use of our Receive Maximum). */
+  qos2In: Set<number>;
+  /** An enhanced authentication exchange in progress. */
+  auth: AuthExchange | undefined;
+  /** The Authentication Method of the CONNECT (re-authentication must use it). */
+  connectMethod: string | undefined;
+}
+
+export interface AuthExchange {
+  method: string;
+  step: number;
+  state: unknown;
+  reauth: boolean;
+  clientId: string;
+  /** At CONNECT: completes it, with the CONNACK's authentication properties. */
+  finish: ((authProps: MqttProperty[]) => void) | undefined;
+}
+
+export interface Session {
+  clientId: string;
+  version: number;
+  /** Session Expiry Interval in seconds (EXPIRY_NEVER: kept until a clean start). */
+  expiry: number;
+  subs: Map<string, Subscription>;
+  conn: Connection | undefined;
+  client: Client | undefined;
+  /** QoS 1/2 deliveries waiting for the client's window, its socket, or its return. */
+  queue: Delivery[];
+  queuedBytes: number;
+  /** Sent and not yet completed, by packet identifier (insertion order is sending order). */
+  inflight: Map<number, Delivery>;
+  nextId: number;
+  /** While disconnected: when the session ends (millis; Infinity: never). */
+  endsAt: number;
+  /** While disconnected: a will waiting for its delay, and when it is due. */
+  will: Stored | undefined;
+  willAt: number;
+  /** Messages dropped for this session (queue full, socket backed up, too large for the client). */
+  dropped: number;
+}
+
+export function newSession(clientId: string, version: number, expiry: number): Session {
+  return {
+    clientId, version, expiry, subs: new Map(), conn: undefined, client: undefined, queue: [], queuedBytes: 0,
+    inflight: new Map(), nextId: 0, endsAt: Infinity, will: undefined, willAt: 0, dropped: 0,
+  };
+}
+
+const sizeOf = (d: Delivery): number => d.msg.payload.length + d.msg.topic.length + 64;
+
+/** Delivers towards the session's connection, as the subscription grants. `msg` is stable (not a view) when qos > 0. */
+export function deliver(s: Session, msg: Stored, qos: number, retain: boolean, subIds: number[] | undefined, l: BrokerLimits, now: number): void {
+  // [MQTT-3.3.2-5]: an expired message is not sent on.
+  if (msg.expiresAt !== 0 && now >= msg.expiresAt) return;
+  const c = usable(s);
+  if (qos === 0) {
+    // QoS 0 is not queued: dropped while the client is away or its socket is backed up.
+    if (c === undefined) return;
+    if (c.sendLen > l.maxSendQueue) { s.dropped++; return; }
+    write(s, c, msg, 0, retain, subIds, 0, false, now);
+    return;
+  }
+  const d: Delivery = { msg, qos, retain, subIds, id: 0, released: false };
+  if (c !== undefined && s.queue.length === 0 && s.inflight.size < windowOf(s, l) && c.sendLen <= l.maxSendQueue) {
+    sendNew(s, c, d, now);
+    return;
+  }
+  s.queue.push(d);
+  s.queuedBytes += sizeOf(d);
+  // Bounded: the oldest queued messages go first.
+  while (s.queue.length > 0 && (s.queue.length > l.maxQueued || (s.queuedBytes > l.maxQueuedBytes && s.queue.length > 1))) {
+    s.queuedBytes -= sizeOf(s.queue.shift()!);
+    s.dropped++;
+  }
+}
+
+/** Sends what the queue holds while the window and the socket have room. */
+export function pump(s: Session, l: BrokerLimits, now: number): void {
+  const c = usable(s);
+  if (c === undefined) return;
+  const win = windowOf(s, l);
+  while (s.queue.length > 0 && s.inflight.size < win && c.sendLen <= l.maxSendQueue) {
+    const d = s.queue.shift()!;
+    s.queuedBytes -= sizeOf(d);
+    if (d.msg.expiresAt !== 0 && now >= d.msg.expiresAt) continue; // [MQTT-3.3.2-5]
+    sendNew(s, c, d, now);
+  }
+}
+
+/** An acknowledgement from the client: PUBACK, PUBREC or PUBCOMP. Frees window room. */
+export function acked(s: Session, id: number, released: boolean, l: BrokerLimits, now: number): void {
+  const d = s.inflight.get(id);
+  if (d === undefined) return;
+  // PUBREC < 0x80 on QoS 2: the layer sent PUBREL; the window frees on PUBCOMP (section 4.9).
+  if (released && d.qos === 2) { d.released = true; return; }
+  s.inflight.delete(id);
+  pump(s, l, now);
+}
+
+/**
+ * A resumed session: unacknowledged PUBLISH packets again with their identifiers and
+ * DUP=1, and PUBREL for those already received [MQTT-4.4.0-1] [MQTT-3.3.1-1]; then the queue.
+ */
+export function resume(s: Session, l: BrokerLimits, now: number): void {
+  const c = usable(s);
+  if (c === undefined) return;
+  for (const d of [...s.inflight.values()]) {
+    if (d.released) c.send(buildAck(MQTT_CMD_PUBREL, s.version, d.id));
+    else if (!write(s, c, d.msg, d.qos, d.retain, d.subIds, d.id, true, now)) s.inflight.delete(d.id);
+  }
+  pump(s, l, now);
+}
+
+function usable(s: Session): Connection | undefined {
+  const c = s.conn;
+  return c === undefined || c.isClosing ? undefined : c;
+}
+
+/** At most this many QoS 1/2 PUBLISH unacknowledged [MQTT-4.9.0-2]. */
+function windowOf(s: Session, l: BrokerLimits): number {
+  const rm = s.client?.receiveMax ?? 65535;
+  return rm < l.maxInflight ? rm : l.maxInflight;
+}
+
+function sendNew(s: Session, c: Connection, d: Delivery, now: number): void {
+  d.id = nextId(s);
+  // A packet too large for the client is discarded as if delivered [MQTT-3.1.2-25].
+  if (write(s, c, d.msg, d.qos, d.retain, d.subIds, d.id, false, now)) s.inflight.set(d.id, d);
+}
+
+/** An unused packet identifier, 1..65535 [MQTT-2.2.1-4]. */
+function nextId(s: Session): number {
+  do s.nextId = s.nextId >= 65535 ? 1 : s.nextId + 1;
+  while (s.inflight.has(s.nextId));
+  return s.nextId;
+}
+
+/** Builds and queues one PUBLISH; false when it is over the client's Maximum Packet Size (not sent). */
+function write(s: Session, c: Connection, msg: Stored, qos: number, retain: boolean, subIds: number[] | undefined, id: number, dup: boolean, now: number): boolean {
+  const cl = s.client!;
+  let topic = msg.topic, props: MqttProperty[] | undefined, newAlias = false;
+  if (s.version >= 5) {
+    props = msg.props;
+    let extra: MqttProperty[] | undefined;
+    if (msg.expiresAt !== 0) {
+      // [MQTT-3.3.2-6]: the interval received minus the time spent waiting here.
+      extra = [{ id: MQTT_PROP_MESSAGE_EXPIRY_INTERVAL, iv: Math.max(1, Math.ceil((msg.expiresAt - now) / 1000)) }];
+    }
+    if (subIds !== undefined) {
+      extra ??= [];
+      for (const iv of subIds) extra.push({ id: MQTT_PROP_SUBSCRIPTION_IDENTIFIER, iv });
+    }
+    if (cl.aliasOutMax > 0) {
+      // Our aliases stay within the client's Topic Alias Maximum [MQTT-3.3.2-11]; once they are all used, topics go in full.
+      const out = (cl.aliasesOut ??= new Map());
+      let alias = out.get(topic);
+      if (alias !== undefined) topic = "";
+      else if (out.size < cl.aliasOutMax) { alias = out.size + 1; out.set(topic, alias); newAlias = true; }
+      if (alias !== undefined) (extra ??= []).push({ id: MQTT_PROP_TOPIC_ALIAS, iv: alias });
+    }
+    if (extra !== undefined) props = props.length === 0 ? extra : [...props, ...extra];
+  }
+  const pkt = buildPublish(s.version, topic, msg.payload, qos, retain, dup, id, props);
+  if (pkt.length > cl.maxPacket) {
+    if (newAlias) cl.aliasesOut!.delete(msg.topic);
+    s.dropped++;
+    return false;
+  }
+  c.send(pkt);
+  return true;
+}

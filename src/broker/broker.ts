@@ -1,0 +1,551 @@
+// A complete MQTT broker on top of mqttListen (MQTT 3.1.1 and 5.0): sessions with expiry,
+// subscriptions with "+" and "#", shared subscriptions, retained messages, message expiry,
+// QoS 0/1/2 delivery with flow control, wills with delay, topic aliases both ways,
+// keep alive, and authenticate / authorize / enhanced auth hooks. Delivery and the
+// per-session state are in broker-session.ts, the options in broker-options.ts.
+import type { Connection } from "../connection.js";
+import type { Manager } from "../manager.js";
+import { MG_EV_ACCEPT, MG_EV_CLOSE, MG_EV_MQTT_CMD, MG_EV_MQTT_MSG, MG_EV_POLL, MG_EV_READ, type EventHandler } from "../events.js";
+import {
+  MQTT_CMD_AUTH, MQTT_CMD_CONNECT, MQTT_CMD_DISCONNECT, MQTT_CMD_PINGREQ, MQTT_CMD_PUBACK, MQTT_CMD_PUBCOMP,
+  MQTT_CMD_PUBREC, MQTT_CMD_PUBREL, MQTT_CMD_SUBACK, MQTT_CMD_SUBSCRIBE, MQTT_CMD_UNSUBACK, MQTT_CMD_UNSUBSCRIBE, MQTT_PROP_ASSIGNED_CLIENT_IDENTIFIER,
+  MQTT_PROP_AUTHENTICATION_DATA, MQTT_PROP_AUTHENTICATION_METHOD, MQTT_PROP_MAXIMUM_PACKET_SIZE,
+  MQTT_PROP_MESSAGE_EXPIRY_INTERVAL, MQTT_PROP_REASON_STRING, MQTT_PROP_RECEIVE_MAXIMUM, MQTT_PROP_SERVER_KEEP_ALIVE,
+  MQTT_PROP_SESSION_EXPIRY_INTERVAL, MQTT_PROP_SUBSCRIPTION_IDENTIFIER, MQTT_PROP_TOPIC_ALIAS,
+  MQTT_PROP_TOPIC_ALIAS_MAXIMUM, MQTT_PROP_WILL_DELAY_INTERVAL,
+} from "../mqtt/constants.js";
+import type { MqttMessage, MqttPacket, MqttProperty } from "../mqtt/message.js";
+import { isValidFilter, topicMatches } from "../mqtt/topic.js";
+import { checkQos } from "../mqtt/builder.js";
+import { utf8Field } from "../mqtt/wire.js";
+import { randomStr } from "../util/random.js";
+import { millis } from "../util/time.js";
+import { toBuffer } from "../util/bytes.js";
+import { brokerLimits, EXPIRY_NEVER, type BrokerLimits, type MqttBrokerOptions } from "./broker-options.js";
+import { acked, deliver, newSession, pump, resume, type Client, type Session, type Stored, type Subscription } from "./broker-session.js";
+import { parseShare, pickMember, type ShareGroup } from "./broker-shared.js";
+import { SessionClock } from "./broker-expiry.js";
+import { checkPublish } from "./broker-publish.js";
+import { authStep, RC_BAD_AUTH_METHOD, RC_CONTINUE_AUTH, RC_NOT_AUTHORIZED, RC_REAUTHENTICATE, type MqttAuthHook } from "./broker-auth.js";
+
+export type { MqttAction, MqttBrokerOptions } from "./broker-options.js";
+export type { MqttAuthHook, MqttAuthRequest, MqttAuthResult } from "./broker-auth.js";
+
+/** MQTT 5 reason codes the broker sends (section 2.4). */
+const RC_PROTOCOL_ERROR = 0x82, RC_TOPIC_FILTER_INVALID = 0x8f;
+const RC_SESSION_TAKEN_OVER = 0x8e, RC_RETAIN_NOT_SUPPORTED = 0x9a;
+const RC_QOS_NOT_SUPPORTED = 0x9b, RC_SHARED_NOT_SUPPORTED = 0x9e, RC_SUBID_NOT_SUPPORTED = 0xa1;
+const RC_WILDCARDS_NOT_SUPPORTED = 0xa2, RC_NO_SUBSCRIPTION = 0x11;
+
+/** Reason code names (section 2.4), sent as Reason String. */
+const REASONS = new Map<number, string>([
+  [0x81, "Malformed Packet"], [0x82, "Protocol Error"], [0x87, "Not authorized"], [0x8e, "Session taken over"], [0x93, "Receive Maximum exceeded"],
+  [0x94, "Topic Alias invalid"], [0x9a, "Retain not supported"], [0x9b, "QoS not supported"],
+  [0xa1, "Subscription Identifiers not supported"],
+]);
+
+
+/** What `broker.sessionInfo(clientId)` reports. */
+export interface MqttSessionInfo {
+  connected: boolean;
+  subscriptions: number;
+  /** QoS 1/2 messages queued, and their size (topics, payloads and a fixed overhead each). */
+  queued: number;
+  queuedBytes: number;
+  /** Sent and not yet acknowledged. */
+  inflight: number;
+  /** Messages dropped for this session (queue bound, backed-up socket, over its Maximum Packet Size). */
+  dropped: number;
+  /** Bytes waiting to be written to its connection. */
+  sendQueueBytes: number;
+}
+
+export class MqttBroker {
+  /** The listening connection (`listener.localAddr.port` is the real port). */
+  readonly listener: Connection;
+  private readonly sessions = new Map<string, Session>();
+  private readonly clients = new Map<Connection, Client>();
+  private readonly retained = new Map<string, Stored>();
+  /** Shared subscription groups, by their whole "$share/group/filter". */
+  private readonly groups = new Map<string, ShareGroup<Session>>();
+  /** Disconnected sessions with a delayed will or an end in time. */
+  private readonly clock: SessionClock;
+  private readonly authenticate: MqttBrokerOptions["authenticate"];
+  private readonly authorize: MqttBrokerOptions["authorize"];
+  private readonly auth: MqttAuthHook | undefined;
+  private readonly l: BrokerLimits;
+
+  constructor(manager: Manager, opts: MqttBrokerOptions) {
+    const {
+      listen, authenticate, authorize, auth, maxQueuedMessages, maxQueuedBytes, maxInflightMessages, maxSendQueueBytes,
+      receiveMaximum, topicAliasMaximum, outboundTopicAliases, maxSessionExpiry, maxKeepAlive, maxQos, retainAvailable,
+      wildcardSubscriptions, subscriptionIdentifiers, sharedSubscriptions, connectTimeoutMs, ...connOpts
+    } = opts;
+    if (typeof listen !== "string") throw new Error("MqttBroker: `listen` URL is required");
+    this.l = brokerLimits(opts);
+    this.clock = new SessionClock(manager, { will: (x) => this.publishWill(x), end: (x) => this.endSession(x) });
+    this.authenticate = authenticate;
+    this.authorize = authorize;
+    this.auth = auth;
+    this.listener = manager.mqttListen(listen, this.handler, connOpts);
+  }
+
+  /** Client ids of the sessions held (connected or persistent). */
+  get sessionIds(): string[] { return [...this.sessions.keys()]; }
+  /** Topics with a retained message. */
+  get retainedTopics(): string[] { return [...this.retained.keys()]; }
+  /** Subscriptions held, over all sessions. */
+  get subscriptionCount(): number { let n = 0; for (const s of this.sessions.values()) n += s.subs.size; return n; }
+  /** Connections that completed CONNECT. */
+  get clientCount(): number { let n = 0; for (const c of this.clients.values()) if (c.session) n++; return n; }
+
+  /** The state of one session, or undefined when there is none. */
+  sessionInfo(clientId: string): MqttSessionInfo | undefined {
+    const s = this.sessions.get(clientId);
+    if (s === undefined) return undefined;
+    return {
+      connected: s.conn !== undefined, subscriptions: s.subs.size, queued: s.queue.length, queuedBytes: s.queuedBytes,
+      inflight: s.inflight.size, dropped: s.dropped, sendQueueBytes: s.conn?.sendLen ?? 0,
+    };
+  }
+
+  /** Publishes from the application, as if a client had. */
+  publish(topic: string, payload: string | Uint8Array, opts: { qos?: number; retain?: boolean; props?: MqttProperty[] } = {}): void {
+    const qos = opts.qos ?? 0;
+    checkQos(qos);
+    utf8Field(topic, "topic");
+    if (topic === "" || topic.includes("+") || topic.includes("#")) throw new Error(`MqttBroker.publish: bad topic name ${JSON.stringify(topic)}`);
+    this.route(stored(topic, Buffer.from(toBuffer(payload)), qos, opts.retain === true, opts.props ?? [], millis()), undefined);
+  }
+
+  /** Stops listening and closes every client connection. */
+  close(): void {
+    this.clock.stop();
+    this.listener.close();
+    for (const c of this.clients.keys()) c.close();
+  }
+
+  private readonly handler: EventHandler = (c, ev, data) => {
+    if (c.isListening) return;
+    if (ev === MG_EV_ACCEPT) {
+      const now = millis();
+      this.clients.set(c, {
+        session: undefined, version: 4, will: undefined, willDelay: 0, graceful: false, keepAliveMs: 0, lastRecv: now,
+        acceptedAt: now, connectExpiry: 0, receiveMax: 65535, maxPacket: Infinity, aliasesIn: undefined,
+        aliasesOut: undefined, aliasOutMax: 0, qos2In: new Set(), auth: undefined, connectMethod: undefined,
+      });
+      return;
+    }
+    const cl = this.clients.get(c);
+    if (cl === undefined) return;
+    if (ev === MG_EV_READ) cl.lastRecv = millis();
+    else if (ev === MG_EV_POLL) this.poll(c, cl, data);
+    else if (ev === MG_EV_MQTT_MSG) this.onPublish(c, cl, data as MqttPacket);
+    else if (ev === MG_EV_MQTT_CMD) this.onCommand(c, cl, data as MqttPacket);
+    else if (ev === MG_EV_CLOSE) this.onClose(c, cl);
+  };
+
+  private poll(c: Connection, cl: Client, now: number): void {
+    if (c.isClosing) return;
+    const s = cl.session;
+    if (s === undefined) {
+      if (now - cl.acceptedAt > this.l.connectTimeoutMs) c.error("MQTT: no CONNECT in time");
+    } else if (cl.keepAliveMs > 0 && now - cl.lastRecv > cl.keepAliveMs * 1.5) {
+      // [MQTT-3.1.2-22]: nothing for one and a half keep alive periods.
+      c.error("MQTT: keep alive timeout");
+    } else if (s.queue.length > 0) {
+      pump(s, this.l, now); // the socket may have drained
+    }
+  }
+
+  /**
+   * Refuses what the client did: MQTT 5 gets DISCONNECT with `code` (section 4.13), or
+   * CONNACK with it before the connection was accepted; 3.1.1 a closed connection.
+   */
+  private refuse(c: Connection, cl: Client, code: number): void {
+    if (c.isClosing) return;
+    cl.graceful = false;
+    // The Reason String says it in words (and clients that only read reasons followed by properties see the code).
+    const why = REASONS.get(code);
+    const props = why === undefined ? undefined : [{ id: MQTT_PROP_REASON_STRING, val: why }];
+    if (cl.version < 5) c.close();
+    else if (cl.session === undefined) c.mqttConnack(code, { props });
+    else c.mqttDisconnect(code, props);
+  }
+
+  private onCommand(c: Connection, cl: Client, m: MqttPacket): void {
+    if (c.isClosing) return;
+    const s = cl.session;
+    if (m.cmd === MQTT_CMD_CONNECT) { this.onConnect(c, cl, m); return; }
+    if (m.cmd === MQTT_CMD_AUTH) { this.onAuth(c, cl, m); return; }
+    if (m.cmd === MQTT_CMD_DISCONNECT) { this.onDisconnect(c, cl, m); return; }
+    // [MQTT-3.1.2-30]: during an AUTH exchange only AUTH and DISCONNECT may come.
+    if (s === undefined || cl.auth !== undefined && !cl.auth.reauth) { this.refuse(c, cl, RC_PROTOCOL_ERROR); return; }
+    const now = millis();
+    switch (m.cmd) {
+      case MQTT_CMD_SUBSCRIBE: this.onSubscribe(c, cl, s, m); break;
+      case MQTT_CMD_UNSUBSCRIBE:
+        c.mqttSuback(m, m.filters!.map((f) => (this.unsubscribe(s, f.topic) || s.version < 5 ? 0 : RC_NO_SUBSCRIPTION)));
+        break;
+      case MQTT_CMD_PINGREQ: c.mqttPong(); break;
+      case MQTT_CMD_PUBACK: case MQTT_CMD_PUBCOMP: acked(s, m.id, false, this.l, now); break;
+      case MQTT_CMD_PUBREC: acked(s, m.id, m.ack < 0x80, this.l, now); break;
+      case MQTT_CMD_PUBREL: cl.qos2In.delete(m.id); break;
+      // Section 3.9 / 3.11: SUBACK and UNSUBACK go from server to client only.
+      case MQTT_CMD_SUBACK: case MQTT_CMD_UNSUBACK: this.refuse(c, cl, RC_PROTOCOL_ERROR); break;
+    }
+  }
+
+  private onDisconnect(c: Connection, cl: Client, m: MqttPacket): void {
+    const s = cl.session;
+    if (s !== undefined && cl.version >= 5) {
+      const p = m.props.length > 0 ? m.properties().find((x) => x.id === MQTT_PROP_SESSION_EXPIRY_INTERVAL) : undefined;
+      if (p !== undefined) {
+        // Section 3.14.2.2.2: a Session Expiry Interval of 0 in CONNECT cannot be raised at DISCONNECT.
+        if (cl.connectExpiry === 0 && p.iv! > 0) { this.refuse(c, cl, RC_PROTOCOL_ERROR); return; }
+        s.expiry = Math.min(p.iv!, this.l.maxSessionExpiry);
+      }
+    }
+    // [MQTT-3.14.4-3]: only reason 0x00 drops the will (0x04 and the others keep it).
+    cl.graceful = cl.version < 5 || m.ack === 0;
+    c.close();
+  }
+
+  // ---- CONNECT and authentication ---------------------------------------------------
+
+  private onConnect(c: Connection, cl: Client, m: MqttPacket): void {
+    const info = m.connect!;
+    const v5 = info.version >= 5;
+    cl.version = info.version;
+    const props = v5 && m.props.length > 0 ? m.properties() : [];
+    let clientId = info.clientId, assigned = false;
+    if (clientId === "") {
+      // 3.1.1 section 3.1.3.1: an empty id needs a clean session; 5.0 assigns one [MQTT-3.1.3-6] [MQTT-3.2.2-16].
+      if (!info.clean && !v5) { c.mqttConnack(2); return; }
+      do clientId = `auto-${randomStr(16)}`; while (this.sessions.has(clientId));
+      assigned = true;
+    }
+    if (this.authenticate !== undefined && !this.authenticate(info.user, info.pass?.toString("utf8"), clientId)) {
+      c.mqttConnack(v5 ? 0x86 : 4);
+      return;
+    }
+    const w = info.will;
+    if (v5 && w !== undefined) {
+      // [MQTT-3.2.2-12] [MQTT-3.2.2-13]: a will the server cannot honour refuses the connection.
+      if (w.qos > this.l.maxQos) { c.mqttConnack(RC_QOS_NOT_SUPPORTED); return; }
+      if (w.retain && !this.l.retain) { c.mqttConnack(RC_RETAIN_NOT_SUPPORTED); return; }
+    }
+    for (const p of props) {
+      // Section 3.1.2.11: a Receive Maximum or Maximum Packet Size of 0 is a protocol error.
+      if ((p.id === MQTT_PROP_RECEIVE_MAXIMUM || p.id === MQTT_PROP_MAXIMUM_PACKET_SIZE) && p.iv === 0) { c.mqttConnack(RC_PROTOCOL_ERROR); return; }
+    }
+    const finish = (authProps: MqttProperty[]): void => this.finishConnect(c, cl, m, props, clientId, assigned, authProps);
+    const method = props.find((p) => p.id === MQTT_PROP_AUTHENTICATION_METHOD)?.val;
+    if (method === undefined) { finish([]); return; }
+    // Enhanced authentication (section 4.12); a method nobody supports gets 0x8C [MQTT-4.12.0-1].
+    if (this.auth === undefined) { c.mqttConnack(RC_BAD_AUTH_METHOD); return; }
+    cl.connectMethod = method;
+    cl.auth = { method, step: 0, state: undefined, reauth: false, clientId, finish };
+    this.askAuth(c, cl, props.find((p) => p.id === MQTT_PROP_AUTHENTICATION_DATA)?.bin);
+  }
+
+  /** One step of an AUTH exchange (broker-auth.ts). */
+  private askAuth(c: Connection, cl: Client, data: Uint8Array | undefined): void {
+    authStep(this.auth!, c, cl, data, (code) => this.refuse(c, cl, code));
+  }
+
+  private onAuth(c: Connection, cl: Client, m: MqttPacket): void {
+    const props = m.props.length > 0 ? m.properties() : [];
+    const method = props.find((p) => p.id === MQTT_PROP_AUTHENTICATION_METHOD)?.val;
+    const a = cl.auth;
+    const s = cl.session;
+    if (a === undefined) {
+      // Re-authentication (section 4.12.1): AUTH 0x19 with the method of the CONNECT.
+      if (s === undefined || m.ack !== RC_REAUTHENTICATE || method === undefined || method !== cl.connectMethod || this.auth === undefined) {
+        this.refuse(c, cl, RC_PROTOCOL_ERROR);
+        return;
+      }
+      cl.auth = { method, step: 0, state: undefined, reauth: true, clientId: s.clientId, finish: undefined };
+    } else if (m.ack !== RC_CONTINUE_AUTH || method !== a.method) {
+      // Section 4.12: inside an exchange the client continues (0x18) with the same method.
+      this.refuse(c, cl, RC_PROTOCOL_ERROR);
+      return;
+    } else {
+      a.step++;
+    }
+    this.askAuth(c, cl, props.find((p) => p.id === MQTT_PROP_AUTHENTICATION_DATA)?.bin);
+  }
+
+  private finishConnect(c: Connection, cl: Client, m: MqttPacket, props: MqttProperty[], clientId: string, assigned: boolean, authProps: MqttProperty[]): void {
+    const info = m.connect!;
+    const v5 = info.version >= 5;
+    const now = millis();
+    const l = this.l;
+    let prop: MqttProperty | undefined;
+    const find = (id: number): number | undefined => ((prop = props.find((p) => p.id === id)) === undefined ? undefined : prop.iv);
+    // Session Expiry Interval (section 3.1.2.11.2); 3.1.1: clean session 0 keeps the session.
+    const asked = v5 ? (find(MQTT_PROP_SESSION_EXPIRY_INTERVAL) ?? 0) : info.clean ? 0 : EXPIRY_NEVER;
+    const expiry = Math.min(asked, l.maxSessionExpiry);
+    cl.connectExpiry = asked;
+    cl.receiveMax = find(MQTT_PROP_RECEIVE_MAXIMUM) ?? 65535;
+    cl.maxPacket = find(MQTT_PROP_MAXIMUM_PACKET_SIZE) ?? Infinity;
+    cl.aliasOutMax = l.outboundAliases ? (find(MQTT_PROP_TOPIC_ALIAS_MAXIMUM) ?? 0) : 0;
+    let keepAlive = info.keepAlive;
+    const connack: MqttProperty[] = v5 ? [...l.connackProps, ...authProps] : [];
+    if (v5 && l.maxKeepAlive > 0 && (keepAlive === 0 || keepAlive > l.maxKeepAlive)) {
+      // Section 3.2.2.3.14: the server tells the client the keep alive to use.
+      keepAlive = l.maxKeepAlive;
+      connack.push({ id: MQTT_PROP_SERVER_KEEP_ALIVE, iv: keepAlive });
+    }
+    if (v5 && expiry !== asked) connack.push({ id: MQTT_PROP_SESSION_EXPIRY_INTERVAL, iv: expiry });
+    if (v5 && assigned) connack.push({ id: MQTT_PROP_ASSIGNED_CLIENT_IDENTIFIER, val: clientId });
+
+    let s = this.sessions.get(clientId);
+    if (s !== undefined) {
+      if (s.conn !== undefined) this.takeOver(s, info.clean);
+      else if (s.will !== undefined) {
+        // A delayed will: a new connection to the session cancels it [MQTT-3.1.3-9]; a clean start ends the session, which sends it.
+        if (info.clean) this.publishWill(s); else s.will = undefined;
+      }
+    }
+    // [MQTT-3.1.2-4]: clean start discards the session; [MQTT-3.1.2-5]: otherwise it resumes.
+    const present = s !== undefined && !info.clean;
+    if (!present) {
+      if (s !== undefined) this.endSession(s);
+      s = newSession(clientId, info.version, expiry);
+      this.sessions.set(clientId, s);
+    }
+    s = s!;
+    this.clock.forget(s);
+    s.endsAt = Infinity;
+    s.expiry = expiry;
+    s.version = info.version;
+    s.conn = c;
+    s.client = cl;
+    cl.session = s;
+    cl.keepAliveMs = keepAlive * 1000;
+    cl.aliasesIn = undefined;
+    cl.aliasesOut = undefined;
+    const w = info.will;
+    cl.will = undefined;
+    if (w !== undefined) {
+      // The Will Delay Interval is the broker's, not forwarded: 0x18 is not a PUBLISH property.
+      let delay = 0;
+      const wp = w.props.filter((p) => { if (p.id === MQTT_PROP_WILL_DELAY_INTERVAL) { delay = p.iv!; return false; } return true; });
+      cl.will = stored(w.topic, Buffer.from(w.message), w.qos, w.retain, wp, 0);
+      cl.willDelay = delay;
+    }
+    c.mqttConnack(0, { sessionPresent: present, props: v5 ? connack : undefined });
+    if (present) resume(s, l, now);
+  }
+
+  /**
+   * Another connection took the session: the old one gets DISCONNECT 0x8E (MQTT 5) and
+   * closes [MQTT-3.1.4-3]. Its will goes out unless the session continues and the will waits for a delay.
+   */
+  private takeOver(s: Session, clean: boolean): void {
+    const old = s.conn!;
+    const oc = s.client;
+    s.conn = undefined;
+    s.client = undefined;
+    if (oc !== undefined) {
+      oc.session = undefined;
+      const w = oc.will;
+      oc.will = undefined;
+      if (w !== undefined && (clean || oc.willDelay === 0)) this.routeWill(s.clientId, w);
+      if (oc.version >= 5 && !old.isClosing) old.mqttDisconnect(RC_SESSION_TAKEN_OVER, [{ id: MQTT_PROP_REASON_STRING, val: REASONS.get(RC_SESSION_TAKEN_OVER)! }]);
+    }
+    old.close();
+  }
+
+  // ---- PUBLISH --------------------------------------------------------------------
+
+  private onPublish(c: Connection, cl: Client, m: MqttPacket): void {
+    const s = cl.session;
+    if (s === undefined || c.isClosing) return;
+    if (cl.auth !== undefined && !cl.auth.reauth) { this.refuse(c, cl, RC_PROTOCOL_ERROR); return; }
+    const msg = checkPublish(cl, m, this.l, millis());
+    if (typeof msg === "number") { this.refuse(c, cl, msg); return; }
+    if (this.authorize !== undefined && refused(this.authorize(s.clientId, msg.topic, "publish"))) return;
+    this.route(msg, s);
+  }
+
+  /** Retains (or clears) and delivers a message to every matching subscription. `msg.payload` may be a view. */
+  private route(msg: Stored, from: Session | undefined): void {
+    const now = millis();
+    // Queued and in-flight messages outlive the receive buffer's views: one copy, made when needed.
+    let copy: Stored | undefined;
+    const stable = (): Stored => (copy ??= { ...msg, payload: Buffer.from(msg.payload) });
+    if (msg.retain) {
+      // [MQTT-3.3.1-5] replace; [MQTT-3.3.1-6] an empty payload removes the retained message.
+      if (msg.payload.length === 0) this.retained.delete(msg.topic);
+      else this.retained.set(msg.topic, stable());
+    }
+    for (const s of this.sessions.values()) {
+      if (s.subs.size === 0) continue;
+      let qos = -1, retainAsPublished = false;
+      let ids: number[] | undefined;
+      for (const sub of s.subs.values()) {
+        if (sub.shared || !topicMatches(sub.filter, msg.topic)) continue;
+        if ((sub.options & 4) !== 0 && s === from) continue; // [MQTT-3.8.3-3] no local
+        if (sub.qos > qos) qos = sub.qos;
+        if ((sub.options & 8) !== 0) retainAsPublished = true;
+        if (sub.id > 0) (ids ??= []).push(sub.id); // [MQTT-3.3.4-3]
+      }
+      if (qos < 0) continue;
+      const q = Math.min(qos, msg.qos);
+      // [MQTT-3.3.1-12] [MQTT-3.3.1-13]: retain as published keeps the flag, else live messages carry 0.
+      deliver(s, q > 0 ? stable() : msg, q, retainAsPublished && msg.retain, ids, this.l, now);
+    }
+    if (this.groups.size === 0) return;
+    for (const g of this.groups.values()) {
+      if (!topicMatches(g.filter, msg.topic)) continue;
+      // Section 4.8.2: one member of the group gets it.
+      const s = pickMember(g, (x) => x.conn !== undefined && !x.conn.isClosing);
+      if (s === undefined) continue;
+      const sub = s.subs.get(g.key);
+      if (sub === undefined) continue;
+      const q = Math.min(sub.qos, msg.qos);
+      deliver(s, q > 0 ? stable() : msg, q, (sub.options & 8) !== 0 && msg.retain, sub.id > 0 ? [sub.id] : undefined, this.l, now);
+    }
+  }
+
+  // ---- SUBSCRIBE ------------------------------------------------------------------
+
+  private onSubscribe(c: Connection, cl: Client, s: Session, m: MqttMessage): void {
+    const v5 = s.version >= 5;
+    let subId = 0;
+    if (v5) {
+      const ids = m.properties().filter((p) => p.id === MQTT_PROP_SUBSCRIPTION_IDENTIFIER);
+      if (ids.length > 0 && !this.l.subIds) { this.refuse(c, cl, RC_SUBID_NOT_SUPPORTED); return; }
+      // Section 3.8.2.1.2: one identifier at most, and not 0.
+      if (ids.length > 1 || (ids.length === 1 && ids[0]!.iv === 0)) { this.refuse(c, cl, RC_PROTOCOL_ERROR); return; }
+      subId = ids[0]?.iv ?? 0;
+    }
+    const fail = (code5: number): number => (v5 ? code5 : 0x80);
+    const added: [Subscription, boolean][] = [];
+    const codes: number[] = [];
+    for (const f of m.filters!) {
+      const share = parseShare(f.topic);
+      if (share === "invalid") { codes.push(fail(RC_TOPIC_FILTER_INVALID)); continue; }
+      const filter = share === undefined ? f.topic : share.filter;
+      if (!isValidFilter(filter)) { codes.push(fail(RC_TOPIC_FILTER_INVALID)); continue; }
+      if (share !== undefined) {
+        if (!this.l.shared) { codes.push(fail(RC_SHARED_NOT_SUPPORTED)); continue; }
+        // [MQTT-3.8.3-4]: No Local on a shared subscription is a protocol error.
+        if ((f.options & 4) !== 0) { this.refuse(c, cl, RC_PROTOCOL_ERROR); return; }
+      }
+      if (!this.l.wildcards && (filter.includes("+") || filter.includes("#"))) { codes.push(fail(RC_WILDCARDS_NOT_SUPPORTED)); continue; }
+      const ok = this.authorize === undefined ? true : this.authorize(s.clientId, f.topic, "subscribe");
+      if (refused(ok)) { codes.push(fail(typeof ok === "number" && ok <= 0xff ? ok : RC_NOT_AUTHORIZED)); continue; }
+      const qos = Math.min(f.qos, this.l.maxQos);
+      const existed = s.subs.has(f.topic);
+      const sub: Subscription = { qos, options: f.options, id: subId, filter, shared: share !== undefined };
+      s.subs.set(f.topic, sub);
+      if (share !== undefined && !existed) this.joinGroup(s, f.topic, filter);
+      added.push([sub, existed]);
+      codes.push(qos);
+    }
+    c.mqttSuback(m, codes);
+    // Retained messages for the new subscriptions: retain handling 0 always, 1 only when new, 2 never
+    // [MQTT-3.3.1-9] [MQTT-3.3.1-10] [MQTT-3.3.1-11]; none on shared subscriptions (section 4.8.2).
+    const now = millis();
+    for (const [sub, existed] of added) {
+      const rh = (sub.options >> 4) & 3;
+      if (sub.shared || rh === 2 || (rh === 1 && existed)) continue;
+      for (const r of this.retained.values()) {
+        if (r.expiresAt !== 0 && now >= r.expiresAt) { this.retained.delete(r.topic); continue; } // [MQTT-3.3.2-5]
+        if (topicMatches(sub.filter, r.topic)) deliver(s, r, Math.min(r.qos, sub.qos), true, sub.id > 0 ? [sub.id] : undefined, this.l, now);
+      }
+    }
+  }
+
+  private joinGroup(s: Session, key: string, filter: string): void {
+    let g = this.groups.get(key);
+    if (g === undefined) { g = { key, filter, members: [], next: 0 }; this.groups.set(key, g); }
+    g.members.push(s);
+  }
+
+  /** Removes a subscription; false when there was none. */
+  private unsubscribe(s: Session, key: string): boolean {
+    const sub = s.subs.get(key);
+    if (sub === undefined) return false;
+    s.subs.delete(key);
+    if (sub.shared) {
+      const g = this.groups.get(key);
+      if (g !== undefined) {
+        const i = g.members.indexOf(s);
+        if (i >= 0) g.members.splice(i, 1);
+        if (g.members.length === 0) this.groups.delete(key);
+      }
+    }
+    return true;
+  }
+
+  // ---- the end of connections and sessions -----------------------------------------
+
+  private onClose(c: Connection, cl: Client): void {
+    this.clients.delete(c);
+    const s = cl.session;
+    if (s === undefined || s.conn !== c) return;
+    s.conn = undefined;
+    s.client = undefined;
+    const now = millis();
+    const w = cl.graceful ? undefined : cl.will;
+    // [MQTT-3.1.2-23]: the session outlives the connection for its Session Expiry Interval.
+    if (s.expiry === 0) {
+      if (w !== undefined) this.routeWill(s.clientId, w);
+      this.endSession(s);
+      return;
+    }
+    s.endsAt = s.expiry === EXPIRY_NEVER ? Infinity : now + s.expiry * 1000;
+    if (w !== undefined) {
+      // [MQTT-3.1.2-8]: the will goes out once its delay has passed or the session ends, whichever comes first.
+      if (cl.willDelay === 0) this.routeWill(s.clientId, w);
+      else { s.will = w; s.willAt = now + cl.willDelay * 1000; }
+    }
+    this.clock.watch(s);
+  }
+
+  private publishWill(s: Session): void {
+    const w = s.will;
+    s.will = undefined;
+    if (w !== undefined) this.routeWill(s.clientId, w);
+  }
+
+  /** Publishes a will ([MQTT-3.1.2-14] [MQTT-3.1.2-15]: retained as its flag says); its expiry counts from now. */
+  private routeWill(clientId: string, w: Stored): void {
+    if (this.authorize !== undefined && refused(this.authorize(clientId, w.topic, "publish"))) return;
+    const props: MqttProperty[] = [];
+    let expiresAt = 0;
+    for (const p of w.props) {
+      if (p.id === MQTT_PROP_MESSAGE_EXPIRY_INTERVAL) expiresAt = millis() + p.iv! * 1000;
+      else props.push(p);
+    }
+    this.route({ ...w, props, expiresAt }, undefined);
+  }
+
+  /** The session ends: its will (if still waiting) goes out, its subscriptions and messages are dropped. */
+  private endSession(s: Session): void {
+    this.publishWill(s);
+    this.clock.forget(s);
+    for (const key of [...s.subs.keys()]) this.unsubscribe(s, key);
+    s.queue.length = 0;
+    s.queuedBytes = 0;
+    s.inflight.clear();
+    if (this.sessions.get(s.clientId) === s) this.sessions.delete(s.clientId);
+  }
+}
+
+/** An `authorize` answer that refuses: false, or a reason code of 0x80 or more. */
+const refused = (ok: boolean | number): boolean => ok === false || (typeof ok === "number" && ok >= 0x80);
+
+function stored(topic: string, payload: Buffer, qos: number, retain: boolean, props: MqttProperty[], now: number): Stored {
+  let expiresAt = 0;
+  const rest: MqttProperty[] = [];
+  for (const p of props) {
+    if (p.id === MQTT_PROP_MESSAGE_EXPIRY_INTERVAL) { if (now > 0) expiresAt = now + p.iv! * 1000; else rest.push(p); }
+    else if (p.id !== MQTT_PROP_TOPIC_ALIAS && p.id !== MQTT_PROP_SUBSCRIPTION_IDENTIFIER) rest.push(p);
+  }
+  return { topic, payload, qos, retain, props: rest, expiresAt };
+}
