@@ -40,17 +40,17 @@ export function levelFromEnv(env: NodeJS.ProcessEnv): number | undefined {
 
 /** The current level; read it (it is a live binding) to skip building a message. */
 export let logLevel: number = levelFromEnv(process.env) ?? MG_LL_ERROR;
-let sink: LogSink = logStderr;
+let currentSink: LogSink = logStderr;
 
 /**
  * Sets the log level (MG_LL_NONE .. MG_LL_VERBOSE) and, when given, where lines go
  * (`logStderr` is the default). The sink stays until another is given.
  */
-export function logSet(l: number, logSink?: LogSink): void {
-  if (!Number.isInteger(l) || l < MG_LL_NONE || l > MG_LL_VERBOSE) throw new MgError("ERR_INVALID_ARG", `logSet: level must be ${MG_LL_NONE}..${MG_LL_VERBOSE}, got ${l}`);
-  if (logSink !== undefined && typeof logSink !== "function") throw new MgError("ERR_INVALID_ARG", "logSet: sink must be a function (level, message) => void");
-  logLevel = l;
-  if (logSink !== undefined) sink = logSink;
+export function logSet(level: number, sink?: LogSink): void {
+  if (!Number.isInteger(level) || level < MG_LL_NONE || level > MG_LL_VERBOSE) throw new MgError("ERR_INVALID_ARG", `logSet: level must be ${MG_LL_NONE}..${MG_LL_VERBOSE}, got ${level}`);
+  if (sink !== undefined && typeof sink !== "function") throw new MgError("ERR_INVALID_ARG", "logSet: sink must be a function (level, message) => void");
+  logLevel = level;
+  if (sink !== undefined) currentSink = sink;
 }
 /** The current log level. */
 export function logGet(): number { return logLevel; }
@@ -58,7 +58,7 @@ export function logGet(): number { return logLevel; }
 function emit(l: number, args: unknown[]): void {
   if (logLevel < l) return;
   const text = args.map((a) => (a instanceof Error ? (a.stack ?? a.message) : typeof a === "string" ? a : String(a))).join(" ");
-  try { sink(l, text); } catch { /* a failing sink must not break the loop */ }
+  try { currentSink(l, text); } catch { /* a failing sink must not break the loop */ }
 }
 export function logError(...args: unknown[]): void { emit(MG_LL_ERROR, args); }
 export function logInfo(...args: unknown[]): void { emit(MG_LL_INFO, args); }
