@@ -39,7 +39,7 @@ const F = ts.TypeFormatFlags.NoTruncation | ts.TypeFormatFlags.UseAliasDefinedOu
 /** The first sentence of a symbol's doc comment, on one line. */
 function doc(sym) {
   const text = ts.displayPartsToString(sym.getDocumentationComment(checker)).replace(/\s+/g, " ").trim();
-  const m = /^(.*?[.!?])(\s+[A-Z0-9(`"]|$)/.exec(text);
+  const m = /^(.*?[^.][.!?])(\s+[A-Z0-9(`"]|$)/.exec(text);
   let first = m ? m[1] : text;
   if (first.length > 240) first = `${first.slice(0, 239)}…`;
   return first.replace(/\|/g, "\\|");
