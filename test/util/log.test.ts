@@ -3,9 +3,12 @@
 import { test, afterEach } from "node:test";
 import assert from "node:assert/strict";
 import {
-  MG_EV_HTTP_MSG, MG_LL_NONE, MG_LL_ERROR, MG_LL_INFO, MG_LL_DEBUG, MG_LL_VERBOSE, hexdump, logGet, logSet, logStderr,
+  MG_EV_HTTP_MSG, MG_LL_NONE, MG_LL_ERROR, MG_LL_INFO, MG_LL_DEBUG, MG_LL_VERBOSE, hexdump, logGet, logSet, logStderr, selfSignedCert,
   type EventHandler,
 } from "../../src/index.js";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { levelFromEnv, logDebug, logError, logInfo } from "../../src/util/log.js";
 import { leakCheckAfterAll, rawExchange, run, startServer, waitFor } from "../helpers.js";
 
@@ -56,6 +59,27 @@ test("MG_LL_VERBOSE adds a hexdump of what is read and written, with direction a
   const written = dumps.find((m) => /^conn \d+ -> \d+ bytes to 127\.0\.0\.1:\d+\n0000  48 54 54 50 2f 31 2e 31 20 32 30 30/.test(m));
   assert.ok(written, dumps.join("\n---\n"));
   assert.ok(written.includes("hi /log-me"), written);
+});
+
+test("MG_LL_DEBUG traces the TLS handshake, and a failed one with its error code", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "tsmongoose-log-"));
+  const lines: string[] = [];
+  logSet(MG_LL_DEBUG, (_l, m) => { lines.push(m); });
+  const { cert, key } = selfSignedCert({ dir });
+  const srv = startServer(ok, { tls: { cert, key } }, "https");
+  try {
+    const res = await srv.manager.httpRequest(`https://localhost:${srv.port}/tls`, { tls: { ca: cert } });
+    assert.equal(res.status, 200);
+    const done = lines.filter((m) => /^conn \d+: TLS handshake done$/.test(m));
+    assert.equal(done.length, 2, lines.join("\n"));                  // the server's side and the client's
+    lines.length = 0;
+    await rawExchange(srv.port, "this is not a TLS ClientHello\r\n\r\n");
+    await waitFor(() => lines.some((m) => / closed \(last error ERR_TLS\)$/.test(m)), 5000, "the failed handshake's close");
+    assert.ok(lines.some((m) => /^conn \d+: ERR_TLS: TLS handshake failed/.test(m)), lines.join("\n"));
+  } finally {
+    await srv.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test("the default level prints nothing for a normal request", async () => {
