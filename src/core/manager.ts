@@ -272,7 +272,7 @@ export class CoreManager implements CoreHost {
       this.connList = undefined;
       throw e instanceof MgError ? e : new MgError("ERR_BIND", `listen ${url}: ${(e as Error).message}`, { cause: e });
     }
-    if (logLevel >= MG_LL_DEBUG) logDebug(`conn ${c.id}: listening on ${url}`);
+    if (logLevel >= MG_LL_DEBUG) logDebug(`conn ${c.id}: listening on ${url} (${c.localAddr.ip}:${c.localAddr.port})`);
     this.queueOpen(c);
     return c;
   }

@@ -120,7 +120,7 @@ test("TSMONGOOSE_LOG and DEBUG select the level", async () => {
   const script = `import { Manager } from ${JSON.stringify(index)}; const m = new Manager(); m.listen("tcp://127.0.0.1:0"); await m.poll(0); await m.close();`;
   const r = await run(process.execPath, ["--input-type=module", "-e", script], { env: { ...process.env, TSMONGOOSE_LOG: "debug" } });
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stderr, /^\d{4}-\d\d-\d\dT[\d:.]+Z D conn \d+: listening on tcp:\/\/127\.0\.0\.1:0$/m);
+  assert.match(r.stderr, /^\d{4}-\d\d-\d\dT[\d:.]+Z D conn \d+: listening on tcp:\/\/127\.0\.0\.1:0 \(127\.0\.0\.1:\d+\)$/m);
 });
 
 // Leak check: nothing of this file is left open (sockets, timers, files, processes).
