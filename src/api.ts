@@ -66,7 +66,8 @@ export type NoDataEvent = typeof MG_EV_OPEN | typeof MG_EV_RESOLVE | typeof MG_E
 /** Every `[conn, ev, data]` a handler can receive; checking `ev` narrows `data`. */
 export type EventArgs =
   | [conn: Connection, ev: typeof MG_EV_ERROR, data: string]
-  | [conn: Connection, ev: NoDataEvent, data: undefined]
+  // Written out rather than as NoDataEvent so that error messages show event numbers.
+  | [conn: Connection, ev: typeof MG_EV_OPEN | typeof MG_EV_RESOLVE | typeof MG_EV_CONNECT | typeof MG_EV_ACCEPT | typeof MG_EV_TLS_HS | typeof MG_EV_CLOSE, data: undefined]
   | [conn: Connection, ev: typeof MG_EV_POLL, data: number]
   | [conn: Connection, ev: typeof MG_EV_READ | typeof MG_EV_WRITE, data: number]
   | [conn: Connection, ev: typeof MG_EV_HTTP_HDRS | typeof MG_EV_HTTP_MSG | typeof MG_EV_WS_OPEN, data: HttpMessage]
@@ -75,10 +76,40 @@ export type EventArgs =
   | [conn: Connection, ev: typeof MG_EV_MQTT_OPEN, data: number]
   | [conn: Connection, ev: typeof MG_EV_SNTP_TIME, data: number]
   | [conn: Connection, ev: typeof MG_EV_WAKEUP, data: Buffer]
-  | [conn: Connection, ev: UserEvent, data: unknown];
+  // Exclude<…> rather than UserEvent, for the same reason.
+  | [conn: Connection, ev: Exclude<Range<84>, Range<20>>, data: unknown];
 
-/** One handler receives every event of a connection; checking `ev` narrows `data`. */
-export type EventHandler = (...args: EventArgs) => void;
+/** A handler over all three arguments: checking `ev` narrows `data`. */
+export type FullEventHandler = (...args: EventArgs) => void;
+
+// The shorter forms, `(conn) => …` and `(conn, ev) => …` (also `(conn, ev: number,
+// data: unknown)`). TypeScript rejects an arrow with fewer parameters than every tuple
+// of a union rest, so EventHandler is a union with this type. How it is built matters:
+//  - method signatures (taken from an interface's method) relate parameters
+//    bivariantly, so `(conn, ev)` fits the tuple `[conn, ev]` of the union below;
+//  - two overloads, one generic, give TypeScript no single contextual signature from
+//    this member, so arrows are typed by FullEventHandler alone (that is what narrows
+//    `data` in `(c, ev, data) =>`), and a three-parameter arrow with a wrongly typed
+//    `data` fits neither member;
+//  - EventArgs among the tuples lets calls through an EventHandler (`h(c, ev, data)`,
+//    `h(...args)`) resolve to FullEventHandler's signature;
+//  - the last form, which every function fits, keeps an EventHandler a CoreHandler
+//    (what the core calls) and makes Parameters<EventHandler> plain EventArgs.
+type ShortEventArgs = EventArgs | [conn: Connection, ev: number] | [conn: Connection] | [];
+interface ShortEventHandlerForms {
+  handler(...args: ShortEventArgs): void;
+  handler<_T>(...args: ShortEventArgs): void;
+  handler(...args: never): void;
+}
+type ShortEventHandlerMethod = ShortEventHandlerForms["handler"];
+/** A handler that declares only `(conn)` or `(conn, ev)`. */
+export interface ShortEventHandler extends ShortEventHandlerMethod {}
+
+/**
+ * One handler receives every event of a connection. It may declare one, two or three
+ * parameters; with three, checking `ev` narrows `data`.
+ */
+export type EventHandler = FullEventHandler | ShortEventHandler;
 
 /** The event number type (built-in or user). */
 export type EventNumber = EventArgs[1];

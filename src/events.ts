@@ -33,4 +33,4 @@ export function eventName(ev: number): string {
   return `MG_EV_UNKNOWN(${ev})`;
 }
 
-export type { EventArgs, EventHandler, EventNumber, UserEvent, NoDataEvent } from "./api.js";
+export type { EventArgs, EventHandler, FullEventHandler, ShortEventHandler, EventNumber, UserEvent, NoDataEvent } from "./api.js";

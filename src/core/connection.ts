@@ -11,7 +11,7 @@ import type { CoreOptions } from "./options.js";
 import type { TlsOpts } from "../tls/options.js";
 import { toBuffer } from "../util/bytes.js";
 import { MgError, type MgErrorCode } from "../util/errors.js";
-import { logDebug } from "../util/log.js";
+import { logDebug, logLevel, MG_LL_DEBUG } from "../util/log.js";
 
 export type { Addr };
 
@@ -296,7 +296,7 @@ export class CoreConnection {
   error(msg: string | MgError): void {
     const err = typeof msg === "string" ? new MgError("ERR_HANDLER", msg) : msg;
     this.lastError = err;
-    logDebug(`conn ${this.id}: error: ${err.message}`);
+    if (logLevel >= MG_LL_DEBUG) logDebug(`conn ${this.id}: ${err.code}: ${err.message}`);
     this.call(MG_EV_ERROR, err.message);
     this.isClosing = true;
     this.manager._needsFlush(this);

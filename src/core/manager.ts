@@ -20,7 +20,7 @@ import { millis } from "../util/time.js";
 import { urlHost, urlIsSsl, urlPort, urlScheme } from "../util/url.js";
 import { startTlsServer, tlsAfterConnect, prepareTlsServer, tlsInit, tlsFree } from "./tls-init.js";
 import type { TlsOpts } from "../tls/options.js";
-import { logDebug, logError } from "../util/log.js";
+import { logDebug, logError, logLevel, logTraffic, MG_LL_DEBUG, MG_LL_VERBOSE } from "../util/log.js";
 import { MgError, optionError, type MgErrorCode } from "../util/errors.js";
 import { checkOptionsObject, optNonNegativeInt } from "../util/check.js";
 import { WakeupChannel, type WakeupHandle } from "./wakeup.js";
@@ -185,7 +185,7 @@ export class CoreManager implements CoreHost {
     const deadline = millis() + timeoutMs;
     while (this.conns.size > 0 && millis() < deadline) await this.poll(20);
     for (const c of this.connections) {
-      if (!c._closed) logDebug(`conn ${c.id}: cut at the shutdown deadline`);
+      if (!c._closed && logLevel >= MG_LL_DEBUG) logDebug(`conn ${c.id}: cut at the shutdown deadline`);
       c._socket?.destroy(); this.finishClose(c);
     }
     for (const w of this.wakeups) w.close();
@@ -272,7 +272,7 @@ export class CoreManager implements CoreHost {
       this.connList = undefined;
       throw e instanceof MgError ? e : new MgError("ERR_BIND", `listen ${url}: ${(e as Error).message}`, { cause: e });
     }
-    logDebug(`conn ${c.id}: listening on ${url}`);
+    if (logLevel >= MG_LL_DEBUG) logDebug(`conn ${c.id}: listening on ${url} (${c.localAddr.ip}:${c.localAddr.port})`);
     this.queueOpen(c);
     return c;
   }
@@ -341,7 +341,7 @@ export class CoreManager implements CoreHost {
     if (family !== 0) { go(host, family); return; }
     const token = { cancelled: false };
     c._resolving = token;
-    logDebug(`conn ${c.id}: resolving ${host}`);
+    if (logLevel >= MG_LL_DEBUG) logDebug(`conn ${c.id}: resolving ${host}`);
     dns.lookup(host, (err, address, fam) => {
       if (token.cancelled || c._closed) return;
       c._resolving = undefined;
@@ -432,14 +432,14 @@ export class CoreManager implements CoreHost {
     if (c._evResolve) { c._evResolve = false; c.call(MG_EV_RESOLVE); }
     if (c._evAccept) {
       c._evAccept = false;
-      logDebug(`conn ${c.id}: accepted from ${c.remoteAddr.ip}:${c.remoteAddr.port}`);
+      if (logLevel >= MG_LL_DEBUG) logDebug(`conn ${c.id}: accepted from ${c.remoteAddr.ip}:${c.remoteAddr.port}`);
       c.call(MG_EV_ACCEPT);
       this.startReading(c);
     }
     if (c._evConnect) {
       c._evConnect = false;
       c._established = true;
-      logDebug(`conn ${c.id}: connected to ${c.remoteAddr.ip}:${c.remoteAddr.port}`);
+      if (logLevel >= MG_LL_DEBUG) logDebug(`conn ${c.id}: connected to ${c.remoteAddr.ip}:${c.remoteAddr.port}`);
       c.call(MG_EV_CONNECT);
       tlsAfterConnect(c); // https:// etc. without tlsInit: TLS with default options, before anything is written
     }
@@ -472,7 +472,7 @@ export class CoreManager implements CoreHost {
     while (c._evErrors.length > 0) {
       const err = c._evErrors.shift()!;
       c.lastError = err;
-      logDebug(`conn ${c.id}: ${err.code}: ${err.message}`);
+      if (logLevel >= MG_LL_DEBUG) logDebug(`conn ${c.id}: ${err.code}: ${err.message}`);
       c.call(MG_EV_ERROR, err.message);
       c.isClosing = true;
     }
@@ -549,6 +549,7 @@ export class CoreManager implements CoreHost {
     if (!sock || !c._established || c._tlsPending || sock.destroyed || sock.connecting) return;
     const q = c._out;
     const n = c._outBytes;
+    if (logLevel >= MG_LL_VERBOSE) logTraffic(c.id, "->", Buffer.concat(q, n), `${c.remoteAddr.ip}:${c.remoteAddr.port}`);
     if (q.length === 1) {
       sock.write(q[0]!);
     } else if (n <= CONCAT_LIMIT) {
@@ -607,7 +608,7 @@ export class CoreManager implements CoreHost {
     if (c._socket && !c._socket.destroyed && c._socket.writableLength === 0) c._socket.destroy();
     this.conns.delete(c.id);
     this.connList = undefined;
-    logDebug(`conn ${c.id}: closed`);
+    if (logLevel >= MG_LL_DEBUG) logDebug(`conn ${c.id}: closed${c.lastError ? ` (last error ${c.lastError.code})` : ""}`);
     c.call(MG_EV_CLOSE);
   }
 
@@ -619,6 +620,7 @@ export class CoreManager implements CoreHost {
     c.isTls = true;
     if (c.isClient && !c._established) c._evConnect = true;
     c._evTlsHs = true;
+    if (logLevel >= MG_LL_DEBUG) logDebug(`conn ${c.id}: TLS handshake done`);
     this._markDirty(c);
     if (c._outBytes > 0) this._needsFlush(c);
   }

@@ -7,6 +7,7 @@ import { toAddr, errMessage } from "./addr.js";
 import { bindTcp } from "./bind.js";
 import { urlHost } from "../util/url.js";
 import { startTlsClient, tlsSocketError } from "./tls-init.js";
+import { logLevel, logTraffic, MG_LL_VERBOSE } from "../util/log.js";
 
 /** Binds `c` as a TCP listener (synchronously: throws on failure, knows port 0's real port). */
 export function listenTcp(mgr: Manager, c: Connection, host: string, port: number): void {
@@ -62,6 +63,7 @@ export function attachSocket(mgr: Manager, c: Connection, sock: net.Socket): voi
   // `sock !== c._socket`: TLS took the socket over; only the TLS socket speaks for it now.
   sock.on("data", (chunk: Buffer) => {
     if (c._closed || sock !== c._socket) return;
+    if (logLevel >= MG_LL_VERBOSE) logTraffic(c.id, "<-", chunk, `${c.remoteAddr.ip}:${c.remoteAddr.port}`);
     c._recv.append(chunk);
     c._evRead += chunk.length;
     if (c._recv.length >= c._maxRecv) { sock.pause(); c._paused = true; }

@@ -5,6 +5,7 @@ import * as dgram from "node:dgram";
 import type { CoreConnection as Connection, CoreHost as Manager } from "./connection.js";
 import { toAddr, errMessage } from "./addr.js";
 import { bindUdp } from "./bind.js";
+import { logLevel, logTraffic, MG_LL_VERBOSE } from "../util/log.js";
 
 /** Binds `c` as a UDP listener (synchronously: throws on failure). */
 export function bindUdpConn(mgr: Manager, c: Connection, host: string, port: number): void {
@@ -32,6 +33,7 @@ export function connectUdp(mgr: Manager, c: Connection, ip: string, port: number
 function attachUdp(mgr: Manager, c: Connection, sock: dgram.Socket): void {
   sock.on("message", (msg, rinfo) => {
     if (c._closed) return;
+    if (logLevel >= MG_LL_VERBOSE) logTraffic(c.id, "<-", msg, `${rinfo.address}:${rinfo.port}`);
     c._datagrams.push({ data: msg, from: toAddr(rinfo.address, rinfo.port, rinfo.family) });
     mgr._markDirty(c);
   });
@@ -42,6 +44,7 @@ function attachUdp(mgr: Manager, c: Connection, sock: dgram.Socket): void {
 /** Sends one datagram to the connection's peer (the last sender, for a listener). */
 export function sendDatagram(mgr: Manager, c: Connection, buf: Buffer): boolean {
   const sock = c._udp!;
+  if (logLevel >= MG_LL_VERBOSE) logTraffic(c.id, "->", buf, `${c.remoteAddr.ip}:${c.remoteAddr.port}`);
   try {
     if (c._udpConnected) {
       if (!c._established) { c._out.push(buf); c._outBytes += buf.length; return true; }

@@ -15,12 +15,26 @@ const CACHE_LIMIT = 64;
 
 type Pem = string | Uint8Array;
 
-/** PEM for Node: strings as they are, bytes viewed as a Buffer without copying. */
-export function pem(v: Pem | undefined): string | Buffer | undefined {
-  if (v === undefined || typeof v === "string") return v;
+/**
+ * PEM for Node: strings as they are, bytes viewed as a Buffer without copying. `what`
+ * names the option in errors ("tls.cert").
+ */
+export function pem(v: Pem | undefined, what = "tls PEM"): string | Buffer | undefined {
+  if (typeof v === "string") { checkNotPath(v, what); return v; }
+  if (v === undefined) return v;
   if (Buffer.isBuffer(v)) return v;
   if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
   throw typeError(`TLS: PEM must be a string or bytes, got ${v === null ? "null" : typeof v}`);
+}
+
+/**
+ * A file name where PEM text belongs (`cert: "server.crt"`) would reach OpenSSL as
+ * "no start line": say what was meant instead. A path is one short line without a
+ * PEM header; PEM text always has "-----BEGIN" and several lines.
+ */
+function checkNotPath(v: string, what: string): void {
+  if (v.length > 4096 || v.includes("-----BEGIN") || /[\r\n]/.test(v) || v.trim() === "") return;
+  throw new MgError("ERR_TLS", `${what} looks like a file path (${JSON.stringify(v)}); pass the file's contents: fs.readFileSync(path)`);
 }
 
 /**
@@ -28,7 +42,7 @@ export function pem(v: Pem | undefined): string | Buffer | undefined {
  * typo into "not signed by a trusted CA" later.
  */
 function checkedCa(v: Pem | undefined): string | Buffer | undefined {
-  const p = pem(v);
+  const p = pem(v, "tls.ca");
   if (p === undefined) return p;
   const text = typeof p === "string" ? p : p.toString("latin1");
   const blocks = text.match(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g);
@@ -107,16 +121,16 @@ export function serverFor(opts: TlsOpts, alpnDefault: readonly string[] | undefi
 }
 
 function makeServer(opts: TlsOpts, names: string[], alpn: string[] | undefined, timeout: number, events: ServerEvents): tls.Server {
-  let cert = pem(opts.cert);
-  let key = pem(opts.key);
+  let cert = pem(opts.cert, "tls.cert");
+  let key = pem(opts.key, "tls.key");
   if ((cert === undefined) !== (key === undefined)) {
     throw new MgError("ERR_TLS", `TLS: a server needs both cert and key (got only ${cert === undefined ? "key" : "cert"})`);
   }
   if (cert === undefined && names.length > 0) {
     // No default certificate: clients that ask for no name (or an unknown one) get the first.
     const first = opts.sni![names[0]!]!;
-    cert = pem(first.cert);
-    key = pem(first.key);
+    cert = pem(first.cert, `tls.sni[${JSON.stringify(names[0])}].cert`);
+    key = pem(first.key, `tls.sni[${JSON.stringify(names[0])}].key`);
   }
   if (cert === undefined || key === undefined) {
     throw new MgError("ERR_TLS", "TLS: a server needs a certificate: give tls.cert and tls.key (or tls.sni)");
@@ -139,8 +153,9 @@ function makeServer(opts: TlsOpts, names: string[], alpn: string[] | undefined, 
   for (const n of names) {
     const e = opts.sni![n]!;
     try {
-      srv.addContext(n, { cert: pem(e.cert), key: pem(e.key), ca });
+      srv.addContext(n, { cert: pem(e.cert, `tls.sni[${JSON.stringify(n)}].cert`), key: pem(e.key, `tls.sni[${JSON.stringify(n)}].key`), ca });
     } catch (err) {
+      if (err instanceof MgError) throw err;
       throw new MgError("ERR_TLS", `TLS: the certificate or key for SNI name "${n}" cannot be used: ${(err as Error).message}`);
     }
   }
@@ -157,8 +172,8 @@ const clientContexts = new Map<string, tls.SecureContext>();
 export function clientContextFor(opts: TlsOpts): tls.SecureContext {
   const key = `${keyOf(opts.ca)}|${keyOf(opts.cert)}|${keyOf(opts.key)}`;
   return remember(clientContexts, key, () => {
-    const cert = pem(opts.cert);
-    const k = pem(opts.key);
+    const cert = pem(opts.cert, "tls.cert");
+    const k = pem(opts.key, "tls.key");
     if ((cert === undefined) !== (k === undefined)) {
       throw new MgError("ERR_TLS", `TLS: a client certificate needs both cert and key (got only ${cert === undefined ? "key" : "cert"})`);
     }
