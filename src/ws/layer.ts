@@ -13,10 +13,10 @@ import { WsMessage } from "./message.js";
 import {
   WEBSOCKET_OP_BINARY, WEBSOCKET_OP_CLOSE, WEBSOCKET_OP_PING, WEBSOCKET_OP_PONG, WEBSOCKET_OP_TEXT,
 } from "./constants.js";
-import { createWsState, enableDeflate, sizeRecvBuffer, type WsConnState, type WsOptions } from "./state.js";
+import { createWsState, enableDeflate, sizeRecvBuffer, type WsConnState, type WsOptions, type WsProtocolSelector } from "./state.js";
 import { receiveFrames, type FrameSink } from "./receiver.js";
 import { sendFrame } from "./sender.js";
-import { acceptKey, checkUpgradeRequest } from "./handshake.js";
+import { acceptKey, checkUpgradeRequest, headerIn, offeredProtocols } from "./handshake.js";
 import { deflateOptions, serverNegotiate } from "./deflate.js";
 import { closePayload, isValidCloseCode, WS_CLOSE_GOING_AWAY, WS_CLOSE_INTERNAL_ERROR, WS_CLOSE_NORMAL, WS_CLOSE_POLICY_VIOLATION } from "./close.js";
 import { MAX_CONTROL_PAYLOAD } from "./frame.js";
@@ -45,13 +45,22 @@ export function wsUpgrade(c: Connection, msg: HttpMessage, extra?: HeadersInit):
   }
   const connOpts = http.connOpts as WsOptions;
   const st = createWsState(connOpts, true);
+  const extraLines = formatHeaders(extra, { contentType: false, contentLength: false, chunked: false, eventStream: false, connection: false });
   let head = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: " +
     acceptKey(msg.header("Sec-WebSocket-Key")!.trim()) + "\r\n";
+  // Subprotocol (section 4.2.2, step 5.5): one of those offered, or no header at all. An
+  // application that answers through extraHeaders has chosen already.
+  const answered = headerIn(extraLines, "sec-websocket-protocol");
+  if (answered !== undefined) st.protocol = answered;
+  else {
+    const chosen = chooseProtocol(connOpts.wsProtocols, offeredProtocols(msg)!, msg);
+    if (chosen !== undefined) { st.protocol = chosen; head += `Sec-WebSocket-Protocol: ${chosen}\r\n`; }
+  }
   const dopts = deflateOptions(connOpts.wsDeflate);
   const offers = dopts === undefined ? [] : msg.headerAll("Sec-WebSocket-Extensions");
   const agreed = offers.length > 0 ? serverNegotiate(offers, dopts!) : undefined;
   if (agreed !== undefined) head += `Sec-WebSocket-Extensions: ${agreed[0]}\r\n`;
-  head += formatHeaders(extra, { contentType: false, contentLength: false, chunked: false, eventStream: false, connection: false }) + "\r\n";
+  head += extraLines + "\r\n";
   c.send(head);
   if (agreed !== undefined) enableDeflate(c, st, agreed[1], dopts!);
   else sizeRecvBuffer(c, st);
@@ -61,6 +70,26 @@ export function wsUpgrade(c: Connection, msg: HttpMessage, extra?: HeadersInit):
   c.isWebsocket = true;
   c.call(MG_EV_WS_OPEN, msg);
   return true;
+}
+
+/** The subprotocol to answer with: the first offered one in the list, or the selector's choice. */
+function chooseProtocol(sel: readonly string[] | WsProtocolSelector | undefined, offered: string[], msg: HttpMessage): string | undefined {
+  if (sel === undefined || offered.length === 0) return undefined;
+  if (typeof sel !== "function") {
+    for (const p of offered) if (sel.includes(p)) return p;
+    return undefined;
+  }
+  const p = sel(offered, msg);
+  if (p !== undefined && (typeof p !== "string" || !offered.includes(p))) {
+    // Section 4.2.2: the server must pick one the client offered, or none.
+    throw new MgError("ERR_INVALID_ARG", `wsProtocols: the selector returned ${JSON.stringify(p)}, which the client did not offer (${offered.join(", ")})`);
+  }
+  return p;
+}
+
+/** The agreed subprotocol of a WebSocket connection ("" when none or not a WebSocket). */
+export function wsProtocolOf(c: Connection): string {
+  return wsStateOf(c)?.protocol ?? "";
 }
 
 /** The WebSocket layer of a connection (both sides; a client's during its handshake too). */
