@@ -1,7 +1,7 @@
 // The WebSocket layer: the server's upgrade, the protocol handler that replaces HTTP on
 // an upgraded connection (both sides), sending and the closing handshake.
 import type { CoreConnection as Connection, Layer } from "../core/connection.js";
-import { MG_EV_CLOSE, MG_EV_CONNECT, MG_EV_ERROR, MG_EV_POLL, MG_EV_READ } from "../core/events.js";
+import { MG_EV_CLOSE, MG_EV_CONNECT, MG_EV_ERROR, MG_EV_POLL, MG_EV_READ, MG_EV_WRITE } from "../core/events.js";
 import { MG_EV_WS_CTL, MG_EV_WS_MSG, MG_EV_WS_OPEN } from "./events.js";
 import type { HttpMessage } from "../http/message.js";
 import { formatHeaders, httpReply, type HeadersInit } from "../http/reply.js";
@@ -14,7 +14,7 @@ import {
   WEBSOCKET_OP_BINARY, WEBSOCKET_OP_CLOSE, WEBSOCKET_OP_PING, WEBSOCKET_OP_PONG, WEBSOCKET_OP_TEXT,
 } from "./constants.js";
 import { createWsState, enableDeflate, sizeRecvBuffer, type WsConnState, type WsOptions, type WsProtocolSelector } from "./state.js";
-import { receiveFrames, type FrameSink } from "./receiver.js";
+import { receiveFrames, releaseHook, resumeFrames, type FrameSink } from "./receiver.js";
 import { sendFrame } from "./sender.js";
 import { acceptKey, checkUpgradeRequest, headerIn, offeredProtocols } from "./handshake.js";
 import { deflateOptions, serverNegotiate } from "./deflate.js";
@@ -112,7 +112,11 @@ export class WsLayer implements Layer {
           // The peer did not finish the closing handshake in time (RFC 6455 section 7.1.1).
           st.closeSentAt = Infinity;
           c.abort();
-        }
+        } else if (st.paused) resumeFrames(c, st, sink);
+        break;
+      case MG_EV_WRITE:
+        // Receive-side backpressure: the send queue went down, maybe below the low-water mark.
+        if (st.paused) resumeFrames(c, st, sink);
         break;
       case MG_EV_CONNECT:
         if (st.handshake !== undefined) st.handshake.onConnect(c, st);
@@ -125,6 +129,11 @@ export class WsLayer implements Layer {
         st.deflate = undefined;
         break;
     }
+  }
+
+  /** drain(): a paused decoder must not hold the connection open through the producer hook. */
+  onDrain(c: Connection): void {
+    releaseHook(c, this.st);
   }
 
   /** Shutdown: close 1001 (going away, RFC 6455 §7.4.1), then wait for the peer's close. */

@@ -97,6 +97,8 @@ export interface WsConnState {
   resumeBelow: number;
   /** Decoding is paused for backpressure. */
   paused: boolean;
+  /** The producer hook that wakes decoding up when the socket drains (made on the first pause). */
+  wake: (() => void) | undefined;
 }
 
 /** Creates the WebSocket state from the options (throws an MgError naming a bad option). */
@@ -113,7 +115,7 @@ export function createWsState(o: WsOptions, isServer: boolean): WsConnState {
     maxSendQueue: optPositiveInt(o, "wsMaxSendQueue", DEFAULT_MAX_SEND_QUEUE),
     sendQueuePolicy: policy, dropped: 0,
     handshake: undefined, protocol: "",
-    pauseAbove: highWater, resumeBelow: highWater >>> 1, paused: false,
+    pauseAbove: highWater, resumeBelow: highWater >>> 1, paused: false, wake: undefined,
   };
 }
 
