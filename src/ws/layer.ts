@@ -131,6 +131,11 @@ export class WsLayer implements Layer {
     }
   }
 
+  /** Something was queued: a small frame queued earlier is no longer the last thing queued (see sender.ts). */
+  onSend(_c: Connection, data: Buffer): void {
+    if (data !== this.st.pending) this.st.pending = undefined;
+  }
+
   /** drain(): a paused decoder must not hold the connection open through the producer hook. */
   onDrain(c: Connection): void {
     releaseHook(c, this.st);
@@ -142,7 +147,7 @@ export class WsLayer implements Layer {
     if (st.handshake !== undefined || st.failed || !c.isWebsocket) return false;
     if (!st.closeSent) {
       markCloseSent(st);
-      sendFrame(c, WEBSOCKET_OP_CLOSE, closePayload(WS_CLOSE_GOING_AWAY, "server shutting down"), !st.isServer);
+      sendFrame(c, st, WEBSOCKET_OP_CLOSE, closePayload(WS_CLOSE_GOING_AWAY, "server shutting down"), !st.isServer);
     }
     return !st.closeReceived;
   }
@@ -153,7 +158,7 @@ export class WsLayer implements Layer {
     if (ev !== MG_EV_WS_MSG && ev !== MG_EV_WS_CTL && ev !== MG_EV_WS_OPEN) return;
     if (st.closeSent || st.failed || !c.canSend) return;
     markCloseSent(st);
-    sendFrame(c, WEBSOCKET_OP_CLOSE, closePayload(WS_CLOSE_INTERNAL_ERROR, "handler error"), !st.isServer);
+    sendFrame(c, st, WEBSOCKET_OP_CLOSE, closePayload(WS_CLOSE_INTERNAL_ERROR, "handler error"), !st.isServer);
   }
 }
 
@@ -169,13 +174,13 @@ const sink: FrameSink = {
   },
   control(c, st, op, payload, flags) {
     // A ping is answered with a pong carrying the same data (section 5.5.2).
-    if (op === WEBSOCKET_OP_PING && !st.closeSent) sendFrame(c, WEBSOCKET_OP_PONG, payload, !st.isServer);
+    if (op === WEBSOCKET_OP_PING && !st.closeSent) sendFrame(c, st, WEBSOCKET_OP_PONG, payload, !st.isServer);
     c.call(MG_EV_WS_CTL, new WsMessage(payload, flags, op));
     if (op === WEBSOCKET_OP_CLOSE) {
       // Section 5.5.1: answer a close with a close (echoing the code), then close the connection.
       if (!st.closeSent) {
         markCloseSent(st);
-        sendFrame(c, WEBSOCKET_OP_CLOSE, payload.length >= 2 ? payload.subarray(0, 2) : EMPTY, !st.isServer);
+        sendFrame(c, st, WEBSOCKET_OP_CLOSE, payload.length >= 2 ? payload.subarray(0, 2) : EMPTY, !st.isServer);
       }
       c.drain();
     }
@@ -184,7 +189,7 @@ const sink: FrameSink = {
     st.failed = true;
     if (!st.closeSent) {
       markCloseSent(st);
-      sendFrame(c, WEBSOCKET_OP_CLOSE, closePayload(code, reason.length > 120 ? reason.slice(0, 120) : reason), !st.isServer);
+      sendFrame(c, st, WEBSOCKET_OP_CLOSE, closePayload(code, reason.length > 120 ? reason.slice(0, 120) : reason), !st.isServer);
     }
     if (c.recvLen > 0) c.recvConsume();
     c.lastError = new MgError("ERR_WS_PROTOCOL", `WebSocket: ${reason} (close ${code})`, { closeCode: code });
@@ -223,7 +228,7 @@ export function wsSend(c: Connection, data: string | Uint8Array, op: number): nu
     if (op === WEBSOCKET_OP_CLOSE && n > 0) checkCloseArg(data);
     if (!canSend(c, st)) return 0;
     if (op === WEBSOCKET_OP_CLOSE) markCloseSent(st);
-    return sendFrame(c, op, data, masked);
+    return sendFrame(c, st, op, data, masked);
   }
   if (op !== WEBSOCKET_OP_TEXT && op !== WEBSOCKET_OP_BINARY) {
     throw new MgError("ERR_INVALID_ARG", `wsSend: op must be WEBSOCKET_OP_TEXT, _BINARY, _PING, _PONG or _CLOSE, got ${op}`);
@@ -240,9 +245,9 @@ export function wsSend(c: Connection, data: string | Uint8Array, op: number): nu
   const d = st.deflate;
   // A string of n UTF-16 units has at most 3n UTF-8 bytes: short ones skip byteLength().
   if (d !== undefined && (typeof data === "string" ? data.length * 3 >= d.threshold && Buffer.byteLength(data) >= d.threshold : data.length >= d.threshold)) {
-    return sendFrame(c, op, d.compress(toBuffer(data)), masked, true);
+    return sendFrame(c, st, op, d.compress(toBuffer(data)), masked, true);
   }
-  return sendFrame(c, op, data, masked);
+  return sendFrame(c, st, op, data, masked);
 }
 
 /** A close payload sent with wsSend() must be one a peer accepts (RFC 6455 section 7.4). */
@@ -262,7 +267,7 @@ function canSend(c: Connection, st: WsConnState): boolean {
 function overflow(c: Connection, st: WsConnState): void {
   st.failed = true;
   markCloseSent(st);
-  sendFrame(c, WEBSOCKET_OP_CLOSE, closePayload(WS_CLOSE_POLICY_VIOLATION, "send queue full"), !st.isServer);
+  sendFrame(c, st, WEBSOCKET_OP_CLOSE, closePayload(WS_CLOSE_POLICY_VIOLATION, "send queue full"), !st.isServer);
   c.lastError = new MgError("ERR_WS_PROTOCOL", `WebSocket: send queue over ${st.maxSendQueue} bytes, the peer reads too slowly (close ${WS_CLOSE_POLICY_VIOLATION})`, { closeCode: WS_CLOSE_POLICY_VIOLATION });
   c.call(MG_EV_ERROR, c.lastError.message);
   c.close();
@@ -278,5 +283,5 @@ export function wsClose(c: Connection, code: number = WS_CLOSE_NORMAL, reason = 
   const payload = closePayload(code, reason);
   if (!canSend(c, st)) return;
   markCloseSent(st);
-  sendFrame(c, WEBSOCKET_OP_CLOSE, payload, !st.isServer);
+  sendFrame(c, st, WEBSOCKET_OP_CLOSE, payload, !st.isServer);
 }

@@ -97,6 +97,12 @@ export interface WsConnState {
   resumeBelow: number;
   /** Decoding is paused for backpressure. */
   paused: boolean;
+  /** The small frames queued last, as one view of a sender slab (sender.ts); undefined when something else was queued after them. */
+  pending: Buffer | undefined;
+  /** The slab `pending` is in, and where it starts and ends there. */
+  pendSlab: Buffer | undefined;
+  pendStart: number;
+  pendEnd: number;
   /** The producer hook that wakes decoding up when the socket drains (made on the first pause). */
   wake: (() => void) | undefined;
 }
@@ -116,6 +122,7 @@ export function createWsState(o: WsOptions, isServer: boolean): WsConnState {
     sendQueuePolicy: policy, dropped: 0,
     handshake: undefined, protocol: "",
     pauseAbove: highWater, resumeBelow: highWater >>> 1, paused: false, wake: undefined,
+    pending: undefined, pendSlab: undefined, pendStart: 0, pendEnd: 0,
   };
 }
 
