@@ -10,6 +10,10 @@
 // A fragmented message is copied into one assembly buffer that doubles as it grows
 // (capped at the message limit), so each fragment costs O(1) bookkeeping; the number of
 // fragments per message is capped too (maxFragments, close 1008).
+// A data frame of STREAM_MIN bytes or more that is still incomplete streams: its payload
+// is copied as it arrives into its final buffer (its own, or the assembly buffer for a
+// fragment) and the input consumed, so the caller's buffer never has to hold (and grow
+// to) the whole frame, and every byte is copied once.
 //
 // UTF-8 (section 8.1): an uncompressed text message is validated fragment by fragment,
 // and even inside a frame that is still incomplete, with a state machine that carries
