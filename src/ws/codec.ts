@@ -239,7 +239,7 @@ export class WsDecoder {
       if (text) {
         if (op === WEBSOCKET_OP_TEXT && done === 0) {
           // Fast path: a whole unfragmented text frame at once, checked natively.
-          if (fin) this.utf8 = isUtf8(whole = buf.subarray(from, end)) ? UTF8_ACCEPT : UTF8_REJECT;
+          if (fin) this.utf8 = len === 0 || isUtf8(whole = buf.subarray(from, end)) ? UTF8_ACCEPT : UTF8_REJECT;
           else this.utf8 = utf8Feed(UTF8_ACCEPT, buf, from, end);
         } else if (len > done) {
           this.utf8 = utf8Feed(this.utf8, buf, from + done, end);
@@ -257,7 +257,7 @@ export class WsDecoder {
         this.append(buf, from, end, compressed ? this.maxWire : this.maxMessage);
         if (!fin) continue;
       }
-      const r = this.frameDone(sink, n, op, fin, compressed, op === WEBSOCKET_OP_CONTINUE ? EMPTY : whole ?? buf.subarray(from, end));
+      const r = this.frameDone(sink, n, op, fin, compressed, op === WEBSOCKET_OP_CONTINUE || len === 0 ? EMPTY : whole ?? buf.subarray(from, end));
       if (r < 0) return n;
       if (r === 0) return at;
     }
