@@ -21,7 +21,7 @@ import { httpSpec } from "./http/open.js";
 import { httpReply, httpReplyJson, httpChunk, httpSse, type HeadersInit } from "./http/reply.js";
 import { serveDir, serveFile, type ServeOptions } from "./http/static.js";
 import { httpRequest, type HttpRequestOptions, type HttpResponse } from "./http/client.js";
-import { wsUpgrade, wsSend, wsClose } from "./ws/layer.js";
+import { wsUpgrade, wsSend, wsClose, wsProtocolOf } from "./ws/layer.js";
 import { wsConnect, type WsConnectOptions } from "./ws/client.js";
 import { checkWsOptions, type WsOptions } from "./ws/options.js";
 import { WEBSOCKET_OP_TEXT } from "./ws/constants.js";
@@ -162,6 +162,8 @@ export class Connection extends CoreConnection {
   wsSend(data: string | Uint8Array, op: number = WEBSOCKET_OP_TEXT): number { return wsSend(this, data, op); }
   /** Starts the WebSocket closing handshake: close frame with `code` and `reason`, then MG_EV_CLOSE when the peer answers. */
   wsClose(code = 1000, reason = ""): void { wsClose(this, code, reason); }
+  /** The WebSocket subprotocol agreed in the handshake (Sec-WebSocket-Protocol); "" when none. */
+  get wsProtocol(): string { return wsProtocolOf(this); }
 
   // ---- MQTT ---------------------------------------------------------------------
 

@@ -18,7 +18,8 @@ export class FrameChecker {
   private extBytes = 0;
   private at = 0;
 
-  constructor(private readonly expected: Buffer) {}
+  /** `b0`: the first byte every frame must have (default FIN + text; 0x82 for binary). */
+  constructor(private readonly expected: Buffer, private readonly b0 = FIN_TEXT) {}
 
   /**
    * Checks `buf[start..end)`; calls `onMessage` once per complete, correct message.
@@ -31,13 +32,13 @@ export class FrameChecker {
       switch (this.state) {
         case State.B0: {
           const b0 = buf[i++]!;
-          if (b0 !== FIN_TEXT) {
+          if (b0 !== this.b0) {
             // A close frame's status code (section 5.5.1) says why, when it came in this read.
             if ((b0 & 0x0f) === OP_CLOSE) {
               const code = end - i >= 3 && (buf[i]! & 0x7f) >= 2 ? ` (code ${buf.readUInt16BE(i + 1)})` : "";
               return this.fail(`the server sent a close frame${code}`);
             }
-            return this.fail(`unexpected frame: first byte 0x${b0.toString(16)}, expected 0x81 (FIN, text, no RSV bits)`);
+            return this.fail(`unexpected frame: first byte 0x${b0.toString(16)}, expected 0x${this.b0.toString(16)} (FIN, ${this.b0 === FIN_TEXT ? "text" : "binary"}, no RSV bits)`);
           }
           this.state = State.B1;
           break;
@@ -107,11 +108,11 @@ export class FrameChecker {
  * Fine for a benchmark (the server still runs its unmasking code over the payload); a real
  * client must use unpredictable keys (section 10.3).
  */
-export function maskedTextFrames(payload: Buffer, copies = 1): Buffer {
+export function maskedTextFrames(payload: Buffer, copies = 1, b0 = FIN_TEXT): Buffer {
   const len = payload.length;
   const hl = (len < 126 ? 2 : len < 65536 ? 4 : 10) + 4;
   const one = Buffer.alloc(hl + len); // zero-filled: the mask key stays 0
-  one[0] = FIN_TEXT;
+  one[0] = b0;
   if (len < 126) one[1] = 0x80 | len;
   else if (len < 65536) { one[1] = 0x80 | 126; one.writeUInt16BE(len, 2); }
   else { one[1] = 0x80 | 127; one.writeUInt32BE(Math.floor(len / 0x100000000), 2); one.writeUInt32BE(len >>> 0, 6); }

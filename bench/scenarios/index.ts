@@ -7,7 +7,9 @@ import { httpsHello } from "./https-hello.js";
 import { wsEcho } from "./ws-echo.js";
 import { wsEchoPipelined } from "./ws-echo-pipelined.js";
 import { wsBroadcast } from "./ws-broadcast.js";
+import { wsBurstEmpty } from "./ws-burst-empty.js";
+import { wsEcho16MiB } from "./ws-echo-16mib.js";
 import { mqttFanout } from "./mqtt-fanout.js";
 import { mqttQos1 } from "./mqtt-qos1.js";
 
-export const SCENARIOS: readonly Scenario[] = [httpHello, staticFile, httpsHello, wsEcho, wsEchoPipelined, wsBroadcast, mqttFanout, mqttQos1];
+export const SCENARIOS: readonly Scenario[] = [httpHello, staticFile, httpsHello, wsEcho, wsEchoPipelined, wsBroadcast, wsBurstEmpty, wsEcho16MiB, mqttFanout, mqttQos1];

@@ -5,12 +5,15 @@ import * as https from "node:https";
 import { readFileSync } from "node:fs";
 import { WebSocketServer, WebSocket } from "ws";
 import { announce, serverConfig } from "../lib/child.js";
+import { isStatsRequest, statsAnswer } from "./ws-stats.js";
 
 interface Config {
   mode: "echo" | "broadcast";
   scheme: "ws" | "wss";
   certFile?: string;
   keyFile?: string;
+  /** Answer a "\0stats" text message with this process's memory (burst scenarios). */
+  stats?: boolean;
 }
 
 const cfg = serverConfig<Config>();
@@ -20,7 +23,12 @@ const server = cfg.scheme === "wss"
 const wss = new WebSocketServer({ server, perMessageDeflate: false });
 
 wss.on("connection", (ws) => {
-  if (cfg.mode === "echo") {
+  if (cfg.mode === "echo" && cfg.stats === true) {
+    ws.on("message", (data, isBinary) => {
+      if (!isBinary && isStatsRequest(data as Buffer)) ws.send(statsAnswer());
+      else ws.send(data as Buffer, { binary: isBinary });
+    });
+  } else if (cfg.mode === "echo") {
     ws.on("message", (data, isBinary) => ws.send(data as Buffer, { binary: isBinary }));
   } else {
     ws.on("message", (data, isBinary) => {

@@ -120,6 +120,7 @@ class ClientHandshake implements WsHandshake {
     const agreed = clientAccept(msg.headerAll("Sec-WebSocket-Extensions"), this.deflate);
     if (typeof agreed === "string") { failHandshake(c, st, agreed); return; }
     c.recvConsume(h.headLen);
+    st.protocol = msg.header("Sec-WebSocket-Protocol")?.trim() ?? "";
     if (agreed !== undefined) enableDeflate(c, st, agreed, this.deflate!);
     else sizeRecvBuffer(c, st);
     st.handshake = undefined;

@@ -10,6 +10,10 @@
 // A fragmented message is copied into one assembly buffer that doubles as it grows
 // (capped at the message limit), so each fragment costs O(1) bookkeeping; the number of
 // fragments per message is capped too (maxFragments, close 1008).
+// A data frame of STREAM_MIN bytes or more that is still incomplete streams: its payload
+// is copied as it arrives into its final buffer (its own, or the assembly buffer for a
+// fragment) and the input consumed, so the caller's buffer never has to hold (and grow
+// to) the whole frame, and every byte is copied once.
 //
 // UTF-8 (section 8.1): an uncompressed text message is validated fragment by fragment,
 // and even inside a frame that is still incomplete, with a state machine that carries
@@ -25,6 +29,9 @@ import {
 } from "./close.js";
 import { InflateError, type PerMessageDeflate } from "./deflate.js";
 import { utf8Feed, UTF8_ACCEPT, UTF8_REJECT } from "./utf8.js";
+
+/** Incomplete data frames of at least this many bytes stream into place (startStream). */
+const STREAM_MIN = 64 * 1024;
 
 /** Default cap on the frames of one message (as the `ws` package). */
 export const DEFAULT_MAX_FRAGMENTS = 16384;
@@ -60,6 +67,7 @@ export function maxWireSize(maxMessage: number): number {
 }
 
 const OPEN = 0, CLOSED = 1, FAILED = 2;
+const EMPTY = Buffer.alloc(0);
 
 /** The receive side of one WebSocket connection. */
 export class WsDecoder {
@@ -83,6 +91,19 @@ export class WsDecoder {
   private utf8 = UTF8_ACCEPT;
   /** Payload bytes of the incomplete text frame at the front of the input already unmasked and validated. */
   private partial = 0;
+  // The large frame being streamed (startStream): its destination (undefined: none),
+  // where its payload starts there, its length and the bytes received so far, its
+  // masking key (when not zero), first byte, opcode and kind.
+  private sDest: Buffer | undefined;
+  private sStart = 0;
+  private sLen = 0;
+  private sGot = 0;
+  private readonly key = Buffer.alloc(4);
+  private sMasked = false;
+  private sB0 = 0;
+  private sOp = 0;
+  private sCompressed = false;
+  private sText = false;
 
   constructor(o: WsDecoderOptions) {
     this.isServer = o.isServer;
@@ -106,6 +127,13 @@ export class WsDecoder {
   decode(buf: Buffer, sink: WsDecodeSink, room = Infinity): number {
     const n = buf.length;
     let at = 0;
+    if (this.sDest !== undefined && this.state === OPEN) {
+      const r = this.streamInto(sink, buf, 0, 0);
+      if (r === -1) return n;
+      if (r < -1) return -2 - r;
+      if (this.sDest !== undefined) return r;
+      at = r;
+    }
     while (this.state === OPEN) {
       const left = n - at;
       if (left < 2) return at;
@@ -170,10 +198,16 @@ export class WsDecoder {
       // Uncompressed text is validated as it comes (a new text message starts in UTF8_ACCEPT).
       const text = !compressed && (op === WEBSOCKET_OP_TEXT || (op === WEBSOCKET_OP_CONTINUE && this.msgOp === WEBSOCKET_OP_TEXT));
       if (end > n) {
+        // A large data frame is not left to pile up in the caller's buffer (which would
+        // grow, copying, as it arrives): it streams into its final place (see streamInto).
+        if (!isControl && len >= STREAM_MIN && from <= n) {
+          const used = this.startStream(sink, buf, b0, op, compressed, text, masked, keyAt, from, len);
+          return used < 0 ? n : used;
+        }
         // Incomplete: check the text that is there, then wait for the rest.
         if (text && n > from + this.partial) {
           if (this.partial === 0 && op === WEBSOCKET_OP_TEXT) this.utf8 = UTF8_ACCEPT;
-          if (masked) unmask(buf, from + this.partial, n, keyAt, this.partial);
+          if (masked) unmask(buf, from + this.partial, n, buf, keyAt, this.partial);
           this.utf8 = utf8Feed(this.utf8, buf, from + this.partial, n);
           this.partial = n - from;
           if (this.utf8 === UTF8_REJECT) return this.fail(sink, n, WS_CLOSE_INVALID_PAYLOAD, "text message is not valid UTF-8");
@@ -183,7 +217,7 @@ export class WsDecoder {
       // The frame is complete.
       const done = this.partial;
       this.partial = 0;
-      if (masked && len > done) unmask(buf, from + done, end, keyAt, done);
+      if (masked && len > done) unmask(buf, from + done, end, buf, keyAt, done);
       at = end;
       const fin = (b0 & FIN) !== 0;
 
@@ -205,7 +239,7 @@ export class WsDecoder {
       if (text) {
         if (op === WEBSOCKET_OP_TEXT && done === 0) {
           // Fast path: a whole unfragmented text frame at once, checked natively.
-          if (fin) this.utf8 = isUtf8(whole = buf.subarray(from, end)) ? UTF8_ACCEPT : UTF8_REJECT;
+          if (fin) this.utf8 = len === 0 || isUtf8(whole = buf.subarray(from, end)) ? UTF8_ACCEPT : UTF8_REJECT;
           else this.utf8 = utf8Feed(UTF8_ACCEPT, buf, from, end);
         } else if (len > done) {
           this.utf8 = utf8Feed(this.utf8, buf, from + done, end);
@@ -216,46 +250,124 @@ export class WsDecoder {
         }
       }
 
-      if (!fin) {
+      if (!fin || op === WEBSOCKET_OP_CONTINUE) {
         // A fragment: copy it into the assembly buffer (no view of it is kept or made).
-        if (op !== WEBSOCKET_OP_CONTINUE) { this.msgOp = op; this.msgCompressed = compressed; this.msgFrames = 0; }
+        if (op !== WEBSOCKET_OP_CONTINUE) this.startMessage(op, compressed);
         this.msgFrames++;
         this.append(buf, from, end, compressed ? this.maxWire : this.maxMessage);
-        continue;
+        if (!fin) continue;
       }
-
-      let msgOp = op, data: Buffer;
-      if (op === WEBSOCKET_OP_CONTINUE) {
-        msgOp = this.msgOp;
-        this.append(buf, from, end, compressed ? this.maxWire : this.maxMessage);
-        data = this.asm!.subarray(0, this.asmLen);
-        // The message owns the assembly buffer now; the next one starts a new one.
-        this.msgOp = 0; this.msgCompressed = false; this.msgFrames = 0; this.asm = undefined; this.asmLen = 0;
-      } else {
-        data = whole ?? buf.subarray(from, end);
-      }
-      if (compressed) {
-        const out = this.deflate!.decompress(data);
-        if (out instanceof InflateError) return this.fail(sink, n, out.code, out.reason);
-        if (msgOp === WEBSOCKET_OP_TEXT && !isUtf8(out)) return this.fail(sink, n, WS_CLOSE_INVALID_PAYLOAD, "text message is not valid UTF-8");
-        data = out;
-      }
-      if (sink.message(msgOp, data, FIN | (compressed ? RSV1 : 0) | msgOp) === false) return at;
+      const r = this.frameDone(sink, n, op, fin, compressed, op === WEBSOCKET_OP_CONTINUE || len === 0 ? EMPTY : whole ?? buf.subarray(from, end));
+      if (r < 0) return n;
+      if (r === 0) return at;
     }
     return n;
   }
 
-  /** Appends `b[from..to)` to the assembly buffer, doubling it as needed (never past `limit`). */
+  private startMessage(op: number, compressed: boolean): void {
+    this.msgOp = op; this.msgCompressed = compressed; this.msgFrames = 0;
+  }
+
+  /**
+   * A data frame is complete (its bytes unmasked, its text checked; a fragment's bytes
+   * already in the assembly buffer). Delivers the message when it is the last frame.
+   * Returns 1 to go on, 0 when the sink asks to pause, -1 after a failure.
+   */
+  private frameDone(sink: WsDecodeSink, n: number, op: number, fin: boolean, compressed: boolean, payload: Buffer): number {
+    if (!fin) return 1;
+    let msgOp = op, data = payload;
+    if (op === WEBSOCKET_OP_CONTINUE) {
+      msgOp = this.msgOp;
+      data = this.asm!.subarray(0, this.asmLen);
+      // The message owns the assembly buffer now; the next one starts a new one.
+      this.msgOp = 0; this.msgCompressed = false; this.msgFrames = 0; this.asm = undefined; this.asmLen = 0;
+    }
+    if (compressed) {
+      const out = this.deflate!.decompress(data);
+      if (out instanceof InflateError) { this.fail(sink, n, out.code, out.reason); return -1; }
+      if (msgOp === WEBSOCKET_OP_TEXT && !isUtf8(out)) { this.fail(sink, n, WS_CLOSE_INVALID_PAYLOAD, "text message is not valid UTF-8"); return -1; }
+      data = out;
+    }
+    return sink.message(msgOp, data, FIN | (compressed ? RSV1 : 0) | msgOp) === false ? 0 : 1;
+  }
+
+  /**
+   * Starts streaming an incomplete large data frame whose header starts `buf` (payload at
+   * `from`): its payload goes straight to where it ends up — a buffer of its own for an
+   * unfragmented message, the assembly buffer for a fragment — and the input is
+   * consumed as it comes, so each byte is copied once however the frame arrives.
+   * Returns the bytes consumed (all of `buf`), or -1 after a failure.
+   */
+  private startStream(sink: WsDecodeSink, buf: Buffer, b0: number, op: number, compressed: boolean, text: boolean,
+    masked: boolean, keyAt: number, from: number, len: number): number {
+    const fin = (b0 & FIN) !== 0;
+    if (text && op === WEBSOCKET_OP_TEXT && this.partial === 0) this.utf8 = UTF8_ACCEPT;
+    let dest: Buffer, destAt: number;
+    if (!fin || op === WEBSOCKET_OP_CONTINUE) {
+      if (op !== WEBSOCKET_OP_CONTINUE) this.startMessage(op, compressed);
+      this.msgFrames++;
+      dest = this.reserve(this.asmLen + len, compressed ? this.maxWire : this.maxMessage);
+      destAt = this.asmLen;
+    } else {
+      dest = Buffer.allocUnsafe(len);
+      destAt = 0;
+    }
+    const key = this.key;
+    if (masked) { key[0] = buf[keyAt]!; key[1] = buf[keyAt + 1]!; key[2] = buf[keyAt + 2]!; key[3] = buf[keyAt + 3]!; }
+    this.sMasked = masked && (key[0]! | key[1]! | key[2]! | key[3]!) !== 0;
+    this.sDest = dest; this.sStart = destAt; this.sLen = len; this.sGot = 0;
+    this.sB0 = b0; this.sOp = op; this.sCompressed = compressed; this.sText = text;
+    // Bytes of an incomplete text frame that were already unmasked and checked in place.
+    const done = this.partial;
+    this.partial = 0;
+    return this.streamInto(sink, buf, from, done) < 0 ? -1 : buf.length;
+  }
+
+  /**
+   * Copies `buf[from..)` (at most what the streamed frame still lacks) into place,
+   * unmasks and checks it; the first `done` bytes are already unmasked and checked.
+   * Returns the bytes of `buf` used; -1 after a failure, and -2 - used when the sink
+   * asks to pause after the frame.
+   */
+  private streamInto(sink: WsDecodeSink, buf: Buffer, from: number, done: number): number {
+    const dest = this.sDest!;
+    const k = Math.min(buf.length - from, this.sLen - this.sGot);
+    const at = this.sStart + this.sGot;
+    if (k > 0) buf.copy(dest, at, from, from + k);
+    if (this.sMasked && k > done) unmask(dest, at + done, at + k, this.key, 0, this.sGot + done);
+    if (this.sText && k > done) {
+      this.utf8 = utf8Feed(this.utf8, dest, at + done, at + k);
+      if (this.utf8 === UTF8_REJECT) { this.sDest = undefined; this.fail(sink, 0, WS_CLOSE_INVALID_PAYLOAD, "text message is not valid UTF-8"); return -1; }
+    }
+    this.sGot += k;
+    if (this.sGot < this.sLen) return k;
+    // The frame is complete.
+    this.sDest = undefined;
+    const fin = (this.sB0 & FIN) !== 0;
+    if (this.sText && fin && this.utf8 !== UTF8_ACCEPT) {
+      this.fail(sink, 0, WS_CLOSE_INVALID_PAYLOAD, "text message ends inside a UTF-8 sequence");
+      return -1;
+    }
+    if (dest === this.asm) this.asmLen += this.sLen;
+    const r = this.frameDone(sink, 0, this.sOp, fin, this.sCompressed, dest);
+    return r < 0 ? -1 : r === 0 ? -2 - k : k;
+  }
+
+  /** The assembly buffer with room for `need` bytes, doubling it as needed (never past `limit`). */
+  private reserve(need: number, limit: number): Buffer {
+    const a = this.asm;
+    if (a !== undefined && need <= a.length) return a;
+    const cap = Math.min(limit, Math.max(need, (a?.length ?? 0) * 2, 256));
+    const next = Buffer.allocUnsafe(cap);
+    if (a !== undefined && this.asmLen > 0) a.copy(next, 0, 0, this.asmLen);
+    return this.asm = next;
+  }
+
+  /** Appends `b[from..to)` to the assembly buffer. */
   private append(b: Buffer, from: number, to: number, limit: number): void {
     const len = to - from;
     const need = this.asmLen + len;
-    let a = this.asm;
-    if (a === undefined || need > a.length) {
-      const cap = Math.min(limit, Math.max(need, (a?.length ?? 0) * 2, 256));
-      const next = Buffer.allocUnsafe(cap);
-      if (a !== undefined && this.asmLen > 0) a.copy(next, 0, 0, this.asmLen);
-      this.asm = a = next;
-    }
+    const a = this.reserve(need, limit);
     if (len === 1) a[this.asmLen] = b[from]!;
     else if (len > 0) b.copy(a, this.asmLen, from, to);
     this.asmLen = need;
@@ -263,6 +375,7 @@ export class WsDecoder {
 
   private fail(sink: WsDecodeSink, n: number, code: number, reason: string): number {
     this.state = FAILED;
+    this.sDest = undefined;
     this.asm = undefined;
     this.asmLen = 0;
     sink.fail(code, reason);
@@ -270,12 +383,34 @@ export class WsDecoder {
   }
 }
 
-/** XORs `b[from..to)` in place with the key at `b[keyAt..keyAt+4)`; `phase` is the payload offset of `from` (section 5.3). */
-function unmask(b: Buffer, from: number, to: number, keyAt: number, phase: number): void {
-  const m0 = b[keyAt + (phase & 3)]!, m1 = b[keyAt + ((phase + 1) & 3)]!;
-  const m2 = b[keyAt + ((phase + 2) & 3)]!, m3 = b[keyAt + ((phase + 3) & 3)]!;
-  const end4 = from + ((to - from) & ~3);
+/**
+ * XORs `b[from..to)` in place with the 4-byte key at `key[keyAt..keyAt+4)`; `phase` is
+ * the payload offset of `from` (section 5.3). A zero key changes nothing and is skipped.
+ * Long runs go 32 bits at a time over the 4-byte-aligned middle.
+ */
+function unmask(b: Buffer, from: number, to: number, key: Buffer, keyAt: number, phase: number): void {
+  const m0 = key[keyAt + (phase & 3)]!, m1 = key[keyAt + ((phase + 1) & 3)]!;
+  const m2 = key[keyAt + ((phase + 2) & 3)]!, m3 = key[keyAt + ((phase + 3) & 3)]!;
+  if ((m0 | m1 | m2 | m3) === 0) return;
   let i = from;
+  if (to - from >= WORDS_MIN) {
+    // Bytes up to a 4-byte boundary of the underlying memory, then whole words.
+    let k0 = m0, k1 = m1, k2 = m2, k3 = m3;
+    while (((b.byteOffset + i) & 3) !== 0) {
+      b[i] = b[i]! ^ k0;
+      const t = k0; k0 = k1; k1 = k2; k2 = k3; k3 = t;
+      i++;
+    }
+    const words = (to - i) >>> 2;
+    // Typed arrays use the platform's byte order: build the word to match it.
+    const m = LITTLE_ENDIAN ? (k0 | (k1 << 8) | (k2 << 16) | (k3 << 24)) : ((k0 << 24) | (k1 << 16) | (k2 << 8) | k3);
+    const w = new Int32Array(b.buffer, b.byteOffset + i, words);
+    for (let j = 0; j < words; j++) w[j] = w[j]! ^ m;
+    i += words << 2;
+    for (let q = 0; i < to; i++, q++) b[i] = b[i]! ^ (q === 0 ? k0 : q === 1 ? k1 : k2);
+    return;
+  }
+  const end4 = from + ((to - from) & ~3);
   for (; i < end4; i += 4) {
     b[i] = b[i]! ^ m0;
     b[i + 1] = b[i + 1]! ^ m1;
@@ -286,3 +421,7 @@ function unmask(b: Buffer, from: number, to: number, keyAt: number, phase: numbe
   if (i + 1 < to) b[i + 1] = b[i + 1]! ^ m1;
   if (i + 2 < to) b[i + 2] = b[i + 2]! ^ m2;
 }
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+// Below this many bytes the byte loop is as fast as setting up a word view.
+const WORDS_MIN = 256;

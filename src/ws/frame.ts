@@ -9,20 +9,6 @@ export const MASK_BIT = 0x80;
 /** Largest payload of a control frame (RFC 6455 section 5.5). */
 export const MAX_CONTROL_PAYLOAD = 125;
 
-/** XORs `data` in place with the 4-byte key at `key[k..k+4)` (section 5.3). */
-export function unmaskInPlace(data: Buffer, key: Buffer, k: number): void {
-  const m0 = key[k]!, m1 = key[k + 1]!, m2 = key[k + 2]!, m3 = key[k + 3]!;
-  const n = data.length, n4 = n & ~3;
-  let i = 0;
-  for (; i < n4; i += 4) {
-    data[i] = data[i]! ^ m0;
-    data[i + 1] = data[i + 1]! ^ m1;
-    data[i + 2] = data[i + 2]! ^ m2;
-    data[i + 3] = data[i + 3]! ^ m3;
-  }
-  for (; i < n; i++) data[i] = data[i]! ^ key[k + (i & 3)]!;
-}
-
 /** Copies `src` into `dst` at `at`, XORed with the key at `dst[k..k+4)`. */
 export function maskInto(src: Uint8Array, dst: Buffer, at: number, k: number): void {
   const m0 = dst[k]!, m1 = dst[k + 1]!, m2 = dst[k + 2]!, m3 = dst[k + 3]!;
@@ -59,12 +45,33 @@ export function headerLength(len: number, masked: boolean): number {
 
 /** Writes a frame header at the start of `dst`; returns where the mask key (if any) or the payload starts. */
 export function writeHeader(dst: Buffer, b0: number, len: number, masked: boolean): number {
-  dst[0] = b0;
+  return writeHeaderAt(dst, 0, b0, len, masked);
+}
+
+/** Writes a frame header at `dst[at..]`; returns the offset where the mask key (if any) or the payload starts. */
+export function writeHeaderAt(dst: Buffer, at: number, b0: number, len: number, masked: boolean): number {
+  dst[at] = b0;
   const m = masked ? MASK_BIT : 0;
-  if (len < 126) { dst[1] = m | len; return 2; }
-  if (len < 65536) { dst[1] = m | 126; dst.writeUInt16BE(len, 2); return 4; }
-  dst[1] = m | 127;
-  dst.writeUInt32BE(Math.floor(len / 0x100000000), 2);
-  dst.writeUInt32BE(len >>> 0, 6);
-  return 10;
+  if (len < 126) { dst[at + 1] = m | len; return at + 2; }
+  if (len < 65536) { dst[at + 1] = m | 126; dst.writeUInt16BE(len, at + 2); return at + 4; }
+  dst[at + 1] = m | 127;
+  dst.writeUInt32BE(Math.floor(len / 0x100000000), at + 2);
+  dst.writeUInt32BE(len >>> 0, at + 6);
+  return at + 10;
+}
+
+/** XORs `b[from..to)` in place with the key at `key[k..k+4)` (section 5.3). */
+export function maskRange(b: Buffer, from: number, to: number, key: Buffer, k: number): void {
+  const m0 = key[k]!, m1 = key[k + 1]!, m2 = key[k + 2]!, m3 = key[k + 3]!;
+  let i = from;
+  const end4 = from + ((to - from) & ~3);
+  for (; i < end4; i += 4) {
+    b[i] = b[i]! ^ m0;
+    b[i + 1] = b[i + 1]! ^ m1;
+    b[i + 2] = b[i + 2]! ^ m2;
+    b[i + 3] = b[i + 3]! ^ m3;
+  }
+  if (i < to) b[i] = b[i]! ^ m0;
+  if (i + 1 < to) b[i + 1] = b[i + 1]! ^ m1;
+  if (i + 2 < to) b[i + 2] = b[i + 2]! ^ m2;
 }

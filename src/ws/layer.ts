@@ -1,7 +1,7 @@
 // The WebSocket layer: the server's upgrade, the protocol handler that replaces HTTP on
 // an upgraded connection (both sides), sending and the closing handshake.
 import type { CoreConnection as Connection, Layer } from "../core/connection.js";
-import { MG_EV_CLOSE, MG_EV_CONNECT, MG_EV_ERROR, MG_EV_POLL, MG_EV_READ } from "../core/events.js";
+import { MG_EV_CLOSE, MG_EV_CONNECT, MG_EV_ERROR, MG_EV_POLL, MG_EV_READ, MG_EV_WRITE } from "../core/events.js";
 import { MG_EV_WS_CTL, MG_EV_WS_MSG, MG_EV_WS_OPEN } from "./events.js";
 import type { HttpMessage } from "../http/message.js";
 import { formatHeaders, httpReply, type HeadersInit } from "../http/reply.js";
@@ -13,10 +13,10 @@ import { WsMessage } from "./message.js";
 import {
   WEBSOCKET_OP_BINARY, WEBSOCKET_OP_CLOSE, WEBSOCKET_OP_PING, WEBSOCKET_OP_PONG, WEBSOCKET_OP_TEXT,
 } from "./constants.js";
-import { createWsState, enableDeflate, sizeRecvBuffer, type WsConnState, type WsOptions } from "./state.js";
-import { receiveFrames, type FrameSink } from "./receiver.js";
+import { createWsState, enableDeflate, sizeRecvBuffer, type WsConnState, type WsOptions, type WsProtocolSelector } from "./state.js";
+import { receiveFrames, releaseHook, resumeFrames, type FrameSink } from "./receiver.js";
 import { sendFrame } from "./sender.js";
-import { acceptKey, checkUpgradeRequest } from "./handshake.js";
+import { acceptKey, checkUpgradeRequest, headerIn, offeredProtocols } from "./handshake.js";
 import { deflateOptions, serverNegotiate } from "./deflate.js";
 import { closePayload, isValidCloseCode, WS_CLOSE_GOING_AWAY, WS_CLOSE_INTERNAL_ERROR, WS_CLOSE_NORMAL, WS_CLOSE_POLICY_VIOLATION } from "./close.js";
 import { MAX_CONTROL_PAYLOAD } from "./frame.js";
@@ -45,13 +45,22 @@ export function wsUpgrade(c: Connection, msg: HttpMessage, extra?: HeadersInit):
   }
   const connOpts = http.connOpts as WsOptions;
   const st = createWsState(connOpts, true);
+  const extraLines = formatHeaders(extra, { contentType: false, contentLength: false, chunked: false, eventStream: false, connection: false });
   let head = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: " +
     acceptKey(msg.header("Sec-WebSocket-Key")!.trim()) + "\r\n";
+  // Subprotocol (section 4.2.2, step 5.5): one of those offered, or no header at all. An
+  // application that answers through extraHeaders has chosen already.
+  const answered = headerIn(extraLines, "sec-websocket-protocol");
+  if (answered !== undefined) st.protocol = answered;
+  else {
+    const chosen = chooseProtocol(connOpts.wsProtocols, offeredProtocols(msg)!, msg);
+    if (chosen !== undefined) { st.protocol = chosen; head += `Sec-WebSocket-Protocol: ${chosen}\r\n`; }
+  }
   const dopts = deflateOptions(connOpts.wsDeflate);
   const offers = dopts === undefined ? [] : msg.headerAll("Sec-WebSocket-Extensions");
   const agreed = offers.length > 0 ? serverNegotiate(offers, dopts!) : undefined;
   if (agreed !== undefined) head += `Sec-WebSocket-Extensions: ${agreed[0]}\r\n`;
-  head += formatHeaders(extra, { contentType: false, contentLength: false, chunked: false, eventStream: false, connection: false }) + "\r\n";
+  head += extraLines + "\r\n";
   c.send(head);
   if (agreed !== undefined) enableDeflate(c, st, agreed[1], dopts!);
   else sizeRecvBuffer(c, st);
@@ -61,6 +70,26 @@ export function wsUpgrade(c: Connection, msg: HttpMessage, extra?: HeadersInit):
   c.isWebsocket = true;
   c.call(MG_EV_WS_OPEN, msg);
   return true;
+}
+
+/** The subprotocol to answer with: the first offered one in the list, or the selector's choice. */
+function chooseProtocol(sel: readonly string[] | WsProtocolSelector | undefined, offered: string[], msg: HttpMessage): string | undefined {
+  if (sel === undefined || offered.length === 0) return undefined;
+  if (typeof sel !== "function") {
+    for (const p of offered) if (sel.includes(p)) return p;
+    return undefined;
+  }
+  const p = sel(offered, msg);
+  if (p !== undefined && (typeof p !== "string" || !offered.includes(p))) {
+    // Section 4.2.2: the server must pick one the client offered, or none.
+    throw new MgError("ERR_INVALID_ARG", `wsProtocols: the selector returned ${JSON.stringify(p)}, which the client did not offer (${offered.join(", ")})`);
+  }
+  return p;
+}
+
+/** The agreed subprotocol of a WebSocket connection ("" when none or not a WebSocket). */
+export function wsProtocolOf(c: Connection): string {
+  return wsStateOf(c)?.protocol ?? "";
 }
 
 /** The WebSocket layer of a connection (both sides; a client's during its handshake too). */
@@ -83,7 +112,11 @@ export class WsLayer implements Layer {
           // The peer did not finish the closing handshake in time (RFC 6455 section 7.1.1).
           st.closeSentAt = Infinity;
           c.abort();
-        }
+        } else if (st.paused) resumeFrames(c, st, sink);
+        break;
+      case MG_EV_WRITE:
+        // Receive-side backpressure: the send queue went down, maybe below the low-water mark.
+        if (st.paused) resumeFrames(c, st, sink);
         break;
       case MG_EV_CONNECT:
         if (st.handshake !== undefined) st.handshake.onConnect(c, st);
@@ -98,13 +131,23 @@ export class WsLayer implements Layer {
     }
   }
 
+  /** Something was queued: a small frame queued earlier is no longer the last thing queued (see sender.ts). */
+  onSend(_c: Connection, data: Buffer): void {
+    if (data !== this.st.pending) this.st.pending = undefined;
+  }
+
+  /** drain(): a paused decoder must not hold the connection open through the producer hook. */
+  onDrain(c: Connection): void {
+    releaseHook(c, this.st);
+  }
+
   /** Shutdown: close 1001 (going away, RFC 6455 §7.4.1), then wait for the peer's close. */
   onShutdown(c: Connection): boolean {
     const st = this.st;
     if (st.handshake !== undefined || st.failed || !c.isWebsocket) return false;
     if (!st.closeSent) {
       markCloseSent(st);
-      sendFrame(c, WEBSOCKET_OP_CLOSE, closePayload(WS_CLOSE_GOING_AWAY, "server shutting down"), !st.isServer);
+      sendFrame(c, st, WEBSOCKET_OP_CLOSE, closePayload(WS_CLOSE_GOING_AWAY, "server shutting down"), !st.isServer);
     }
     return !st.closeReceived;
   }
@@ -115,7 +158,7 @@ export class WsLayer implements Layer {
     if (ev !== MG_EV_WS_MSG && ev !== MG_EV_WS_CTL && ev !== MG_EV_WS_OPEN) return;
     if (st.closeSent || st.failed || !c.canSend) return;
     markCloseSent(st);
-    sendFrame(c, WEBSOCKET_OP_CLOSE, closePayload(WS_CLOSE_INTERNAL_ERROR, "handler error"), !st.isServer);
+    sendFrame(c, st, WEBSOCKET_OP_CLOSE, closePayload(WS_CLOSE_INTERNAL_ERROR, "handler error"), !st.isServer);
   }
 }
 
@@ -131,13 +174,13 @@ const sink: FrameSink = {
   },
   control(c, st, op, payload, flags) {
     // A ping is answered with a pong carrying the same data (section 5.5.2).
-    if (op === WEBSOCKET_OP_PING && !st.closeSent) sendFrame(c, WEBSOCKET_OP_PONG, payload, !st.isServer);
+    if (op === WEBSOCKET_OP_PING && !st.closeSent) sendFrame(c, st, WEBSOCKET_OP_PONG, payload, !st.isServer);
     c.call(MG_EV_WS_CTL, new WsMessage(payload, flags, op));
     if (op === WEBSOCKET_OP_CLOSE) {
       // Section 5.5.1: answer a close with a close (echoing the code), then close the connection.
       if (!st.closeSent) {
         markCloseSent(st);
-        sendFrame(c, WEBSOCKET_OP_CLOSE, payload.length >= 2 ? payload.subarray(0, 2) : EMPTY, !st.isServer);
+        sendFrame(c, st, WEBSOCKET_OP_CLOSE, payload.length >= 2 ? payload.subarray(0, 2) : EMPTY, !st.isServer);
       }
       c.drain();
     }
@@ -146,7 +189,7 @@ const sink: FrameSink = {
     st.failed = true;
     if (!st.closeSent) {
       markCloseSent(st);
-      sendFrame(c, WEBSOCKET_OP_CLOSE, closePayload(code, reason.length > 120 ? reason.slice(0, 120) : reason), !st.isServer);
+      sendFrame(c, st, WEBSOCKET_OP_CLOSE, closePayload(code, reason.length > 120 ? reason.slice(0, 120) : reason), !st.isServer);
     }
     if (c.recvLen > 0) c.recvConsume();
     c.lastError = new MgError("ERR_WS_PROTOCOL", `WebSocket: ${reason} (close ${code})`, { closeCode: code });
@@ -185,7 +228,7 @@ export function wsSend(c: Connection, data: string | Uint8Array, op: number): nu
     if (op === WEBSOCKET_OP_CLOSE && n > 0) checkCloseArg(data);
     if (!canSend(c, st)) return 0;
     if (op === WEBSOCKET_OP_CLOSE) markCloseSent(st);
-    return sendFrame(c, op, data, masked);
+    return sendFrame(c, st, op, data, masked);
   }
   if (op !== WEBSOCKET_OP_TEXT && op !== WEBSOCKET_OP_BINARY) {
     throw new MgError("ERR_INVALID_ARG", `wsSend: op must be WEBSOCKET_OP_TEXT, _BINARY, _PING, _PONG or _CLOSE, got ${op}`);
@@ -202,9 +245,9 @@ export function wsSend(c: Connection, data: string | Uint8Array, op: number): nu
   const d = st.deflate;
   // A string of n UTF-16 units has at most 3n UTF-8 bytes: short ones skip byteLength().
   if (d !== undefined && (typeof data === "string" ? data.length * 3 >= d.threshold && Buffer.byteLength(data) >= d.threshold : data.length >= d.threshold)) {
-    return sendFrame(c, op, d.compress(toBuffer(data)), masked, true);
+    return sendFrame(c, st, op, d.compress(toBuffer(data)), masked, true);
   }
-  return sendFrame(c, op, data, masked);
+  return sendFrame(c, st, op, data, masked);
 }
 
 /** A close payload sent with wsSend() must be one a peer accepts (RFC 6455 section 7.4). */
@@ -224,7 +267,7 @@ function canSend(c: Connection, st: WsConnState): boolean {
 function overflow(c: Connection, st: WsConnState): void {
   st.failed = true;
   markCloseSent(st);
-  sendFrame(c, WEBSOCKET_OP_CLOSE, closePayload(WS_CLOSE_POLICY_VIOLATION, "send queue full"), !st.isServer);
+  sendFrame(c, st, WEBSOCKET_OP_CLOSE, closePayload(WS_CLOSE_POLICY_VIOLATION, "send queue full"), !st.isServer);
   c.lastError = new MgError("ERR_WS_PROTOCOL", `WebSocket: send queue over ${st.maxSendQueue} bytes, the peer reads too slowly (close ${WS_CLOSE_POLICY_VIOLATION})`, { closeCode: WS_CLOSE_POLICY_VIOLATION });
   c.call(MG_EV_ERROR, c.lastError.message);
   c.close();
@@ -240,5 +283,5 @@ export function wsClose(c: Connection, code: number = WS_CLOSE_NORMAL, reason = 
   const payload = closePayload(code, reason);
   if (!canSend(c, st)) return;
   markCloseSent(st);
-  sendFrame(c, WEBSOCKET_OP_CLOSE, payload, !st.isServer);
+  sendFrame(c, st, WEBSOCKET_OP_CLOSE, payload, !st.isServer);
 }

@@ -16,9 +16,42 @@ export interface FrameSink {
   fail(c: Connection, st: WsConnState, code: number, reason: string): void;
 }
 
-/** Whether decoding may go on after a handler ran: not once the connection is closing (draining is fine). */
-function goOn(c: Connection, st: WsConnState): boolean {
-  return !st.failed && c.canSend;
+/**
+ * Whether decoding may go on after a handler ran: not once the connection is closing
+ * (draining is fine), and not while the send queue is over the high-water mark
+ * (receive-side backpressure: the frames wait in the receive buffer, which fills, and
+ * the core stops reading the socket; see resumeFrames()).
+ */
+function goOn(c: Connection, st: WsConnState, sink: FrameSink): boolean {
+  if (st.failed || !c.canSend) return false;
+  if (c.sendLen > st.pauseAbove) { pause(c, st, sink); return false; }
+  return true;
+}
+
+function pause(c: Connection, st: WsConnState, sink: FrameSink): void {
+  st.paused = true;
+  // The producer hook wakes the manager when the socket drains (sendLen low again),
+  // which MG_EV_WRITE / MG_EV_POLL alone would notice only at the next poll timeout.
+  if (c.producer === undefined && !c.isDraining) c.producer = st.wake ??= (): void => { if (!c.isClosed) resumeFrames(c, st, sink); };
+}
+
+/** Lets go of the producer hook (paused no more, or the connection drains). */
+export function releaseHook(c: Connection, st: WsConnState): void {
+  if (st.wake !== undefined && c.producer === st.wake) c.producer = undefined;
+}
+
+/**
+ * Backpressure: when decoding is paused and the send queue is down to the low-water
+ * mark, decodes what waits in the receive buffer. Returns true when it did.
+ */
+export function resumeFrames(c: Connection, st: WsConnState, sink: FrameSink): boolean {
+  if (!st.paused || c.sendLen > st.resumeBelow) return false;
+  st.paused = false;
+  releaseHook(c, st);
+  receiveFrames(c, st, sink);
+  // What the handlers queued now is written by the next dispatch (which this asks for).
+  if (c.sendLen > 0 && !c.isClosed) c.touch();
+  return true;
 }
 
 // One bridge reused by every call (no allocation per read); the fields are saved and
@@ -30,13 +63,13 @@ class Bridge implements WsDecodeSink {
   message(op: number, data: Buffer, flags: number): boolean {
     const c = this.c!, st = this.st!;
     this.sink!.message(c, st, op, data, flags);
-    return goOn(c, st);
+    return goOn(c, st, this.sink!);
   }
   control(op: number, payload: Buffer, flags: number): boolean {
     const c = this.c!, st = this.st!;
     if (op === WEBSOCKET_OP_CLOSE) st.closeReceived = true;
     this.sink!.control(c, st, op, payload, flags);
-    return goOn(c, st);
+    return goOn(c, st, this.sink!);
   }
   fail(code: number, reason: string): void {
     this.sink!.fail(this.c!, this.st!, code, reason);
@@ -48,6 +81,11 @@ const bridge = new Bridge();
 export function receiveFrames(c: Connection, st: WsConnState, sink: FrameSink): void {
   if (st.failed || st.closeReceived) { if (c.recvLen > 0) c.recvConsume(); return; }
   if (!c.canSend) return;
+  if (st.paused) {
+    if (c.sendLen > st.resumeBelow) return;
+    st.paused = false;
+    releaseHook(c, st);
+  }
   const buf = c.recvData();
   if (buf.length < 2) return;
   const pc = bridge.c, pst = bridge.st, psink = bridge.sink;

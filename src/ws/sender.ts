@@ -1,42 +1,97 @@
 // Frame building (RFC 6455 section 5.2): header, masking for clients (section 5.3),
 // queued on the connection in as few buffers as possible.
+//
+// Small frames are written into a slab shared by every connection, and the small frames
+// a connection sends one after another (an echo of many messages, a burst of
+// broadcasts to one client) are queued as ONE view of the slab that grows with each
+// frame, so a burst of 100,000 messages is a few buffers and a few writes, not 100,000.
+// Slab bytes once queued are never written again (a full slab is left to the garbage
+// collector once its views are written), so merging never changes queued data.
 import type { CoreConnection as Connection } from "../core/connection.js";
-import { FIN, RSV1, headerLength, writeHeader, writeMaskKey, maskInto, unmaskInPlace } from "./frame.js";
+import type { WsConnState } from "./state.js";
+import { FIN, RSV1, headerLength, writeHeader, writeHeaderAt, writeMaskKey, maskInto, maskRange } from "./frame.js";
 
 // Payloads up to this size are copied behind their header (one buffer, one write);
 // larger ones are queued as they are, after a separate header.
 const COPY_LIMIT = 16 * 1024;
+// Frames up to this size go into the slab.
+const SMALL = 2048;
+const SLAB_SIZE = 64 * 1024;
+
+let slab = Buffer.allocUnsafeSlow(SLAB_SIZE);
+let slabAt = 0;
+
+/** Where in the slab a small frame of `size` bytes goes (a new slab when this one is full). */
+function slabRoom(size: number): number {
+  if (slabAt + size > SLAB_SIZE) { slab = Buffer.allocUnsafeSlow(SLAB_SIZE); slabAt = 0; }
+  return slabAt;
+}
+
+/** Queues the frame just written at slab[at..at+size): merged into the connection's last small frames when they are still the last thing queued. */
+function slabQueue(c: Connection, st: WsConnState, at: number, size: number): void {
+  const end = at + size;
+  slabAt = end;
+  const p = st.pending;
+  if (p !== undefined && st.pendSlab === slab && st.pendEnd === at) {
+    const merged = slab.subarray(st.pendStart, end);
+    // False when `p` was already handed to the socket: then queue the frame on its own.
+    if (c.replaceQueued(p, merged)) { st.pending = merged; st.pendEnd = end; return; }
+  }
+  const view = slab.subarray(at, end);
+  st.pending = view; st.pendSlab = slab; st.pendStart = at; st.pendEnd = end;
+  c.send(view); // (the layer's onSend sees that this is `pending` and keeps it)
+}
 
 /**
  * Queues one frame with FIN set. `masked` for client frames; `compressed` sets RSV1
  * (the payload is already deflated). Returns the frame's size in bytes.
  */
-export function sendFrame(c: Connection, op: number, payload: string | Uint8Array, masked: boolean, compressed = false): number {
+export function sendFrame(c: Connection, st: WsConnState, op: number, payload: string | Uint8Array, masked: boolean, compressed = false): number {
   const b0 = FIN | (compressed ? RSV1 : 0) | op;
-  if (typeof payload === "string") {
-    const len = Buffer.byteLength(payload, "utf8");
-    const hl = headerLength(len, masked);
-    const frame = Buffer.allocUnsafe(hl + len);
+  const isString = typeof payload === "string";
+  const len = isString ? (payload.length === 0 ? 0 : Buffer.byteLength(payload, "utf8")) : payload.length;
+  const hl = headerLength(len, masked);
+  const size = hl + len;
+  if (size <= SMALL) {
+    const at = slabRoom(size);
+    const f = slab;
+    let p = writeHeaderAt(f, at, b0, len, masked);
+    const keyAt = p;
+    if (masked) { writeMaskKey(f, p); p += 4; }
+    if (len > 0) {
+      if (isString) {
+        f.write(payload, p, len, "utf8");
+        if (masked) maskRange(f, p, p + len, f, keyAt);
+      } else if (masked) {
+        maskInto(payload, f, p, keyAt);
+      } else {
+        f.set(payload, p);
+      }
+    }
+    slabQueue(c, st, at, size);
+    return size;
+  }
+  if (isString) {
+    const frame = Buffer.allocUnsafe(size);
     const at = writeHeader(frame, b0, len, masked);
     if (masked) {
       writeMaskKey(frame, at);
-      if (len > 0) { frame.write(payload, hl, "utf8"); unmaskInPlace(frame.subarray(hl), frame, at); }
-    } else if (len > 0) {
+      frame.write(payload, hl, "utf8");
+      maskRange(frame, hl, size, frame, at);
+    } else {
       frame.write(payload, hl, "utf8");
     }
     c.send(frame);
-    return hl + len;
+    return size;
   }
-  const len = payload.length;
-  const hl = headerLength(len, masked);
   if (masked) {
-    const frame = Buffer.allocUnsafe(hl + len);
+    const frame = Buffer.allocUnsafe(size);
     const at = writeHeader(frame, b0, len, true);
     writeMaskKey(frame, at);
     maskInto(payload, frame, hl, at);
     c.send(frame);
   } else if (len <= COPY_LIMIT) {
-    const frame = Buffer.allocUnsafe(hl + len);
+    const frame = Buffer.allocUnsafe(size);
     writeHeader(frame, b0, len, false);
     frame.set(payload, hl);
     c.send(frame);
@@ -46,5 +101,5 @@ export function sendFrame(c: Connection, op: number, payload: string | Uint8Arra
     c.send(head);
     c.send(payload);
   }
-  return hl + len;
+  return size;
 }

@@ -3,6 +3,7 @@ import type { CoreConnection as Connection } from "../core/connection.js";
 import { PerMessageDeflate, type DeflateParams, type WsDeflateOptions } from "./deflate.js";
 import { DEFAULT_MAX_FRAGMENTS, WsDecoder } from "./codec.js";
 import { optPositiveInt, optOneOf } from "../util/check.js";
+import type { HttpMessage } from "../http/message.js";
 
 /** The client's opening handshake in progress (implemented by client.ts). */
 export interface WsHandshake {
@@ -33,11 +34,29 @@ export interface WsOptions {
   wsCloseTimeoutMs?: number;
   /** Most frames one message may arrive in (RFC 6455 fragments). Default 16384; past it: close 1008. */
   wsMaxFragments?: number;
+  /**
+   * Server: the subprotocols wsUpgrade() accepts (Sec-WebSocket-Protocol, RFC 6455
+   * section 4.2.2). A list picks the first protocol the client offers that is in it
+   * (the client's order of preference); a function gets the offered list and the
+   * request and returns one of them, or undefined for none. No match: the 101 goes
+   * out without Sec-WebSocket-Protocol. Ignored by clients (they use `protocols`).
+   */
+  wsProtocols?: readonly string[] | WsProtocolSelector;
+  /**
+   * Receive-side backpressure: while more than this many bytes wait to be sent
+   * (`sendLen`), received frames are not decoded (so reading from the socket pauses
+   * once the receive buffer is full); decoding resumes below half of it. Default 1 MiB.
+   */
+  wsBackpressureHighWater?: number;
 }
+
+/** Chooses a subprotocol from those a client offers (in its order of preference); undefined: none. */
+export type WsProtocolSelector = (offered: string[], msg: HttpMessage) => string | undefined;
 
 export const DEFAULT_MAX_MESSAGE_SIZE = 16 * 1024 * 1024;
 export const DEFAULT_MAX_SEND_QUEUE = 16 * 1024 * 1024;
 export const DEFAULT_CLOSE_TIMEOUT_MS = 5000;
+export const DEFAULT_BACKPRESSURE_HIGH_WATER = 1024 * 1024;
 // Largest frame header: 2 + 8 (length) + 4 (mask).
 const MAX_HEADER = 14;
 
@@ -70,6 +89,22 @@ export interface WsConnState {
   dropped: number;
   /** Client: the opening handshake in progress. */
   handshake: WsHandshake | undefined;
+  /** The agreed subprotocol ("" when none). */
+  protocol: string;
+  /** Decoding stops while sendLen is above this ... */
+  pauseAbove: number;
+  /** ... and resumes once it is at or below this. */
+  resumeBelow: number;
+  /** Decoding is paused for backpressure. */
+  paused: boolean;
+  /** The small frames queued last, as one view of a sender slab (sender.ts); undefined when something else was queued after them. */
+  pending: Buffer | undefined;
+  /** The slab `pending` is in, and where it starts and ends there. */
+  pendSlab: Buffer | undefined;
+  pendStart: number;
+  pendEnd: number;
+  /** The producer hook that wakes decoding up when the socket drains (made on the first pause). */
+  wake: (() => void) | undefined;
 }
 
 /** Creates the WebSocket state from the options (throws an MgError naming a bad option). */
@@ -77,6 +112,7 @@ export function createWsState(o: WsOptions, isServer: boolean): WsConnState {
   const maxMessage = optPositiveInt(o, "wsMaxMessageSize", DEFAULT_MAX_MESSAGE_SIZE);
   const maxFragments = optPositiveInt(o, "wsMaxFragments", DEFAULT_MAX_FRAGMENTS);
   const policy = optOneOf<WsSendQueuePolicy>(o, "wsSendQueuePolicy", "close", ["close", "drop"]);
+  const highWater = optPositiveInt(o, "wsBackpressureHighWater", DEFAULT_BACKPRESSURE_HIGH_WATER);
   return {
     isServer, maxMessage, maxWire: maxMessage, deflate: undefined,
     maxFragments, decoder: new WsDecoder({ isServer, maxMessage, maxFragments }),
@@ -84,7 +120,9 @@ export function createWsState(o: WsOptions, isServer: boolean): WsConnState {
     closeTimeoutMs: optPositiveInt(o, "wsCloseTimeoutMs", DEFAULT_CLOSE_TIMEOUT_MS),
     maxSendQueue: optPositiveInt(o, "wsMaxSendQueue", DEFAULT_MAX_SEND_QUEUE),
     sendQueuePolicy: policy, dropped: 0,
-    handshake: undefined,
+    handshake: undefined, protocol: "",
+    pauseAbove: highWater, resumeBelow: highWater >>> 1, paused: false, wake: undefined,
+    pending: undefined, pendSlab: undefined, pendStart: 0, pendEnd: 0,
   };
 }
 

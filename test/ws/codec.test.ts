@@ -47,7 +47,6 @@ const rows: Row[] = [
   { name: "empty binary", opts: server(), bytes: f({ op: BIN }), events: [M(BIN, 0x82, "")] },
   { name: "empty text", opts: server(), bytes: f({ op: TEXT }), events: [M(TEXT, 0x81, "")] },
   { name: "16-bit length", opts: server(), bytes: f({ op: BIN, payload: b200 }), events: [M(BIN, 0x82, b200)] },
-  { name: "64-bit length", opts: server({ maxMessage: 100_000 }), bytes: f({ op: BIN, payload: b70k }), events: [M(BIN, 0x82, b70k)] },
   { name: "unmasked frame to a client", opts: client(), bytes: f({ op: TEXT, payload: "hi", mask: false }), events: [M(TEXT, 0x81, "hi")] },
   { name: "two frames in one buffer", opts: server(), bytes: cat(f({ op: TEXT, payload: "a" }), f({ op: BIN, payload: "b" })), events: [M(TEXT, 0x81, "a"), M(BIN, 0x82, "b")] },
   {
@@ -174,6 +173,129 @@ describe("WsDecoder: table", () => {
       }
     });
   }
+});
+
+// Frames of 64 KiB and more that arrive in pieces are streamed into their final buffer
+// (the decoder consumes the input as it comes). Fed whole, byte by byte, and split in two
+// at every boundary near each frame's start and end and at a stride in between: every
+// boundary of a 66 KiB row would be 66,000 runs over 66 KiB, minutes on a busy machine.
+const big = (n: number, seed: number): Buffer => { const b = Buffer.alloc(n); for (let i = 0; i < n; i++) b[i] = (i * 31 + seed) & 0xff; return b; };
+const p66k = big(66_000, 1), p70k = big(70_000, 2);
+const ascii66k = Buffer.alloc(66_000, 0x61);
+const badAt40k = Buffer.from(ascii66k); badAt40k[40_000] = 0xff;
+const emoji = Buffer.from("😀"); // f0 9f 98 80
+const cutEmoji1 = Buffer.concat([Buffer.alloc(65_998, 0x62), emoji.subarray(0, 2)]);
+const cutEmoji2 = Buffer.concat([emoji.subarray(2), Buffer.alloc(65_998, 0x63)]);
+const zeroKey = Buffer.alloc(4);
+const largeRows: Row[] = [
+  { name: "64-bit length", opts: server({ maxMessage: 100_000 }), bytes: f({ op: BIN, payload: b70k }), events: [M(BIN, 0x82, b70k)] },
+  { name: "large binary, zero masking key", opts: server({ maxMessage: 100_000 }), bytes: f({ op: BIN, payload: p66k, mask: zeroKey }), events: [M(BIN, 0x82, p66k)] },
+  { name: "large text then a small frame", opts: server({ maxMessage: 100_000 }), bytes: cat(f({ op: TEXT, payload: ascii66k }), f({ op: TEXT, payload: "x" })), events: [M(TEXT, 0x81, ascii66k), M(TEXT, 0x81, "x")] },
+  {
+    name: "large fragments with a ping between", opts: server({ maxMessage: 200_000 }),
+    bytes: cat(f({ op: BIN, payload: p66k, fin: false }), f({ op: PING, payload: "p" }), f({ op: CONT, payload: p70k })),
+    events: [C(PING, "p"), M(BIN, 0x82, cat(p66k, p70k))],
+  },
+  {
+    name: "large text fragments with a character cut between them", opts: server({ maxMessage: 200_000 }),
+    bytes: cat(f({ op: TEXT, payload: cutEmoji1, fin: false }), f({ op: CONT, payload: cutEmoji2 })),
+    events: [M(TEXT, 0x81, cat(cutEmoji1, cutEmoji2))],
+  },
+  { name: "large text, invalid UTF-8 in the middle", opts: server({ maxMessage: 100_000 }), bytes: f({ op: TEXT, payload: badAt40k }), events: [F(1007)] },
+  {
+    name: "large text ending inside a character", opts: server({ maxMessage: 100_000 }),
+    bytes: f({ op: TEXT, payload: cutEmoji1 }), events: [F(1007)],
+  },
+  {
+    name: "large message over maxMessage in its second fragment", opts: server({ maxMessage: 100_000 }),
+    bytes: cat(f({ op: BIN, payload: p66k, fin: false }), f({ op: CONT, payload: p70k })), events: [F(1009)],
+  },
+];
+
+/** Cut points of `bytes` for a large row: near every frame boundary, and every `stride` bytes. */
+function sampledCuts(n: number, frameStarts: number[], stride = 997): number[] {
+  const set = new Set<number>();
+  for (const at of [...frameStarts, n]) for (let d = -40; d <= 40; d++) if (at + d > 0 && at + d < n) set.add(at + d);
+  for (let k = stride; k < n; k += stride) set.add(k);
+  return [...set].sort((a, b) => a - b);
+}
+
+/** Where each frame of a row starts (parsing the headers the row's builder wrote). */
+function frameStarts(b: Buffer): number[] {
+  const out: number[] = [];
+  let at = 0;
+  while (at + 2 <= b.length) {
+    out.push(at);
+    let len = b[at + 1]! & 0x7f, hl = 2;
+    if (len === 126) { len = b.readUInt16BE(at + 2); hl = 4; } else if (len === 127) { len = b.readUInt32BE(at + 6); hl = 10; }
+    at += hl + ((b[at + 1]! & 0x80) !== 0 ? 4 : 0) + len;
+  }
+  return out;
+}
+
+describe("WsDecoder: large frames (streamed)", () => {
+  for (const row of largeRows) {
+    it(row.name, () => {
+      check(row, feedWhole(row.opts, row.bytes, row.room), "in one piece");
+      check(row, feedPieces(row.opts, row.bytes, Array.from({ length: row.bytes.length - 1 }, (_, i) => i + 1), row.room), "byte by byte");
+      for (const k of sampledCuts(row.bytes.length, frameStarts(row.bytes))) check(row, feedPieces(row.opts, row.bytes, [k], row.room), `split at ${k}`);
+    });
+  }
+
+  it("fails at the first invalid byte of a large text frame, before the frame is complete", () => {
+    const d = new WsDecoder(server({ maxMessage: 100_000 })());
+    const r = new Recorder();
+    const bytes = f({ op: TEXT, payload: badAt40k });
+    const head = 14; // 2 + 8 (64-bit length) + 4 (key)
+    assert.equal(d.decode(Buffer.from(bytes.subarray(0, head + 40_000)), r), head + 40_000, "streamed: consumed as it comes");
+    assert.deepEqual(r.events, []);
+    d.decode(Buffer.from(bytes.subarray(head + 40_000, head + 40_001)), r);
+    assert.deepEqual(r.events, [F(1007)]);
+  });
+
+  it("a streamed message is one buffer of its own size, not a view of the input", () => {
+    const d = new WsDecoder(server({ maxMessage: 100_000 })());
+    const r = new Recorder();
+    const bytes = f({ op: BIN, payload: p66k });
+    const a = Buffer.from(bytes.subarray(0, 1000)), b = Buffer.from(bytes.subarray(1000));
+    assert.equal(d.decode(a, r), a.length);
+    assert.equal(d.decode(b, r), b.length);
+    a.fill(0); b.fill(0);
+    assert.equal(r.data[0]!.length, p66k.length);
+    assert.ok(r.data[0]!.equals(p66k));
+  });
+
+  it("pausing after a streamed frame leaves the next frame unconsumed", () => {
+    const d = new WsDecoder(server({ maxMessage: 100_000 })());
+    const events: string[] = [];
+    const sink = { message: (op: number, data: Buffer) => { events.push(`${op}:${data.length}`); return false; }, control: () => true, fail: (c: number) => { events.push(`fail ${c}`); } };
+    const bytes = cat(f({ op: BIN, payload: p66k }), f({ op: TEXT, payload: "next" }));
+    const a = Buffer.from(bytes.subarray(0, 500)), b = Buffer.from(bytes.subarray(500));
+    assert.equal(d.decode(a, sink), 500);
+    const used = d.decode(b, sink);
+    assert.equal(used, 14 + 66_000 - 500, "stops right after the streamed frame");
+    assert.deepEqual(events, [`2:66000`]);
+    assert.equal(d.decode(b.subarray(used), sink), b.length - used);
+    assert.deepEqual(events, ["2:66000", "1:4"]);
+  });
+});
+
+describe("unmasking (32-bit words over the aligned middle)", () => {
+  it("equals a byte-wise XOR at every alignment, phase and length", () => {
+    const key = Buffer.from([0x9a, 0x01, 0xfe, 0x55]);
+    for (const len of [0, 1, 3, 255, 256, 257, 1000, 1027]) {
+      for (let off = 0; off < 4; off++) {
+        const payload = big(len, len + off);
+        const backing = Buffer.alloc(14 + off + len + 3);
+        const bytes = f({ op: BIN, payload, mask: key });
+        bytes.copy(backing, off);
+        const d = new WsDecoder(server({ maxMessage: 100_000 })());
+        const r = new Recorder();
+        d.decode(backing.subarray(off, off + bytes.length), r);
+        assert.ok(r.data[0]!.equals(payload), `len ${len}, offset ${off}`);
+      }
+    }
+  });
 });
 
 describe("WsDecoder: behaviour", () => {
