@@ -21,7 +21,7 @@ export { WsMessage } from "./ws/message.js";
 export * from "./ws/constants.js";
 export * from "./ws/close.js";
 export type { WsDeflateOptions } from "./ws/deflate.js";
-export type { WsSendQueuePolicy } from "./ws/state.js";
+export type { WsSendQueuePolicy, WsProtocolSelector } from "./ws/state.js";
 export type { WsConnectOptions } from "./ws/client.js";
 export { SNTP_DEFAULT_TIMEOUT_MS, type SntpConnectOptions } from "./sntp/client.js";
 export { MqttPacket, type MqttMessage, type MqttProperty, type MqttConnectInfo, type MqttWill, type MqttTopicFilter } from "./mqtt/message.js";

@@ -142,6 +142,12 @@ export class HttpLayer implements Layer {
     return true;
   }
 
+  /** The connection is handed to another layer (a WebSocket upgrade): no answer follows. */
+  handOver(): void {
+    this.responded = true;
+    this.busy = false;
+  }
+
   /** Server: anything sent while a request is being answered starts its response (adapters, raw sends). */
   onSend(_c: Connection, _data: Buffer): void {
     if (this.busy) this.responded = true;

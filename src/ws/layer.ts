@@ -64,8 +64,7 @@ export function wsUpgrade(c: Connection, msg: HttpMessage, extra?: HeadersInit):
   c.send(head);
   if (agreed !== undefined) enableDeflate(c, st, agreed[1], dopts!);
   else sizeRecvBuffer(c, st);
-  http.responded = true;
-  http.busy = false; // the HTTP layer is done with this connection
+  http.handOver(); // the HTTP layer is done with this connection
   c.setLayer(new WsLayer(st));
   c.isWebsocket = true;
   c.call(MG_EV_WS_OPEN, msg);
