@@ -9,5 +9,6 @@ import { wsEchoPipelined } from "./ws-echo-pipelined.js";
 import { wsBroadcast } from "./ws-broadcast.js";
 import { mqttFanout } from "./mqtt-fanout.js";
 import { mqttQos1 } from "./mqtt-qos1.js";
+import { httpIdle } from "./http-idle.js";
 
-export const SCENARIOS: readonly Scenario[] = [httpHello, staticFile, httpsHello, wsEcho, wsEchoPipelined, wsBroadcast, mqttFanout, mqttQos1];
+export const SCENARIOS: readonly Scenario[] = [httpHello, staticFile, httpsHello, wsEcho, wsEchoPipelined, wsBroadcast, mqttFanout, mqttQos1, httpIdle];

@@ -49,11 +49,13 @@ export interface ManagerOptions {
   /** Allow wakeup() calls (kept for API compatibility; always available). */
   enableWakeup?: boolean;
   /**
-   * MG_EV_POLL reaches every connection at least this often (ms, default 100). A poll
-   * woken by I/O sends MG_EV_POLL only to the connections that had events, unless this
-   * long has passed since the last round; a poll whose wait ran out without I/O (its
-   * timeout, or a timer due) sends it to every connection. So idle connections cost
-   * nothing per I/O batch.
+   * MG_EV_POLL reaches every connection at least this often (ms, default 1000): the
+   * clock of timeouts (HTTP, WebSocket, MQTT keep-alive, writeTimeoutMs) and periodic
+   * work. A poll woken by I/O sends MG_EV_POLL only to the connections that had events,
+   * unless this long has passed since the last round; a poll() whose wait ran out
+   * without I/O (its timeout, or a timer due) sends it to every connection; run() does
+   * not, so an idle run() costs one round per interval whatever the number of
+   * connections. Lower it for finer-grained periodic work.
    */
   pollIntervalMs?: number;
 }
@@ -77,7 +79,7 @@ const END_GRACE_MS = 2000;
 // When concatenating queued sends into one write stops paying off.
 const CONCAT_LIMIT = 64 * 1024;
 // How often MG_EV_POLL reaches every connection when I/O keeps the loop busy.
-const POLL_INTERVAL_MS = 100;
+const POLL_INTERVAL_MS = 1000;
 
 export class CoreManager implements CoreHost {
   /** The default handler of connections that have none of their own. */
@@ -131,27 +133,33 @@ export class CoreManager implements CoreHost {
    * Waits up to `timeoutMs` for I/O, dispatches every event that arrived, runs due
    * timers, sends MG_EV_POLL and resolves. MG_EV_POLL goes to the connections that had
    * events in this poll, and to every connection when the poll's wait ran out without
-   * I/O (its timeout, or a timer due) or `pollIntervalMs` has passed since the last such
-   * round: the cost of a poll woken by I/O does not grow with the number of idle
-   * connections.
+   * I/O (its timeout, or a timer due: Mongoose's idle tick of a hand-written loop) or
+   * `pollIntervalMs` has passed since the last such round: the cost of a poll woken by
+   * I/O does not grow with the number of idle connections. (run() does not make idle
+   * ticks: idle, it costs one round per pollIntervalMs.)
    */
-  poll(timeoutMs = 0): Promise<void> {
+  poll(timeoutMs = 0): Promise<void> { return this.pollWith(timeoutMs, true); }
+
+  private pollWith(timeoutMs: number, idleTicks: boolean): Promise<void> {
     if (this.polling) return this.polling;
-    const p = this.pollOnce(timeoutMs).finally(() => { this.polling = undefined; });
+    const p = this.pollOnce(timeoutMs, idleTicks).finally(() => { this.polling = undefined; });
     this.polling = p;
     return p;
   }
 
-  private async pollOnce(timeoutMs: number): Promise<void> {
+  private async pollOnce(timeoutMs: number, idleTicks: boolean): Promise<void> {
     const asked = Number.isFinite(timeoutMs) && timeoutMs > 0 ? timeoutMs : 0;
     // The poll's wait ran out (its timeout or a timer due) without I/O: the idle tick of
     // every connection. A poll woken by I/O only touches the connections that had some.
     let idleTick = false;
     if (this.dirty.length === 0) {
-      const wait = Math.min(asked, this.timers.nextIn(millis()));
+      const now = millis();
+      let wait = Math.min(asked, this.timers.nextIn(now));
+      // Without idle ticks, wake for the next round on schedule.
+      if (!idleTicks) wait = Math.min(wait, Math.max(0, this.lastRound + this.pollIntervalMs - now));
       await new Promise<void>((resolve) => {
         if (wait <= 0) { setImmediate(resolve); return; }
-        const t = setTimeout(() => { this.waiter = undefined; idleTick = true; resolve(); }, wait);
+        const t = setTimeout(() => { this.waiter = undefined; idleTick = idleTicks; resolve(); }, wait);
         this.waiter = () => { clearTimeout(t); resolve(); };
       });
     }
@@ -167,7 +175,7 @@ export class CoreManager implements CoreHost {
     process.once("SIGTERM", onSignal);
     opts.signal?.addEventListener("abort", onSignal, { once: true });
     try {
-      while (!stop && !this.closed && !opts.signal?.aborted) await this.poll(pollMs);
+      while (!stop && !this.closed && !opts.signal?.aborted) await this.pollWith(pollMs, false);
     } finally {
       process.removeListener("SIGINT", onSignal);
       process.removeListener("SIGTERM", onSignal);
