@@ -102,7 +102,7 @@ async function load(port: number, seconds: number): Promise<Measurement> {
     }
     probe.sock.destroy();
     const alive = idle.filter((k) => !k.sock.destroyed).length;
-    if (alive < IDLE_CONNECTIONS) errors.push(`${IDLE_CONNECTIONS - alive} idle connections were closed by the server`);
+    if (alive < IDLE_CONNECTIONS) errors.push(`${IDLE_CONNECTIONS - alive} idle connections were closed by the server (opening took ${openSeconds.toFixed(1)} s)`);
     lat.sort((a, b) => a - b);
     const p50 = percentile(lat, 0.5);
     return {

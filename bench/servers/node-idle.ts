@@ -11,6 +11,6 @@ const server = http.createServer((req, res) => {
   res.end(body);
 });
 // Idle connections stay open for the whole measurement (node:http's default is 5 s).
-server.keepAliveTimeout = 120_000;
+server.keepAliveTimeout = 300_000;
 server.listen(0, "127.0.0.1", () => announce((server.address() as { port: number }).port));
 process.on("SIGTERM", () => { server.closeAllConnections(); server.close(); process.exit(0); });

@@ -9,7 +9,8 @@ const manager = new Manager((c, ev, data) => {
   if ((data as HttpMessage).uri === "/cpu") { const u = process.cpuUsage(); c.reply(200, String(u.user + u.system)); return; }
   c.reply(200, "Hello, World!");
 });
-const listener = manager.listen("http://127.0.0.1:0");
+// Idle connections stay open for the whole measurement (the default idle timeout is 60 s).
+const listener = manager.listen("http://127.0.0.1:0", { idleTimeoutMs: 300_000 });
 announce(listener.localAddr.port);
 await manager.run({ pollMs: 100 });
 process.exit(0);

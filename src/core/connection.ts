@@ -157,6 +157,8 @@ export class CoreConnection {
   /** @internal */ _handed = 0;
   /** @internal */ _drained = 0;
   /** @internal */ _queued = 0;
+  /** @internal bytes wait in the socket: the write-stall check looks at this connection. */
+  _writing = false;
   /** @internal */ _progressAt = 0;
 
   /** @internal */

@@ -158,7 +158,8 @@ export class CoreManager implements CoreHost {
       // Without idle ticks, wake for the next round on schedule.
       if (!idleTicks) wait = Math.min(wait, Math.max(0, this.lastRound + this.pollIntervalMs - now));
       await new Promise<void>((resolve) => {
-        if (wait <= 0) { setImmediate(resolve); return; }
+        // A timer already due ends the wait at once: still an idle tick (poll(0) is not one).
+        if (wait <= 0) { idleTick = idleTicks && asked > 0; setImmediate(resolve); return; }
         const t = setTimeout(() => { this.waiter = undefined; idleTick = idleTicks; resolve(); }, wait);
         this.waiter = () => { clearTimeout(t); resolve(); };
       });
@@ -457,7 +458,8 @@ export class CoreManager implements CoreHost {
         this.lastRound = now;
         for (const c of this.connections) {
           if (c._closed) continue;
-          if (c._writeTimeoutMs > 0 && c._socket !== undefined && this.writeStalled(c, c._socket, now)) continue;
+          // Only connections with bytes in their socket are looked at (idle ones cost one field).
+          if (c._writing && c._socket !== undefined && this.writeStalled(c, c._socket, now)) continue;
           c.call(MG_EV_POLL, now);
           this.afterEvents(c);
         }
@@ -484,7 +486,7 @@ export class CoreManager implements CoreHost {
    */
   private writeStalled(c: CoreConnection, sock: net.Socket, now: number): boolean {
     const pending = sock.writableLength;
-    if (pending === 0) { c._progressAt = now; return false; }
+    if (pending === 0) { c._writing = false; return false; }
     // Whole writes finish (writableLength falls), or the one in progress shrinks in libuv
     // (writeQueueSize falls: a large write leaves in pieces as the peer reads).
     const drained = c._handed - pending;
@@ -643,6 +645,7 @@ export class CoreManager implements CoreHost {
     }
     c._out = [];
     c._outBytes = 0;
+    if (c._writeTimeoutMs > 0 && sock.writableLength > 0) c._writing = true;
     if (deferWriteEvent || !this.inDispatch) { c._evWrite += n; this._markDirty(c); }
     else c.call(MG_EV_WRITE, n);
   }
