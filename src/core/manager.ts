@@ -632,7 +632,7 @@ export class CoreManager implements CoreHost {
     if (!sock || !c._established || c._tlsPending || sock.destroyed || sock.connecting) return;
     const q = c._out;
     const n = c._outBytes;
-    if (sock.writableLength === 0) c._progressAt = this._now; // the write-stall clock starts now
+    if (sock.writableLength === 0) c._progressAt = millis(); // the write-stall clock starts now
     c._handed += n;
     if (q.length === 1) {
       sock.write(q[0]!);
