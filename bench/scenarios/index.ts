@@ -11,5 +11,6 @@ import { wsBurstEmpty } from "./ws-burst-empty.js";
 import { wsEcho16MiB } from "./ws-echo-16mib.js";
 import { mqttFanout } from "./mqtt-fanout.js";
 import { mqttQos1 } from "./mqtt-qos1.js";
+import { httpIdle } from "./http-idle.js";
 
-export const SCENARIOS: readonly Scenario[] = [httpHello, staticFile, httpsHello, wsEcho, wsEchoPipelined, wsBroadcast, wsBurstEmpty, wsEcho16MiB, mqttFanout, mqttQos1];
+export const SCENARIOS: readonly Scenario[] = [httpHello, staticFile, httpsHello, wsEcho, wsEchoPipelined, wsBroadcast, wsBurstEmpty, wsEcho16MiB, mqttFanout, mqttQos1, httpIdle];

@@ -7,7 +7,7 @@ import type * as dgram from "node:dgram";
 import { MG_EV_ERROR } from "./events.js";
 import { RecvBuffer } from "./recv-buffer.js";
 import type { Addr } from "./addr.js";
-import type { CoreOptions } from "./options.js";
+import { DEFAULT_WRITE_TIMEOUT_MS, type CoreOptions } from "./options.js";
 import type { TlsOpts } from "../tls/options.js";
 import { toBuffer } from "../util/bytes.js";
 import { MgError, type MgErrorCode } from "../util/errors.js";
@@ -152,6 +152,14 @@ export class CoreConnection {
   _host = "";
   /** @internal The receive-buffer limit was set by the user (maxRecvSize or recvSize). */
   _recvSizeSet: boolean;
+  /** @internal writeTimeoutMs (0: off), and the write progress it watches (see CoreManager). */
+  _writeTimeoutMs: number;
+  /** @internal */ _handed = 0;
+  /** @internal */ _drained = 0;
+  /** @internal */ _queued = 0;
+  /** @internal bytes wait in the socket: the write-stall check looks at this connection. */
+  _writing = false;
+  /** @internal */ _progressAt = 0;
 
   /** @internal */
   constructor(manager: CoreHost, id: number, handler: CoreHandler | undefined, opts: CoreOptions) {
@@ -161,6 +169,7 @@ export class CoreConnection {
     this._opts = opts;
     this._recvSizeSet = opts.maxRecvSize !== undefined;
     this._maxRecv = opts.maxRecvSize ?? DEFAULT_MAX_RECV;
+    this._writeTimeoutMs = opts.writeTimeoutMs ?? DEFAULT_WRITE_TIMEOUT_MS;
   }
 
   // ---- handler ------------------------------------------------------------------

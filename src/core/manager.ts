@@ -22,7 +22,7 @@ import { startTlsServer, tlsAfterConnect, prepareTlsServer, tlsInit, tlsFree } f
 import type { TlsOpts } from "../tls/options.js";
 import { logDebug, logError, logLevel, logTraffic, MG_LL_DEBUG, MG_LL_VERBOSE } from "../util/log.js";
 import { MgError, optionError, type MgErrorCode } from "../util/errors.js";
-import { checkOptionsObject, optNonNegativeInt } from "../util/check.js";
+import { checkOptionsObject, optNonNegativeInt, optPositiveInt } from "../util/check.js";
 import { WakeupChannel, type WakeupHandle } from "./wakeup.js";
 
 /** How a connection is opened: its transport, TLS, and the layer that speaks its protocol. */
@@ -48,6 +48,16 @@ export interface ManagerOptions {
   errorHandler?: (err: unknown) => void;
   /** Allow wakeup() calls (kept for API compatibility; always available). */
   enableWakeup?: boolean;
+  /**
+   * MG_EV_POLL reaches every connection at least this often (ms, default 1000): the
+   * clock of timeouts (HTTP, WebSocket, MQTT keep-alive, writeTimeoutMs) and periodic
+   * work. A poll woken by I/O sends MG_EV_POLL only to the connections that had events,
+   * unless this long has passed since the last round; a poll() whose wait ran out
+   * without I/O (its timeout, or a timer due) sends it to every connection; run() does
+   * not, so an idle run() costs one round per interval whatever the number of
+   * connections. Lower it for finer-grained periodic work.
+   */
+  pollIntervalMs?: number;
 }
 
 export interface RunOptions {
@@ -68,11 +78,16 @@ const CLOSE_TIMEOUT_MS = 10_000;
 const END_GRACE_MS = 2000;
 // When concatenating queued sends into one write stops paying off.
 const CONCAT_LIMIT = 64 * 1024;
+// How often MG_EV_POLL reaches every connection when I/O keeps the loop busy.
+const POLL_INTERVAL_MS = 1000;
 
 export class CoreManager implements CoreHost {
   /** The default handler of connections that have none of their own. */
   handler: CoreHandler | undefined;
   errorHandler: (err: unknown) => void;
+  private readonly pollIntervalMs: number;
+  // When MG_EV_POLL last went to every connection (ms, monotonic).
+  private lastRound = -Infinity;
 
   private readonly conns = new Map<number, CoreConnection>();
   private connList: CoreConnection[] | undefined;
@@ -104,6 +119,7 @@ export class CoreManager implements CoreHost {
     if (opts.errorHandler !== undefined && typeof opts.errorHandler !== "function") throw optionError("errorHandler", "a function", opts.errorHandler);
     this.handler = handler;
     this.errorHandler = opts.errorHandler ?? ((err) => logError("handler threw:", err));
+    this.pollIntervalMs = optPositiveInt(opts, "pollIntervalMs", POLL_INTERVAL_MS);
   }
 
   /** Every open connection, listeners included. */
@@ -115,26 +131,40 @@ export class CoreManager implements CoreHost {
 
   /**
    * Waits up to `timeoutMs` for I/O, dispatches every event that arrived, runs due
-   * timers, sends MG_EV_POLL to every connection and resolves.
+   * timers, sends MG_EV_POLL and resolves. MG_EV_POLL goes to the connections that had
+   * events in this poll, and to every connection when the poll's wait ran out without
+   * I/O (its timeout, or a timer due: Mongoose's idle tick of a hand-written loop) or
+   * `pollIntervalMs` has passed since the last such round: the cost of a poll woken by
+   * I/O does not grow with the number of idle connections. (run() does not make idle
+   * ticks: idle, it costs one round per pollIntervalMs.)
    */
-  poll(timeoutMs = 0): Promise<void> {
+  poll(timeoutMs = 0): Promise<void> { return this.pollWith(timeoutMs, true); }
+
+  private pollWith(timeoutMs: number, idleTicks: boolean): Promise<void> {
     if (this.polling) return this.polling;
-    const p = this.pollOnce(timeoutMs).finally(() => { this.polling = undefined; });
+    const p = this.pollOnce(timeoutMs, idleTicks).finally(() => { this.polling = undefined; });
     this.polling = p;
     return p;
   }
 
-  private async pollOnce(timeoutMs: number): Promise<void> {
-    let wait = Number.isFinite(timeoutMs) && timeoutMs > 0 ? timeoutMs : 0;
+  private async pollOnce(timeoutMs: number, idleTicks: boolean): Promise<void> {
+    const asked = Number.isFinite(timeoutMs) && timeoutMs > 0 ? timeoutMs : 0;
+    // The poll's wait ran out (its timeout or a timer due) without I/O: the idle tick of
+    // every connection. A poll woken by I/O only touches the connections that had some.
+    let idleTick = false;
     if (this.dirty.length === 0) {
-      wait = Math.min(wait, this.timers.nextIn(millis()));
+      const now = millis();
+      let wait = Math.min(asked, this.timers.nextIn(now));
+      // Without idle ticks, wake for the next round on schedule.
+      if (!idleTicks) wait = Math.min(wait, Math.max(0, this.lastRound + this.pollIntervalMs - now));
       await new Promise<void>((resolve) => {
-        if (wait <= 0) { setImmediate(resolve); return; }
-        const t = setTimeout(() => { this.waiter = undefined; resolve(); }, wait);
+        // A timer already due ends the wait at once: still an idle tick (poll(0) is not one).
+        if (wait <= 0) { idleTick = idleTicks && asked > 0; setImmediate(resolve); return; }
+        const t = setTimeout(() => { this.waiter = undefined; idleTick = idleTicks; resolve(); }, wait);
         this.waiter = () => { clearTimeout(t); resolve(); };
       });
     }
-    this.dispatch();
+    this.dispatch(idleTick);
   }
 
   /** Polls until SIGINT/SIGTERM or `signal` aborts, then closes gracefully. */
@@ -146,7 +176,7 @@ export class CoreManager implements CoreHost {
     process.once("SIGTERM", onSignal);
     opts.signal?.addEventListener("abort", onSignal, { once: true });
     try {
-      while (!stop && !this.closed && !opts.signal?.aborted) await this.poll(pollMs);
+      while (!stop && !this.closed && !opts.signal?.aborted) await this.pollWith(pollMs, false);
     } finally {
       process.removeListener("SIGINT", onSignal);
       process.removeListener("SIGTERM", onSignal);
@@ -171,9 +201,15 @@ export class CoreManager implements CoreHost {
   }
 
   private async shutdown(timeoutMs: number): Promise<void> {
-    this.timers.clear();
+    // Timers keep running until the end: a handler may answer a request from one.
     for (const c of this.connections) {
-      if (c.isListening || c._udp) { c.close(); continue; }
+      if (c.isListening || c._udp) {
+        // Stop accepting now (a new connect is refused), not at the next dispatch.
+        c._server?.close();
+        c._server = undefined;
+        c.close();
+        continue;
+      }
       if (c._closed || c.isClosing) continue;
       const l = c._layer;
       let waits = false;
@@ -184,6 +220,7 @@ export class CoreManager implements CoreHost {
     }
     const deadline = millis() + timeoutMs;
     while (this.conns.size > 0 && millis() < deadline) await this.poll(20);
+    this.timers.clear();
     for (const c of this.connections) {
       if (!c._closed && logLevel >= MG_LL_DEBUG) logDebug(`conn ${c.id}: cut at the shutdown deadline`);
       c._socket?.destroy(); this.finishClose(c);
@@ -402,29 +439,75 @@ export class CoreManager implements CoreHost {
 
   // ---- dispatch ---------------------------------------------------------------------
 
-  private dispatch(): void {
+  private dispatch(idleTick: boolean): void {
     this.inDispatch = true;
     this._polls++;
     this._now = millis();
+    const list = this.dirty;
+    this.dirty = this.spare;
     try {
-      const list = this.dirty;
-      this.dirty = this.spare;
       for (let i = 0; i < list.length; i++) {
         const c = list[i]!;
         c._dirty = false;
         if (!c._closed) this.dispatchConn(c);
       }
-      list.length = 0;
-      this.spare = list;
       const now = this._now = millis();
       this.timers.run(now, (e) => this._reportError(e));
-      for (const c of this.connections) {
-        if (!c._closed) { c.call(MG_EV_POLL, now); this.afterEvents(c); }
+      if (idleTick || now - this.lastRound >= this.pollIntervalMs) {
+        // The round every connection gets (timeouts, periodic work, stalled writes).
+        this.lastRound = now;
+        for (const c of this.connections) {
+          if (c._closed) continue;
+          // Only connections with bytes in their socket are looked at (idle ones cost one field).
+          if (c._writing && c._socket !== undefined && this.writeStalled(c, c._socket, now)) continue;
+          c.call(MG_EV_POLL, now);
+          this.afterEvents(c);
+        }
+      } else {
+        // Only the connections that had events: a layer may continue work there (the
+        // next pipelined request, ...) without waiting for the round.
+        for (let i = 0; i < list.length; i++) {
+          const c = list[i]!;
+          if (!c._closed) { c.call(MG_EV_POLL, now); this.afterEvents(c); }
+        }
       }
     } finally {
+      list.length = 0;
+      this.spare = list;
       this.inDispatch = false;
     }
     this.flushPending();
+  }
+
+  /**
+   * writeTimeoutMs: true (and the connection is cut with ERR_TIMEOUT) when what was
+   * handed to the socket has not moved for that long. Progress is bytes leaving the
+   * socket's queue: handed minus still queued (writableLength).
+   */
+  private writeStalled(c: CoreConnection, sock: net.Socket, now: number): boolean {
+    const pending = sock.writableLength;
+    if (pending === 0) { c._writing = false; return false; }
+    // Whole writes finish (writableLength falls), or the one in progress shrinks in libuv
+    // (writeQueueSize falls: a large write leaves in pieces as the peer reads).
+    const drained = c._handed - pending;
+    const inKernelQueue = writeQueueSize(sock);
+    if (drained !== c._drained || inKernelQueue < c._queued) {
+      c._drained = drained; c._queued = inKernelQueue; c._progressAt = now; return false;
+    }
+    c._queued = inKernelQueue;
+    if (now - c._progressAt <= c._writeTimeoutMs || c.isListening) return false;
+    logDebug(`conn ${c.id}: ${pending} bytes not written for ${now - c._progressAt} ms: cut`);
+    // The peer does not read: nothing queued can be delivered, so no graceful end.
+    const err = new MgError("ERR_TIMEOUT", `write stalled: ${pending} bytes queued made no progress for ${c._writeTimeoutMs} ms (writeTimeoutMs)`);
+    c.lastError = err;
+    c.call(MG_EV_ERROR, err.message);
+    c.isClosing = true;
+    c.isDraining = false;
+    c._out = []; c._outBytes = 0;
+    // A reset frees what the kernel still holds for the peer (a FIN would wait behind it).
+    try { sock.resetAndDestroy(); } catch { sock.destroy(); } // TLS sockets cannot reset
+    this.finishClose(c);
+    return true;
   }
 
   private dispatchConn(c: CoreConnection): void {
@@ -550,6 +633,8 @@ export class CoreManager implements CoreHost {
     const q = c._out;
     const n = c._outBytes;
     if (logLevel >= MG_LL_VERBOSE) logTraffic(c.id, "->", Buffer.concat(q, n), `${c.remoteAddr.ip}:${c.remoteAddr.port}`);
+    if (sock.writableLength === 0) c._progressAt = millis(); // the write-stall clock starts now
+    c._handed += n;
     if (q.length === 1) {
       sock.write(q[0]!);
     } else if (n <= CONCAT_LIMIT) {
@@ -561,6 +646,7 @@ export class CoreManager implements CoreHost {
     }
     c._out = [];
     c._outBytes = 0;
+    if (c._writeTimeoutMs > 0 && sock.writableLength > 0) c._writing = true;
     if (deferWriteEvent || !this.inDispatch) { c._evWrite += n; this._markDirty(c); }
     else c.call(MG_EV_WRITE, n);
   }
@@ -636,6 +722,19 @@ export class CoreManager implements CoreHost {
   _touch(c: CoreConnection): void { this._markDirty(c); }
 
 
+}
+
+/**
+ * Bytes of the write in progress still in libuv's queue (Node keeps the number on the
+ * handle; for TLS, on the TCP handle under it). 0 when unknown.
+ */
+function writeQueueSize(sock: net.Socket): number {
+  type H = { _handle?: { writeQueueSize?: unknown } | null; _parent?: H };
+  const s = sock as unknown as H;
+  const q = s._handle?.writeQueueSize;
+  if (typeof q === "number" && q > 0) return q;
+  const p = s._parent?._handle?.writeQueueSize;
+  return typeof p === "number" ? p : 0;
 }
 
 /** Send-queue level under which a producer (static file stream, ...) is asked for more. */

@@ -1,7 +1,7 @@
 // Options the core itself uses (each protocol layer has its own options.ts); checked
 // where they are given.
 import type { TlsOpts } from "../tls/options.js";
-import { optPositiveInt } from "../util/check.js";
+import { optNonNegativeInt, optPositiveInt } from "../util/check.js";
 import { optionError } from "../util/errors.js";
 
 export interface CoreOptions {
@@ -13,10 +13,20 @@ export interface CoreOptions {
    * their message limits.
    */
   maxRecvSize?: number;
+  /**
+   * A connection whose send queue makes no progress (nothing handed to the socket is
+   * drained to the network) for this long is closed with MG_EV_ERROR (code
+   * ERR_TIMEOUT): a peer that stopped reading. Default 60000 ms; 0: never.
+   */
+  writeTimeoutMs?: number;
 }
+
+/** writeTimeoutMs when not given. */
+export const DEFAULT_WRITE_TIMEOUT_MS = 60_000;
 
 /** Checks the core's options; throws an MgError (ERR_INVALID_OPTION) naming the option. */
 export function checkCoreOptions(o: CoreOptions): void {
   optPositiveInt(o, "maxRecvSize", 1);
+  optNonNegativeInt(o, "writeTimeoutMs", DEFAULT_WRITE_TIMEOUT_MS);
   if (o.tls !== undefined && (o.tls === null || typeof o.tls !== "object")) throw optionError("tls", "a TlsOpts object ({ cert, key, ca, name, ... })", o.tls);
 }

@@ -132,13 +132,24 @@ export class HttpLayer implements Layer {
     c.replaceQueued(head, Buffer.concat([head.subarray(0, end + 2), CONNECTION_CLOSE, head.subarray(end + 2)]));
   }
 
-  /** Shutdown: an idle connection drains now; one answering a request closes after that response. */
+  /**
+   * Shutdown: nothing is lost that was received. A request being answered finishes
+   * (its response says `Connection: close` when nothing follows it); requests already
+   * received behind it (pipelined) and a request whose head has arrived are answered
+   * too; then the connection closes. An idle keep-alive connection drains now; an event
+   * stream (which never completes) too.
+   */
   onShutdown(c: Connection): boolean {
     this.shuttingDown = true;
-    if (!this.isServer || !this.busy || this.streaming === STREAM_EVENTS) return false;
-    if (this.responded) return false; // the response is queued or streaming: drain() waits for it
-    this.reqKeepAlive = false;
-    void c;
+    if (!this.isServer || this.failed || this.streaming === STREAM_EVENTS) return false;
+    if (this.busy) {
+      if (!this.responded && c.recvLen === 0) this.reqKeepAlive = false;
+      return true;
+    }
+    if (c.recvLen === 0) return false;
+    // Bytes wait in the buffer (a request not parsed yet): parse them at the next poll.
+    this.reparse = true;
+    c.touch();
     return true;
   }
 
@@ -188,6 +199,12 @@ export function httpLayerOf(c: Connection): HttpLayer | undefined {
 
 /** Parses and dispatches every complete message in the receive buffer. */
 function processInput(c: Connection, st: HttpLayer): void {
+  parseAll(c, st);
+  // Shutdown: once every request received is answered, close (a partial head is not a request).
+  if (st.shuttingDown && !st.busy && !st.waitWrite && !st.inCall && st.cur === undefined && c.layer === st && !c.isClosing && !c.isDraining) c.drain();
+}
+
+function parseAll(c: Connection, st: HttpLayer): void {
   while (!st.busy && c.layer === st && c.canSend && c.recvLen > 0) {
     if (st.lastRequest && st.cur === undefined) { c.recvConsume(); return; }
     if (st.isServer && c.sendLen > DEFAULT_MAX_PIPELINE_SEND) {
@@ -277,7 +294,9 @@ function deliver(c: Connection, st: HttpLayer, h: ParsedHead, raw: Buffer, body:
     st.busy = true;
     st.responded = false;
     st.reqMethod = h.method;
-    st.reqKeepAlive = h.keepAlive && !st.shuttingDown;
+    // Shutdown: the last request received gets `Connection: close`; those before it keep
+    // the connection (their client reads on and gets the rest).
+    st.reqKeepAlive = h.keepAlive && !(st.shuttingDown && c.recvLen <= end);
     st.reqHttp10 = h.proto === "HTTP/1.0";
     st.streaming = 0;
     st.connectRequest = h.method === "CONNECT";
@@ -361,7 +380,13 @@ export function responseDone(c: Connection, st: HttpLayer | undefined = httpLaye
     if (!st.tunnel) { c.drain(); return; }
     return;
   }
-  if (!st.reqKeepAlive || st.shuttingDown) { c.drain(); return; }
+  if (!st.reqKeepAlive) { c.drain(); return; }
+  if (st.shuttingDown) {
+    // Requests received behind this one are answered first (processInput closes after them).
+    if (st.inCall) return; // the parse loop goes on by itself
+    if (c.recvLen > 0) { st.reparse = true; c.touch(); } else c.drain();
+    return;
+  }
   if (st.peerEnded && c.recvLen === 0 && !st.inCall) { c.drain(); return; }
   if (c.recvLen > 0 && !st.inCall) {
     // Answered outside the HTTP_MSG handler: pipelined requests wait for the next poll.
