@@ -24,9 +24,10 @@ export interface WorkersOptions {
   setup: () => Manager | Promise<Manager>;
   /**
    * In the primary, once: every worker has started and listens. Gets the addresses
-   * listened on (with the real port of a port-0 listener, the same in every worker).
+   * listened on (with the real port of a port-0 listener, the same in every worker)
+   * and the workers' process ids.
    */
-  onListening?: (addresses: readonly WorkerAddress[]) => void;
+  onListening?: (addresses: readonly WorkerAddress[], pids: readonly number[]) => void;
   /** In the primary: where the supervision lines go (start, crash, restart, stop). Default: standard error. */
   log?: (line: string) => void;
   /** In each worker: what manager.close() gives work in flight at a stop (default: close()'s own, 10000 ms). */
@@ -146,8 +147,9 @@ function primary(n: number, opts: WorkersOptions, closeTimeoutMs: number): Promi
         if (everAllUp) log(`workers: worker ${w.process.pid} up`);
         if (!everAllUp && slots.every((s) => s.worker !== undefined && up.has(s.worker))) {
           everAllUp = true;
-          log(`workers: ${n} worker(s) up (pids ${live().map((x) => x.process.pid).join(", ")})`);
-          opts.onListening?.([...addresses.values()]);
+          const pids = live().map((x) => x.process.pid ?? 0);
+          log(`workers: ${n} worker(s) up (pids ${pids.join(", ")})`);
+          opts.onListening?.([...addresses.values()], pids);
         }
       };
       w.on("message", (m: unknown) => {

@@ -2,6 +2,7 @@
 // a Scenario (see ../lib/types.ts) and one line here.
 import type { Scenario } from "../lib/types.js";
 import { httpHello } from "./http-hello.js";
+import { httpHelloWorkers } from "./http-hello-workers.js";
 import { staticFile } from "./static-file.js";
 import { httpsHello } from "./https-hello.js";
 import { wsEcho } from "./ws-echo.js";
@@ -10,4 +11,4 @@ import { wsBroadcast } from "./ws-broadcast.js";
 import { mqttFanout } from "./mqtt-fanout.js";
 import { mqttQos1 } from "./mqtt-qos1.js";
 
-export const SCENARIOS: readonly Scenario[] = [httpHello, staticFile, httpsHello, wsEcho, wsEchoPipelined, wsBroadcast, mqttFanout, mqttQos1];
+export const SCENARIOS: readonly Scenario[] = [httpHello, httpHelloWorkers, staticFile, httpsHello, wsEcho, wsEchoPipelined, wsBroadcast, mqttFanout, mqttQos1];
