@@ -7,7 +7,8 @@ import { mkdtempSync, writeFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { curl, leakCheckAfterAll } from "./helpers.js";
+import { curl, run, leakCheckAfterAll } from "./helpers.js";
+import { runWorkers, Manager, MgError } from "../src/index.js";
 import { Child } from "./examples/spawn.js";
 
 const app = fileURLToPath(new URL("./fixtures/workers-app.js", import.meta.url));
@@ -140,6 +141,45 @@ test("tsmongoose serve --workers 2 serves a directory (curl); bad --workers is a
     const r = new Child(process.execPath, [cli, "serve", dir, "--workers", bad]);
     assert.equal(await r.exit(), 2);
     assert.match(r.stderr, /bad --workers/);
+  }
+});
+
+test("runWorkers refuses a bad worker count or setup before forking anything", () => {
+  const setup = (): Manager => new Manager();
+  for (const workers of [0, -1, 1.5, Number.NaN, "two", "", undefined]) {
+    assert.throws(() => runWorkers({ workers: workers as number, setup }), (e: unknown) => e instanceof MgError && e.code === "ERR_INVALID_OPTION" && /workers must be a positive integer or "auto"/.test(e.message));
+  }
+  assert.throws(() => runWorkers({ workers: 2, setup: undefined as unknown as () => Manager }), (e: unknown) => e instanceof MgError && e.code === "ERR_INVALID_OPTION");
+  assert.throws(() => runWorkers({ workers: 2, setup, closeTimeoutMs: -5 }), (e: unknown) => e instanceof MgError && e.code === "ERR_INVALID_OPTION");
+});
+
+test("tsmongoose mqtt-broker --workers 2 warns that the workers are independent brokers, and serves", async () => {
+  const child = new Child(process.execPath, [cli, "mqtt-broker", "--workers", "2", "--listen", "mqtt://127.0.0.1:0", "--quiet"]);
+  try {
+    const m = await child.waitFor(/MQTT broker on mqtt:\/\/127\.0\.0\.1:(\d+) \(2 workers\)/, 30_000);
+    assert.match(child.stderr, /warning: 2 workers are 2 independent brokers/);
+    assert.match(child.stderr, /--redis/);
+    for (let i = 0; i < 3; i++) {
+      const r = await run("mosquitto_pub", ["-h", "127.0.0.1", "-p", m[1]!, "-t", "t/x", "-m", "hello", "-q", "1"]);
+      assert.equal(r.code, 0, r.stderr);
+    }
+  } finally {
+    assert.equal(await child.stop(), 0, child.stderr);
+  }
+});
+
+test("a port already in use: serve --workers 2 prints the bind error and exits with 1", async () => {
+  const { default: net } = await import("node:net");
+  const holder = net.createServer();
+  await new Promise<void>((resolve) => holder.listen(0, "127.0.0.1", resolve));
+  const port = (holder.address() as { port: number }).port;
+  try {
+    const r = await run(process.execPath, [cli, "serve", ".", "--workers", "2", "--listen", `http://127.0.0.1:${port}`], { timeoutMs: 60_000 });
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /EADDRINUSE/);
+    assert.match(r.stderr, /could not start/);
+  } finally {
+    await new Promise<void>((resolve) => holder.close(() => resolve()));
   }
 });
 
