@@ -367,7 +367,11 @@ function logClients(broker: MqttBroker, write: (line: string) => void): void {
     const [c, ev, data] = args;
     const before = ev === MG_EV_MQTT_CMD && data.cmd === MQTT_CMD_CONNECT ? new Set(broker.sessionIds) : undefined;
     inner(...args);
-    if (c.isListening) return;
+    if (c.isListening) {
+      // A listener that binds later (a worker's share of the port) reports its failure here.
+      if (ev === MG_EV_ERROR) process.stderr.write(`tsmongoose mqtt-broker: ${data}\n`);
+      return;
+    }
     if (ev === MG_EV_MQTT_CMD && data.cmd === MQTT_CMD_CONNECT && data.connect !== undefined) {
       const info = data.connect;
       const version = info.version >= 5 ? "5.0" : info.version === 4 ? "3.1.1" : "3.1";
