@@ -153,7 +153,11 @@ function primary(n: number, opts: WorkersOptions, closeTimeoutMs: number): Promi
         }
       };
       w.on("message", (m: unknown) => {
-        if (isMsg(m) && m[TAG] === "ready") { expected = typeof m.listeners === "number" ? m.listeners : 0; checkUp(); }
+        if (!isMsg(m) || m[TAG] !== "ready") return;
+        // A stop sent while the worker was starting may have come before it listened for it.
+        if (stopping) { tell(w, { [TAG]: "stop" }); return; }
+        expected = typeof m.listeners === "number" ? m.listeners : 0;
+        checkUp();
       });
       w.on("listening", (a: { address: string | null; port: number }) => {
         listening++;
@@ -252,11 +256,16 @@ async function worker(opts: WorkersOptions, closeTimeoutMs: number): Promise<voi
 
 /** Polls until `signal` aborts (or the manager is closed by the application), then closes it gracefully. */
 async function runUntil(mgr: Manager, signal: AbortSignal, closeTimeoutMs: number): Promise<void> {
-  // run() stops on the signal and closes with the default timeout; a given timeout
-  // needs the close here, which run()'s own close then finds already done.
-  const closing = new Promise<void>((resolve) => {
-    signal.addEventListener("abort", () => { mgr.close({ timeoutMs: closeTimeoutMs }).then(resolve, resolve); }, { once: true });
-  });
-  await mgr.run({ signal });
-  if (signal.aborted) await closing;
+  // run() stops on the signal and closes with the default timeout; the close started
+  // here carries closeTimeoutMs, and run()'s own close() then waits for that one. The
+  // signal may have aborted already (a stop during setup()): an abort listener added
+  // now would never fire.
+  const onAbort = (): void => { mgr.close({ timeoutMs: closeTimeoutMs }).catch(() => { /* run()'s close reports it */ }); };
+  if (signal.aborted) onAbort();
+  else signal.addEventListener("abort", onAbort, { once: true });
+  try {
+    await mgr.run({ signal });
+  } finally {
+    signal.removeEventListener("abort", onAbort);
+  }
 }
