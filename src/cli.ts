@@ -13,7 +13,9 @@ import { readFileSync, statSync } from "node:fs";
 import { networkInterfaces } from "node:os";
 import { performance } from "node:perf_hooks";
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import cluster from "node:cluster";
 import { Manager } from "./manager.js";
+import { runWorkers, workerCount } from "./workers.js";
 import type { Connection } from "./connection.js";
 import {
   MG_EV_ACCEPT, MG_EV_CLOSE, MG_EV_ERROR, MG_EV_HTTP_MSG, MG_EV_MQTT_CMD, MG_EV_WS_MSG, MG_EV_WS_OPEN, MG_EV_WS_CTL,
@@ -39,7 +41,7 @@ Options:
   -v, --version              Print the version
 
 Run "tsmongoose <command> --help" for a command's options.`,
-  serve: `Usage: tsmongoose serve [dir] [--listen URL] [--extra-headers "Name: value"] [--quiet]
+  serve: `Usage: tsmongoose serve [dir] [--listen URL] [--workers N|auto] [--extra-headers "Name: value"] [--quiet]
 
 Serves dir (default: the current directory) with directory listings, ranges and
 conditional requests; dir may also map URI prefixes to folders ("/a=./x,/=./y").
@@ -49,6 +51,8 @@ queued. Ctrl-C stops.
 
 Options:
   -l, --listen URL           Where to listen (default http://0.0.0.0:8000)
+  -w, --workers N|auto       Worker processes sharing the port (default 1; auto:
+                             one per core); see docs/scaling.md
   --extra-headers HEADERS    Headers added to every file response
   -q, --quiet                No request log
   -h, --help                 Print this help
@@ -78,13 +82,15 @@ is behind). Exits with 1 when the server does not give a valid answer.
 Options:
   -t, --timeout MS           How long to wait for an answer (default 5000)
   -h, --help                 Print this help`,
-  "mqtt-broker": `Usage: tsmongoose mqtt-broker [--listen URL] [--quiet]
+  "mqtt-broker": `Usage: tsmongoose mqtt-broker [--listen URL] [--workers N|auto] [--quiet]
 
 Runs an MQTT 3.1.1 / 5.0 broker (QoS 0-2, retained messages, wills, persistent
 sessions, shared subscriptions) that accepts every client, and logs each client's
 connect and disconnect on standard output. Ctrl-C stops.
 
   -l, --listen URL             Where to listen (default mqtt://0.0.0.0:1883)
+  -w, --workers N|auto         Worker processes sharing the port (default 1). Each is
+                               a broker of its own: see docs/scaling.md
   -q, --quiet                  No client log
   -h, --help                   Print this help
 ${BROKER_CLI_HELP.split("\n").filter((l) => !l.includes("--listen")).join("\n")}`,
@@ -199,10 +205,38 @@ function rootFolders(dir: string): string[] {
   return dir.split(",").map((part) => (part.includes("=") ? part.slice(part.indexOf("=") + 1) : part));
 }
 
+/** --workers: a positive integer or "auto" (a usage error otherwise); 1 when not given. */
+function workersOption(cmd: string, v: string | undefined): number {
+  if (v === undefined) return 1;
+  if (v !== "auto" && !/^[1-9][0-9]{0,3}$/.test(v)) usageError(cmd, `bad --workers "${v}": expected a positive number or "auto"`);
+  return workerCount(v === "auto" ? "auto" : Number(v));
+}
+
+/**
+ * Runs `setup`'s manager: in this process for one worker (the listener binds at once),
+ * else in `workers` processes sharing the port; `ready` is told the real port.
+ */
+async function runServer(cmd: string, workers: number, setup: () => { mgr: Manager; lsn: Connection }, ready: (port: number) => void): Promise<void> {
+  if (workers === 1) {
+    let s: { mgr: Manager; lsn: Connection };
+    try { s = setup(); } catch (e) { fail(cmd, e instanceof Error ? e.message : String(e)); }
+    ready(s.lsn.localAddr.port);
+    await s.mgr.run();
+    return;
+  }
+  try {
+    await runWorkers({ workers, setup: () => setup().mgr, onListening: (a) => ready(a[0]?.port ?? 0), log: (line) => { process.stderr.write(`tsmongoose ${cmd}: ${line}\n`); } });
+  } catch (e) {
+    fail(cmd, e instanceof Error ? e.message : String(e));
+  }
+}
+
 async function serve(argv: string[]): Promise<void> {
   const { values, positionals } = parse("serve", argv, {
-    listen: { type: "string", short: "l" }, "extra-headers": { type: "string" }, quiet: { type: "boolean", short: "q" },
+    listen: { type: "string", short: "l" }, workers: { type: "string", short: "w" },
+    "extra-headers": { type: "string" }, quiet: { type: "boolean", short: "q" },
   }, { min: 0, max: 1, names: "dir" });
+  const workers = workersOption("serve", values.workers);
   const listen = values.listen ?? "http://0.0.0.0:8000";
   const extra = values["extra-headers"];
   const dir = positionals[0] ?? ".";
@@ -215,25 +249,29 @@ async function serve(argv: string[]): Promise<void> {
   const out = (line: string): void => { process.stdout.write(line); };
   const queues = new Map<Connection, Pending[]>();
   const opts = extra ? { extraHeaders: extra } : {};
-  const mgr = new Manager((c, ev, data) => {
-    if (ev === MG_EV_ACCEPT && !quiet) queues.set(c, logResponses(c, out));
-    else if (ev === MG_EV_HTTP_MSG) {
-      queues.get(c)?.push({ method: data.method, uri: data.query === "" ? data.uri : `${data.uri}?${data.query}`, t0: performance.now() });
-      c.serveDir(data, dir, opts);
-    } else if (ev === MG_EV_CLOSE) {
-      // Requests the connection ended before answering in full.
-      for (const p of queues.get(c) ?? []) {
-        out(`${stamp()} ${c.remoteAddr.ip} "${p.method} ${p.uri}" ${p.status ?? "-"} ${p.bytes ?? "-"} ${(performance.now() - p.t0).toFixed(1)} ms (closed before the end)\n`);
+  const setup = (): { mgr: Manager; lsn: Connection } => {
+    const mgr = new Manager((c, ev, data) => {
+      if (ev === MG_EV_ACCEPT && !quiet) queues.set(c, logResponses(c, out));
+      else if (ev === MG_EV_HTTP_MSG) {
+        queues.get(c)?.push({ method: data.method, uri: data.query === "" ? data.uri : `${data.uri}?${data.query}`, t0: performance.now() });
+        c.serveDir(data, dir, opts);
+      } else if (ev === MG_EV_ERROR && c.isListening) {
+        // A listener that binds later (a host name, or a worker's share of the port).
+        process.stderr.write(`tsmongoose serve: ${data}\n`);
+      } else if (ev === MG_EV_CLOSE) {
+        // Requests the connection ended before answering in full.
+        for (const p of queues.get(c) ?? []) {
+          out(`${stamp()} ${c.remoteAddr.ip} "${p.method} ${p.uri}" ${p.status ?? "-"} ${p.bytes ?? "-"} ${(performance.now() - p.t0).toFixed(1)} ms (closed before the end)\n`);
+        }
+        queues.delete(c);
       }
-      queues.delete(c);
-    }
+    });
+    return { mgr, lsn: mgr.listen(listen) };
+  };
+  await runServer("serve", workers, setup, (port) => {
+    out(`serving ${dir} on ${withPort(listen, port)}${workers > 1 ? ` (${workers} workers)` : ""}\n`);
+    for (const u of reachable(listen, port)) out(`  ${u}\n`);
   });
-  let lsn: Connection;
-  try { lsn = mgr.listen(listen); } catch (e) { fail("serve", e instanceof Error ? e.message : String(e)); }
-  const port = lsn.localAddr.port;
-  out(`serving ${dir} on ${withPort(listen, port)}\n`);
-  for (const u of reachable(listen, port)) out(`  ${u}\n`);
-  await mgr.run();
 }
 
 // ---- resolve, ws, sntp -----------------------------------------------------------
@@ -329,7 +367,11 @@ function logClients(broker: MqttBroker, write: (line: string) => void): void {
     const [c, ev, data] = args;
     const before = ev === MG_EV_MQTT_CMD && data.cmd === MQTT_CMD_CONNECT ? new Set(broker.sessionIds) : undefined;
     inner(...args);
-    if (c.isListening) return;
+    if (c.isListening) {
+      // A listener that binds later (a worker's share of the port) reports its failure here.
+      if (ev === MG_EV_ERROR) process.stderr.write(`tsmongoose mqtt-broker: ${data}\n`);
+      return;
+    }
     if (ev === MG_EV_MQTT_CMD && data.cmd === MQTT_CMD_CONNECT && data.connect !== undefined) {
       const info = data.connect;
       const version = info.version >= 5 ? "5.0" : info.version === 4 ? "3.1.1" : "3.1";
@@ -363,16 +405,28 @@ async function mqttBroker(argv: string[]): Promise<void> {
   const rest = [...argv];
   let opts: ReturnType<typeof brokerCliOptions>;
   try { opts = brokerCliOptions(rest); } catch (e) { usageError("mqtt-broker", (e as Error).message); }
-  const { values } = parse("mqtt-broker", rest, { listen: { type: "string", short: "l" }, quiet: { type: "boolean", short: "q" } }, { min: 0, max: 0, names: "" });
+  const { values } = parse("mqtt-broker", rest, {
+    listen: { type: "string", short: "l" }, workers: { type: "string", short: "w" }, quiet: { type: "boolean", short: "q" },
+  }, { min: 0, max: 0, names: "" });
   const listen = values.listen ?? "mqtt://0.0.0.0:1883";
-  const mgr = new Manager();
-  let broker: MqttBroker;
-  try { broker = new MqttBroker(mgr, { listen, ...opts }); } catch (e) { fail("mqtt-broker", e instanceof Error ? e.message : String(e)); }
-  if (values.quiet !== true) logClients(broker, (line) => { process.stdout.write(line); });
-  const port = broker.listener.localAddr.port;
-  process.stdout.write(`MQTT broker on ${withPort(listen, port)}\n`);
-  for (const u of reachable(listen, port)) process.stdout.write(`  ${u}\n`);
-  await mgr.run();
+  const workers = workersOption("mqtt-broker", values.workers);
+  if (workers > 1 && cluster.isPrimary) {
+    // Without a shared store each worker keeps its own sessions, subscriptions and
+    // retained messages: a client only meets the clients that landed on its worker.
+    process.stderr.write(`tsmongoose mqtt-broker: warning: ${workers} workers are ${workers} independent brokers sharing a port: ` +
+      "clients on different workers do not see each other's messages, retained messages or sessions. " +
+      "A cluster of brokers needs --redis (not available yet); see docs/scaling.md\n");
+  }
+  const setup = (): { mgr: Manager; lsn: Connection } => {
+    const mgr = new Manager();
+    const broker = new MqttBroker(mgr, { listen, ...opts });
+    if (values.quiet !== true) logClients(broker, (line) => { process.stdout.write(line); });
+    return { mgr, lsn: broker.listener };
+  };
+  await runServer("mqtt-broker", workers, setup, (port) => {
+    process.stdout.write(`MQTT broker on ${withPort(listen, port)}${workers > 1 ? ` (${workers} workers)` : ""}\n`);
+    for (const u of reachable(listen, port)) process.stdout.write(`  ${u}\n`);
+  });
 }
 
 // ---- main -------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 // tsmongoose: the public API.
 export * from "./events.js";
 export { Manager, type ManagerOptions, type RunOptions, type CloseOptions } from "./manager.js";
+export { runWorkers, type WorkersOptions, type WorkerAddress } from "./workers.js";
 export { Connection } from "./connection.js";
 export type { Addr } from "./core/addr.js";
 export type { ConnectionOptions, CoreOptions, HttpLimits, WsOptions, MqttOptions } from "./options.js";

@@ -94,12 +94,12 @@ export function startServer(spec: ServerSpec): Promise<RunningServer> {
       child.stdout!.removeAllListeners("data");
       child.stdout!.resume();
       const pid = child.pid!;
-      const [portText, workerText] = line.slice(READY_PREFIX.length).trim().split(" ");
-      const worker = workerText !== undefined ? Number(workerText) : undefined;
+      const [portText, ...workerTexts] = line.slice(READY_PREFIX.length).trim().split(" ");
+      const workers = workerTexts.map(Number);
       resolve({
         port: Number(portText),
         pid,
-        cpuSeconds: () => procCpuSeconds(pid) + (worker !== undefined ? procCpuSeconds(worker) : 0),
+        cpuSeconds: () => workers.reduce((sum, w) => sum + procCpuSeconds(w), procCpuSeconds(pid)),
         stop,
       });
     });
@@ -113,9 +113,9 @@ export function serverConfig<T>(): T {
   return JSON.parse(raw) as T;
 }
 
-/** For server programs: announce the port to the harness, and the pid of the process that
- *  serves when it is not this one (a wrapper such as servers/mosquitto-peer.ts): its CPU
- *  time is counted too. */
-export function announce(port: number, workerPid?: number): void {
-  process.stdout.write(`${READY_PREFIX}${port}${workerPid !== undefined ? ` ${workerPid}` : ""}\n`);
+/** For server programs: announce the port to the harness, and the pids of the processes
+ *  that serve when it is not (only) this one (a wrapper such as servers/mosquitto-peer.ts,
+ *  worker processes): their CPU time is counted too. */
+export function announce(port: number, ...workerPids: (number | undefined)[]): void {
+  process.stdout.write(`${READY_PREFIX}${[port, ...workerPids.filter((p) => p !== undefined)].join(" ")}\n`);
 }

@@ -2,6 +2,7 @@
 // a Scenario (see ../lib/types.ts) and one line here.
 import type { Scenario } from "../lib/types.js";
 import { httpHello } from "./http-hello.js";
+import { httpHelloWorkers } from "./http-hello-workers.js";
 import { staticFile } from "./static-file.js";
 import { httpsHello } from "./https-hello.js";
 import { wsEcho } from "./ws-echo.js";
@@ -13,4 +14,7 @@ import { mqttFanout } from "./mqtt-fanout.js";
 import { mqttQos1 } from "./mqtt-qos1.js";
 import { httpIdle } from "./http-idle.js";
 
-export const SCENARIOS: readonly Scenario[] = [httpHello, staticFile, httpsHello, wsEcho, wsEchoPipelined, wsBroadcast, wsBurstEmpty, wsEcho16MiB, mqttFanout, mqttQos1, httpIdle];
+<<<<<<< HEAD
+export const SCENARIOS: readonly Scenario[] = [httpHello, httpHelloWorkers, staticFile, httpsHello, wsEcho, wsEchoPipelined, wsBroadcast, wsBurstEmpty, wsEcho16MiB, mqttFanout, mqttQos1, httpIdle];
+=======
+>>>>>>> h-cluster

@@ -3,6 +3,11 @@
 // port (for port 0) when it returns. TCP: bind and listen a libuv handle ourselves, then
 // give it to net.Server.listen(handle). UDP: a lookup function that answers at once
 // makes dgram bind synchronously.
+//
+// In a `cluster` worker, TCP takes Node's own asynchronous path: net.Server.listen(port)
+// asks the primary for the listening socket, which is how the workers share one port. A
+// handle bound here would be the worker's alone (the second worker would get EADDRINUSE).
+import cluster from "node:cluster";
 import * as net from "node:net";
 import * as dgram from "node:dgram";
 import * as util from "node:util";
@@ -47,12 +52,13 @@ export interface BoundTcp { handle: object | undefined; address: string; port: n
 /**
  * Binds and listens on ip:port now. Returns the handle to pass to net.Server.listen().
  * Throws `listen: cannot bind ip:port: EADDRINUSE (address already in use)` on failure.
- * `handle` is undefined when the host is a name or the internal binding is unavailable:
- * then the server binds asynchronously.
+ * `handle` is undefined when the host is a name, the internal binding is unavailable or
+ * this is a cluster worker: then the server binds asynchronously (errors come as
+ * MG_EV_ERROR, and port 0's real port once the bind is done).
  */
 export function bindTcp(host: string, port: number): BoundTcp {
   const ip = literalHost(host);
-  const wrap = getTcpWrap();
+  const wrap = cluster.isWorker ? undefined : getTcpWrap();
   if (!wrap || net.isIP(ip) === 0) return { handle: undefined, address: ip, port, family: "IPv4" };
   const h = new wrap.TCP(wrap.constants.SERVER);
   let rc = net.isIPv6(ip) ? h.bind6(ip, port, 0) : h.bind(ip, port);
