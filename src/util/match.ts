@@ -62,6 +62,9 @@ function hasWildcard(p: string): boolean {
   return false;
 }
 
+/** @internal Work counter for tests and fuzz targets: walk steps taken by match() calls. */
+export const matchSteps = { count: 0 };
+
 // Scratch arrays reused by calls with short patterns (route tables), so a match does not
 // allocate; long patterns get their own, freed when the call returns.
 const SCRATCH_MAX = 1024;
@@ -89,12 +92,14 @@ export function match(str: string, pattern: string): [boolean, string[]] {
   }
   const failFrom = 0, failTo = P, stPi = 2 * P, stFrom = 3 * P, stEnd = 4 * P;
   mem.fill(-1, failFrom, failTo + P);
-  let depth = 0, pi = 0, si = 0, plain = -1, slashFrom = -1, slashAt = -1;
+  let depth = 0, pi = 0, si = 0, plain = -1, slashFrom = -1, slashAt = -1, steps = 0;
 
   for (;;) {
     // Forward: literals and `?` until a wildcard, the end of the pattern or a mismatch.
     let failed = false;
+    steps++;
     while (pi < P) {
+      steps++;
       const pc = pattern.charCodeAt(pi);
       if (pc === STAR || pc === HASH) break;
       if (si >= S) { failed = true; break; }
@@ -150,7 +155,7 @@ export function match(str: string, pattern: string): [boolean, string[]] {
     // Backward: the innermost wildcard takes one more character, or, when it cannot,
     // is remembered as failing from its start and the one before it is retried.
     for (;;) {
-      if (depth === 0) return [false, []];
+      if (depth === 0) { matchSteps.count += steps; return [false, []]; }
       const top = depth - 1, wp = mem[stPi + top]!, end = mem[stEnd + top]!;
       if (end < S && (pattern.charCodeAt(wp) === HASH || str.charCodeAt(end) !== SLASH)) {
         const next = end + charWidth(str, end);
@@ -164,6 +169,7 @@ export function match(str: string, pattern: string): [boolean, string[]] {
     }
   }
 
+  matchSteps.count += steps;
   // Matched: the stack holds every wildcard of the pattern, in order, with its run.
   const caps: string[] = [];
   let k = 0;
