@@ -14,7 +14,7 @@ export interface DeflateFuzzStats { runs: number; messages: number; inflated: nu
 const TEXTS = ["", "a", "hello hello hello ", "é€😀", '{"jsonrpc":"2.0","id":1}', "x".repeat(300)];
 /** Messages that compress (repeats, text seen before) and ones that do not (random bytes). */
 const message = fc.oneof(
-  { arbitrary: fc.uint8Array({ maxLength: 300 }), weight: 3 },
+  { arbitrary: fc.uint8Array({ maxLength: 300, size: "max" }), weight: 3 },
   { arbitrary: fc.array(fc.constantFrom(...TEXTS), { maxLength: 8 }).map((a) => new Uint8Array(Buffer.from(a.join("")))), weight: 3 },
   // Long runs: a 20000-byte message is a few dozen bytes on the wire (a "zip bomb" in small).
   { arbitrary: fc.tuple(fc.constantFrom(0, 1, 0x41), fc.integer({ min: 0, max: 20_000 })).map(([b, n]) => new Uint8Array(n).fill(b)), weight: 1 },
@@ -78,7 +78,7 @@ export function fuzzDeflate(iterations: number, seed: number): DeflateFuzzStats 
   });
 
   // Hostile input: random bytes, or a real stream mutated; a small limit, sometimes a history.
-  const hostile = fc.property(fc.boolean(), fc.integer({ min: 1, max: 100_000 }), fc.oneof(fc.uint8Array({ maxLength: 200 }), message), fc.integer(), cuts,
+  const hostile = fc.property(fc.boolean(), fc.integer({ min: 1, max: 100_000 }), fc.oneof(fc.uint8Array({ maxLength: 200, size: "max" }), message), fc.integer(), cuts,
     (withHistory, maxMessage, m, mseed, at) => {
       stats.runs++;
       const params = { sendNoContext: !withHistory, sendWindowBits: 15, recvNoContext: !withHistory };

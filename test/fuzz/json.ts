@@ -18,7 +18,7 @@ const keyText = fc.string({ unit: fc.constantFrom("a", "b", "Z", "0", ".", "[", 
 const value: fc.Arbitrary<Json> = fc.letrec<{ v: Json }>((tie) => ({
   v: fc.oneof(
     { depthSize: "small", withCrossShrink: true },
-    fc.constant(null), fc.boolean(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.integer(), fc.string({ unit: "grapheme", maxLength: 8 }),
+    fc.constant(null), fc.boolean(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.integer(), fc.string({ unit: "grapheme", maxLength: 8, size: "max" }),
     fc.array(tie("v"), { maxLength: 4 }),
     fc.dictionary(keyText, tie("v"), { maxKeys: 4 }),
   ),

@@ -13,8 +13,9 @@ export interface MatchFuzzStats { runs: number; matched: number; maxStepsPerCell
 const STR_UNITS = ["a", "a", "b", "/", "/", "x", "😀", "\ud83d", "\ude00"];
 const PAT_UNITS = ["a", "b", "/", "?", "*", "*", "#", "#", "x", "😀", "\ud83d", "\ude00"];
 
+// fast-check keeps generated lengths near 10 ("small") unless told size "max".
 function text(units: readonly string[], maxLength: number): fc.Arbitrary<string> {
-  return fc.array(fc.constantFrom(...units), { maxLength }).map((a) => a.join(""));
+  return fc.array(fc.constantFrom(...units), { maxLength, size: "max" }).map((a) => a.join(""));
 }
 
 /** Pattern and string, sometimes the string built from the pattern so that it matches. */
@@ -22,7 +23,7 @@ const pair: fc.Arbitrary<[string, string]> = fc.oneof(
   fc.tuple(text(STR_UNITS, 40), text(PAT_UNITS, 14)),
   // A matching string: every wildcard replaced by a random run (which may still let an
   // earlier wildcard take a different share).
-  fc.tuple(text(PAT_UNITS, 14), fc.array(text(STR_UNITS, 6), { minLength: 14, maxLength: 14 })).map(([p, fills]): [string, string] => {
+  fc.tuple(text(PAT_UNITS, 14), fc.array(text(STR_UNITS, 6), { minLength: 14, maxLength: 14, size: "max" })).map(([p, fills]): [string, string] => {
     let s = "", k = 0;
     for (const ch of p) {
       if (ch === "*") s += fills[k++]!.replaceAll("/", "");
