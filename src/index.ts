@@ -39,6 +39,6 @@ export { match } from "./util/match.js";
 export { jsonGet, jsonGetNum, jsonGetBool, jsonGetLong, jsonGetBigInt, jsonGetStr, type JsonInput } from "./util/json.js";
 export { md5, sha1, sha256, hmacSha256, crc32 } from "./util/hash.js";
 export { randomBytes, randomStr } from "./util/random.js";
-export { Rpc, RpcReq, type RpcHandler, RPC_PARSE_ERROR, RPC_INVALID_REQUEST, RPC_METHOD_NOT_FOUND, RPC_INVALID_PARAMS, RPC_INTERNAL_ERROR } from "./util/rpc.js";
+export { Rpc, RpcReq, type RpcHandler, type RpcOptions, RPC_PARSE_ERROR, RPC_INVALID_REQUEST, RPC_METHOD_NOT_FOUND, RPC_INVALID_PARAMS, RPC_INTERNAL_ERROR } from "./util/rpc.js";
 export { millis } from "./util/time.js";
 export { logSet, logGet, logStderr, hexdump, type LogSink, MG_LL_NONE, MG_LL_ERROR, MG_LL_INFO, MG_LL_DEBUG, MG_LL_VERBOSE } from "./util/log.js";

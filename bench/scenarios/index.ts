@@ -14,7 +14,4 @@ import { mqttFanout } from "./mqtt-fanout.js";
 import { mqttQos1 } from "./mqtt-qos1.js";
 import { httpIdle } from "./http-idle.js";
 
-<<<<<<< HEAD
 export const SCENARIOS: readonly Scenario[] = [httpHello, httpHelloWorkers, staticFile, httpsHello, wsEcho, wsEchoPipelined, wsBroadcast, wsBurstEmpty, wsEcho16MiB, mqttFanout, mqttQos1, httpIdle];
-=======
->>>>>>> h-cluster

@@ -2,9 +2,22 @@
 // characters except "/", `#` any run of characters including "/". Everything else matches
 // itself, case-sensitively, and the pattern must consume the whole string.
 //
-// Matching is a dynamic programme over (pattern position, string position), so it is
-// linear in |pattern| x |string| for any pattern: no exponential backtracking on
-// hostile input such as "*a*a*a*a*b".
+// Matching is the two-pointer glob walk: literals and `?` advance both positions; at a
+// wildcard the walk first lets it match nothing and, when the rest fails, comes back and
+// lets it take one more character. Memory is a few integers per wildcard (no table).
+//
+// Mongoose backtracks only to the last wildcard, which is exact for `#` but not for `*`:
+// a `*` cannot take a "/", so a failure behind it may need an earlier `*` to grow (for
+// "*?*b" against "x/b" the `?` must take the "/"). So the walk keeps a stack of the
+// wildcards it is inside, and remembers, per wildcard, the last position from which it was
+// seen to fail completely. That fact covers every later start the wildcard could reach by
+// growing from there: any later start for `#`, the rest of the "/"-free run for `*`.
+// Because a later (lower-priority) path can only reach a wildcard at a start position that
+// an earlier path already passed through, the starts tried at each wildcard never go
+// backwards, so one remembered position per wildcard prunes every repeated failure: each
+// wildcard explores from at most one start per "/"-free run (one start in all for `#`).
+// Work is then at most |pattern| x |string| steps, and usually near |string|; there is
+// no exponential backtracking on hostile input such as "*a*a*a*a*b".
 
 const Q = 0x3f; // ?
 const STAR = 0x2a; // *
@@ -21,6 +34,26 @@ function charWidth(s: string, i: number): number {
   return 1;
 }
 
+/**
+ * True when `i` is the second half of a surrogate pair. A wildcard growing by whole
+ * characters steps over such a position, so a failure remembered before it says nothing
+ * about it (it is only reached when a literal matched a lone surrogate half).
+ */
+function midPair(s: string, i: number): boolean {
+  if (i <= 0 || i >= s.length) return false;
+  const c = s.charCodeAt(i), b = s.charCodeAt(i - 1);
+  return c >= 0xdc00 && c <= 0xdfff && b >= 0xd800 && b <= 0xdbff;
+}
+
+/** Whether s[from..to) holds a surrogate code unit (or, with `orQ`, a `?`). */
+function hasSurrogate(s: string, from: number, to: number, orQ = false): boolean {
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i);
+    if ((c >= 0xd800 && c <= 0xdfff) || (orQ && c === Q)) return true;
+  }
+  return false;
+}
+
 function hasWildcard(p: string): boolean {
   for (let i = 0; i < p.length; i++) {
     const c = p.charCodeAt(i);
@@ -28,6 +61,14 @@ function hasWildcard(p: string): boolean {
   }
   return false;
 }
+
+/** @internal Work counter for tests and fuzz targets: walk steps taken by match() calls. */
+export const matchSteps = { count: 0 };
+
+// Scratch arrays reused by calls with short patterns (route tables), so a match does not
+// allocate; long patterns get their own, freed when the call returns.
+const SCRATCH_MAX = 1024;
+let scratch = new Int32Array(0);
 
 /**
  * Matches `str` against a Mongoose glob `pattern`. Returns whether the whole string
@@ -38,42 +79,107 @@ function hasWildcard(p: string): boolean {
  */
 export function match(str: string, pattern: string): [boolean, string[]] {
   if (!hasWildcard(pattern)) return str === pattern ? [true, []] : [false, []];
-  const P = pattern.length, S = str.length, W = S + 1;
-  // ok[pi * W + si] = 1 when pattern[pi..] matches str[si..].
-  const ok = new Uint8Array((P + 1) * W);
-  ok[P * W + S] = 1;
-  for (let pi = P - 1; pi >= 0; pi--) {
-    const pc = pattern.charCodeAt(pi), row = pi * W, next = row + W;
-    if (pc === STAR || pc === HASH) {
-      // Walk from the end so ok[row + si + w] is known when computing ok[row + si].
-      ok[row + S] = ok[next + S]!;
-      for (let si = S - 1; si >= 0; si--) {
-        if (ok[next + si]) { ok[row + si] = 1; continue; }
-        if (pc === STAR && str.charCodeAt(si) === SLASH) continue;
-        // The wildcard takes one more character (both halves of a surrogate pair).
-        if (ok[row + si + charWidth(str, si)]) ok[row + si] = 1;
-      }
-    } else if (pc === Q) {
-      for (let si = 0; si < S; si++) {
-        const w = charWidth(str, si);
-        if (ok[next + si + w]) ok[row + si] = 1;
-      }
-    } else {
-      for (let si = 0; si < S; si++) {
-        if (str.charCodeAt(si) === pc && ok[next + si + 1]) ok[row + si] = 1;
+  const P = pattern.length, S = str.length;
+  // Per pattern position: failFrom/failTo, the last start at which the wildcard there
+  // failed and where it had to stop growing (-1: none yet). Per stack slot: the wildcard's
+  // pattern position, its start and its current end.
+  let mem: Int32Array;
+  if (P <= SCRATCH_MAX) {
+    if (scratch.length < 5 * P) scratch = new Int32Array(5 * SCRATCH_MAX);
+    mem = scratch;
+  } else {
+    mem = new Int32Array(5 * P);
+  }
+  const failFrom = 0, failTo = P, stPi = 2 * P, stFrom = 3 * P, stEnd = 4 * P;
+  mem.fill(-1, failFrom, failTo + P);
+  let depth = 0, pi = 0, si = 0, plain = -1, slashFrom = -1, slashAt = -1, steps = 0;
+
+  for (;;) {
+    // Forward: literals and `?` until a wildcard, the end of the pattern or a mismatch.
+    let failed = false;
+    steps++;
+    while (pi < P) {
+      steps++;
+      const pc = pattern.charCodeAt(pi);
+      if (pc === STAR || pc === HASH) break;
+      if (si >= S) { failed = true; break; }
+      if (pc === Q) si += charWidth(str, si);
+      else if (str.charCodeAt(si) === pc) si++;
+      else { failed = true; break; }
+      pi++;
+    }
+    if (!failed) {
+      if (pi === P) {
+        if (si === S) break;
+        failed = true;
+      } else {
+        // A wildcard, reached at si. Skip it when it already failed from a start that covers si.
+        const f = mem[failFrom + pi]!;
+        const to = mem[failTo + pi]!;
+        if (f >= 0 && si >= f && si <= to && (si === f || !midPair(str, si))) {
+          failed = true;
+          // Growing the wildcard before this one moves the arrival here one unit per
+          // character, so every arrival up to `to` is known to fail too: skip them (for a
+          // `#` here, or a `*` with no "/" left, that is all of them). Only when units are
+          // characters: no surrogate in the string, or none and no `?` in the segment between.
+          if (depth > 0) {
+            const top = depth - 1, wp = mem[stPi + top]!;
+            if (plain < 0) plain = hasSurrogate(str, 0, S) ? 0 : 1;
+            if (plain === 1 || !hasSurrogate(pattern, wp + 1, pi, true)) {
+              const end = mem[stEnd + top]!, skip = Math.min(to - si, S - end);
+              let e = end;
+              if (pattern.charCodeAt(wp) === HASH) e += skip;
+              else {
+                // The next "/" at or after `end`, remembered for the whole "/"-free run.
+                // Walking back within one run, a scan stops where the last one started.
+                if (!(end >= slashFrom && end <= slashAt)) {
+                  let i = end;
+                  while (i < S && str.charCodeAt(i) !== SLASH && i !== slashFrom) i++;
+                  if (i !== slashFrom) slashAt = i;
+                  slashFrom = end;
+                }
+                e = Math.min(end + skip, slashAt);
+              }
+              mem[stEnd + top] = e;
+            }
+          }
+        } else {
+          // Try it empty first: the rest of the pattern from the same position.
+          mem[stPi + depth] = pi; mem[stFrom + depth] = si; mem[stEnd + depth] = si;
+          depth++;
+          pi++;
+          continue;
+        }
       }
     }
+    // Backward: the innermost wildcard takes one more character, or, when it cannot,
+    // is remembered as failing from its start and the one before it is retried.
+    for (;;) {
+      if (depth === 0) { matchSteps.count += steps; return [false, []]; }
+      const top = depth - 1, wp = mem[stPi + top]!, end = mem[stEnd + top]!;
+      if (end < S && (pattern.charCodeAt(wp) === HASH || str.charCodeAt(end) !== SLASH)) {
+        const next = end + charWidth(str, end);
+        mem[stEnd + top] = next;
+        pi = wp + 1; si = next;
+        break;
+      }
+      mem[failFrom + wp] = mem[stFrom + top]!;
+      mem[failTo + wp] = end;
+      depth--;
+    }
   }
-  if (!ok[0]) return [false, []];
-  // Walk forward along a successful path, taking the shortest run for each wildcard.
+
+  matchSteps.count += steps;
+  // Matched: the stack holds every wildcard of the pattern, in order, with its run.
   const caps: string[] = [];
-  let si = 0;
-  for (let pi = 0; pi < P; pi++) {
-    const pc = pattern.charCodeAt(pi), next = (pi + 1) * W;
+  let k = 0;
+  si = 0;
+  for (let p = 0; p < P; p++) {
+    const pc = pattern.charCodeAt(p);
     if (pc === STAR || pc === HASH) {
-      let end = si;
-      while (!ok[next + end]) end += charWidth(str, end);
-      caps.push(str.slice(si, end));
+      const from = mem[stFrom + k]!, end = mem[stEnd + k]!;
+      k++;
+      caps.push(str.slice(from, end));
       si = end;
     } else if (pc === Q) {
       const w = charWidth(str, si);

@@ -6,6 +6,27 @@ import { jsonParts, type JsonInput, type JsonParts } from "./json.js";
 import { match } from "./match.js";
 import { logError } from "./log.js";
 import { MgError } from "./errors.js";
+import { checkOptionsObject, optPositiveInt } from "./check.js";
+
+/** Default cap on a method name, in UTF-8 bytes (RpcOptions.maxMethodSize). */
+export const RPC_DEFAULT_MAX_METHOD_SIZE = 256;
+/** Default cap on a frame, in bytes (RpcOptions.maxFrameSize): the WebSocket message default. */
+export const RPC_DEFAULT_MAX_FRAME_SIZE = 16 * 1024 * 1024;
+
+/** Limits on what `Rpc.process` parses and matches. */
+export interface RpcOptions {
+  /**
+   * Longest method name, in UTF-8 bytes (default 256). A request naming a longer method
+   * gets -32601 "Method not found" without the name being decoded in full or matched
+   * against any pattern, and `add()` refuses longer names.
+   */
+  maxMethodSize?: number;
+  /**
+   * Largest frame, in bytes (default 16 MiB). A longer frame gets -32600 "Invalid Request"
+   * (id null) without being parsed.
+   */
+  maxFrameSize?: number;
+}
 
 /** Invalid JSON was received. */
 export const RPC_PARSE_ERROR = -32700;
@@ -85,6 +106,15 @@ interface Entry { method: string; fn: RpcHandler }
 /** A JSON-RPC 2.0 dispatcher. */
 export class Rpc {
   private readonly entries: Entry[] = [];
+  readonly #maxMethod: number;
+  readonly #maxFrame: number;
+
+  /** `new Rpc({ maxMethodSize, maxFrameSize })`; both limits have defaults (RpcOptions). */
+  constructor(options: RpcOptions = {}) {
+    checkOptionsObject(options, "Rpc options");
+    this.#maxMethod = optPositiveInt(options, "maxMethodSize", RPC_DEFAULT_MAX_METHOD_SIZE);
+    this.#maxFrame = optPositiveInt(options, "maxFrameSize", RPC_DEFAULT_MAX_FRAME_SIZE);
+  }
 
   /**
    * Registers `fn` for `method`. The name may be a glob (`"sys.*"`); a method name that
@@ -94,6 +124,9 @@ export class Rpc {
   add(method: string, fn: RpcHandler): void {
     if (typeof method !== "string" || method === "") throw new MgError("ERR_INVALID_ARG", "Rpc.add: method must be a non-empty string");
     if (typeof fn !== "function") throw new MgError("ERR_INVALID_ARG", "Rpc.add: handler must be a function");
+    if (Buffer.byteLength(method) > this.#maxMethod) {
+      throw new MgError("ERR_INVALID_ARG", `Rpc.add: method name longer than maxMethodSize (${this.#maxMethod} bytes)`);
+    }
     const e = this.entries.find((x) => x.method === method);
     if (e) e.fn = fn;
     else this.entries.push({ method, fn });
@@ -115,6 +148,14 @@ export class Rpc {
    * them). Malformed frames get the specification's error responses, never an exception.
    */
   process(frame: JsonInput, userdata?: unknown): string {
+    // The size is checked before anything is decoded or parsed: a string has at least as
+    // many UTF-8 bytes as UTF-16 units, and at most three per unit.
+    const max = this.#maxFrame;
+    if (typeof frame === "string"
+      ? frame.length > max || (frame.length * 3 > max && Buffer.byteLength(frame) > max)
+      : frame instanceof Uint8Array && frame.byteLength > max) {
+      return errorText(undefined, RPC_INVALID_REQUEST, `Invalid Request: frame larger than ${max} bytes`);
+    }
     const text = typeof frame === "string" ? frame
       : frame instanceof Uint8Array ? Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength).toString("utf8") : "";
     const parts = jsonParts(text);
@@ -139,6 +180,10 @@ export class Rpc {
     return this.entries.find((e) => e.method === name) ?? this.entries.find((e) => match(name, e.method)[0]);
   }
 
+  private tooLong(id: string | undefined): string {
+    return id === undefined ? "" : errorText(id, RPC_METHOD_NOT_FOUND, `Method not found: method name longer than ${this.#maxMethod} bytes`);
+  }
+
   private one(frame: string, parts: JsonParts, userdata: unknown): string {
     if (parts.kind !== "object") return errorText(undefined, RPC_INVALID_REQUEST, "Invalid Request: not an object");
     const member = (k: string): string | undefined => {
@@ -161,7 +206,13 @@ export class Rpc {
     if (params !== undefined && params[0] !== "[" && params[0] !== "{") {
       return errorText(id, RPC_INVALID_REQUEST, "Invalid Request: params must be an array or object");
     }
+    // A name over the cap is refused before JSON.parse decodes it or a pattern scans it.
+    // Each UTF-8 byte of the name takes at least one character of JSON text and at most
+    // six ("\u00e9" is 2 bytes), so text over 6 x the cap is too long undecoded.
+    const maxName = this.#maxMethod;
+    if (method.length - 2 > 6 * maxName) return this.tooLong(id);
     const name = JSON.parse(method) as string;
+    if (name.length > maxName || (name.length * 3 > maxName && Buffer.byteLength(name) > maxName)) return this.tooLong(id);
     const entry = this.find(name);
     if (!entry) return id === undefined ? "" : errorText(id, RPC_METHOD_NOT_FOUND, `Method not found: ${name}`);
     const req = new RpcReq(this, frame, name, params, id, userdata);

@@ -29,6 +29,9 @@ test("every fuzz target in dist/test/fuzz, 2000 iterations with seed 1", async (
   }
   assert.ok(found.includes("mqtt.fuzz"), found.join(","));
   assert.ok(found.includes("sntp.fuzz"), found.join(","));
+  for (const id of ["deflate.fuzzDeflate", "json.fuzzJson", "match.fuzzMatch", "multipart.fuzzMultipart", "url.fuzzUrl"]) {
+    assert.ok(found.includes(id), `${id} not in ${found.join(",")}`);
+  }
 });
 
 let dirs = 0;

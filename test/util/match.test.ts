@@ -2,6 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { match } from "../../src/index.js";
 import { leakCheckAfterAll } from "../helpers.js";
+import { tableReference } from "./match-table.js";
 
 test("literal patterns match only the same string", () => {
   assert.deepEqual(match("/api/users", "/api/users"), [true, []]);
@@ -68,6 +69,83 @@ test("hostile patterns finish (no exponential backtracking)", () => {
   assert.deepEqual(match(s, "*a".repeat(40) + "b"), [false, []]);
   assert.deepEqual(match(s, "#a".repeat(40) + "#"), [true, [...Array(40).fill(""), "a".repeat(2960)]]);
   assert.equal(match(s + "b", "*a".repeat(40) + "b")[0], true);
+});
+
+test("tricky patterns: a * that cannot take a / makes an earlier wildcard grow", () => {
+  // [string, pattern, expected]: each row also checked against the table reference below.
+  const rows: [string, string, [boolean, string[]]][] = [
+    ["x/b", "*?*b", [true, ["x", "/", ""]]], // Mongoose's last-star backtracking says no
+    ["a/b", "*?*", [true, ["a", "/", "b"]]],
+    ["ab/cd", "*?*d", [true, ["ab", "/", "c"]]],
+    ["a/b/c", "*?*?*", [true, ["a", "/", "b", "/", "c"]]],
+    ["a/b/c", "*?*", [false, []]],
+    ["a/b/c", "#?*", [true, ["a/b", "/", "c"]]],
+    ["a/bc/d", "*/*c/#", [true, ["a", "b", "d"]]],
+    ["ab/ab/ab", "*b/#b", [true, ["a", "ab/a"]]],
+    ["aaa/aab", "#a*b", [true, ["aaa/", "a"]]],
+    ["a/a/a/a/b", "#/*b", [true, ["a/a/a/a", ""]]],
+    ["a/a/a/a/c", "#/*b", [false, []]],
+    ["xx/yy", "*?", [false, []]],
+    ["xx/y", "*/?", [true, ["xx", "y"]]],
+    ["", "*#?", [false, []]],
+    ["/", "*#", [true, ["", "/"]]],
+    ["/", "#*", [true, ["/", ""]]],
+    ["ab", "##", [true, ["", "ab"]]],
+    ["a/", "*?*", [true, ["a", "/", ""]]],
+    ["😀/😀", "*?*", [true, ["😀", "/", "😀"]]],
+    ["😀😀", "#?", [true, ["😀", "😀"]]],
+    ["a😀", "*\ude00", [false, []]], // a wildcard grows by whole characters, never to mid-pair
+    ["a😀", "a\ud83d#", [true, ["\ude00"]]], // a literal lone half leaves the walk mid-pair
+    ["😀😀", "#\ud83d?", [true, ["😀", "\ude00"]]],
+    ["\ud83d\ude00", "\ud83d#", [true, ["\ude00"]]],
+    ["\ud83d\ude00", "\ud83d?", [true, ["\ude00"]]],
+  ];
+  for (const [str, pattern, want] of rows) {
+    const label = `match(${JSON.stringify(str)}, ${JSON.stringify(pattern)})`;
+    assert.deepEqual(match(str, pattern), want, label);
+    assert.deepEqual(tableReference(str, pattern), want, `${label} (reference)`);
+  }
+});
+
+test("a 20k x 20k call allocates little (no pattern x string table)", () => {
+  const a = "a".repeat(20_000);
+  const cases: [string, string, boolean][] = [
+    [a, "#a".repeat(9_999) + "#b", false],
+    [a, "*a".repeat(9_999) + "*b", false],
+    [a, "*a".repeat(9_999) + "*", true],
+    ["a/".repeat(10_000), "*/".repeat(9_999) + "*b", false],
+    ["ab/".repeat(6_666) + "ab", "#?*".repeat(6_666) + "ab", true],
+  ];
+  // The peak resident size cannot shrink, so this sees any table even after it is freed;
+  // the old (pattern+1) x (string+1) table was 400 MB here.
+  const before = process.resourceUsage().maxRSS; // KiB
+  let heap = 0;
+  for (const [str, pattern, want] of cases) {
+    const h0 = process.memoryUsage();
+    const [ok, caps] = match(str, pattern);
+    const h1 = process.memoryUsage();
+    heap = Math.max(heap, h1.heapUsed + h1.arrayBuffers - h0.heapUsed - h0.arrayBuffers);
+    assert.equal(ok, want, pattern.slice(0, 12));
+    if (ok) assert.equal(caps.length, [...pattern].filter((c) => c === "*" || c === "#" || c === "?").length);
+  }
+  const grew = (process.resourceUsage().maxRSS - before) * 1024;
+  assert.ok(grew < 32 * 2 ** 20, `peak RSS grew by ${grew} bytes`);
+  // The captures themselves (up to 20k short strings) are most of what is left on the heap.
+  assert.ok(heap < 8 * 2 ** 20, `heap and array buffers grew by ${heap} bytes`);
+});
+
+test("agrees with the table reference on many random cases, surrogate halves included", () => {
+  let seed = 777;
+  const rnd = (n: number): number => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed % n; };
+  const strChars = ["a", "a", "b", "/", "😀", "\ud83d", "\ude00"];
+  const patChars = ["a", "b", "/", "?", "*", "#", "*", "\ud83d", "\ude00"];
+  for (let k = 0; k < 20_000; k++) {
+    const odd = k % 4 === 0;
+    let str = "", pattern = "";
+    for (let n = rnd(k % 5 === 0 ? 40 : 12); n > 0; n--) str += strChars[rnd(odd ? 7 : 4)];
+    for (let n = rnd(k % 5 === 0 ? 16 : 8); n > 0; n--) pattern += patChars[rnd(odd ? 9 : 7)];
+    assert.deepEqual(match(str, pattern), tableReference(str, pattern), `match(${JSON.stringify(str)}, ${JSON.stringify(pattern)})`);
+  }
 });
 
 // A reference implementation with the same semantics, built on a lazy regular expression,

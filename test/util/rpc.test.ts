@@ -171,5 +171,59 @@ test("add() checks its arguments", () => {
   assert.throws(() => rpc.add("x", "nope" as unknown as () => void));
 });
 
+test("a method name over maxMethodSize is -32601 without being matched; add() refuses one", () => {
+  const rpc = new Rpc();
+  let calls = 0;
+  rpc.add("#", (r) => { calls++; r.ok(String(Buffer.byteLength(r.method))); });
+  const req = (name: string, id = "1"): string => `{"id":${id},"method":${JSON.stringify(name)}}`;
+  const code = (out: string): number | undefined => (parse(out) as { error?: { code: number } }).error?.code;
+  // 256 bytes is the default: up to it the catch-all answers, past it nothing is called.
+  assert.deepEqual(parse(rpc.process(req("m".repeat(256)))), { jsonrpc: "2.0", id: 1, result: 256 });
+  assert.equal(code(rpc.process(req("m".repeat(257)))), RPC_METHOD_NOT_FOUND);
+  // Bytes, not characters: 128 two-byte characters fit, 129 do not; escapes count decoded.
+  assert.deepEqual(parse(rpc.process(req("é".repeat(128)))), { jsonrpc: "2.0", id: 1, result: 256 });
+  assert.equal(code(rpc.process(req("é".repeat(129)))), RPC_METHOD_NOT_FOUND);
+  assert.deepEqual(parse(rpc.process(`{"id":1,"method":"${"\\u00e9".repeat(128)}"}`)), { jsonrpc: "2.0", id: 1, result: 256 });
+  assert.equal(code(rpc.process(`{"id":1,"method":"${"\\u00e9".repeat(129)}"}`)), RPC_METHOD_NOT_FOUND);
+  // An 8 MiB name: refused, the message does not echo it, and a notification gets nothing.
+  const huge = rpc.process(req("x".repeat(8 * 2 ** 20), '"big"'));
+  assert.ok(huge.length < 200, `${huge.length} bytes of response`);
+  assert.deepEqual(parse(huge), { jsonrpc: "2.0", id: "big", error: { code: RPC_METHOD_NOT_FOUND, message: "Method not found: method name longer than 256 bytes" } });
+  assert.equal(rpc.process(`{"method":${JSON.stringify("x".repeat(300))}}`), "");
+  assert.equal(calls, 3);
+  assert.throws(() => rpc.add("y".repeat(257), (r) => r.ok("1")), { code: "ERR_INVALID_ARG" });
+
+  const small = new Rpc({ maxMethodSize: 4 });
+  small.add("ab.*", (r) => r.ok('"hit"'));
+  assert.deepEqual(parse(small.process(req("ab.c"))), { jsonrpc: "2.0", id: 1, result: "hit" });
+  assert.equal(code(small.process(req("ab.cd"))), RPC_METHOD_NOT_FOUND);
+  assert.throws(() => small.add("abcde", (r) => r.ok("1")), { code: "ERR_INVALID_ARG" });
+});
+
+test("a frame over maxFrameSize is -32600 with a null id, without being parsed", () => {
+  const rpc = new Rpc({ maxFrameSize: 64 });
+  rpc.add("a", (r) => r.ok("1"));
+  const shell = '{"id":1,"method":"a","params":[""]}';
+  const fits = shell.replace('""', `"${"p".repeat(64 - shell.length)}"`);
+  assert.equal(Buffer.byteLength(fits), 64);
+  assert.deepEqual(parse(rpc.process(fits)), { jsonrpc: "2.0", id: 1, result: 1 });
+  const over = fits.replace('"p', '"pp');
+  for (const frame of [over, Buffer.from(over), shell.replace('""', `"${"é".repeat(16)}"`)]) {
+    const r = parse(rpc.process(frame)) as { id: unknown; error: { code: number; message: string } };
+    assert.equal(r.id, null);
+    assert.equal(r.error.code, RPC_INVALID_REQUEST);
+    assert.match(r.error.message, /larger than 64 bytes/);
+  }
+  // Even text that is not JSON: it is not looked at.
+  assert.equal((parse(rpc.process("{".repeat(65))) as { error: { code: number } }).error.code, RPC_INVALID_REQUEST);
+  assert.equal((parse(rpc.process("{".repeat(64))) as { error: { code: number } }).error.code, RPC_PARSE_ERROR);
+});
+
+test("Rpc options are checked", () => {
+  for (const bad of [{ maxMethodSize: 0 }, { maxMethodSize: 1.5 }, { maxFrameSize: -1 }, { maxFrameSize: "1" }, null, 5]) {
+    assert.throws(() => new Rpc(bad as never), { code: "ERR_INVALID_OPTION" }, JSON.stringify(bad));
+  }
+});
+
 // Leak check: nothing of this file is left open (sockets, timers, files, processes).
 leakCheckAfterAll();
