@@ -34,6 +34,8 @@ import { mqttListen } from "./mqtt/server.js";
 import { mqttServerSpec } from "./mqtt/open.js";
 import type { MqttOptions } from "./mqtt/state.js";
 import { sntpConnect, sntpRequest, type SntpConnectOptions } from "./sntp/client.js";
+import { DnsClient } from "./dns/layer.js";
+import { checkDnsOptions } from "./dns/options.js";
 import { base64Encode } from "./util/base64.js";
 import { urlScheme } from "./util/url.js";
 import { MgError } from "./util/errors.js";
@@ -167,6 +169,9 @@ export class Manager extends CoreManager {
 
   constructor(handler?: EventHandler, opts: ManagerOptions = {}) {
     super(handler as CoreHandler | undefined, opts);
+    // dnsServer: the library's own DNS client replaces the system resolver (docs/dns.md).
+    const dns = checkDnsOptions(opts);
+    if (dns !== undefined) this._resolver = new DnsClient(this, dns).resolver;
   }
 
   /** Every open connection, listeners included. */

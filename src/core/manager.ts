@@ -48,7 +48,33 @@ export interface ManagerOptions {
   errorHandler?: (err: unknown) => void;
   /** Allow wakeup() calls (kept for API compatibility; always available). */
   enableWakeup?: boolean;
+  /**
+   * "udp://IP:port": resolve names with the library's own DNS client against this
+   * server instead of the system resolver (read by the public Manager, which installs
+   * the client as the core's resolver; see docs/dns.md).
+   */
+  dnsServer?: string;
+  /** The own DNS client's time for one lookup, all attempts included (default 3000 ms). */
+  dnsTimeoutMs?: number;
 }
+
+/** What a name lookup reports: an error, or an address and its family (4 or 6). */
+export type ResolveCallback = (err: Error | undefined, address: string, family: number) => void;
+/**
+ * A name lookup: calls `cb` once, unless the returned function is called first.
+ * `family` 0 takes an address of either family.
+ */
+export type Resolver = (host: string, family: 0 | 4 | 6, cb: ResolveCallback) => () => void;
+
+/** The system resolver (getaddrinfo through dns.lookup), the default. */
+const systemResolver: Resolver = (host, family, cb) => {
+  let live = true;
+  dns.lookup(host, { family }, (err, address, fam) => {
+    if (!live) return;
+    if (err) cb(new Error(err.code ?? err.message), "", 0); else cb(undefined, address, fam);
+  });
+  return () => { live = false; };
+};
 
 export interface RunOptions {
   /** Poll timeout in milliseconds (default 100). */
@@ -92,6 +118,8 @@ export class CoreManager implements CoreHost {
   /** @internal How many polls have dispatched (httpRequest's hint when nobody polls). */
   _polls = 0;
   private closing: Promise<void> | undefined;
+  /** @internal How names are looked up (the system resolver unless the public Manager installs another). */
+  _resolver: Resolver = systemResolver;
   /** @internal The time of the current dispatch (ms, monotonic): a clock for timeouts that need no precision. */
   _now = millis();
   private readonly wakeups: WakeupChannel[] = [];
@@ -342,11 +370,11 @@ export class CoreManager implements CoreHost {
     const token = { cancelled: false };
     c._resolving = token;
     logDebug(`conn ${c.id}: resolving ${host}`);
-    dns.lookup(host, (err, address, fam) => {
+    this._resolver(host, 0, (err, address, fam) => {
       if (token.cancelled || c._closed) return;
       c._resolving = undefined;
       if (err) {
-        this._onError(c, `resolve: cannot resolve ${host}: ${err.code ?? err.message}`, "ERR_RESOLVE");
+        this._onError(c, `resolve: cannot resolve ${host}: ${err.message}`, "ERR_RESOLVE");
         if (!resolveOnly) this._onClosed(c);
         return;
       }
