@@ -353,8 +353,10 @@ export class CoreManager implements CoreHost {
     c._host = host;
     if (hasScheme) c._tlsScheme = c._tlsScheme || (!c.isUdp && urlIsSsl(url));
     c._resolveOnly = resolveOnly;
+    // A lookup started earlier (a second resolve()) is superseded, not raced.
+    if (c._resolving) { c._resolving.cancelled = true; c._resolving = undefined; }
     if (!host || (!resolveOnly && port <= 0 && !c.isUdp) || port < 0) {
-      this._onError(c, `connect: bad address in ${url}`, "ERR_INVALID_URL");
+      this._onError(c, `${resolveOnly ? "resolve" : "connect"}: bad address in ${url}`, "ERR_INVALID_URL");
       if (!resolveOnly) this._onClosed(c);
       return;
     }

@@ -133,7 +133,7 @@ export class DnsClient {
     this.#pending.delete(q.id);
     if (r.rcode !== DNS_RCODE_NOERROR) {
       const what = r.rcode === DNS_RCODE_NXDOMAIN ? "no such host" : `server answered ${RCODE_NAMES[r.rcode] ?? `RCODE ${r.rcode}`}`;
-      q.cb(new MgError("ERR_RESOLVE", `${what}: ${q.name}`), "", 0);
+      q.cb(new MgError("ERR_RESOLVE", what), "", 0);
       return;
     }
     const a = findAddress(r, q.name, q.type);
@@ -141,7 +141,7 @@ export class DnsClient {
       if (q.family === 0 && q.type === DNS_TYPE_A && !r.truncated) { this.#ask(q.name, DNS_TYPE_AAAA, 0, q.cb); return; }
       // RFC 1035 section 4.2.1: TC means the answer did not fit; the records that did are kept above.
       const why = r.truncated ? "truncated answer without an address (TCP is not supported)" : "no address";
-      q.cb(new MgError("ERR_RESOLVE", `${why}: ${q.name}`), "", 0);
+      q.cb(new MgError("ERR_RESOLVE", why), "", 0);
       return;
     }
     const ttl = Math.min(a.ttl, DNS_MAX_CACHE_TTL);
@@ -158,7 +158,7 @@ export class DnsClient {
       if (now < q.nextAt) continue;
       if (q.sent < DNS_ATTEMPTS) { this.#send(q); continue; }
       this.#pending.delete(q.id);
-      q.cb(new MgError("ERR_TIMEOUT", `DNS: no answer for ${q.name} from ${this.#opts.host}:${this.#opts.port} within ${this.#opts.timeoutMs} ms`), "", 0);
+      q.cb(new MgError("ERR_TIMEOUT", `no answer from DNS server ${this.#opts.host}:${this.#opts.port} within ${this.#opts.timeoutMs} ms`), "", 0);
     }
   }
 
@@ -167,7 +167,7 @@ export class DnsClient {
     if (this.#conn === c) this.#conn = undefined;
     const qs = [...this.#pending.values()];
     this.#pending.clear();
-    for (const q of qs) q.cb(new MgError("ERR_RESOLVE", `DNS: ${msg} (looking up ${q.name})`), "", 0);
+    for (const q of qs) q.cb(new MgError("ERR_RESOLVE", `DNS: ${msg}`), "", 0);
   }
 }
 

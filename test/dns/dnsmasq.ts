@@ -19,7 +19,7 @@ export function freeUdpPort(): Promise<number> {
 /** The names dnsmasq answers. */
 export const DNSMASQ_NAMES = {
   v4: "host.test.local", // 127.0.0.1 (every name under test.local)
-  v6: "v6.test.local", // ::1 only
+  v6: "host.v6only.local", // ::1 only (no A record)
   alias: "alias.test.local", // CNAME to host.test.local
   both: "both.test.local", // 127.0.0.2 and ::1
 };
@@ -31,7 +31,7 @@ export async function startDnsmasq(): Promise<Dnsmasq> {
     "--no-resolv", "--no-hosts", "--no-daemon", "--conf-file=/dev/null", "--user=root",
     "--listen-address=127.0.0.1", "--bind-interfaces", `--port=${port}`,
     "--address=/test.local/127.0.0.1",
-    "--address=/v6.test.local/::1",
+    "--address=/v6only.local/::1", "--local=/v6only.local/", // A queries get NODATA
     "--address=/both.test.local/127.0.0.2", "--address=/both.test.local/::1",
     "--host-record=target.test.local,127.0.0.3",
     "--cname=alias.test.local,target.test.local",
