@@ -235,6 +235,8 @@ export class Manager extends CoreManager {
    * a request goes out on MG_EV_CONNECT and on each conn.sntpRequest(); a valid reply
    * delivers MG_EV_SNTP_TIME with the server's time in epoch milliseconds. Option
    * `timeoutMs` (default 5000): MG_EV_ERROR when a request gets no valid reply in time.
+   * As in Mongoose the connection then closes (after the reply or the timeout), unless
+   * option `keepOpen` is true.
    */
   sntpConnect(url: string, handlerOrOpts?: EventHandler | SntpConnectOptions, opts?: SntpConnectOptions): Connection {
     return sntpConnect(this, url, handlerOrOpts as CoreHandler | SntpConnectOptions | undefined, opts) as Connection;
