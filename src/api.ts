@@ -20,6 +20,7 @@ import type { HttpLimits } from "./http/options.js";
 import { httpSpec } from "./http/open.js";
 import { httpReply, httpReplyJson, httpChunk, httpSse, type HeadersInit } from "./http/reply.js";
 import { serveDir, serveFile, type ServeOptions } from "./http/static.js";
+import { httpUpload, type UploadOptions } from "./http/upload.js";
 import { httpRequest, type HttpRequestOptions, type HttpResponse } from "./http/client.js";
 import { wsUpgrade, wsSend, wsClose } from "./ws/layer.js";
 import { wsConnect, type WsConnectOptions } from "./ws/client.js";
@@ -115,6 +116,12 @@ export class Connection extends CoreConnection {
   serveDir(msg: HttpMessage, rootDir: string, opts?: ServeOptions): void { serveDir(this, msg, rootDir, opts); }
   /** Serves one file for the request (Range, ETag, Last-Modified, HEAD). */
   serveFile(msg: HttpMessage, path: string, opts?: ServeOptions): void { serveFile(this, msg, path, opts); }
+  /**
+   * Streams the body of the request (call on MG_EV_HTTP_HDRS) into `dir`/name as it
+   * arrives, as Mongoose's mg_http_upload: name and offset from `?file=...&offset=...`
+   * unless given; then replies 200 (or calls `onDone`). See docs/http.md.
+   */
+  httpUpload(msg: HttpMessage, dir: string, opts?: UploadOptions): void { httpUpload(this, msg, dir, opts); }
   /** Client side: sends an `Authorization: Basic` header line (call between request line and end of headers). */
   httpBasicAuth(user: string, pass: string): void { this.send(`Authorization: Basic ${base64Encode(`${user}:${pass}`)}\r\n`); }
 
