@@ -119,7 +119,8 @@ export class Connection extends CoreConnection {
   /**
    * Streams the body of the request (call on MG_EV_HTTP_HDRS) into `dir`/name as it
    * arrives, as Mongoose's mg_http_upload: name and offset from `?file=...&offset=...`
-   * unless given; then replies 200 (or calls `onDone`). See docs/http.md.
+   * unless given (multipart/form-data: each file part to dir/filename); then replies 200
+   * (or calls `onDone`). See docs/upload.md.
    */
   httpUpload(msg: HttpMessage, dir: string, opts?: UploadOptions): void { httpUpload(this, msg, dir, opts); }
   /** Client side: sends an `Authorization: Basic` header line (call between request line and end of headers). */
