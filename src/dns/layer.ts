@@ -5,11 +5,12 @@
 // ignored and the query keeps waiting. The socket is connected, so the kernel drops
 // datagrams from any other source address. A query is sent again until its attempts
 // are used up, then the lookup fails. A name with no A record is asked again for AAAA.
+// A truncated answer (TC) without an address is asked again over TCP.
 // Answers are cached for their TTL (capped), in a small map.
 import { randomInt } from "node:crypto";
 import type { CoreConnection, Layer } from "../core/connection.js";
 import type { CoreManager, Resolver, ResolveCallback } from "../core/manager.js";
-import { MG_EV_CLOSE, MG_EV_ERROR, MG_EV_POLL, MG_EV_READ } from "../core/events.js";
+import { MG_EV_CLOSE, MG_EV_CONNECT, MG_EV_ERROR, MG_EV_POLL, MG_EV_READ } from "../core/events.js";
 import { millis } from "../util/time.js";
 import { MgError } from "../util/errors.js";
 import { logDebug } from "../util/log.js";
@@ -33,6 +34,8 @@ interface Query {
   /** Family asked by the caller: 0 asks AAAA after an A query finds nothing. */
   family: 0 | 4 | 6;
   cb: ResolveCallback;
+  /** The TCP connection asking again after a truncated answer. */
+  tcp?: CoreConnection;
 }
 
 interface CacheEntry { address: string; family: 4 | 6; expires: number }
@@ -119,37 +122,73 @@ export class DnsClient {
   _onDatagram(buf: Buffer): void {
     const q = this.#pending.get(messageId(buf));
     if (q === undefined) { logDebug("dns: reply with an unknown id ignored"); return; }
+    if (q.tcp !== undefined) return; // asked again over TCP: only that answer counts
+    this.#onReply(q, buf, false);
+  }
+
+  /** @internal The answer that came over TCP for `q`. */
+  _onTcpReply(q: Query, buf: Buffer): void {
+    if (this.#pending.get(q.id) !== q || messageId(buf) !== q.id) { this.#tcpFailed(q, "answer with another id"); return; }
+    if (!this.#onReply(q, buf, true)) this.#tcpFailed(q, "malformed answer or another question");
+  }
+
+  /** @internal The TCP connection of `q` failed before its answer. */
+  _onTcpGone(q: Query, msg: string): void { if (this.#pending.get(q.id) === q) this.#tcpFailed(q, msg); }
+
+  #tcpFailed(q: Query, why: string): void {
+    this.#pending.delete(q.id);
+    q.cb(new MgError("ERR_RESOLVE", `truncated answer, and over TCP: ${why}`), "", 0);
+  }
+
+  /** Checks and takes a reply to `q`; false when it is not one (malformed, another question). */
+  #onReply(q: Query, buf: Buffer, tcp: boolean): boolean {
     const r = parseResponse(buf);
     if ("error" in r) {
       // A broken datagram may be forged: the query keeps waiting for a good one.
       logDebug(`dns: malformed reply to ${q.name} ignored: ${r.error} at byte ${r.offset}`);
-      return;
+      return false;
     }
     const qq = r.question;
     if (qq === undefined || qq.type !== q.type || qq.cls !== DNS_CLASS_IN || !sameName(qq.name, q.name)) {
       logDebug(`dns: reply ${q.id} for another question ignored`);
-      return;
+      return false;
     }
-    this.#pending.delete(q.id);
     if (r.rcode !== DNS_RCODE_NOERROR) {
+      this.#pending.delete(q.id);
       const what = r.rcode === DNS_RCODE_NXDOMAIN ? "no such host" : `server answered ${RCODE_NAMES[r.rcode] ?? `RCODE ${r.rcode}`}`;
       q.cb(new MgError("ERR_RESOLVE", what), "", 0);
-      return;
+      return true;
     }
     const a = findAddress(r, q.name, q.type);
     if (a === undefined) {
-      if (q.family === 0 && q.type === DNS_TYPE_A && !r.truncated) { this.#ask(q.name, DNS_TYPE_AAAA, 0, q.cb); return; }
-      // RFC 1035 section 4.2.1: TC means the answer did not fit; the records that did are kept above.
-      const why = r.truncated ? "truncated answer without an address (TCP is not supported)" : "no address";
-      q.cb(new MgError("ERR_RESOLVE", why), "", 0);
-      return;
+      if (r.truncated && !tcp) {
+        // RFC 1035 section 4.2.1: TC means the answer did not fit a datagram: ask again
+        // over TCP (section 4.2.2). The records that did fit held no address.
+        this.#askTcp(q);
+        return true;
+      }
+      this.#pending.delete(q.id);
+      if (q.family === 0 && q.type === DNS_TYPE_A && !r.truncated) { this.#ask(q.name, DNS_TYPE_AAAA, 0, q.cb); return true; }
+      q.cb(new MgError("ERR_RESOLVE", r.truncated ? "truncated answer without an address" : "no address"), "", 0);
+      return true;
     }
+    this.#pending.delete(q.id);
     const ttl = Math.min(a.ttl, DNS_MAX_CACHE_TTL);
     if (ttl > 0) {
       if (this.#cache.size >= DNS_CACHE_SIZE) this.#cache.delete(this.#cache.keys().next().value!);
       this.#cache.set(`${q.type}:${q.name.toLowerCase()}`, { address: a.address, family: a.family, expires: millis() + ttl * 1000 });
     }
     q.cb(undefined, a.address, a.family);
+    return true;
+  }
+
+  /** The same query over TCP, with its two-byte length prefix (RFC 1035 section 4.2.2); the lookup's deadline stays. */
+  #askTcp(q: Query): void {
+    const { host, port } = this.#opts;
+    const url = `tcp://${host.includes(":") ? `[${host}]` : host}:${port}`;
+    logDebug(`dns: query ${q.id} truncated, asking ${url}`);
+    q.sent = DNS_ATTEMPTS; // no more datagrams; the timeout still applies
+    q.tcp = this.#mgr._connect(url, ignore, {}, { udp: false, tls: false, layer: () => new DnsTcpLayer(this, q) });
   }
 
   /** @internal Retries and timeouts, on every poll of the DNS connection. */
@@ -158,6 +197,7 @@ export class DnsClient {
       if (now < q.nextAt) continue;
       if (q.sent < DNS_ATTEMPTS) { this.#send(q); continue; }
       this.#pending.delete(q.id);
+      if (q.tcp !== undefined && !q.tcp.isClosed) q.tcp.close();
       q.cb(new MgError("ERR_TIMEOUT", `no answer from DNS server ${this.#opts.host}:${this.#opts.port} within ${this.#opts.timeoutMs} ms`), "", 0);
     }
   }
@@ -179,6 +219,34 @@ class DnsLayer implements Layer {
     else if (ev === MG_EV_POLL) this.#client._onPoll(data as number);
     else if (ev === MG_EV_ERROR) this.#client._onGone(c, data as string);
     else if (ev === MG_EV_CLOSE) this.#client._onGone(c, "connection to the server closed");
+  }
+}
+
+/** A TCP connection for one query whose UDP answer was truncated. */
+class DnsTcpLayer implements Layer {
+  readonly #client: DnsClient;
+  readonly #q: Query;
+  #answered = false;
+  constructor(client: DnsClient, q: Query) { this.#client = client; this.#q = q; }
+  onEvent(c: CoreConnection, ev: number, data: unknown): void {
+    if (ev === MG_EV_CONNECT) {
+      const len = Buffer.alloc(2);
+      len.writeUInt16BE(this.#q.packet.length);
+      c.send(Buffer.concat([len, this.#q.packet]));
+    } else if (ev === MG_EV_READ) {
+      if (this.#answered || c.recvLen < 2) return;
+      const buf = c.recvData();
+      const n = (buf[0]! << 8) | buf[1]!;
+      if (buf.length < 2 + n) return;
+      this.#answered = true;
+      const msg = Buffer.from(buf.subarray(2, 2 + n));
+      c.close();
+      this.#client._onTcpReply(this.#q, msg);
+    } else if (ev === MG_EV_ERROR) {
+      if (!this.#answered) { this.#answered = true; this.#client._onTcpGone(this.#q, data as string); }
+    } else if (ev === MG_EV_CLOSE) {
+      if (!this.#answered) { this.#answered = true; this.#client._onTcpGone(this.#q, "connection closed before the answer"); }
+    }
   }
 }
 

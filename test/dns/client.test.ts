@@ -4,6 +4,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import * as dgram from "node:dgram";
+import * as net from "node:net";
 import { Manager, MG_EV_RESOLVE, MG_EV_ERROR, MG_EV_CONNECT, MG_EV_CLOSE, MG_EV_ACCEPT, type Connection } from "../../src/index.js";
 import { parseResponse } from "../../src/dns/codec.js";
 import { header, question, record, name, ip4, QNAME_AT } from "./wire.js";
@@ -135,12 +136,43 @@ test("scripted server: silence gives MG_EV_ERROR after three attempts; TTL 0 is 
   await srv.close();
 });
 
-test("scripted server: a truncated answer with no whole address record fails (no TCP fallback)", async () => {
+test("scripted server: a truncated answer without an address is asked again over TCP (RFC 1035 section 4.2.2)", async () => {
+  const srv = await fakeServer((q) => [Buffer.concat([header({ id: q.readUInt16BE(0), flags: 0x8380, an: 1 }), q.subarray(12)])]);
+  const port = Number(srv.url.split(":").pop());
+  const tcpQueries: Buffer[] = [];
+  // The same port over TCP: the whole answer, with its length prefix, in two writes.
+  const tcp = net.createServer((sock) => {
+    let got = Buffer.alloc(0);
+    sock.on("data", (d) => {
+      got = Buffer.concat([got, d]);
+      if (got.length < 2 || got.length < 2 + got.readUInt16BE(0)) return;
+      const q = got.subarray(2, 2 + got.readUInt16BE(0));
+      tcpQueries.push(Buffer.from(q));
+      const ans = reply(q, "127.0.0.8");
+      const framed = Buffer.concat([Buffer.from([ans.length >> 8, ans.length & 0xff]), ans]);
+      sock.write(framed.subarray(0, 5));
+      setImmediate(() => sock.end(framed.subarray(5)));
+    });
+  });
+  await new Promise<void>((r) => tcp.listen(port, "127.0.0.1", () => r()));
+  const mgr = new Manager(undefined, { dnsServer: srv.url });
+  const loop = startLoop(mgr);
+  const r = await resolveOnly(mgr, "big.example");
+  assert.deepEqual(r.errors, []);
+  assert.equal(r.conn.remoteAddr.ip, "127.0.0.8");
+  assert.equal(tcpQueries.length, 1);
+  assert.ok(tcpQueries[0]!.equals(srv.queries[0]!), "the same query over TCP");
+  await loop.stop();
+  await new Promise<void>((res) => tcp.close(() => res()));
+  await srv.close();
+});
+
+test("scripted server: truncated, and no TCP server there: MG_EV_ERROR naming both", async () => {
   const srv = await fakeServer((q) => [Buffer.concat([header({ id: q.readUInt16BE(0), flags: 0x8380, an: 1 }), q.subarray(12)])]);
   const mgr = new Manager(undefined, { dnsServer: srv.url });
   const loop = startLoop(mgr);
   const r = await resolveOnly(mgr, "big.example");
-  assert.match(r.errors[0] ?? "", /truncated/);
+  assert.match(r.errors[0] ?? "", /truncated answer, and over TCP: /);
   await loop.stop();
   await srv.close();
 });
