@@ -354,7 +354,7 @@ export class CoreManager implements CoreHost {
     if (hasScheme) c._tlsScheme = c._tlsScheme || (!c.isUdp && urlIsSsl(url));
     c._resolveOnly = resolveOnly;
     // A lookup started earlier (a second resolve()) is superseded, not raced.
-    if (c._resolving) { c._resolving.cancelled = true; c._resolving = undefined; }
+    if (c._resolving) { c._resolving.cancelled = true; c._resolving.cancel?.(); c._resolving = undefined; }
     if (!host || (!resolveOnly && port <= 0 && !c.isUdp) || port < 0) {
       this._onError(c, `${resolveOnly ? "resolve" : "connect"}: bad address in ${url}`, "ERR_INVALID_URL");
       if (!resolveOnly) this._onClosed(c);
@@ -369,10 +369,10 @@ export class CoreManager implements CoreHost {
     };
     const family = net.isIP(host);
     if (family !== 0) { go(host, family); return; }
-    const token = { cancelled: false };
+    const token: { cancelled: boolean; cancel?: () => void } = { cancelled: false };
     c._resolving = token;
     logDebug(`conn ${c.id}: resolving ${host}`);
-    this._resolver(host, 0, (err, address, fam) => {
+    token.cancel = this._resolver(host, 0, (err, address, fam) => {
       if (token.cancelled || c._closed) return;
       c._resolving = undefined;
       if (err) {
@@ -630,7 +630,7 @@ export class CoreManager implements CoreHost {
     const producer = c._onWritable;
     c._onWritable = undefined;
     if (producer !== undefined) { try { producer(); } catch (e) { this._reportError(e); } }
-    if (c._resolving) c._resolving.cancelled = true;
+    if (c._resolving) { c._resolving.cancelled = true; c._resolving.cancel?.(); }
     if (c._server) c._server.close();
     if (c._udp) { try { c._udp.close(); } catch { /* already closed */ } }
     c._socket?.removeAllListeners("data");

@@ -77,7 +77,11 @@ export class DnsClient {
     let q: Query | undefined = this.#ask(host, type, family, cb);
     // A family-0 lookup may move on to an AAAA query: cancel whichever is pending.
     return () => {
-      for (const [id, p] of this.#pending) if (p.cb === cb || p === q) this.#pending.delete(id);
+      for (const [id, p] of this.#pending) {
+        if (p.cb !== cb && p !== q) continue;
+        this.#pending.delete(id);
+        if (p.tcp !== undefined && !p.tcp.isClosed) p.tcp.close();
+      }
       q = undefined;
     };
   }
