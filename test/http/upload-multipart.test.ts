@@ -78,7 +78,7 @@ after(async () => { await srv.stop(); fs.rmSync(base, { recursive: true, force: 
 
 function sha(p: string): string { return crypto.createHash("sha256").update(fs.readFileSync(p)).digest("hex"); }
 
-test("curl -F: a 200 MiB file part and two fields; files stored under their names, memory bounded", async () => {
+test("curl -F: a 200 MiB file part and two fields; files stored under their names, memory bounded", async (t) => {
   const big = path.join(base, "src.bin");
   const chunk = crypto.randomBytes(1 << 20);
   const fd = fs.openSync(big, "w");
@@ -89,14 +89,17 @@ test("curl -F: a 200 MiB file part and two fields; files stored under their name
   const before = process.memoryUsage.rss();
   maxRss = before;
   const r = await curl(["-F", `big=@${big};filename=big.bin`, "-F", `s=@${small}`, "-F", "note=héllo", "-F", "n2=x", `${srv.url}/form`], 120_000);
+  // Measured before the checks below read the files into memory. Garbage the GC has
+  // not collected yet counts too, hence the margin; a buffered body would add 200 MiB.
+  const grew = maxRss - before;
+  t.diagnostic(`RSS before ${Math.round(before / 1048576)} MiB, peak growth ${Math.round(grew / 1048576)} MiB`);
+  assert.ok(grew < 100 * 1024 * 1024, `RSS grew by ${Math.round(grew / 1048576)} MiB during a 200 MiB upload`);
   assert.equal(r.code, 0, r.stderr);
   const j = JSON.parse(r.stdout) as { files: { name: string; file: string; size: number }[]; fields: Record<string, string> };
   assert.deepEqual(j.files, [{ name: "big", file: "big.bin", size: 200 << 20 }, { name: "s", file: "small.txt", size: fs.statSync(small).size }]);
   assert.deepEqual(j.fields, { note: "héllo", n2: "x" });
   assert.equal(sha(path.join(dir, "big.bin")), sha(big));
   assert.equal(fs.readFileSync(path.join(dir, "small.txt"), "utf8"), "tiny\r\n--not a boundary\r\n");
-  const grew = maxRss - before;
-  assert.ok(grew < 64 * 1024 * 1024, `RSS grew by ${Math.round(grew / 1048576)} MiB during a 200 MiB upload`);
   fs.rmSync(big);
   fs.rmSync(path.join(dir, "big.bin"));
 });
