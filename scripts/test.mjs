@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs every test in dist/test (built by `npm run build`, which `npm test` runs first).
 // Tests use real peers from Debian: curl, openssl, chromium, python3-websockets, mosquitto
-// (and its clients), chrony. Missing ones are installed when running as root, otherwise the
+// (and its clients), chrony, dnsmasq. Missing ones are installed when running as root, otherwise the
 // run stops with a clear message.
 import { execFileSync, spawnSync } from "node:child_process";
 import { readdirSync, statSync, existsSync } from "node:fs";
@@ -17,6 +17,10 @@ const peers = [
   { name: "mosquitto-clients", check: () => has("mosquitto_sub") && has("mosquitto_pub"), pkg: "mosquitto-clients" },
   // chronyd serves NTP on loopback for the SNTP tests (test/sntp/chrony.ts).
   { name: "chrony", check: () => has("chronyd") || existsSync("/usr/sbin/chronyd"), pkg: "chrony" },
+  // dnsmasq answers test names on loopback for the DNS client tests (test/dns/dnsmasq.ts).
+  // dnsmasq-base is the program alone: the "dnsmasq" package would also start a system
+  // service on port 53.
+  { name: "dnsmasq", check: () => has("dnsmasq") || existsSync("/usr/sbin/dnsmasq"), pkg: "dnsmasq-base" },
 ];
 
 function has(cmd) {

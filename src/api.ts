@@ -20,6 +20,7 @@ import type { HttpLimits } from "./http/options.js";
 import { httpSpec } from "./http/open.js";
 import { httpReply, httpReplyJson, httpChunk, httpSse, type HeadersInit } from "./http/reply.js";
 import { serveDir, serveFile, type ServeOptions } from "./http/static.js";
+import { httpUpload, type UploadOptions } from "./http/upload.js";
 import { httpRequest, type HttpRequestOptions, type HttpResponse } from "./http/client.js";
 import { wsUpgrade, wsSend, wsClose, wsProtocolOf } from "./ws/layer.js";
 import { wsConnect, type WsConnectOptions } from "./ws/client.js";
@@ -34,6 +35,8 @@ import { mqttListen } from "./mqtt/server.js";
 import { mqttServerSpec } from "./mqtt/open.js";
 import type { MqttOptions } from "./mqtt/state.js";
 import { sntpConnect, sntpRequest, type SntpConnectOptions } from "./sntp/client.js";
+import { DnsClient } from "./dns/layer.js";
+import { checkDnsOptions } from "./dns/options.js";
 import { base64Encode } from "./util/base64.js";
 import { urlScheme } from "./util/url.js";
 import { MgError } from "./util/errors.js";
@@ -144,6 +147,13 @@ export class Connection extends CoreConnection {
   serveDir(msg: HttpMessage, rootDir: string, opts?: ServeOptions): void { serveDir(this, msg, rootDir, opts); }
   /** Serves one file for the request (Range, ETag, Last-Modified, HEAD). */
   serveFile(msg: HttpMessage, path: string, opts?: ServeOptions): void { serveFile(this, msg, path, opts); }
+  /**
+   * Streams the body of the request (call on MG_EV_HTTP_HDRS) into `dir`/name as it
+   * arrives, as Mongoose's mg_http_upload: name and offset from `?file=...&offset=...`
+   * unless given (multipart/form-data: each file part to dir/filename); then replies 200
+   * (or calls `onDone`). See docs/upload.md.
+   */
+  httpUpload(msg: HttpMessage, dir: string, opts?: UploadOptions): void { httpUpload(this, msg, dir, opts); }
   /** Client side: sends an `Authorization: Basic` header line (call between request line and end of headers). */
   httpBasicAuth(user: string, pass: string): void { this.send(`Authorization: Basic ${base64Encode(`${user}:${pass}`)}\r\n`); }
 
@@ -200,6 +210,9 @@ export class Manager extends CoreManager {
 
   constructor(handler?: EventHandler, opts: ManagerOptions = {}) {
     super(handler as CoreHandler | undefined, opts);
+    // dnsServer: the library's own DNS client replaces the system resolver (docs/dns.md).
+    const dns = checkDnsOptions(opts);
+    if (dns !== undefined) this._resolver = new DnsClient(this, dns).resolver;
   }
 
   /** Every open connection, listeners included. */
@@ -263,6 +276,8 @@ export class Manager extends CoreManager {
    * a request goes out on MG_EV_CONNECT and on each conn.sntpRequest(); a valid reply
    * delivers MG_EV_SNTP_TIME with the server's time in epoch milliseconds. Option
    * `timeoutMs` (default 5000): MG_EV_ERROR when a request gets no valid reply in time.
+   * As in Mongoose the connection then closes (after the reply or the timeout), unless
+   * option `keepOpen` is true.
    */
   sntpConnect(url: string, handlerOrOpts?: EventHandler | SntpConnectOptions, opts?: SntpConnectOptions): Connection {
     return sntpConnect(this, url, handlerOrOpts as CoreHandler | SntpConnectOptions | undefined, opts) as Connection;

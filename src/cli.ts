@@ -58,11 +58,14 @@ Options:
   -h, --help                 Print this help
 
 Exits with 1 when dir does not exist.`,
-  resolve: `Usage: tsmongoose resolve NAME
+  resolve: `Usage: tsmongoose resolve NAME [--server udp://IP:PORT]
 
 Prints each IPv4 and IPv6 address of NAME, one a line, using the system resolver.
+With --server, asks that DNS server with the library's own client instead and
+prints the first IPv4 (A) and the first IPv6 (AAAA) address it answers.
 
 Options:
+  -s, --server URL           DNS server to ask (udp://IP:port)
   -h, --help                 Print this help`,
   ws: `Usage: tsmongoose ws URL [--header "Name: value"]...
 
@@ -277,14 +280,35 @@ async function serve(argv: string[]): Promise<void> {
 // ---- resolve, ws, sntp -----------------------------------------------------------
 
 async function resolve(argv: string[]): Promise<void> {
-  const { positionals } = parse("resolve", argv, {}, { min: 1, max: 1, names: "NAME" });
+  const { values, positionals } = parse("resolve", argv, { server: { type: "string", short: "s" } }, { min: 1, max: 1, names: "NAME" });
   const name = positionals[0]!;
+  if (values.server !== undefined) { await resolveWith(values.server, name); return; }
   try {
     const all = await dns.lookup(name, { all: true });
     for (const a of all) process.stdout.write(`${a.address}\n`);
   } catch (e) {
     fail("resolve", `cannot resolve ${name}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, 2);
   }
+}
+
+/** resolve --server: A then AAAA with the own DNS client (one lookup of each family). */
+async function resolveWith(server: string, name: string): Promise<void> {
+  let mgr: Manager;
+  try { mgr = new Manager(undefined, { dnsServer: server }); } catch { usageError("resolve", `bad --server "${server}": expected udp://IP:port`); }
+  const ac = new AbortController();
+  const found: string[] = [];
+  const errors: string[] = [];
+  let left = 2;
+  for (const family of [4, 6] as const) {
+    mgr._resolver(name, family, (err, address) => {
+      if (err) errors.push(err.message); else found[family === 4 ? 0 : 1] = address;
+      if (--left === 0) ac.abort();
+    });
+  }
+  await mgr.run({ signal: ac.signal, pollMs: 20 });
+  const addrs = found.filter((a) => a !== undefined);
+  for (const a of addrs) process.stdout.write(`${a}\n`);
+  if (addrs.length === 0) fail("resolve", `cannot resolve ${name}: ${errors[0] ?? "no address"}`, 2);
 }
 
 async function ws(argv: string[]): Promise<void> {

@@ -11,6 +11,7 @@ export { wakeup, type WakeupHandle } from "./core/wakeup.js";
 export { HttpMessage } from "./http/message.js";
 export type { HeadersInit } from "./http/reply.js";
 export type { ServeOptions } from "./http/static.js";
+export type { UploadOptions, UploadResult } from "./http/upload.js";
 export { httpVar } from "./http/vars.js";
 export { httpParseMultipart, type MultipartPart } from "./http/multipart.js";
 export { httpCreds, type HttpCreds } from "./http/auth.js";

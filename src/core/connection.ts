@@ -137,8 +137,8 @@ export class CoreConnection {
   /** @internal */ _paused = false;
   /** @internal a producer (static file stream, ...) to call when the send queue has room. */
   _onWritable: (() => void) | undefined;
-  /** @internal pending DNS lookup; cancelled by resolveCancel() */
-  _resolving: { cancelled: boolean } | undefined;
+  /** @internal pending DNS lookup; cancelled by resolveCancel() (`cancel` drops it from the resolver) */
+  _resolving: { cancelled: boolean; cancel?: () => void } | undefined;
   /** @internal resolve() only: no connect after MG_EV_RESOLVE. */
   _resolveOnly = false;
   /** @internal */ _tlsOpts: TlsOpts | undefined;
@@ -366,9 +366,16 @@ export class CoreConnection {
   /**
    * Resolves a host name (`"example.com"`, or the host of a URL): MG_EV_RESOLVE with
    * `remoteAddr` set, or MG_EV_ERROR. A connection made by connect() goes on to connect
-   * to the address; any other only resolves.
+   * to the address unless it has a socket already; any other only resolves.
    */
-  resolve(url: string): void { this.manager._resolveAndConnect(this, url, !this.isClient || this._resolveOnly); }
+  resolve(url: string): void {
+    const connects = this.isClient && !this._resolveOnly && this._socket === undefined && this._udp === undefined;
+    this.manager._resolveAndConnect(this, url, !connects);
+  }
   /** Cancels a pending resolve(). */
-  resolveCancel(): void { if (this._resolving) this._resolving.cancelled = true; this._resolving = undefined; }
+  resolveCancel(): void {
+    const r = this._resolving;
+    this._resolving = undefined;
+    if (r !== undefined) { r.cancelled = true; r.cancel?.(); }
+  }
 }

@@ -58,7 +58,33 @@ export interface ManagerOptions {
    * connections. Lower it for finer-grained periodic work.
    */
   pollIntervalMs?: number;
+  /**
+   * "udp://IP:port": resolve names with the library's own DNS client against this
+   * server instead of the system resolver (read by the public Manager, which installs
+   * the client as the core's resolver; see docs/dns.md).
+   */
+  dnsServer?: string;
+  /** The own DNS client's time for one lookup, all attempts included (default 3000 ms). */
+  dnsTimeoutMs?: number;
 }
+
+/** What a name lookup reports: an error, or an address and its family (4 or 6). */
+export type ResolveCallback = (err: Error | undefined, address: string, family: number) => void;
+/**
+ * A name lookup: calls `cb` once, unless the returned function is called first.
+ * `family` 0 takes an address of either family.
+ */
+export type Resolver = (host: string, family: 0 | 4 | 6, cb: ResolveCallback) => () => void;
+
+/** The system resolver (getaddrinfo through dns.lookup), the default. */
+const systemResolver: Resolver = (host, family, cb) => {
+  let live = true;
+  dns.lookup(host, { family }, (err, address, fam) => {
+    if (!live) return;
+    if (err) cb(new Error(err.code ?? err.message), "", 0); else cb(undefined, address, fam);
+  });
+  return () => { live = false; };
+};
 
 export interface RunOptions {
   /** Poll timeout in milliseconds (default 100). */
@@ -107,6 +133,8 @@ export class CoreManager implements CoreHost {
   /** @internal How many polls have dispatched (httpRequest's hint when nobody polls). */
   _polls = 0;
   private closing: Promise<void> | undefined;
+  /** @internal How names are looked up (the system resolver unless the public Manager installs another). */
+  _resolver: Resolver = systemResolver;
   /** @internal The time of the current dispatch (ms, monotonic): a clock for timeouts that need no precision. */
   _now = millis();
   private readonly wakeups: WakeupChannel[] = [];
@@ -362,8 +390,10 @@ export class CoreManager implements CoreHost {
     c._host = host;
     if (hasScheme) c._tlsScheme = c._tlsScheme || (!c.isUdp && urlIsSsl(url));
     c._resolveOnly = resolveOnly;
+    // A lookup started earlier (a second resolve()) is superseded, not raced.
+    if (c._resolving) { c._resolving.cancelled = true; c._resolving.cancel?.(); c._resolving = undefined; }
     if (!host || (!resolveOnly && port <= 0 && !c.isUdp) || port < 0) {
-      this._onError(c, `connect: bad address in ${url}`, "ERR_INVALID_URL");
+      this._onError(c, `${resolveOnly ? "resolve" : "connect"}: bad address in ${url}`, "ERR_INVALID_URL");
       if (!resolveOnly) this._onClosed(c);
       return;
     }
@@ -376,14 +406,14 @@ export class CoreManager implements CoreHost {
     };
     const family = net.isIP(host);
     if (family !== 0) { go(host, family); return; }
-    const token = { cancelled: false };
+    const token: { cancelled: boolean; cancel?: () => void } = { cancelled: false };
     c._resolving = token;
     if (logLevel >= MG_LL_DEBUG) logDebug(`conn ${c.id}: resolving ${host}`);
-    dns.lookup(host, (err, address, fam) => {
+    token.cancel = this._resolver(host, 0, (err, address, fam) => {
       if (token.cancelled || c._closed) return;
       c._resolving = undefined;
       if (err) {
-        this._onError(c, `resolve: cannot resolve ${host}: ${err.code ?? err.message}`, "ERR_RESOLVE");
+        this._onError(c, `resolve: cannot resolve ${host}: ${err.message}`, "ERR_RESOLVE");
         if (!resolveOnly) this._onClosed(c);
         return;
       }
@@ -687,7 +717,7 @@ export class CoreManager implements CoreHost {
     const producer = c._onWritable;
     c._onWritable = undefined;
     if (producer !== undefined) { try { producer(); } catch (e) { this._reportError(e); } }
-    if (c._resolving) c._resolving.cancelled = true;
+    if (c._resolving) { c._resolving.cancelled = true; c._resolving.cancel?.(); }
     if (c._server) c._server.close();
     if (c._udp) { try { c._udp.close(); } catch { /* already closed */ } }
     c._socket?.removeAllListeners("data");

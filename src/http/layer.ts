@@ -80,6 +80,11 @@ export class HttpLayer implements Layer {
   connectRequest = false;
   /** A 2xx answer to CONNECT was sent: the connection is a tunnel now. */
   tunnel = false;
+  /**
+   * The request's Content-Length is over maxBody: refused with 413 after MG_EV_HTTP_HDRS
+   * unless its handler took the body (httpUpload streams it to disk).
+   */
+  oversized = false;
 
   constructor(c: Connection, s: HttpSettings, connOpts: object) {
     this.isServer = !c.isClient;
@@ -232,6 +237,7 @@ function parseAll(c: Connection, st: HttpLayer): void {
       st.msg = new HttpMessage(h.method, h.uri, h.query, h.proto, buf.subarray(h.skip, h.headLen), EMPTY, h.head, h.hdr, !st.isServer);
       c.call(MG_EV_HTTP_HDRS, st.msg);
       if (st.cur !== h || c.layer !== st || !c.canSend) return;
+      if (st.oversized) { fail(c, st, new HttpParseError(413, `body of ${h.contentLength} bytes is larger than ${st.maxBody}`)); return; }
       if (h.expectContinue && st.bodyLen !== 0 && st.isServer) c.send("HTTP/1.1 100 Continue\r\n\r\n");
       if (c.recvLen === 0) return;
     }
@@ -273,6 +279,8 @@ function framing(c: Connection, st: HttpLayer, h: ParsedHead): boolean {
   if (h.chunked) { st.chunk = new ChunkedDecoder(h.headLen, st.maxBody); st.bodyLen = 0; return true; }
   if (h.contentLength >= 0) {
     if (h.contentLength > st.maxBody) {
+      // A server's MG_EV_HTTP_HDRS handler may still take the body (httpUpload).
+      if (st.isServer) { st.oversized = true; st.bodyLen = h.contentLength; return true; }
       fail(c, st, new HttpParseError(413, `body of ${h.contentLength} bytes is larger than ${st.maxBody}`));
       return false;
     }
@@ -287,22 +295,8 @@ function deliver(c: Connection, st: HttpLayer, h: ParsedHead, raw: Buffer, body:
   const msg = st.msg!;
   msg.message = raw;
   msg.bodyBytes = body;
-  st.cur = undefined;
-  st.msg = undefined;
-  st.chunk = undefined;
-  if (st.isServer) {
-    st.busy = true;
-    st.responded = false;
-    st.reqMethod = h.method;
-    // Shutdown: the last request received gets `Connection: close`; those before it keep
-    // the connection (their client reads on and gets the rest).
-    st.reqKeepAlive = h.keepAlive && !(st.shuttingDown && c.recvLen <= end);
-    st.reqHttp10 = h.proto === "HTTP/1.0";
-    st.streaming = 0;
-    st.connectRequest = h.method === "CONNECT";
-    // RFC 9112 §9.6: no request after one that closes the connection; none after CONNECT.
-    if (!h.keepAlive || st.connectRequest) st.lastRequest = true;
-  }
+  if (st.isServer) beginAnswer(st, h, c.recvLen <= end);
+  else { st.cur = undefined; st.msg = undefined; st.chunk = undefined; }
   st.reqStart = 0;
   st.inCall = true;
   try { c.call(MG_EV_HTTP_MSG, msg); } finally { st.inCall = false; }
@@ -317,6 +311,29 @@ function deliver(c: Connection, st: HttpLayer, h: ParsedHead, raw: Buffer, body:
     return;
   }
   if (!st.isServer && !h.keepAlive && !c.isClosing) c.drain();
+}
+
+/**
+ * Server: the request `h` is complete (its body delivered or taken elsewhere): the
+ * connection is now answering it. Also used by httpUpload once the body is on disk.
+ */
+export function beginAnswer(st: HttpLayer, h: ParsedHead, lastReceived = true): void {
+  st.cur = undefined;
+  st.msg = undefined;
+  st.chunk = undefined;
+  st.oversized = false;
+  st.busy = true;
+  st.responded = false;
+  st.reqMethod = h.method;
+  // Shutdown: the last request received gets `Connection: close`; those before it keep
+  // the connection (their client reads on and gets the rest).
+  st.reqKeepAlive = h.keepAlive && !(st.shuttingDown && lastReceived);
+  st.reqHttp10 = h.proto === "HTTP/1.0";
+  st.streaming = 0;
+  st.connectRequest = h.method === "CONNECT";
+  st.reqStart = 0;
+  // RFC 9112 §9.6: no request after one that closes the connection; none after CONNECT.
+  if (!h.keepAlive || st.connectRequest) st.lastRequest = true;
 }
 
 /** Client side: a response framed by the connection closing is complete now. */
@@ -335,6 +352,7 @@ function finishAtClose(c: Connection, st: HttpLayer): void {
 /** Refuses a malformed or oversized message: error status, MG_EV_ERROR, close. */
 function fail(c: Connection, st: HttpLayer, e: HttpParseError): void {
   st.failed = true;
+  st.oversized = false;
   st.cur = undefined;
   st.msg = undefined;
   st.chunk = undefined;

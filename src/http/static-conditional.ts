@@ -1,5 +1,5 @@
 // Static files: validators (ETag, Last-Modified), conditional requests (RFC 9110
-// section 13) and byte ranges (RFC 9110 section 14).
+// section 13) and byte ranges (RFC 9110 section 14), one or several.
 import type { HttpMessage } from "./message.js";
 
 /** What a file's validators are computed from. */
@@ -99,14 +99,24 @@ function parseNum(s: string, a: number, b: number): number {
   return n;
 }
 
+/** More range-specs than this: the header is ignored (RFC 9110 section 14.1.1 allows it; a many-range request is a broken client or an attack). */
+export const MAX_RANGES = 16;
+/**
+ * Ranges that overlap or touch (the next starts right after the previous ends) are
+ * coalesced into one (section 14.1.1 allows it); ranges with any gap between them stay
+ * separate parts, as asked.
+ */
+export const RANGE_COALESCE_GAP = 1;
+
 /**
  * Interprets the Range header of a GET for a file of `size` bytes (RFC 9110 section
- * 14.1.2): one range gives a ByteRange; several ranges are answered with the whole
- * file (a server may ignore Range, section 14.2, and this avoids multipart bodies and
- * overlapping-range amplification); an invalid header is ignored; If-Range that does
+ * 14.1.2): one range gives a ByteRange; several give ByteRange[] (a multipart/byteranges
+ * answer, section 14.6) after dropping the unsatisfiable ones and coalescing overlapping
+ * or nearly adjacent ones (which may leave one: then a plain 206); an invalid header
+ * or more than MAX_RANGES range-specs is ignored (the whole file); If-Range that does
  * not match the current validators means the whole file (section 13.1.5).
  */
-export function parseRange(msg: HttpMessage, size: number, etag: string, mtimeMs: number): ByteRange | typeof RANGE_NONE | typeof RANGE_UNSATISFIABLE {
+export function parseRange(msg: HttpMessage, size: number, etag: string, mtimeMs: number): ByteRange | ByteRange[] | typeof RANGE_NONE | typeof RANGE_UNSATISFIABLE {
   const h = msg.header("Range");
   if (h === undefined) return RANGE_NONE;
   const ifRange = msg.header("If-Range");
@@ -123,13 +133,54 @@ export function parseRange(msg: HttpMessage, size: number, etag: string, mtimeMs
   const eq = s.indexOf("=");
   if (eq < 0 || s.slice(0, eq).trim().toLowerCase() !== "bytes") return RANGE_NONE;
   const spec = s.slice(eq + 1).trim();
-  if (spec.indexOf(",") >= 0) {
-    // Several ranges; "bytes=0-1," has one real range and an empty list element.
-    const parts = spec.split(",").map((p) => p.trim()).filter((p) => p !== "");
-    if (parts.length !== 1) return RANGE_NONE;
-    return oneRange(parts[0]!, size);
+  if (spec.indexOf(",") < 0) return oneRange(spec, size);
+  // Section 14.1.1: range-set = 1#range-spec; empty list elements are allowed and skipped (section 5.6.1).
+  const parts = spec.split(",").map((p) => p.trim()).filter((p) => p !== "");
+  if (parts.length === 0 || parts.length > MAX_RANGES) return RANGE_NONE;
+  if (parts.length === 1) return oneRange(parts[0]!, size);
+  const ranges: ByteRange[] = [];
+  for (const p of parts) {
+    const r = oneRange(p, size);
+    if (r === RANGE_NONE) return RANGE_NONE; // one invalid range-spec makes the header invalid: ignore it
+    if (r !== RANGE_UNSATISFIABLE) ranges.push(r);
   }
-  return oneRange(spec, size);
+  if (ranges.length === 0) return RANGE_UNSATISFIABLE; // section 15.5.17: none satisfiable
+  const merged = coalesce(ranges);
+  return merged.length === 1 ? merged[0]! : merged;
+}
+
+/**
+ * Coalesces ranges that overlap or touch, keeping the client's order where
+ * nothing was merged (section 14.6: parts SHOULD come in the order asked, except those
+ * coalesced). Overlaps out of order fall back to sorting: each byte is sent once.
+ */
+export function coalesce(ranges: ByteRange[]): ByteRange[] {
+  const out: ByteRange[] = [];
+  for (const r of ranges) {
+    const prev = out[out.length - 1];
+    if (prev !== undefined && r.start <= prev.end + RANGE_COALESCE_GAP && r.end >= prev.start - RANGE_COALESCE_GAP) {
+      prev.start = Math.min(prev.start, r.start);
+      prev.end = Math.max(prev.end, r.end);
+    } else {
+      out.push({ start: r.start, end: r.end });
+    }
+  }
+  let overlap = false;
+  for (let i = 0; i < out.length && !overlap; i++) {
+    for (let j = i + 1; j < out.length; j++) {
+      const a = out[i]!, b = out[j]!;
+      if (a.start <= b.end + RANGE_COALESCE_GAP && b.start <= a.end + RANGE_COALESCE_GAP) { overlap = true; break; }
+    }
+  }
+  if (!overlap) return out;
+  const sorted = out.sort((a, b) => a.start - b.start);
+  const res: ByteRange[] = [];
+  for (const r of sorted) {
+    const prev = res[res.length - 1];
+    if (prev !== undefined && r.start <= prev.end + RANGE_COALESCE_GAP) prev.end = Math.max(prev.end, r.end);
+    else res.push(r);
+  }
+  return res;
 }
 
 function oneRange(r: string, size: number): ByteRange | typeof RANGE_NONE | typeof RANGE_UNSATISFIABLE {

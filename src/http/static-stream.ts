@@ -59,7 +59,7 @@ export function sendFileBody(c: Connection, fd: number, start: number, length: n
     });
     return;
   }
-  new FileBody(c, fd, start, length, head, done).pump();
+  new FileBody(c, fd, [{ prefix: "", start, length }], "", head, done).pump();
 }
 
 /** Queues the response head: from here on the request is answered (reply() may not answer again). */
@@ -90,9 +90,24 @@ function finishResponse(c: Connection): void {
   if (c.isDraining) c.touch();
 }
 
+/** One piece of a body: `prefix` (part headers of a multipart body), then `length` bytes of the file from `start`. */
+export interface FileSegment { prefix: string; start: number; length: number }
+
+/**
+ * Streams several pieces of `fd` after `head`, each after its prefix, then `trailer`
+ * (a multipart/byteranges body, RFC 9110 section 14.6). Takes ownership of `fd`.
+ */
+export function sendFileSegments(c: Connection, fd: number, segs: FileSegment[], trailer: string, head: string, done: BodyDone): void {
+  if (segs.length === 0) { closeFd(fd); sendHead(c, head + trailer); finishResponse(c); return; }
+  new FileBody(c, fd, segs, trailer, head, done).pump();
+}
+
 class FileBody {
+  private seg = 0;
   private pos: number;
   private left: number;
+  /** The current segment's prefix, until it goes out with its first chunk. */
+  private prefix: string;
   private reading = false;
   private finished = false;
   private headSent = false;
@@ -103,13 +118,15 @@ class FileBody {
   constructor(
     private readonly c: Connection,
     private readonly fd: number,
-    start: number,
-    length: number,
+    private readonly segs: FileSegment[],
+    private readonly trailer: string,
     private head: string,
     private readonly done: BodyDone,
   ) {
-    this.pos = start;
-    this.left = length;
+    const first = segs[0]!;
+    this.pos = first.start;
+    this.left = first.length;
+    this.prefix = first.prefix;
     c.producer = this.pump;
     // While waiting for the socket to drain no callback of ours is pending: if the peer
     // goes away then, the core calls the producer once more on close, and step() aborts.
@@ -169,14 +186,30 @@ class FileBody {
     }
   }
 
-  /** Sends a chunk (the head goes with the first); ends the response after the last. */
+  /**
+   * Sends a chunk (the head goes with the first, each segment's prefix with its first);
+   * moves to the next segment when this one is done; ends the response after the last.
+   */
   private emit(chunk: Buffer): void {
     const c = this.c;
-    const last = this.left === 0;
+    const withHead = !this.headSent;
+    let lead = "";
+    if (withHead) { this.headSent = true; lead = this.head; this.head = ""; }
+    if (this.prefix !== "") { lead += this.prefix; this.prefix = ""; }
+    const segDone = this.left === 0;
+    const last = segDone && this.seg === this.segs.length - 1;
     if (last) this.release();
-    if (!this.headSent) { this.headSent = true; sendHead(c, this.head); this.head = ""; }
+    if (withHead) sendHead(c, lead); else if (lead !== "") c.send(lead);
     c.send(chunk);
-    if (last) finishResponse(c);
+    if (last) {
+      if (this.trailer !== "") c.send(this.trailer);
+      finishResponse(c);
+    } else if (segDone) {
+      const next = this.segs[++this.seg]!;
+      this.pos = next.start;
+      this.left = next.length;
+      this.prefix = next.prefix;
+    }
   }
 
   /** Stops without completing the response (connection gone, or an error). */

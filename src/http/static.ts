@@ -1,18 +1,19 @@
 // Static files: serveDir() and serveFile(). As in Mongoose, the request path is appended
 // to the root directory (or to the folder its "/prefix=dir" mapping names); a directory
 // is answered with its index.html, or an HTML listing. Files are sent with ETag and
-// Last-Modified validators, conditional requests (304/412), single byte ranges
-// (206/416), HEAD, and streamed with backpressure (see static-stream.ts).
+// Last-Modified validators, conditional requests (304/412), byte ranges (206/416;
+// several as multipart/byteranges), HEAD, and streamed with backpressure (see static-stream.ts).
 // Only GET and HEAD are served: other methods get 405 with "Allow: GET, HEAD".
 import * as fs from "node:fs";
+import { randomBytes } from "node:crypto";
 import type { CoreConnection as Connection } from "../core/connection.js";
 import type { HttpMessage } from "./message.js";
 import { formatHeaders, httpReply, type HeadersInit, type HeaderFacts } from "./reply.js";
 import { statusText } from "./status.js";
 import { mimeType, parseMimeOverrides } from "./mime.js";
 import { BadPath, decodeUriPath, encodeSegment, isInside, matchRoot, parseRootDir, realRoot } from "./static-path.js";
-import { checkPreconditions, etagOf, httpDate, parseRange, RANGE_NONE, RANGE_UNSATISFIABLE } from "./static-conditional.js";
-import { holdConnection, isGone, releaseHook, sendFileBody } from "./static-stream.js";
+import { checkPreconditions, etagOf, httpDate, parseRange, RANGE_NONE, RANGE_UNSATISFIABLE, type ByteRange } from "./static-conditional.js";
+import { holdConnection, isGone, releaseHook, sendFileBody, sendFileSegments, type FileSegment } from "./static-stream.js";
 import { httpLayerOf } from "./layer.js";
 import { renderListing } from "./static-listing.js";
 import { MgError } from "../util/errors.js";
@@ -174,7 +175,13 @@ function sendFile(x: Ctx, fd: number, st: fs.Stats, name: string, status: number
       answer(x, 416, "Range Not Satisfiable\n", `Content-Range: bytes */${size}\r\n${validators}`);
       return;
     }
-    if (range !== RANGE_NONE) {
+    // A Content-Type of the caller's would contradict multipart/byteranges: then
+    // several ranges get the whole file, as a server may (RFC 9110 section 14.2).
+    if (Array.isArray(range) && !x.extraFacts.contentType) {
+      sendMultipart(x, fd, name, size, range, validators);
+      return;
+    }
+    if (range !== RANGE_NONE && !Array.isArray(range)) {
       status = 206;
       start = range.start;
       length = range.end - range.start + 1;
@@ -187,6 +194,35 @@ function sendFile(x: Ctx, fd: number, st: fs.Stats, name: string, status: number
     `Content-Length: ${length}\r\n` + head + x.extra + connectionHeader(x) + "\r\n";
   if (x.isHead) length = 0;
   sendFileBody(c, fd, start, length, head, {
+    fail: (e) => { c.manager._reportError(e); plain(x, 500); },
+  });
+}
+
+/**
+ * 206 with a multipart/byteranges body (RFC 9110 section 14.6): one part per range,
+ * each with its Content-Type and Content-Range, between boundary delimiters (RFC 2046
+ * section 5.1.1). The length is known before the first byte, so Content-Length is set.
+ */
+function sendMultipart(x: Ctx, fd: number, name: string, size: number, ranges: ByteRange[], validators: string): void {
+  const boundary = randomBytes(12).toString("hex"); // 24 characters that cannot occur as a line of the parts' headers
+  const type = mimeType(name, x.mimes);
+  const segs: FileSegment[] = [];
+  let total = 0;
+  for (let i = 0; i < ranges.length; i++) {
+    const r = ranges[i]!;
+    // The CRLF before each delimiter belongs to the delimiter (RFC 2046 section 5.1.1).
+    const prefix = `${i === 0 ? "" : "\r\n"}--${boundary}\r\nContent-Type: ${type}\r\nContent-Range: bytes ${r.start}-${r.end}/${size}\r\n\r\n`;
+    const length = r.end - r.start + 1;
+    segs.push({ prefix, start: r.start, length });
+    total += Buffer.byteLength(prefix) + length;
+  }
+  const trailer = `\r\n--${boundary}--\r\n`;
+  total += trailer.length;
+  const head = `HTTP/1.1 206 ${statusText(206)}\r\n` +
+    `Content-Type: multipart/byteranges; boundary=${boundary}\r\n` +
+    `Content-Length: ${total}\r\n` + validators + "Accept-Ranges: bytes\r\n" + x.extra + connectionHeader(x) + "\r\n";
+  const c = x.c;
+  sendFileSegments(c, fd, segs, trailer, head, {
     fail: (e) => { c.manager._reportError(e); plain(x, 500); },
   });
 }

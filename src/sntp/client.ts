@@ -1,6 +1,8 @@
 // The SNTP client layer (RFC 4330): a UDP connection that sends a request on
 // MG_EV_CONNECT (as Mongoose's mg_sntp_connect does) and on every sntpRequest(), checks
 // each reply, and delivers MG_EV_SNTP_TIME with the server's time in epoch milliseconds.
+// As in Mongoose, the connection closes after a valid reply or the timeout (one
+// connection per time request), unless it was opened with keepOpen: true.
 import { performance } from "node:perf_hooks";
 import { randomInt } from "node:crypto";
 import type { CoreConnection as Connection, CoreHandler, Layer } from "../core/connection.js";
@@ -8,7 +10,7 @@ import type { CoreManager } from "../core/manager.js";
 import { MG_EV_CONNECT, MG_EV_ERROR, MG_EV_POLL, MG_EV_READ } from "../core/events.js";
 import { MG_EV_SNTP_TIME } from "./events.js";
 import { MgError } from "../util/errors.js";
-import { checkOptionsObject } from "../util/check.js";
+import { checkOptionsObject, optBool } from "../util/check.js";
 import { urlHost, urlPort, urlScheme } from "../util/url.js";
 import { millis } from "../util/time.js";
 import { buildRequest, parseReply, requestTransmit } from "./packet.js";
@@ -21,6 +23,11 @@ const SNTP_PORT = 123;
 export interface SntpConnectOptions {
   /** Time a request waits for a valid reply before MG_EV_ERROR "no answer ..." (default 5000 ms). */
   timeoutMs?: number;
+  /**
+   * Keep the connection open after a reply or a timeout, for more sntpRequest() calls
+   * (default false: it closes, as in Mongoose; open a new one for the next sync).
+   */
+  keepOpen?: boolean;
 }
 
 interface PendingRequest {
@@ -36,6 +43,7 @@ interface SntpState {
   /** "host:port", for messages. */
   peer: string;
   timeoutMs: number;
+  keepOpen: boolean;
   connected: boolean;
   pending: PendingRequest | undefined;
 }
@@ -61,8 +69,9 @@ export function sntpConnect(manager: CoreManager, url: string, handlerOrOpts?: C
   if (host === "" || port < 0) throw new MgError("ERR_INVALID_URL", `sntpConnect: bad address in ${url}`);
   const timeoutMs = o.timeoutMs ?? SNTP_DEFAULT_TIMEOUT_MS;
   if (!(timeoutMs > 0) || !Number.isFinite(timeoutMs)) throw new MgError("ERR_INVALID_OPTION", `option timeoutMs must be a positive number, got ${String(timeoutMs)}`);
+  const keepOpen = optBool(o, "keepOpen", false);
   const hostPart = host.includes(":") ? `[${host}]` : host;
-  const st: SntpState = { peer: `${hostPart}:${port}`, timeoutMs, connected: false, pending: undefined };
+  const st: SntpState = { peer: `${hostPart}:${port}`, timeoutMs, keepOpen, connected: false, pending: undefined };
   return manager._connect(`udp://${hostPart}:${port}`, handler, {}, { udp: true, tls: false, layer: () => new SntpLayer(st) });
 }
 
@@ -96,6 +105,7 @@ function sntpEvent(c: Connection, st: SntpState, ev: number, data: unknown): voi
     if (p !== undefined && (data as number) > p.deadline) {
       st.pending = undefined;
       report(c, "ERR_TIMEOUT", `SNTP: no answer from ${st.peer} within ${st.timeoutMs} ms`);
+      closeWhenDone(c, st);
     }
   }
 }
@@ -124,6 +134,12 @@ function onDatagram(c: Connection, st: SntpState): void {
   // transmit time T3 plus half the delay: the server's clock at the moment of receipt.
   const delay = Math.max(0, (receivedAt - p.sentAt) - (r.transmitMs - r.receiveMs));
   c.call(MG_EV_SNTP_TIME, Math.round(r.transmitMs + delay / 2));
+  closeWhenDone(c, st);
+}
+
+/** After a reply or a timeout: close, unless keepOpen, or the handler asked again (sntpRequest() in its MG_EV_SNTP_TIME/MG_EV_ERROR). */
+function closeWhenDone(c: Connection, st: SntpState): void {
+  if (!st.keepOpen && st.pending === undefined && !c.isClosed) c.close();
 }
 
 /** MG_EV_ERROR without closing: the connection may ask again. */

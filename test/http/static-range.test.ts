@@ -52,8 +52,8 @@ test("unsatisfiable ranges: 416 with Content-Range: bytes */size", async () => {
   assert.equal(c.stdout, "416");
 });
 
-test("ranges that do not apply: invalid, other units, several ranges, HEAD -> the whole file with 200", async () => {
-  for (const spec of ["bytes=abc", "bytes=5-2", "items=0-5", "bytes=0-1,5-6", "bytes=--5", "bytes=1-2-3", "bytes=99999999999999999999-"]) {
+test("ranges that do not apply: invalid, other units, HEAD -> the whole file with 200", async () => {
+  for (const spec of ["bytes=abc", "bytes=5-2", "items=0-5", "bytes=--5", "bytes=1-2-3", "bytes=99999999999999999999-"]) {
     const r = await get("/big.bin", [`Range: ${spec}`]);
     assert.equal(r.status, 200, spec);
     assert.equal(r.body.length, BIG_SIZE, spec);

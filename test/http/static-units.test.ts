@@ -102,9 +102,12 @@ test("parseRange and checkPreconditions", () => {
   assert.equal(r("bytes=-0"), RANGE_UNSATISFIABLE);
   assert.equal(r("bytes=0-", 0), RANGE_UNSATISFIABLE);
   assert.equal(r("bytes=-5", 0), RANGE_UNSATISFIABLE);
-  for (const bad of ["bytes=", "bytes=-", "bytes=a-b", "bytes=5-4", "bytes 0-1", "bits=0-1", "bytes=0-1,2-3", "bytes=1.5-2"]) {
+  for (const bad of ["bytes=", "bytes=-", "bytes=a-b", "bytes=5-4", "bytes 0-1", "bits=0-1", "bytes=1.5-2"]) {
     assert.equal(r(bad), RANGE_NONE, bad);
   }
+  // Several ranges (static-range-multi.test.ts): touching ones coalesce into one.
+  assert.deepEqual(r("bytes=0-1,2-3"), { start: 0, end: 3 });
+  assert.deepEqual(r("bytes=0-1,5-6"), [{ start: 0, end: 1 }, { start: 5, end: 6 }]);
   assert.equal(parseRange(fakeMsg({}), 10, e, t), RANGE_NONE);
   const pre = (h: Record<string, string>) => checkPreconditions(fakeMsg(h), e, t);
   assert.equal(pre({}), 0);

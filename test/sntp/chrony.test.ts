@@ -3,7 +3,8 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { startChrony, type Chrony } from "./chrony.js";
 import { sntpClient } from "./collect.js";
-import { waitFor, leakCheckAfterAll } from "../helpers.js";
+import { Manager, MG_EV_CLOSE, MG_EV_ERROR, MG_EV_SNTP_TIME, type Connection } from "../../src/index.js";
+import { startLoop, waitFor, leakCheckAfterAll } from "../helpers.js";
 
 let chrony: Chrony;
 before(async () => { chrony = await startChrony(); });
@@ -21,13 +22,17 @@ test("udp://127.0.0.1:PORT: a request on connect, MG_EV_SNTP_TIME with chronyd's
     const t = cl.times[0]!;
     assert.ok(Number.isInteger(t), `epoch ms is an integer: ${t}`);
     assert.ok(Math.abs(t - Date.now()) < CLOSE_MS, `chronyd time ${new Date(t).toISOString()} vs local ${new Date().toISOString()}`);
+    // As in Mongoose, the connection closes after the reply.
+    await waitFor(() => cl.closed, 5000, "close after the reply");
+    assert.equal(cl.times.length, 1);
+    assert.throws(() => cl.conn.sntpRequest(), { code: "ERR_CONN_CLOSED" });
   } finally {
     await cl.stop();
   }
 });
 
-test("sntpRequest() asks again: a second time, not earlier than the first", async () => {
-  const cl = sntpClient(`sntp://127.0.0.1:${chrony.port}`);
+test("keepOpen: sntpRequest() asks again on the same connection: a second time, not earlier than the first", async () => {
+  const cl = sntpClient(`sntp://127.0.0.1:${chrony.port}`, { keepOpen: true });
   try {
     await waitFor(() => cl.times.length === 1, 5000, "first time");
     cl.conn.sntpRequest();
@@ -38,6 +43,36 @@ test("sntpRequest() asks again: a second time, not earlier than the first", asyn
     assert.equal(cl.closed, false);
   } finally {
     await cl.stop();
+  }
+});
+
+test("periodic sync as the cymongoose example does it: a timer opens a new connection when the last one closed", async () => {
+  const manager = new Manager();
+  const times: number[] = [];
+  const errors: string[] = [];
+  let conn: Connection | undefined;
+  let opened = 0;
+  const sync = (): void => {
+    if (conn !== undefined || times.length >= 3) return;
+    opened++;
+    conn = manager.sntpConnect(`udp://127.0.0.1:${chrony.port}`, (_c, ev, data) => {
+      if (ev === MG_EV_SNTP_TIME) times.push(data);
+      else if (ev === MG_EV_ERROR) errors.push(data);
+      else if (ev === MG_EV_CLOSE) conn = undefined;
+    });
+  };
+  const timer = manager.timerAdd(20, sync, { repeat: true, runNow: true });
+  const loop = startLoop(manager);
+  try {
+    await waitFor(() => (times.length >= 3 && conn === undefined) || errors.length > 0, 10_000, "three syncs");
+    assert.deepEqual(errors, []);
+    assert.equal(opened, 3);
+    assert.ok(times.every((t) => Math.abs(t - Date.now()) < CLOSE_MS));
+    // Each connection closed after its reply: only the timer is left.
+    assert.equal(manager.connections.length, 0);
+  } finally {
+    timer.cancel();
+    await loop.stop();
   }
 });
 

@@ -60,11 +60,25 @@ test("kiss-o'-death: MG_EV_ERROR with the kiss code, no time, connection closed"
   }
 });
 
-test("no answer: MG_EV_ERROR after timeoutMs, the connection stays usable", async () => {
+test("no answer: MG_EV_ERROR after timeoutMs, then the connection closes", async () => {
+  const srv = await fakeServer(() => []);
+  const cl = sntpClient(`sntp://127.0.0.1:${srv.port}`, { timeoutMs: 300 });
+  try {
+    await waitFor(() => cl.closed, 5000, "close after the timeout");
+    assert.deepEqual(cl.errors, [`SNTP: no answer from 127.0.0.1:${srv.port} within 300 ms`]);
+    assert.equal(cl.conn.lastError?.code, "ERR_TIMEOUT");
+    assert.deepEqual(cl.times, []);
+  } finally {
+    await cl.stop();
+    await srv.close();
+  }
+});
+
+test("keepOpen: no answer gives MG_EV_ERROR after timeoutMs, the connection stays usable", async () => {
   const t = Date.parse("2029-09-09T09:09:09Z");
   // Silent for the first request, answers the second.
   const srv = await fakeServer((req, n) => n === 0 ? [] : [buildReply(req, { receiveMs: t, transmitMs: t })]);
-  const cl = sntpClient(`sntp://127.0.0.1:${srv.port}`, { timeoutMs: 300 });
+  const cl = sntpClient(`sntp://127.0.0.1:${srv.port}`, { timeoutMs: 300, keepOpen: true });
   try {
     await waitFor(() => cl.errors.length > 0, 5000, "the timeout");
     assert.equal(cl.errors[0], `SNTP: no answer from 127.0.0.1:${srv.port} within 300 ms`);
@@ -81,9 +95,9 @@ test("no answer: MG_EV_ERROR after timeoutMs, the connection stays usable", asyn
   }
 });
 
-test("a reply when no request is pending (duplicate) is an error, not a second time", async () => {
+test("keepOpen: a reply when no request is pending (duplicate) is an error, not a second time", async () => {
   const srv = await fakeServer((req) => { const r = buildReply(req); return [r, r]; });
-  const cl = sntpClient(`udp://127.0.0.1:${srv.port}`);
+  const cl = sntpClient(`udp://127.0.0.1:${srv.port}`, { keepOpen: true });
   try {
     await waitFor(() => cl.errors.length > 0, 5000, "the duplicate's error");
     assert.equal(cl.times.length, 1);
@@ -143,6 +157,19 @@ test("after the 2036 rollover: an era-1 transmit timestamp gives a 2036+ date", 
   }
 });
 
+test("a duplicate reply after the connection closed is never seen: one time, then MG_EV_CLOSE", async () => {
+  const srv = await fakeServer((req) => { const r = buildReply(req); return [r, r]; });
+  const cl = sntpClient(`udp://127.0.0.1:${srv.port}`);
+  try {
+    await waitFor(() => cl.closed, 5000, "close after the reply");
+    assert.equal(cl.times.length, 1);
+    assert.deepEqual(cl.errors, []);
+  } finally {
+    await cl.stop();
+    await srv.close();
+  }
+});
+
 test("bad arguments throw; sntp:// and udp:// without a port mean port 123", async () => {
   const mgr = new Manager();
   try {
@@ -150,6 +177,7 @@ test("bad arguments throw; sntp:// and udp:// without a port mean port 123", asy
     assert.throws(() => mgr.sntpConnect("127.0.0.1:123"), /bad URL/);
     assert.throws(() => mgr.sntpConnect("sntp://127.0.0.1:99999"), /bad address/);
     assert.throws(() => mgr.sntpConnect("sntp://127.0.0.1", { timeoutMs: 0 }), /timeoutMs must be a positive number/);
+    assert.throws(() => mgr.sntpConnect("sntp://127.0.0.1", { keepOpen: "yes" as unknown as boolean }), /option keepOpen must be true or false/);
     const seen: number[][] = [];
     for (const url of ["sntp://127.0.0.1", "udp://127.0.0.1"]) {
       const c = mgr.sntpConnect(url, (conn, ev, _data) => { if (ev === MG_EV_RESOLVE) seen.push([conn.id, conn.remoteAddr.port]); }, { timeoutMs: 100 });
