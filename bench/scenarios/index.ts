@@ -9,5 +9,7 @@ import { wsEchoPipelined } from "./ws-echo-pipelined.js";
 import { wsBroadcast } from "./ws-broadcast.js";
 import { mqttFanout } from "./mqtt-fanout.js";
 import { mqttQos1 } from "./mqtt-qos1.js";
+import { mqttFanoutAedes, mqttQos1Aedes } from "./mqtt-aedes.js";
+import { mqtt5SharedAliases } from "./mqtt5-shared-aliases.js";
 
-export const SCENARIOS: readonly Scenario[] = [httpHello, staticFile, httpsHello, wsEcho, wsEchoPipelined, wsBroadcast, mqttFanout, mqttQos1];
+export const SCENARIOS: readonly Scenario[] = [httpHello, staticFile, httpsHello, wsEcho, wsEchoPipelined, wsBroadcast, mqttFanout, mqttQos1, mqttFanoutAedes, mqttQos1Aedes, mqtt5SharedAliases];
