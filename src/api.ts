@@ -27,7 +27,7 @@ import { wsConnect, type WsConnectOptions } from "./ws/client.js";
 import { checkWsOptions, type WsOptions } from "./ws/options.js";
 import { WEBSOCKET_OP_TEXT } from "./ws/constants.js";
 import {
-  mqttPub, mqttSub, mqttUnsub, mqttPing, mqttPong, mqttDisconnect, mqttSendHeader, mqttConnack, mqttSuback,
+  mqttPub, mqttSub, mqttUnsub, mqttPing, mqttPong, mqttDisconnect, mqttSendHeader, mqttConnack, mqttSuback, mqttAck, mqttAuth,
   type MqttPubOptions, type MqttSubOptions, type MqttConnackOptions,
 } from "./mqtt/send.js";
 import { mqttConnect, type MqttConnectOptions } from "./mqtt/client.js";
@@ -183,6 +183,10 @@ export class Connection extends CoreConnection {
   mqttSub(topic: string, opts?: MqttSubOptions): number { return mqttSub(this, topic, opts); }
   /** Unsubscribes from a topic filter; returns the packet id that UNSUBACK carries. */
   mqttUnsub(topic: string, props?: MqttProperty[]): number { return mqttUnsub(this, topic, props); }
+  /** Acknowledges a received QoS 1/2 PUBLISH with an MQTT 5 reason code (inside MG_EV_MQTT_MSG, or later with mqttManualAcks). */
+  mqttAck(msg: MqttMessage, reason?: number, props?: MqttProperty[]): void { mqttAck(this, msg, reason, props); }
+  /** Client, MQTT 5: re-authenticates (AUTH 0x19) with the CONNECT's Authentication Method, or sends AUTH `reason`. */
+  mqttAuth(data?: string | Uint8Array, reason?: number): void { mqttAuth(this, data, reason); }
   /** Sends PINGREQ. */
   mqttPing(): void { mqttPing(this); }
   /** Sends PINGRESP (servers answer PINGREQ with it). */

@@ -13,5 +13,7 @@ import { wsEcho16MiB } from "./ws-echo-16mib.js";
 import { mqttFanout } from "./mqtt-fanout.js";
 import { mqttQos1 } from "./mqtt-qos1.js";
 import { httpIdle } from "./http-idle.js";
+import { mqttFanoutAedes, mqttQos1Aedes } from "./mqtt-aedes.js";
+import { mqtt5SharedAliases } from "./mqtt5-shared-aliases.js";
 
-export const SCENARIOS: readonly Scenario[] = [httpHello, httpHelloWorkers, staticFile, httpsHello, wsEcho, wsEchoPipelined, wsBroadcast, wsBurstEmpty, wsEcho16MiB, mqttFanout, mqttQos1, httpIdle];
+export const SCENARIOS: readonly Scenario[] = [httpHello, httpHelloWorkers, staticFile, httpsHello, wsEcho, wsEchoPipelined, wsBroadcast, wsBurstEmpty, wsEcho16MiB, mqttFanout, mqttQos1, mqttFanoutAedes, mqttQos1Aedes, mqtt5SharedAliases, httpIdle];

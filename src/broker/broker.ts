@@ -366,7 +366,12 @@ export class MqttBroker {
     if (cl.auth !== undefined && !cl.auth.reauth) { this.refuse(c, cl, RC_PROTOCOL_ERROR); return; }
     const msg = checkPublish(cl, m, this.l, millis());
     if (typeof msg === "number") { this.refuse(c, cl, msg); return; }
-    if (this.authorize !== undefined && refused(this.authorize(s.clientId, msg.topic, "publish"))) return;
+    const ok = this.authorize === undefined ? true : this.authorize(s.clientId, msg.topic, "publish");
+    if (refused(ok)) {
+      // The layer acks once this handler returns: an MQTT 5 client learns why (0x87 or the hook's code).
+      if (m.qos > 0) { cl.qos2In.delete(m.id); c.mqttAck(m, typeof ok === "number" && ok <= 0xff ? ok : RC_NOT_AUTHORIZED); }
+      return;
+    }
     this.route(msg, s);
   }
 

@@ -7,10 +7,13 @@ import type { CoreOptions } from "../core/options.js";
 import type { MqttProperty } from "./props.js";
 import { buildConnect } from "./builder.js";
 import { mqttClientSpec } from "./open.js";
-import { createMqttState, DEFAULT_CONNECT_TIMEOUT_MS, sendPacket, type MqttOptions } from "./state.js";
+import { createMqttState, DEFAULT_CONNECT_TIMEOUT_MS, sendPacket, type MqttClientAuth, type MqttOptions } from "./state.js";
+import {
+  MQTT_PROP_AUTHENTICATION_DATA, MQTT_PROP_AUTHENTICATION_METHOD, MQTT_PROP_SESSION_EXPIRY_INTERVAL, MQTT_PROP_TOPIC_ALIAS_MAXIMUM,
+} from "./constants.js";
 import { urlIsSsl, urlPass, urlScheme, urlUser } from "../util/url.js";
 import { MgError } from "../util/errors.js";
-import { checkOptionsObject, optBool, optIntIn, optPositiveInt } from "../util/check.js";
+import { checkOptionsObject, optBool, optFunction, optIntIn, optPositiveInt } from "../util/check.js";
 import { randomStr } from "../util/random.js";
 import { millis } from "../util/time.js";
 
@@ -42,6 +45,19 @@ export interface MqttConnectOptions extends CoreOptions, MqttOptions {
   props?: MqttProperty[];
   /** Time allowed from mqttConnect() to the CONNACK. Default 30 s. */
   connectTimeoutMs?: number;
+  /** MQTT 5: Session Expiry Interval in seconds (0xFFFFFFFF: never); with `clean: false` a reconnect resumes the session. */
+  sessionExpiry?: number;
+  /** MQTT 5: topic aliases the server may use towards us (CONNECT Topic Alias Maximum; default 0: none). The layer resolves them: `msg.topic` is always the topic. */
+  topicAliasMaximum?: number;
+  /** MQTT 5: publish with topic aliases, up to the server's CONNACK Topic Alias Maximum (default false). */
+  useTopicAliases?: boolean;
+  /** MQTT 5: QoS 1/2 publishes that may wait for the server's Receive Maximum (default 1000); past it mqttPub throws. */
+  maxQueuedPublishes?: number;
+  /** MQTT 5 enhanced authentication: the Authentication Method (and first Authentication Data) sent in CONNECT. */
+  authMethod?: string;
+  authData?: string | Uint8Array;
+  /** MQTT 5 enhanced authentication: answers each AUTH 0x18 of the server (before CONNACK and on re-authentication). */
+  auth?: MqttClientAuth;
 }
 
 export const DEFAULT_KEEPALIVE_S = 60;
@@ -56,11 +72,34 @@ export function mqttConnect(manager: CoreManager, url: string, handlerOrOpts?: C
   if (scheme !== "mqtt" && scheme !== "mqtts" && scheme !== "tcp" && scheme !== "tls" && scheme !== "ssl") {
     throw new MgError("ERR_INVALID_URL", `mqttConnect: expected an mqtt:// or mqtts:// URL, got ${String(url)}`);
   }
-  const { clientId, user, pass, keepAlive, clean, will, version, props, connectTimeoutMs, ...connOpts } = o;
+  const {
+    clientId, user, pass, keepAlive, clean, will, version, props, connectTimeoutMs, sessionExpiry, topicAliasMaximum,
+    useTopicAliases, maxQueuedPublishes, authMethod, authData, auth, ...connOpts
+  } = o;
   const v = optIntIn(o, "version", 4, 4, 5);
   const ka = optIntIn(o, "keepAlive", DEFAULT_KEEPALIVE_S, 0, 65535);
   const timeout = optPositiveInt(o, "connectTimeoutMs", DEFAULT_CONNECT_TIMEOUT_MS);
   optBool(o, "clean", true);
+  const expiry = optIntIn(o, "sessionExpiry", 0, 0, 0xffffffff);
+  let aliasMax = optIntIn(o, "topicAliasMaximum", 0, 0, 65535);
+  const useAliases = optBool(o, "useTopicAliases", false);
+  const maxQueued = optIntIn(o, "maxQueuedPublishes", 1000, 0, 65535);
+  const authCb = optFunction<MqttClientAuth>(o, "auth");
+  if (authMethod !== undefined && typeof authMethod !== "string") throw new MgError("ERR_INVALID_OPTION", "mqttConnect option authMethod must be a string");
+  const v5only = sessionExpiry !== undefined || topicAliasMaximum !== undefined || useTopicAliases === true || authMethod !== undefined || authData !== undefined || auth !== undefined;
+  if (v5only && v < 5) throw new MgError("ERR_INVALID_OPTION", "mqttConnect options sessionExpiry, topicAliasMaximum, useTopicAliases, authMethod, authData and auth need version 5");
+  // The options become CONNECT properties; the same properties given in `props` count as well.
+  const all: MqttProperty[] = [...(props ?? [])];
+  const has = (id: number): MqttProperty | undefined => all.find((p) => p.id === id);
+  if (sessionExpiry !== undefined && has(MQTT_PROP_SESSION_EXPIRY_INTERVAL) === undefined) all.push({ id: MQTT_PROP_SESSION_EXPIRY_INTERVAL, iv: expiry });
+  if (aliasMax > 0 && has(MQTT_PROP_TOPIC_ALIAS_MAXIMUM) === undefined) all.push({ id: MQTT_PROP_TOPIC_ALIAS_MAXIMUM, iv: aliasMax });
+  aliasMax = has(MQTT_PROP_TOPIC_ALIAS_MAXIMUM)?.iv ?? 0;
+  if (authMethod !== undefined && has(MQTT_PROP_AUTHENTICATION_METHOD) === undefined) all.push({ id: MQTT_PROP_AUTHENTICATION_METHOD, val: authMethod });
+  if (authData !== undefined) {
+    if (has(MQTT_PROP_AUTHENTICATION_METHOD) === undefined) throw new MgError("ERR_INVALID_OPTION", "mqttConnect option authData needs authMethod");
+    all.push({ id: MQTT_PROP_AUTHENTICATION_DATA, bin: typeof authData === "string" ? Buffer.from(authData) : authData });
+  }
+  const method = has(MQTT_PROP_AUTHENTICATION_METHOD)?.val;
   const urlU = urlUser(url), urlP = urlPass(url);
   // Built before connecting, so bad options throw here and no connection is left behind.
   const packet = buildConnect({
@@ -71,9 +110,14 @@ export function mqttConnect(manager: CoreManager, url: string, handlerOrOpts?: C
     keepAlive: ka,
     clean: clean ?? true,
     will: will === undefined ? undefined : { topic: will.topic, message: will.message, qos: will.qos ?? 0, retain: will.retain === true, props: will.props },
-    props,
+    props: all,
   });
   const st = createMqttState(o, false, v);
+  st.aliasInMax = aliasMax;
+  st.useAliases = useAliases;
+  st.maxQueuedPubs = maxQueued;
+  st.authMethod = method;
+  st.auth = authCb;
   st.keepAliveMs = ka * 1000;
   st.connectDeadline = millis() + timeout;
   const c = manager._connect(url, handler, connOpts, mqttClientSpec(urlIsSsl(url), st));

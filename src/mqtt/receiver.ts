@@ -19,6 +19,9 @@ export function receivePackets(c: Connection, st: MqttConnState, sink: PacketSin
   for (;;) {
     if (st.failed) { if (c.recvLen > 0) c.recvConsume(); return; }
     if (!c.canSend) return;
+    // Backpressure: a peer that does not read our answers gets no more of its packets parsed
+    // (the receive buffer then fills and reading pauses); the layer resumes below half.
+    if (c.sendLen > st.sendHighWater) { st.paused = true; return; }
     const buf = c.recvData();
     const h = parseFixedHeader(buf);
     if (h === 0) {

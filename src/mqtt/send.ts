@@ -2,13 +2,15 @@
 // version and queue it.
 import type { CoreConnection as Connection } from "../core/connection.js";
 import {
-  MQTT_CMD_DISCONNECT, MQTT_CMD_PINGREQ, MQTT_CMD_PINGRESP, MQTT_CMD_SUBACK, MQTT_CMD_SUBSCRIBE,
-  MQTT_CMD_UNSUBACK, MQTT_CMD_UNSUBSCRIBE,
+  MQTT_CMD_AUTH, MQTT_CMD_DISCONNECT, MQTT_CMD_PINGREQ, MQTT_CMD_PINGRESP, MQTT_CMD_PUBLISH, MQTT_CMD_SUBACK,
+  MQTT_CMD_SUBSCRIBE, MQTT_CMD_UNSUBACK, MQTT_CMD_UNSUBSCRIBE, MQTT_PROP_AUTHENTICATION_DATA, MQTT_PROP_AUTHENTICATION_METHOD,
 } from "./constants.js";
 import type { MqttMessage, MqttProperty } from "./message.js";
 import { buildConnack, buildHeader, buildPublish, buildSimple, buildSubAck, buildSubscribe, checkQos } from "./builder.js";
-import { mqttState } from "./layer.js";
-import { nextPacketId, sendPacket } from "./state.js";
+import { mqttState, sendPublish, sendPubAck } from "./layer.js";
+import { nextPacketId, sendChecked, sendPacket } from "./state.js";
+import { toBuffer } from "../util/bytes.js";
+import { MgError } from "../util/errors.js";
 
 export interface MqttPubOptions {
   /** 0 (default), 1 or 2: the layer completes the PUBACK or PUBREC/PUBREL/PUBCOMP flow. */
@@ -39,10 +41,41 @@ export function mqttPub(c: Connection, topic: string, payload: string | Uint8Arr
   const st = mqttState(c, "mqttPub");
   const qos = o.qos ?? 0;
   checkQos(qos);
-  const id = qos > 0 ? nextPacketId(st) : 0;
-  sendPacket(c, st, buildPublish(st.version, topic, payload, qos, o.retain === true, o.dup === true, id, o.props));
-  if (id !== 0) st.inflight.add(id);
-  return id;
+  const retain = o.retain === true, dup = o.dup === true;
+  if (st.version < 5 || st.isServer) {
+    // MQTT 3.1.1 and server connections: no flow control or aliases of ours, straight out.
+    const id = qos > 0 ? nextPacketId(st) : 0;
+    sendChecked(c, st, buildPublish(st.version, topic, payload, qos, retain, dup, id, o.props), "mqttPub");
+    if (id !== 0) st.inflight.add(id);
+    return id;
+  }
+  return sendPublish(c, st, topic, payload, qos, retain, dup, o.props);
+}
+
+/**
+ * Acknowledges a received QoS 1/2 PUBLISH with an MQTT 5 reason code (PUBACK, or PUBREC
+ * for QoS 2; 0x80 and above refuse it: 0x87 not authorized, 0x97 quota exceeded, ...)
+ * and properties (a Reason String, user properties). Inside the MG_EV_MQTT_MSG handler it
+ * replaces the layer's own ack; with `mqttManualAcks` it is the only ack, sent when called.
+ */
+export function mqttAck(c: Connection, msg: MqttMessage, reason = 0, props?: MqttProperty[]): void {
+  const st = mqttState(c, "mqttAck");
+  if (msg.cmd !== MQTT_CMD_PUBLISH || msg.qos === 0) throw new MgError("ERR_INVALID_ARG", "mqttAck: only a QoS 1 or 2 PUBLISH is acknowledged");
+  if (!Number.isInteger(reason) || reason < 0 || reason > 255) throw new MgError("ERR_INVALID_ARG", `mqttAck: reason code must be 0..255, got ${reason}`);
+  if (!st.unacked.delete(msg.id)) throw new MgError("ERR_INVALID_ARG", `mqttAck: PUBLISH ${msg.id} is acknowledged already`);
+  sendPubAck(c, st, msg.qos, msg.id, reason, props);
+}
+
+/**
+ * Client, MQTT 5: starts a re-authentication (AUTH 0x19, section 4.12.1) with the
+ * Authentication Method of the CONNECT, or sends another AUTH `reason` with `data`.
+ */
+export function mqttAuth(c: Connection, data?: string | Uint8Array, reason = 0x19): void {
+  const st = mqttState(c, "mqttAuth");
+  if (st.version < 5 || st.authMethod === undefined) throw new MgError("ERR_INVALID_ARG", "mqttAuth: needs MQTT 5 and an authentication method (option authMethod)");
+  const props: MqttProperty[] = [{ id: MQTT_PROP_AUTHENTICATION_METHOD, val: st.authMethod }];
+  if (data !== undefined) props.push({ id: MQTT_PROP_AUTHENTICATION_DATA, bin: toBuffer(data) });
+  sendChecked(c, st, buildSimple(MQTT_CMD_AUTH, 5, reason, props), "mqttAuth");
 }
 
 /** Subscribes to one topic filter; returns the packet identifier (SUBACK carries it). */
@@ -51,7 +84,7 @@ export function mqttSub(c: Connection, topic: string, o: MqttSubOptions = {}): n
   const qos = o.qos ?? 0;
   checkQos(qos);
   const id = nextPacketId(st);
-  sendPacket(c, st, buildSubscribe(MQTT_CMD_SUBSCRIBE, st.version, id, [{ topic, options: qos | ((o.options ?? 0) & 0x3c) }], o.props));
+  sendChecked(c, st, buildSubscribe(MQTT_CMD_SUBSCRIBE, st.version, id, [{ topic, options: qos | ((o.options ?? 0) & 0x3c) }], o.props), "mqttSub");
   st.inflight.add(id);
   return id;
 }
@@ -60,7 +93,7 @@ export function mqttSub(c: Connection, topic: string, o: MqttSubOptions = {}): n
 export function mqttUnsub(c: Connection, topic: string, props?: MqttProperty[]): number {
   const st = mqttState(c, "mqttUnsub");
   const id = nextPacketId(st);
-  sendPacket(c, st, buildSubscribe(MQTT_CMD_UNSUBSCRIBE, st.version, id, [{ topic, options: 0 }], props));
+  sendChecked(c, st, buildSubscribe(MQTT_CMD_UNSUBSCRIBE, st.version, id, [{ topic, options: 0 }], props), "mqttUnsub");
   st.inflight.add(id);
   return id;
 }
@@ -78,7 +111,7 @@ export function mqttPong(c: Connection): void {
 /** Sends DISCONNECT (MQTT 5: with `reason` and properties) and closes once it is written. */
 export function mqttDisconnect(c: Connection, reason = 0, props?: MqttProperty[]): void {
   const st = mqttState(c, "mqttDisconnect");
-  sendPacket(c, st, buildSimple(MQTT_CMD_DISCONNECT, st.version, reason, props));
+  sendChecked(c, st, buildSimple(MQTT_CMD_DISCONNECT, st.version, reason, props), "mqttDisconnect");
   st.failed = true; // nothing more is delivered: the will is discarded, the connection ends
   c.drain();
 }
