@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { MgError } from "../util/errors.js";
 import type { MqttStore, MqttStoreSnapshot, MqttStoredDelivery, MqttStoredMessage, MqttStoredSession } from "./broker-store.js";
 import {
-  decodeRecords, encodeRecord, LOG_MAGIC, messageHead, messageOf, REC_DELIVERY, REC_DONE, REC_END_SESSION, REC_MESSAGE,
+  decodeRecords, encodeDelivery, encodeDone, encodeRecord, encodeUpdate, LOG_MAGIC, messageHead, messageOf, REC_DELIVERY, REC_DONE, REC_END_SESSION, REC_MESSAGE,
   REC_RETAIN, REC_SESSION, REC_UNRETAIN, REC_UPDATE,
 } from "./broker-log.js";
 
@@ -161,7 +161,7 @@ export class MqttFileStore implements MqttStore {
     const s = this.sessions.get(clientId);
     if (s === undefined) return;
     s.deliveries.set(d.key, d);
-    this.append(this.deliveryRecord(clientId, d, undefined));
+    this.putDelivery(clientId, d, undefined, (b) => this.append(b));
   }
 
   updateDelivery(clientId: string, key: number, packetId: number, released: boolean): void {
@@ -169,12 +169,12 @@ export class MqttFileStore implements MqttStore {
     if (d === undefined) return;
     d.packetId = packetId;
     d.released = released;
-    this.append(encodeRecord(REC_UPDATE, { c: clientId, k: key, i: packetId, x: released ? 1 : 0 }));
+    this.append(encodeUpdate(clientId, key, packetId, released));
   }
 
   deleteDelivery(clientId: string, key: number): void {
     if (this.sessions.get(clientId)?.deliveries.delete(key) !== true) return;
-    this.append(encodeRecord(REC_DONE, { c: clientId, k: key }));
+    this.append(encodeDone(clientId, key));
   }
 
   commit(): void {
@@ -214,18 +214,18 @@ export class MqttFileStore implements MqttStore {
     this.pendingBytes += b.length;
   }
 
-  private deliveryRecord(clientId: string, d: MqttStoredDelivery, written: Set<MqttStoredMessage> | undefined): Buffer {
+  /**
+   * Emits a delivery's record, preceded by its message's record the first time the
+   * message goes to this output (`written`: the messages a compaction wrote so far).
+   */
+  private putDelivery(clientId: string, d: MqttStoredDelivery, written: Set<MqttStoredMessage> | undefined, emit: (b: Buffer) => void): void {
     let mk = this.msgKeys.get(d.message);
-    let msg: Buffer | undefined;
     if (mk === undefined || (written !== undefined && !written.has(d.message))) {
       if (mk === undefined) { mk = this.nextMsgKey++; this.msgKeys.set(d.message, mk); }
       written?.add(d.message);
-      msg = encodeRecord(REC_MESSAGE, { k: mk, ...messageHead(d.message) }, d.message.payload);
+      emit(encodeRecord(REC_MESSAGE, { k: mk, ...messageHead(d.message) }, d.message.payload));
     }
-    const rec = encodeRecord(REC_DELIVERY, {
-      c: clientId, k: d.key, m: mk, q: d.qos, r: d.retain ? 1 : 0, s: d.subIds, i: d.packetId, x: d.released ? 1 : 0,
-    });
-    return msg === undefined ? rec : Buffer.concat([msg, rec]);
+    emit(encodeDelivery(clientId, d.key, mk, d.qos, d.retain, d.subIds, d.packetId, d.released));
   }
 
   /** Writes the state to `${path}.tmp`, syncs it, renames it over the log, syncs the directory. */
@@ -245,7 +245,7 @@ export class MqttFileStore implements MqttStore {
       const written = new Set<MqttStoredMessage>();
       for (const [id, s] of this.sessions) {
         put(sessionRecord(s.session));
-        for (const d of s.deliveries.values()) put(this.deliveryRecord(id, d, written));
+        for (const d of s.deliveries.values()) this.putDelivery(id, d, written, put);
       }
       flush();
       fsyncSync(fd);
