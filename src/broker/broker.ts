@@ -111,6 +111,7 @@ export class MqttBroker {
     try {
       this.listener = manager.mqttListen(listen, this.handler, connOpts);
     } catch (e) {
+      this.clock.stop();
       this.persist?.close();
       throw e;
     }

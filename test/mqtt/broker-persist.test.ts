@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   Manager, MqttBroker, MqttFileStore, MQTT_CMD_CONNACK, MQTT_CMD_PUBLISH, MQTT_CMD_PUBREL, MQTT_CMD_SUBACK,
-  MQTT_PROP_SESSION_EXPIRY_INTERVAL, MQTT_PROP_USER_PROPERTY, MQTT_PROP_CORRELATION_DATA,
+  MQTT_PROP_SESSION_EXPIRY_INTERVAL, MQTT_PROP_USER_PROPERTY, MQTT_PROP_CORRELATION_DATA, MQTT_PROP_WILL_DELAY_INTERVAL,
   type MqttBrokerOptions, type MqttConnectOptions, type MqttStore, type MqttStoreSnapshot, type MqttStoredDelivery,
   type MqttStoredMessage, type MqttStoredSession, type MqttPacket,
 } from "../../src/index.js";
@@ -170,6 +170,31 @@ test("QoS 2 in flight resumes after a restart: PUBREL for a received message, PU
   raw.end();
   b = await restart(b, { dir });
   assert.equal(b.broker.sessionInfo("q2")?.inflight, 0, "completion was stored");
+  await b.loop.stop();
+});
+
+test("shared subscriptions and a delayed will of a persistent session come back after a restart", async () => {
+  const dir = tempDir();
+  let b = start({ dir });
+  const [s, rec] = await client(b.url, { clientId: "sh1", clean: false }, b.manager);
+  s.mqttSub("$share/grp/sh/#", { qos: 1 });
+  await rec.waitCmd(MQTT_CMD_SUBACK);
+  s.mqttDisconnect();
+  // A client with a will delayed by 3 s and a session kept an hour drops its connection.
+  const raw = new RawPeer(b.port);
+  raw.send(buildConnect({
+    version: 5, clientId: "willer", keepAlive: 0, clean: true, props: [{ id: MQTT_PROP_SESSION_EXPIRY_INTERVAL, iv: 3600 }],
+    will: { topic: "wills/willer", message: "gone", qos: 1, retain: true, props: [{ id: MQTT_PROP_WILL_DELAY_INTERVAL, iv: 3 }] },
+  }));
+  await raw.wait(MQTT_CMD_CONNACK);
+  raw.end();
+  await waitFor(() => b.broker.sessionInfo("willer")?.connected === false && b.broker.sessionInfo("sh1")?.connected === false, 5000, "both away");
+
+  b = await restart(b, { dir });
+  assert.equal(b.broker.retainedTopics.includes("wills/willer"), false, "the will waits for its delay");
+  b.broker.publish("sh/1", "to the group", { qos: 1 });
+  assert.equal(b.broker.sessionInfo("sh1")?.queued, 1, "the shared subscription's only member queues it");
+  await waitFor(() => b.broker.retainedTopics.includes("wills/willer"), 8000, "the delayed will, sent by the restarted broker");
   await b.loop.stop();
 });
 
