@@ -34,6 +34,8 @@ const toMono = (t: number, nowMono: number, nowWall: number): number => (t === 0
 export class BrokerPersistence implements DeliveryLog {
   private seq = 0;
   private closed = false;
+  /** Something was told to the store since the last commit. */
+  private dirty = false;
   /** Stored -> its record, so that the deliveries of one publication share one record object. */
   private readonly records = new WeakMap<Stored, MqttStoredMessage>();
 
@@ -100,6 +102,7 @@ export class BrokerPersistence implements DeliveryLog {
   retain(topic: string, m: Stored | undefined): void {
     if (this.closed || topic.startsWith("$SYS/")) return; // $SYS is the broker's own, made afresh
     this.store.setRetained(topic, m === undefined ? undefined : this.record(m));
+    this.dirty = true;
   }
 
   /**
@@ -117,6 +120,7 @@ export class BrokerPersistence implements DeliveryLog {
     };
     if (s.will !== undefined) { r.will = this.record(s.will); r.willAt = toWall(s.willAt, millis(), Date.now()); }
     this.store.setSession(r);
+    this.dirty = true;
     if (first) {
       for (const d of s.inflight.values()) this.add(s, d);
       for (const d of s.queue) this.add(s, d);
@@ -126,27 +130,38 @@ export class BrokerPersistence implements DeliveryLog {
   end(s: Session): void {
     if (s.log === undefined) return;
     s.log = undefined;
-    if (!this.closed) this.store.deleteSession(s.clientId);
+    if (!this.closed) { this.store.deleteSession(s.clientId); this.dirty = true; }
   }
 
   add(s: Session, d: Delivery): void {
     if (this.closed) return;
     d.key = ++this.seq;
+    this.dirty = true;
     this.store.addDelivery(s.clientId, {
       key: d.key, message: this.record(d.msg), qos: d.qos, retain: d.retain, subIds: d.subIds ?? [], packetId: d.id, released: d.released,
     });
   }
 
   update(s: Session, d: Delivery): void {
-    if (!this.closed && d.key > 0) this.store.updateDelivery(s.clientId, d.key, d.id, d.released);
+    if (!this.closed && d.key > 0) { this.store.updateDelivery(s.clientId, d.key, d.id, d.released); this.dirty = true; }
   }
 
   remove(s: Session, d: Delivery): void {
-    if (!this.closed && d.key > 0) this.store.deleteDelivery(s.clientId, d.key);
+    if (!this.closed && d.key > 0) { this.store.deleteDelivery(s.clientId, d.key); this.dirty = true; }
   }
 
-  commit(): void { if (!this.closed) this.store.commit(); }
-  tick(): void { if (!this.closed) (this.store.tick ?? this.store.commit).call(this.store); }
+  /** The end of an event: the store gets commit() when the event changed something. */
+  commit(): void {
+    if (!this.dirty || this.closed) return;
+    this.dirty = false;
+    this.store.commit();
+  }
+
+  tick(): void {
+    if (this.closed) return;
+    this.commit();
+    this.store.tick?.();
+  }
 
   close(): void {
     if (this.closed) return;

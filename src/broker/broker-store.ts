@@ -68,7 +68,8 @@ export interface MqttStoreSnapshot {
 /**
  * A place for the broker's state. Calls come from the broker's event loop, in order;
  * each mutation may be buffered until commit(), which the broker calls at the end of
- * every event that changed something (a store decides there what to write and sync).
+ * every event that changed something (a store decides there what to write and sync),
+ * and before each tick().
  */
 export interface MqttStore {
   /** Everything stored; called once, when the broker starts. */

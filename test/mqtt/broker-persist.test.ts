@@ -326,6 +326,17 @@ test("tsmongoose mqtt-broker --data DIR keeps retained messages across a restart
   c = await startCli();
   const out = await mosq("mosquitto_sub", port, ["-t", "cli/#", "-C", "1", "-v", "-W", "5"]);
   assert.equal(out.stdout.trim(), "cli/r from before");
+  // Killed outright (no chance to close its store): what was acknowledged is still there.
+  assert.equal((await mosq("mosquitto_sub", port, ["-c", "-i", "cli-sub", "-q", "1", "-t", "cli/q", "-E"])).code, 0);
+  assert.equal((await mosq("mosquitto_pub", port, ["-t", "cli/q", "-m", "queued before the kill", "-q", "1"])).code, 0);
+  assert.equal((await mosq("mosquitto_pub", port, ["-t", "cli/k", "-m", "retained before the kill", "-r", "-q", "1"])).code, 0);
+  c.proc.kill("SIGKILL");
+  await c.exit();
+  c = await startCli();
+  const q = await mosq("mosquitto_sub", port, ["-c", "-i", "cli-sub", "-q", "1", "-t", "cli/q", "-C", "1", "-W", "5"]);
+  assert.equal(q.stdout.trim(), "queued before the kill");
+  const k = await mosq("mosquitto_sub", port, ["-t", "cli/k", "-C", "1", "-W", "5"]);
+  assert.equal(k.stdout.trim(), "retained before the kill");
   await c.stop();
   const bad = await run(process.execPath, [cli, "mqtt-broker", "--fsync", "always"]);
   assert.equal(bad.code, 2);
