@@ -1,8 +1,9 @@
 // A complete MQTT broker on top of mqttListen (MQTT 3.1.1 and 5.0): sessions with expiry,
 // subscriptions with "+" and "#", shared subscriptions, retained messages, message expiry,
 // QoS 0/1/2 delivery with flow control, wills with delay, topic aliases both ways,
-// keep alive, and authenticate / authorize / enhanced auth hooks. Delivery and the
-// per-session state are in broker-session.ts, the options in broker-options.ts.
+// keep alive, and authenticate / authorize / enhanced auth hooks; optionally persistence
+// (broker-persist.ts, broker-file-store.ts) and $SYS topics (broker-sys.ts). Delivery and
+// the per-session state are in broker-session.ts, the options in broker-options.ts.
 import type { Connection } from "../connection.js";
 import type { Manager } from "../manager.js";
 import { MG_EV_ACCEPT, MG_EV_CLOSE, MG_EV_MQTT_CMD, MG_EV_MQTT_MSG, MG_EV_POLL, MG_EV_READ, MG_EV_WRITE, type EventHandler } from "../events.js";
@@ -35,10 +36,10 @@ export type { MqttAction, MqttBrokerOptions } from "./broker-options.js";
 export type { MqttPersistenceOptions } from "./broker-options.js";
 export type { MqttStore, MqttStoreSnapshot, MqttStoredDelivery, MqttStoredMessage, MqttStoredSession, MqttStoredSubscription } from "./broker-store.js";
 export { MqttFileStore, type MqttFileStoreOptions, type MqttFsyncPolicy } from "./broker-file-store.js";
+export type { MqttAuthHook, MqttAuthRequest, MqttAuthResult } from "./broker-auth.js";
 
 /** How often a store's tick() runs (deferred fsync, compaction). */
 const STORE_TICK_MS = 100;
-export type { MqttAuthHook, MqttAuthRequest, MqttAuthResult } from "./broker-auth.js";
 
 /** MQTT 5 reason codes the broker sends (section 2.4). */
 const RC_PROTOCOL_ERROR = 0x82, RC_TOPIC_FILTER_INVALID = 0x8f;
