@@ -32,6 +32,10 @@ export type { MqttConnectOptions, MqttWillOptions } from "./mqtt/client.js";
 export type { MqttClientAuth, MqttClientAuthRequest } from "./mqtt/state.js";
 export type { MqttPubOptions, MqttSubOptions, MqttConnackOptions } from "./mqtt/send.js";
 export { MqttBroker, type MqttBrokerOptions, type MqttAction, type MqttAuthHook, type MqttAuthRequest, type MqttAuthResult, type MqttSessionInfo } from "./broker/broker.js";
+export {
+  MqttFileStore, type MqttFileStoreOptions, type MqttFsyncPolicy, type MqttPersistenceOptions, type MqttStore, type MqttStoreSnapshot,
+  type MqttStoredDelivery, type MqttStoredMessage, type MqttStoredSession, type MqttStoredSubscription,
+} from "./broker/broker.js";
 export type { TlsOpts, TlsCertKey } from "./tls/options.js";
 export { selfSignedCert, type SelfSignedOptions, type SelfSigned } from "./tls/selfsigned.js";
 export { urlPort, urlHost, urlUser, urlPass, urlUri, urlIsSsl, urlScheme } from "./util/url.js";

@@ -17,7 +17,10 @@ export const BROKER_CLI_HELP = `Options (defaults in brackets):
   --no-wildcards               refuse wildcard subscriptions
   --no-shared                  refuse shared subscriptions
   --no-subscription-ids        refuse subscription identifiers
-  --deny-subscribe FILTER      refuse subscriptions to topics matching FILTER (repeatable)`;
+  --deny-subscribe FILTER      refuse subscriptions to topics matching FILTER (repeatable)
+  --data DIR                   keep retained messages and persistent sessions in DIR (survive restarts) [memory only]
+  --fsync POLICY               with --data: always, interval or never [interval]
+  --sys-interval S             publish $SYS/broker/... every S seconds (0: off) [0]`;
 
 /** Takes the broker's options out of `args` (what is left is for the caller); throws on a bad value. */
 export function brokerCliOptions(args: string[]): Omit<MqttBrokerOptions, "listen"> {
@@ -49,6 +52,12 @@ export function brokerCliOptions(args: string[]): Omit<MqttBrokerOptions, "liste
   o.maxQueuedBytes = num("--max-queued-bytes");
   o.topicAliasMaximum = num("--topic-alias-maximum");
   o.maxQos = num("--max-qos");
+  o.sysInterval = num("--sys-interval");
+  const data = take("--data");
+  const fsync = take("--fsync");
+  if (fsync !== undefined && fsync !== "always" && fsync !== "interval" && fsync !== "never") throw new Error(`--fsync needs always, interval or never, got ${fsync}`);
+  if (fsync !== undefined && data === undefined) throw new Error("--fsync needs --data");
+  if (data !== undefined) o.persistence = fsync === undefined ? { dir: data } : { dir: data, fsync };
   if (flag("--no-outbound-aliases")) o.outboundTopicAliases = false;
   if (flag("--no-retain")) o.retainAvailable = false;
   if (flag("--no-wildcards")) o.wildcardSubscriptions = false;

@@ -8,6 +8,14 @@ import {
 } from "../mqtt/constants.js";
 import type { MqttProperty } from "../mqtt/message.js";
 import { DEFAULT_MAX_PACKET_SIZE } from "../mqtt/state.js";
+import type { MqttStore } from "./broker-store.js";
+import type { MqttFileStoreOptions } from "./broker-file-store.js";
+
+/**
+ * `persistence` of MqttBrokerOptions: `{ dir, fsync?, fsyncIntervalMs?, compactBytes? }`
+ * for the embedded log (MqttFileStore), or `{ store }` for a store of yours.
+ */
+export type MqttPersistenceOptions = (MqttFileStoreOptions & { store?: undefined }) | { store: MqttStore; dir?: undefined };
 
 /** One step of an exchange, as the hook sees it. */
 export interface MqttAuthRequest {
@@ -82,6 +90,10 @@ export interface MqttBrokerOptions extends ConnectionOptions {
   sharedSubscriptions?: boolean;
   /** A connection that sends no CONNECT within this time is closed. Default 10 s. */
   connectTimeoutMs?: number;
+  /** Retained messages and persistent sessions survive a restart (docs/mqtt.md, Persistence). Default: kept in memory only. */
+  persistence?: MqttPersistenceOptions;
+  /** Seconds between $SYS/broker/... updates (0: none). Default 0. */
+  sysInterval?: number;
 }
 
 /** The broker's limits once checked and defaulted. */
@@ -101,6 +113,7 @@ export interface BrokerLimits {
   subIds: boolean;
   shared: boolean;
   connectTimeoutMs: number;
+  sysInterval: number;
   maxPacket: number;
   /** CONNACK properties every MQTT 5 client gets. */
   connackProps: MqttProperty[];
@@ -138,6 +151,7 @@ export function brokerLimits(o: MqttBrokerOptions): BrokerLimits {
     subIds: bool("subscriptionIdentifiers", o.subscriptionIdentifiers, true),
     shared: bool("sharedSubscriptions", o.sharedSubscriptions, true),
     connectTimeoutMs: int("connectTimeoutMs", o.connectTimeoutMs, 10_000, 1, 2 ** 31),
+    sysInterval: int("sysInterval", o.sysInterval, 0, 0, 86_400),
     maxPacket: o.mqttMaxPacketSize ?? DEFAULT_MAX_PACKET_SIZE,
     connackProps: [],
   };

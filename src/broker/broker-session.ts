@@ -6,6 +6,7 @@ import { MQTT_CMD_PUBREL, MQTT_PROP_MESSAGE_EXPIRY_INTERVAL, MQTT_PROP_SUBSCRIPT
 import type { MqttProperty } from "../mqtt/message.js";
 import { buildAck, buildPublish } from "../mqtt/builder.js";
 import type { BrokerLimits } from "./broker-options.js";
+import type { BrokerStats } from "./broker-sys.js";
 
 /** A message as the broker keeps it (retained, queued, or a will). */
 export interface Stored {
@@ -29,6 +30,18 @@ export interface Delivery {
   id: number;
   /** QoS 2: PUBREC received and PUBREL sent; PUBCOMP completes it. */
   released: boolean;
+  /** Its key in the store (0: not stored). */
+  key: number;
+}
+
+/** Told of every change to a stored session's deliveries (broker-persist.ts). */
+export interface DeliveryLog {
+  /** A delivery entered the session (queued, or sent at once). */
+  add(s: Session, d: Delivery): void;
+  /** Sent (packet identifier set) or released (QoS 2 PUBREC). */
+  update(s: Session, d: Delivery): void;
+  /** Completed, expired or dropped. */
+  remove(s: Session, d: Delivery): void;
 }
 
 export interface Subscription {
@@ -101,12 +114,16 @@ export interface Session {
   willAt: number;
   /** Messages dropped for this session (queue full, socket backed up, too large for the client). */
   dropped: number;
+  /** Set while the session is persistent and the broker has a store. */
+  log: DeliveryLog | undefined;
+  /** The broker's counters ($SYS). */
+  stats: BrokerStats;
 }
 
-export function newSession(clientId: string, version: number, expiry: number): Session {
+export function newSession(clientId: string, version: number, expiry: number, stats: BrokerStats): Session {
   return {
     clientId, version, expiry, subs: new Map(), conn: undefined, client: undefined, queue: [], queuedBytes: 0,
-    inflight: new Map(), nextId: 0, endsAt: Infinity, will: undefined, willAt: 0, dropped: 0,
+    inflight: new Map(), nextId: 0, endsAt: Infinity, will: undefined, willAt: 0, dropped: 0, log: undefined, stats,
   };
 }
 
@@ -120,21 +137,25 @@ export function deliver(s: Session, msg: Stored, qos: number, retain: boolean, s
   if (qos === 0) {
     // QoS 0 is not queued: dropped while the client is away or its socket is backed up.
     if (c === undefined) return;
-    if (c.sendLen > l.maxSendQueue) { s.dropped++; return; }
+    if (c.sendLen > l.maxSendQueue) { s.dropped++; s.stats.dropped++; return; }
     write(s, c, msg, 0, retain, subIds, 0, false, now);
     return;
   }
-  const d: Delivery = { msg, qos, retain, subIds, id: 0, released: false };
+  const d: Delivery = { msg, qos, retain, subIds, id: 0, released: false, key: 0 };
   if (c !== undefined && s.queue.length === 0 && s.inflight.size < windowOf(s, l) && c.sendLen <= l.maxSendQueue) {
-    sendNew(s, c, d, now);
+    if (sendNew(s, c, d, now)) s.log?.add(s, d);
     return;
   }
   s.queue.push(d);
   s.queuedBytes += sizeOf(d);
+  s.log?.add(s, d);
   // Bounded: the oldest queued messages go first.
   while (s.queue.length > 0 && (s.queue.length > l.maxQueued || (s.queuedBytes > l.maxQueuedBytes && s.queue.length > 1))) {
-    s.queuedBytes -= sizeOf(s.queue.shift()!);
+    const old = s.queue.shift()!;
+    s.queuedBytes -= sizeOf(old);
     s.dropped++;
+    s.stats.dropped++;
+    s.log?.remove(s, old);
   }
 }
 
@@ -146,8 +167,9 @@ export function pump(s: Session, l: BrokerLimits, now: number): void {
   while (s.queue.length > 0 && s.inflight.size < win && c.sendLen <= l.maxSendQueue) {
     const d = s.queue.shift()!;
     s.queuedBytes -= sizeOf(d);
-    if (d.msg.expiresAt !== 0 && now >= d.msg.expiresAt) continue; // [MQTT-3.3.2-5]
-    sendNew(s, c, d, now);
+    if (d.msg.expiresAt !== 0 && now >= d.msg.expiresAt) { s.log?.remove(s, d); continue; } // [MQTT-3.3.2-5]
+    if (sendNew(s, c, d, now)) s.log?.update(s, d);
+    else s.log?.remove(s, d);
   }
 }
 
@@ -156,8 +178,9 @@ export function acked(s: Session, id: number, released: boolean, l: BrokerLimits
   const d = s.inflight.get(id);
   if (d === undefined) return;
   // PUBREC < 0x80 on QoS 2: the layer sent PUBREL; the window frees on PUBCOMP (section 4.9).
-  if (released && d.qos === 2) { d.released = true; return; }
+  if (released && d.qos === 2) { d.released = true; s.log?.update(s, d); return; }
   s.inflight.delete(id);
+  s.log?.remove(s, d);
   pump(s, l, now);
 }
 
@@ -170,7 +193,7 @@ export function resume(s: Session, l: BrokerLimits, now: number): void {
   if (c === undefined) return;
   for (const d of [...s.inflight.values()]) {
     if (d.released) c.send(buildAck(MQTT_CMD_PUBREL, s.version, d.id));
-    else if (!write(s, c, d.msg, d.qos, d.retain, d.subIds, d.id, true, now)) s.inflight.delete(d.id);
+    else if (!write(s, c, d.msg, d.qos, d.retain, d.subIds, d.id, true, now)) { s.inflight.delete(d.id); s.log?.remove(s, d); }
   }
   pump(s, l, now);
 }
@@ -186,10 +209,13 @@ function windowOf(s: Session, l: BrokerLimits): number {
   return rm < l.maxInflight ? rm : l.maxInflight;
 }
 
-function sendNew(s: Session, c: Connection, d: Delivery, now: number): void {
+/** Sends a delivery with a new packet identifier; false when it was too large for the client (discarded). */
+function sendNew(s: Session, c: Connection, d: Delivery, now: number): boolean {
   d.id = nextId(s);
   // A packet too large for the client is discarded as if delivered [MQTT-3.1.2-25].
-  if (write(s, c, d.msg, d.qos, d.retain, d.subIds, d.id, false, now)) s.inflight.set(d.id, d);
+  if (!write(s, c, d.msg, d.qos, d.retain, d.subIds, d.id, false, now)) return false;
+  s.inflight.set(d.id, d);
+  return true;
 }
 
 /** An unused packet identifier, 1..65535 [MQTT-2.2.1-4]. */
@@ -228,8 +254,10 @@ function write(s: Session, c: Connection, msg: Stored, qos: number, retain: bool
   if (pkt.length > cl.maxPacket) {
     if (newAlias) cl.aliasesOut!.delete(msg.topic);
     s.dropped++;
+    s.stats.dropped++;
     return false;
   }
   c.send(pkt);
+  s.stats.published++;
   return true;
 }

@@ -1,14 +1,16 @@
 // A complete MQTT broker on top of mqttListen (MQTT 3.1.1 and 5.0): sessions with expiry,
 // subscriptions with "+" and "#", shared subscriptions, retained messages, message expiry,
 // QoS 0/1/2 delivery with flow control, wills with delay, topic aliases both ways,
-// keep alive, and authenticate / authorize / enhanced auth hooks. Delivery and the
-// per-session state are in broker-session.ts, the options in broker-options.ts.
+// keep alive, and authenticate / authorize / enhanced auth hooks; optionally persistence
+// (broker-persist.ts, broker-file-store.ts) and $SYS topics (broker-sys.ts). Delivery and
+// the per-session state are in broker-session.ts, the options in broker-options.ts.
 import type { Connection } from "../connection.js";
 import type { Manager } from "../manager.js";
-import { MG_EV_ACCEPT, MG_EV_CLOSE, MG_EV_MQTT_CMD, MG_EV_MQTT_MSG, MG_EV_POLL, MG_EV_READ, type EventHandler } from "../events.js";
+import { MG_EV_ACCEPT, MG_EV_CLOSE, MG_EV_MQTT_CMD, MG_EV_MQTT_MSG, MG_EV_POLL, MG_EV_READ, MG_EV_WRITE, type EventHandler } from "../events.js";
+import type { Timer } from "../core/timers.js";
 import {
   MQTT_CMD_AUTH, MQTT_CMD_CONNECT, MQTT_CMD_DISCONNECT, MQTT_CMD_PINGREQ, MQTT_CMD_PUBACK, MQTT_CMD_PUBCOMP,
-  MQTT_CMD_PUBREC, MQTT_CMD_PUBREL, MQTT_CMD_SUBACK, MQTT_CMD_SUBSCRIBE, MQTT_CMD_UNSUBACK, MQTT_CMD_UNSUBSCRIBE, MQTT_PROP_ASSIGNED_CLIENT_IDENTIFIER,
+  MQTT_CMD_PUBLISH, MQTT_CMD_PUBREC, MQTT_CMD_PUBREL, MQTT_CMD_SUBACK, MQTT_CMD_SUBSCRIBE, MQTT_CMD_UNSUBACK, MQTT_CMD_UNSUBSCRIBE, MQTT_PROP_ASSIGNED_CLIENT_IDENTIFIER,
   MQTT_PROP_AUTHENTICATION_DATA, MQTT_PROP_AUTHENTICATION_METHOD, MQTT_PROP_MAXIMUM_PACKET_SIZE,
   MQTT_PROP_MESSAGE_EXPIRY_INTERVAL, MQTT_PROP_REASON_STRING, MQTT_PROP_RECEIVE_MAXIMUM, MQTT_PROP_SERVER_KEEP_ALIVE,
   MQTT_PROP_SESSION_EXPIRY_INTERVAL, MQTT_PROP_SUBSCRIPTION_IDENTIFIER, MQTT_PROP_TOPIC_ALIAS,
@@ -27,9 +29,17 @@ import { parseShare, pickMember, type ShareGroup } from "./broker-shared.js";
 import { SessionClock } from "./broker-expiry.js";
 import { checkPublish } from "./broker-publish.js";
 import { authStep, RC_BAD_AUTH_METHOD, RC_CONTINUE_AUTH, RC_NOT_AUTHORIZED, RC_REAUTHENTICATE, type MqttAuthHook } from "./broker-auth.js";
+import { BrokerPersistence, storeOf } from "./broker-persist.js";
+import { newStats, sysValues, type BrokerStats } from "./broker-sys.js";
 
 export type { MqttAction, MqttBrokerOptions } from "./broker-options.js";
+export type { MqttPersistenceOptions } from "./broker-options.js";
+export type { MqttStore, MqttStoreSnapshot, MqttStoredDelivery, MqttStoredMessage, MqttStoredSession, MqttStoredSubscription } from "./broker-store.js";
+export { MqttFileStore, type MqttFileStoreOptions, type MqttFsyncPolicy } from "./broker-file-store.js";
 export type { MqttAuthHook, MqttAuthRequest, MqttAuthResult } from "./broker-auth.js";
+
+/** How often a store's tick() runs (deferred fsync, compaction). */
+const STORE_TICK_MS = 100;
 
 /** MQTT 5 reason codes the broker sends (section 2.4). */
 const RC_PROTOCOL_ERROR = 0x82, RC_TOPIC_FILTER_INVALID = 0x8f;
@@ -74,12 +84,18 @@ export class MqttBroker {
   private readonly authorize: MqttBrokerOptions["authorize"];
   private readonly auth: MqttAuthHook | undefined;
   private readonly l: BrokerLimits;
+  private readonly stats: BrokerStats = newStats(millis());
+  /** Set with the `persistence` option. */
+  private readonly persist: BrokerPersistence | undefined;
+  private readonly timers: Timer[] = [];
+  /** The $SYS values last published, to send only what changed. */
+  private readonly sysLast = new Map<string, string>();
 
   constructor(manager: Manager, opts: MqttBrokerOptions) {
     const {
       listen, authenticate, authorize, auth, maxQueuedMessages, maxQueuedBytes, maxInflightMessages, maxSendQueueBytes,
       receiveMaximum, topicAliasMaximum, outboundTopicAliases, maxSessionExpiry, maxKeepAlive, maxQos, retainAvailable,
-      wildcardSubscriptions, subscriptionIdentifiers, sharedSubscriptions, connectTimeoutMs, ...connOpts
+      wildcardSubscriptions, subscriptionIdentifiers, sharedSubscriptions, connectTimeoutMs, persistence, sysInterval, ...connOpts
     } = opts;
     if (typeof listen !== "string") throw new Error("MqttBroker: `listen` URL is required");
     this.l = brokerLimits(opts);
@@ -87,7 +103,53 @@ export class MqttBroker {
     this.authenticate = authenticate;
     this.authorize = authorize;
     this.auth = auth;
-    this.listener = manager.mqttListen(listen, this.handler, connOpts);
+    // Both checked (and the store loaded) before anything listens: a bad option or an unreadable log throws here.
+    const store = persistence === undefined ? undefined : storeOf(persistence);
+    if (store !== undefined) {
+      this.persist = new BrokerPersistence(store);
+      this.restore(this.persist);
+    }
+    try {
+      this.listener = manager.mqttListen(listen, this.handler, connOpts);
+    } catch (e) {
+      this.clock.stop();
+      this.persist?.close();
+      throw e;
+    }
+    if (this.persist !== undefined) {
+      const p = this.persist;
+      this.timers.push(manager.timerAdd(STORE_TICK_MS, () => p.tick(), { repeat: true }));
+    }
+    if (this.l.sysInterval > 0) {
+      this.timers.push(manager.timerAdd(this.l.sysInterval * 1000, () => this.publishSys(), { repeat: true, runNow: true }));
+    }
+  }
+
+  /** Puts back what the store holds: retained messages and persistent sessions (their clients all away). */
+  private restore(p: BrokerPersistence): void {
+    const { sessions, retained } = p.load(this.l, this.stats);
+    for (const r of retained) this.retained.set(r.topic, r);
+    for (const s of sessions) {
+      for (const [key, sub] of s.subs) if (sub.shared) this.joinGroup(s, key, sub.filter);
+      this.sessions.set(s.clientId, s);
+      this.clock.watch(s);
+    }
+  }
+
+  /** Publishes the $SYS topics whose values changed (retained, QoS 0). */
+  private publishSys(): void {
+    let pending = 0, disconnected = 0;
+    for (const s of this.sessions.values()) {
+      pending += s.queue.length + s.inflight.size;
+      if (s.conn === undefined) disconnected++;
+    }
+    const g = { connected: this.clientCount, disconnected, subscriptions: this.subscriptionCount, retained: this.retained.size, stored: pending };
+    const now = millis();
+    for (const [topic, value] of sysValues(this.stats, g, now)) {
+      if (this.sysLast.get(topic) === value) continue;
+      this.sysLast.set(topic, value);
+      this.route(stored(topic, Buffer.from(value), 0, true, [], now), undefined);
+    }
   }
 
   /** Client ids of the sessions held (connected or persistent). */
@@ -116,17 +178,35 @@ export class MqttBroker {
     utf8Field(topic, "topic");
     if (topic === "" || topic.includes("+") || topic.includes("#")) throw new Error(`MqttBroker.publish: bad topic name ${JSON.stringify(topic)}`);
     this.route(stored(topic, Buffer.from(toBuffer(payload)), qos, opts.retain === true, opts.props ?? [], millis()), undefined);
+    this.persist?.commit();
   }
 
-  /** Stops listening and closes every client connection. */
+  /** Stops listening and closes every client connection; the store writes what is pending and closes. */
   close(): void {
-    this.clock.stop();
+    this.stopTimers();
+    this.persist?.close();
     this.listener.close();
     for (const c of this.clients.keys()) c.close();
   }
 
+  private stopTimers(): void {
+    this.clock.stop();
+    for (const t of this.timers) t.cancel();
+    this.timers.length = 0;
+  }
+
   private readonly handler: EventHandler = (c, ev, data) => {
-    if (c.isListening) return;
+    if (c.isListening) {
+      // The manager closes: so does the store (what clients do after this is not recorded).
+      if (ev === MG_EV_CLOSE) { this.stopTimers(); this.persist?.close(); }
+      return;
+    }
+    this.dispatch(c, ev, data);
+    // The end of an event: the store writes the changes it made as one batch.
+    this.persist?.commit();
+  };
+
+  private dispatch(c: Connection, ev: number, data: unknown): void {
     if (ev === MG_EV_ACCEPT) {
       const now = millis();
       this.clients.set(c, {
@@ -138,12 +218,24 @@ export class MqttBroker {
     }
     const cl = this.clients.get(c);
     if (cl === undefined) return;
-    if (ev === MG_EV_READ) cl.lastRecv = millis();
-    else if (ev === MG_EV_POLL) this.poll(c, cl, data);
-    else if (ev === MG_EV_MQTT_MSG) this.onPublish(c, cl, data as MqttPacket);
-    else if (ev === MG_EV_MQTT_CMD) this.onCommand(c, cl, data as MqttPacket);
+    if (ev === MG_EV_READ) { cl.lastRecv = millis(); this.stats.bytesIn += data as number; }
+    else if (ev === MG_EV_WRITE) this.stats.bytesOut += data as number;
+    else if (ev === MG_EV_POLL) this.poll(c, cl, data as number);
+    else if (ev === MG_EV_MQTT_MSG) { this.stats.publishIn++; this.onPublish(c, cl, data as MqttPacket); }
+    else if (ev === MG_EV_MQTT_CMD) { this.count(data as MqttPacket); this.onCommand(c, cl, data as MqttPacket); }
     else if (ev === MG_EV_CLOSE) this.onClose(c, cl);
-  };
+  }
+
+  /** $SYS counters: the packet received, and the answer the layer or the broker sends to it. */
+  private count(m: MqttPacket): void {
+    const st = this.stats;
+    st.msgsIn++;
+    switch (m.cmd) {
+      case MQTT_CMD_PUBLISH: if (m.qos > 0) st.msgsOut++; break; // PUBACK / PUBREC
+      case MQTT_CMD_CONNECT: case MQTT_CMD_SUBSCRIBE: case MQTT_CMD_UNSUBSCRIBE: case MQTT_CMD_PINGREQ:
+      case MQTT_CMD_PUBREL: case MQTT_CMD_PUBREC: st.msgsOut++; break; // CONNACK, SUBACK, UNSUBACK, PINGRESP, PUBCOMP, PUBREL
+    }
+  }
 
   private poll(c: Connection, cl: Client, now: number): void {
     if (c.isClosing) return;
@@ -186,6 +278,7 @@ export class MqttBroker {
       case MQTT_CMD_SUBSCRIBE: this.onSubscribe(c, cl, s, m); break;
       case MQTT_CMD_UNSUBSCRIBE:
         c.mqttSuback(m, m.filters!.map((f) => (this.unsubscribe(s, f.topic) || s.version < 5 ? 0 : RC_NO_SUBSCRIPTION)));
+        if (s.log !== undefined) this.persist?.session(s);
         break;
       case MQTT_CMD_PINGREQ: c.mqttPong(); break;
       case MQTT_CMD_PUBACK: case MQTT_CMD_PUBCOMP: acked(s, m.id, false, this.l, now); break;
@@ -312,7 +405,7 @@ export class MqttBroker {
     const present = s !== undefined && !info.clean;
     if (!present) {
       if (s !== undefined) this.endSession(s);
-      s = newSession(clientId, info.version, expiry);
+      s = newSession(clientId, info.version, expiry, this.stats);
       this.sessions.set(clientId, s);
     }
     s = s!;
@@ -335,6 +428,11 @@ export class MqttBroker {
       cl.will = stored(w.topic, Buffer.from(w.message), w.qos, w.retain, wp, 0);
       cl.willDelay = delay;
     }
+    // Stored before anything is delivered to it (a resumed session's record now says: connected).
+    if (this.persist !== undefined && (s.expiry > 0 || s.log !== undefined)) this.persist.session(s);
+    let connected = 0;
+    for (const x of this.clients.values()) if (x.session !== undefined) connected++;
+    if (connected > this.stats.maxClients) this.stats.maxClients = connected;
     c.mqttConnack(0, { sessionPresent: present, props: v5 ? connack : undefined });
     if (present) resume(s, l, now);
   }
@@ -383,8 +481,8 @@ export class MqttBroker {
     const stable = (): Stored => (copy ??= { ...msg, payload: Buffer.from(msg.payload) });
     if (msg.retain) {
       // [MQTT-3.3.1-5] replace; [MQTT-3.3.1-6] an empty payload removes the retained message.
-      if (msg.payload.length === 0) this.retained.delete(msg.topic);
-      else this.retained.set(msg.topic, stable());
+      if (msg.payload.length === 0) { if (this.retained.delete(msg.topic)) this.persist?.retain(msg.topic, undefined); }
+      else { const r = stable(); this.retained.set(msg.topic, r); this.persist?.retain(msg.topic, r); }
     }
     for (const s of this.sessions.values()) {
       if (s.subs.size === 0) continue;
@@ -452,6 +550,7 @@ export class MqttBroker {
       codes.push(qos);
     }
     c.mqttSuback(m, codes);
+    if (added.length > 0 && s.log !== undefined) this.persist?.session(s);
     // Retained messages for the new subscriptions: retain handling 0 always, 1 only when new, 2 never
     // [MQTT-3.3.1-9] [MQTT-3.3.1-10] [MQTT-3.3.1-11]; none on shared subscriptions (section 4.8.2).
     const now = millis();
@@ -459,7 +558,7 @@ export class MqttBroker {
       const rh = (sub.options >> 4) & 3;
       if (sub.shared || rh === 2 || (rh === 1 && existed)) continue;
       for (const r of this.retained.values()) {
-        if (r.expiresAt !== 0 && now >= r.expiresAt) { this.retained.delete(r.topic); continue; } // [MQTT-3.3.2-5]
+        if (r.expiresAt !== 0 && now >= r.expiresAt) { this.retained.delete(r.topic); this.persist?.retain(r.topic, undefined); continue; } // [MQTT-3.3.2-5]
         if (topicMatches(sub.filter, r.topic)) deliver(s, r, Math.min(r.qos, sub.qos), true, sub.id > 0 ? [sub.id] : undefined, this.l, now);
       }
     }
@@ -509,13 +608,16 @@ export class MqttBroker {
       if (cl.willDelay === 0) this.routeWill(s.clientId, w);
       else { s.will = w; s.willAt = now + cl.willDelay * 1000; }
     }
+    if (s.log !== undefined) this.persist?.session(s);
     this.clock.watch(s);
   }
 
   private publishWill(s: Session): void {
     const w = s.will;
     s.will = undefined;
-    if (w !== undefined) this.routeWill(s.clientId, w);
+    if (w === undefined) return;
+    this.routeWill(s.clientId, w);
+    if (s.log !== undefined && s.conn === undefined) this.persist?.session(s);
   }
 
   /** Publishes a will ([MQTT-3.1.2-14] [MQTT-3.1.2-15]: retained as its flag says); its expiry counts from now. */
@@ -535,6 +637,7 @@ export class MqttBroker {
     this.publishWill(s);
     this.clock.forget(s);
     for (const key of [...s.subs.keys()]) this.unsubscribe(s, key);
+    this.persist?.end(s);
     s.queue.length = 0;
     s.queuedBytes = 0;
     s.inflight.clear();
