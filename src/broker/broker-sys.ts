@@ -2,7 +2,7 @@
 // every `sysInterval` seconds as retained QoS 0 messages, each only when its value
 // changed (uptime always does). Topics starting with "$" are not matched by "#" or "+"
 // at the first level [MQTT-4.7.2-1], so only clients that subscribe to "$SYS/..." see them.
-import { readFileSync } from "node:fs";
+import { VERSION } from "../util/version.js";
 
 /** Counters kept by the broker for $SYS. */
 export interface BrokerStats {
@@ -36,18 +36,9 @@ export interface SysGauges {
   stored: number;
 }
 
-let versionText: string | undefined;
-
-/** "tsmongoose X.Y.Z" from the package's package.json (dist/src/broker/ -> the package root). */
+/** "tsmongoose version X.Y.Z", as mosquitto names itself in $SYS/broker/version. */
 export function brokerVersion(): string {
-  if (versionText !== undefined) return versionText;
-  try {
-    const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version?: unknown };
-    versionText = `tsmongoose version ${String(pkg.version)}`;
-  } catch {
-    versionText = "tsmongoose";
-  }
-  return versionText;
+  return `tsmongoose version ${VERSION}`;
 }
 
 /** The $SYS topics and their values now. */
