@@ -135,6 +135,8 @@ export class CoreConnection {
   _established = false;
   /** @internal */ _closed = false;
   /** @internal */ _paused = false;
+  /** @internal listed in the manager's connections to write at the end of the dispatch or turn. */
+  _flushListed = false;
   /** @internal a producer (static file stream, ...) to call when the send queue has room. */
   _onWritable: (() => void) | undefined;
   /** @internal pending DNS lookup; cancelled by resolveCancel() (`cancel` drops it from the resolver) */

@@ -633,9 +633,13 @@ export class CoreManager implements CoreHost {
 
   /** @internal A connection queued sends; write them at the end of this event or soon. */
   _needsFlush(c: CoreConnection): void {
-    if (this.inDispatch) return; // afterEvents() writes them
+    // Listed once until written. During a dispatch the list is written at its end (a
+    // broadcast queues sends on connections that have no events of their own in it);
+    // outside one, at the next turn of the event loop.
+    if (c._flushListed) return;
+    c._flushListed = true;
     this.toFlush.push(c);
-    if (!this.flushScheduled) { this.flushScheduled = true; setImmediate(this.flushFn); }
+    if (!this.inDispatch && !this.flushScheduled) { this.flushScheduled = true; setImmediate(this.flushFn); }
   }
 
   private flushPending(): void {
@@ -643,6 +647,7 @@ export class CoreManager implements CoreHost {
     if (list.length === 0) return;
     this.toFlush = [];
     for (const c of list) {
+      c._flushListed = false;
       if (c._closed) continue;
       if (c._outBytes > 0) this.flush(c, true);
       if (c.isClosing && !c.isDraining) this.closeNow(c);
