@@ -1,6 +1,6 @@
 // `tsmongoose get URL [-o FILE]`: downloads one URL over HTTP or HTTPS with a client
 // connection of the library, showing a progress bar on a terminal like curl's `-#`.
-import { createWriteStream } from "node:fs";
+import { createWriteStream, readFileSync } from "node:fs";
 import { Manager } from "./manager.js";
 import { MG_EV_CLOSE, MG_EV_CONNECT, MG_EV_ERROR, MG_EV_HTTP_HDRS, MG_EV_HTTP_MSG, MG_EV_READ } from "./events.js";
 import { urlHost, urlIsSsl, urlPass, urlPort, urlScheme, urlUri, urlUser } from "./util/url.js";
@@ -12,11 +12,14 @@ export const GET_HELP = `Usage: tsmongoose get URL [-o FILE] [-H "Name: value"].
 Downloads URL (http:// or https://) and writes the body to FILE, or to standard
 output without -o. On a terminal, standard error shows a progress bar (as curl -#
 does); when standard error is not a terminal, or with --silent, nothing is shown.
-HTTPS servers are verified against the system's certificate authorities.
+HTTPS servers are verified against the system's certificate authorities (or
+--cacert's).
 
 Options:
   -o, --output FILE          Write the body to FILE instead of standard output
   -H, --header "Name: value" A request header (repeatable)
+  --cacert FILE              Trust the CA certificate(s) in FILE (PEM) for HTTPS
+  -k, --insecure             Do not verify the HTTPS server's certificate
   --max-size BYTES           Largest body accepted (default 1073741824)
   -s, --silent               No progress bar
   -h, --help                 Print this help
@@ -67,6 +70,7 @@ export async function get(argv: string[]): Promise<void> {
   const { values, positionals } = parseCommand("get", GET_HELP, argv, {
     output: { type: "string", short: "o" }, header: { type: "string", short: "H", multiple: true },
     "max-size": { type: "string" }, silent: { type: "boolean", short: "s" },
+    cacert: { type: "string" }, insecure: { type: "boolean", short: "k" },
   }, { min: 1, max: 1, names: "URL" });
   const url = positionals[0]!;
   let scheme = "";
@@ -89,6 +93,11 @@ export async function get(argv: string[]): Promise<void> {
   if (user !== "" && !has("authorization")) head += `Authorization: Basic ${base64Encode(`${user}:${urlPass(url)}`)}\r\n`;
   head += `${extra}Connection: close\r\n\r\n`;
 
+  let ca: Buffer | undefined;
+  if (values.cacert !== undefined) {
+    try { ca = readFileSync(values.cacert); } catch (e) { fail("get", `cannot read --cacert ${values.cacert}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`); }
+  }
+  const tls = { name: host, ...(ca !== undefined ? { ca } : {}), ...(values.insecure === true ? { skipVerification: true } : {}) };
   const progress = new Progress(values.silent !== true && process.stderr.isTTY ? process.stderr : undefined);
   const mgr = new Manager();
   const ac = new AbortController();
@@ -115,7 +124,7 @@ export async function get(argv: string[]): Promise<void> {
     } else if (ev === MG_EV_CLOSE) {
       ac.abort();
     }
-  }, { http: true, maxBodySize, ...(ssl ? { tls: { name: host } } : {}) });
+  }, { http: true, maxBodySize, ...(ssl ? { tls } : {}) });
   await mgr.run({ signal: ac.signal, pollMs: 50 });
   progress.end();
   if (!done || body === undefined) fail("get", `${url}: ${error !== "" ? error : "connection closed before a complete response"}`);
