@@ -25,6 +25,9 @@ import { WEBSOCKET_OP_CLOSE } from "./ws/constants.js";
 import { MQTT_CMD_CONNECT, MQTT_CMD_DISCONNECT } from "./mqtt/constants.js";
 import { MqttBroker } from "./broker/broker.js";
 import { BROKER_CLI_HELP, brokerCliOptions } from "./broker/broker-cli.js";
+import { GET_HELP, get } from "./cli-get.js";
+import { PUB_HELP, SUB_HELP, pub, sub } from "./cli-mqtt.js";
+import { DEFAULT_MAX_UPLOAD, SERVE_EXTRAS_HELP, ServeExtras } from "./cli-serve-extras.js";
 
 const HELP: Record<string, string> = {
   main: `Usage: tsmongoose <command> [options]
@@ -35,13 +38,16 @@ Commands:
   ws URL                     WebSocket client: sends stdin lines, prints messages
   sntp URL                   Print the time of an SNTP/NTP server
   mqtt-broker --listen URL   Run an MQTT broker
+  get URL [-o FILE]          Download URL over HTTP/HTTPS (progress bar on a terminal)
+  pub -t TOPIC -m MESSAGE    Publish an MQTT message (like mosquitto_pub)
+  sub -t FILTER              Print MQTT messages (like mosquitto_sub)
 
 Options:
   -h, --help                 Print this help (or a command's, after the command)
   -v, --version              Print the version
 
 Run "tsmongoose <command> --help" for a command's options.`,
-  serve: `Usage: tsmongoose serve [dir] [--listen URL] [--workers N|auto] [--extra-headers "Name: value"] [--quiet]
+  serve: `Usage: tsmongoose serve [dir] [--listen URL] [--workers N|auto] [--extra-headers "Name: value"] [--upload DIR] [--cors] [--quiet]
 
 Serves dir (default: the current directory) with directory listings, ranges and
 conditional requests; dir may also map URI prefixes to folders ("/a=./x,/=./y").
@@ -55,9 +61,10 @@ Options:
                              one per core); see docs/scaling.md
   --extra-headers HEADERS    Headers added to every file response
   -q, --quiet                No request log
+${SERVE_EXTRAS_HELP}
   -h, --help                 Print this help
 
-Exits with 1 when dir does not exist.`,
+Exits with 1 when dir (or the --upload DIR) does not exist.`,
   resolve: `Usage: tsmongoose resolve NAME [--server udp://IP:PORT]
 
 Prints each IPv4 and IPv6 address of NAME, one a line, using the system resolver.
@@ -97,6 +104,9 @@ connect and disconnect on standard output. Ctrl-C stops.
   -q, --quiet                  No client log
   -h, --help                   Print this help
 ${BROKER_CLI_HELP.split("\n").filter((l) => !l.includes("--listen")).join("\n")}`,
+  get: GET_HELP,
+  pub: PUB_HELP,
+  sub: SUB_HELP,
 };
 
 /** A usage error: the message, the command's usage line, exit code 2. */
@@ -238,12 +248,16 @@ async function serve(argv: string[]): Promise<void> {
   const { values, positionals } = parse("serve", argv, {
     listen: { type: "string", short: "l" }, workers: { type: "string", short: "w" },
     "extra-headers": { type: "string" }, quiet: { type: "boolean", short: "q" },
+    upload: { type: "string" }, "max-upload-size": { type: "string" }, cors: { type: "boolean" },
   }, { min: 0, max: 1, names: "dir" });
   const workers = workersOption("serve", values.workers);
   const listen = values.listen ?? "http://0.0.0.0:8000";
   const extra = values["extra-headers"];
   const dir = positionals[0] ?? ".";
-  for (const folder of rootFolders(dir)) {
+  const extras = new ServeExtras({ upload: values.upload, cors: values.cors });
+  const maxUpload = values["max-upload-size"] === undefined ? DEFAULT_MAX_UPLOAD : Number(values["max-upload-size"]);
+  if (!Number.isSafeInteger(maxUpload) || maxUpload < 0) usageError("serve", `bad --max-upload-size "${values["max-upload-size"]}": expected bytes`);
+  for (const folder of [...rootFolders(dir), ...(values.upload === undefined ? [] : [values.upload])]) {
     let isDir = false;
     try { isDir = statSync(folder).isDirectory(); } catch { fail("serve", `directory not found: ${folder}`); }
     if (!isDir) fail("serve", `not a directory: ${folder}`);
@@ -251,13 +265,14 @@ async function serve(argv: string[]): Promise<void> {
   const quiet = values.quiet === true;
   const out = (line: string): void => { process.stdout.write(line); };
   const queues = new Map<Connection, Pending[]>();
-  const opts = extra ? { extraHeaders: extra } : {};
+  const fileHeaders = (extra ? `${extra.replace(/\r?\n?$/, "")}\r\n` : "") + extras.fileHeaders;
+  const opts = fileHeaders !== "" ? { extraHeaders: fileHeaders } : {};
   const setup = (): { mgr: Manager; lsn: Connection } => {
     const mgr = new Manager((c, ev, data) => {
       if (ev === MG_EV_ACCEPT && !quiet) queues.set(c, logResponses(c, out));
       else if (ev === MG_EV_HTTP_MSG) {
         queues.get(c)?.push({ method: data.method, uri: data.query === "" ? data.uri : `${data.uri}?${data.query}`, t0: performance.now() });
-        c.serveDir(data, dir, opts);
+        if (!extras.handle(c, data)) c.serveDir(data, dir, opts);
       } else if (ev === MG_EV_ERROR && c.isListening) {
         // A listener that binds later (a host name, or a worker's share of the port).
         process.stderr.write(`tsmongoose serve: ${data}\n`);
@@ -269,7 +284,7 @@ async function serve(argv: string[]): Promise<void> {
         queues.delete(c);
       }
     });
-    return { mgr, lsn: mgr.listen(listen) };
+    return { mgr, lsn: mgr.listen(listen, values.upload === undefined ? {} : { maxBodySize: maxUpload }) };
   };
   await runServer("serve", workers, setup, (port) => {
     out(`serving ${dir} on ${withPort(listen, port)}${workers > 1 ? ` (${workers} workers)` : ""}\n`);
@@ -473,7 +488,7 @@ async function main(argv: string[]): Promise<void> {
   }
   if (cmd === "--version" || cmd === "-v") { process.stdout.write(`${version()}\n`); return; }
   if (cmd.startsWith("-")) usageError("main", `unknown option "${cmd}"`);
-  const run: Record<string, (a: string[]) => Promise<void>> = { serve, resolve, ws, sntp, "mqtt-broker": mqttBroker };
+  const run: Record<string, (a: string[]) => Promise<void>> = { serve, resolve, ws, sntp, "mqtt-broker": mqttBroker, get, pub, sub };
   const f = run[cmd];
   if (!f) usageError("main", `unknown command "${cmd}"`);
   await f(rest);
