@@ -40,7 +40,7 @@ import { checkDnsOptions } from "./dns/options.js";
 import { base64Encode } from "./util/base64.js";
 import { urlScheme } from "./util/url.js";
 import { MgError } from "./util/errors.js";
-import { checkOptionsObject, optBool } from "./util/check.js";
+import { splitHandlerArgs, optBool } from "./util/check.js";
 
 // ---- options ------------------------------------------------------------------------
 
@@ -233,13 +233,13 @@ export class Manager extends CoreManager {
    * `localAddr.port` is the real port.
    */
   override listen(url: string, handlerOrOpts?: EventHandler | ConnectionOptions, opts?: ConnectionOptions): Connection {
-    const [handler, o] = splitArgs(handlerOrOpts, opts, "listen");
+    const [handler, o] = splitHandlerArgs<EventHandler, ConnectionOptions>(handlerOrOpts, opts, "listen");
     return this._listen(url, handler as CoreHandler | undefined, o, specFor(url, o, "listen")) as Connection;
   }
 
   /** Connects to `url`: MG_EV_RESOLVE, then MG_EV_CONNECT, or MG_EV_ERROR and MG_EV_CLOSE. */
   override connect(url: string, handlerOrOpts?: EventHandler | ConnectionOptions, opts?: ConnectionOptions): Connection {
-    const [handler, o] = splitArgs(handlerOrOpts, opts, "connect");
+    const [handler, o] = splitHandlerArgs<EventHandler, ConnectionOptions>(handlerOrOpts, opts, "connect");
     return this._connect(url, handler as CoreHandler | undefined, o, specFor(url, o, "connect")) as Connection;
   }
 
@@ -290,12 +290,6 @@ export class Manager extends CoreManager {
 
 export type { ManagerOptions, RunOptions, CloseOptions };
 
-function splitArgs(a: EventHandler | ConnectionOptions | undefined, b: ConnectionOptions | undefined, what: string): [EventHandler | undefined, ConnectionOptions] {
-  checkOptionsObject(b, `${what} options`);
-  if (typeof a === "function") return [a, b ?? {}];
-  checkOptionsObject(a, `${what} options`);
-  return [undefined, { ...(a ?? {}), ...(b ?? {}) }];
-}
 
 /** Maps a URL's scheme and the options to the transport and the layer; checks the options. */
 function specFor(url: string, o: ConnectionOptions, what: "listen" | "connect"): OpenSpec {

@@ -22,7 +22,7 @@ import { startTlsServer, tlsAfterConnect, prepareTlsServer, tlsInit, tlsFree } f
 import type { TlsOpts } from "../tls/options.js";
 import { logDebug, logError, logLevel, logTraffic, MG_LL_DEBUG, MG_LL_VERBOSE } from "../util/log.js";
 import { MgError, optionError, type MgErrorCode } from "../util/errors.js";
-import { checkOptionsObject, optNonNegativeInt, optPositiveInt } from "../util/check.js";
+import { checkOptionsObject, splitHandlerArgs, optNonNegativeInt, optPositiveInt } from "../util/check.js";
 import { WakeupChannel, type WakeupHandle } from "./wakeup.js";
 
 /** How a connection is opened: its transport, TLS, and the layer that speaks its protocol. */
@@ -294,13 +294,13 @@ export class CoreManager implements CoreHost {
    * `localAddr.port` is the real port.
    */
   listen(url: string, handlerOrOpts?: CoreHandler | CoreOptions, opts?: CoreOptions): CoreConnection {
-    const [handler, o] = splitArgs(handlerOrOpts, opts, "listen");
+    const [handler, o] = splitHandlerArgs<CoreHandler, CoreOptions>(handlerOrOpts, opts, "listen");
     return this._listen(url, handler, o, this.coreSpec(url, "listen"));
   }
 
   /** Connects to `url` (tcp://, udp://, tls://): MG_EV_RESOLVE, then MG_EV_CONNECT, or MG_EV_ERROR and MG_EV_CLOSE. */
   connect(url: string, handlerOrOpts?: CoreHandler | CoreOptions, opts?: CoreOptions): CoreConnection {
-    const [handler, o] = splitArgs(handlerOrOpts, opts, "connect");
+    const [handler, o] = splitHandlerArgs<CoreHandler, CoreOptions>(handlerOrOpts, opts, "connect");
     return this._connect(url, handler, o, this.coreSpec(url, "connect"));
   }
 
@@ -776,12 +776,6 @@ function writeQueueSize(sock: net.Socket): number {
 export const WRITABLE_LOW = 256 * 1024;
 
 
-function splitArgs(a: CoreHandler | CoreOptions | undefined, b: CoreOptions | undefined, what: string): [CoreHandler | undefined, CoreOptions] {
-  checkOptionsObject(b, `${what} options`);
-  if (typeof a === "function") return [a, b ?? {}];
-  checkOptionsObject(a, `${what} options`);
-  return [undefined, { ...(a ?? {}), ...(b ?? {}) }];
-}
 
 /** The scheme of `url`, or an MgError for something that is not a URL. */
 export function checkUrl(url: string, what: string): string {

@@ -13,7 +13,7 @@ import {
 } from "./constants.js";
 import { urlIsSsl, urlPass, urlScheme, urlUser } from "../util/url.js";
 import { MgError } from "../util/errors.js";
-import { checkOptionsObject, optBool, optFunction, optIntIn, optPositiveInt } from "../util/check.js";
+import { splitHandlerArgs, optBool, optFunction, optIntIn, optPositiveInt } from "../util/check.js";
 import { randomStr } from "../util/random.js";
 import { millis } from "../util/time.js";
 
@@ -64,10 +64,7 @@ export const DEFAULT_KEEPALIVE_S = 60;
 
 /** Connects to an MQTT server. See Manager.mqttConnect(). */
 export function mqttConnect(manager: CoreManager, url: string, handlerOrOpts?: CoreHandler | MqttConnectOptions, opts?: MqttConnectOptions): Connection {
-  const handler = typeof handlerOrOpts === "function" ? handlerOrOpts : undefined;
-  checkOptionsObject(opts, "mqttConnect options");
-  if (typeof handlerOrOpts !== "function") checkOptionsObject(handlerOrOpts, "mqttConnect options");
-  const o: MqttConnectOptions = typeof handlerOrOpts === "function" ? (opts ?? {}) : { ...(handlerOrOpts ?? {}), ...(opts ?? {}) };
+  const [handler, o] = splitHandlerArgs<CoreHandler, MqttConnectOptions>(handlerOrOpts, opts, "mqttConnect");
   const scheme = typeof url === "string" && url.includes("://") ? urlScheme(url) : "";
   if (scheme !== "mqtt" && scheme !== "mqtts" && scheme !== "tcp" && scheme !== "tls" && scheme !== "ssl") {
     throw new MgError("ERR_INVALID_URL", `mqttConnect: expected an mqtt:// or mqtts:// URL, got ${String(url)}`);

@@ -8,17 +8,14 @@ import { mqttServerSpec } from "./open.js";
 import type { MqttOptions } from "./state.js";
 import { urlIsSsl } from "../util/url.js";
 import { MgError } from "../util/errors.js";
-import { checkOptionsObject } from "../util/check.js";
+import { splitHandlerArgs } from "../util/check.js";
 
 /** Options of mqttListen(). */
 export interface MqttListenOptions extends CoreOptions, MqttOptions {}
 
 /** Listens for MQTT clients. See Manager.mqttListen(). */
 export function mqttListen(manager: CoreManager, url: string, handlerOrOpts?: CoreHandler | MqttListenOptions, opts?: MqttListenOptions): Connection {
-  const handler = typeof handlerOrOpts === "function" ? handlerOrOpts : undefined;
-  checkOptionsObject(opts, "mqttListen options");
-  if (typeof handlerOrOpts !== "function") checkOptionsObject(handlerOrOpts, "mqttListen options");
-  const o: MqttListenOptions = typeof handlerOrOpts === "function" ? (opts ?? {}) : { ...(handlerOrOpts ?? {}), ...(opts ?? {}) };
+  const [handler, o] = splitHandlerArgs<CoreHandler, MqttListenOptions>(handlerOrOpts, opts, "mqttListen");
   const scheme = checkUrl(url, "mqttListen");
   if (scheme !== "mqtt" && scheme !== "mqtts" && scheme !== "tcp" && scheme !== "tls" && scheme !== "ssl") {
     throw new MgError("ERR_INVALID_URL", `mqttListen: expected an mqtt:// or mqtts:// URL, got ${url}`);

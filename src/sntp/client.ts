@@ -10,7 +10,7 @@ import type { CoreManager } from "../core/manager.js";
 import { MG_EV_CONNECT, MG_EV_ERROR, MG_EV_POLL, MG_EV_READ } from "../core/events.js";
 import { MG_EV_SNTP_TIME } from "./events.js";
 import { MgError } from "../util/errors.js";
-import { checkOptionsObject, optBool } from "../util/check.js";
+import { splitHandlerArgs, optBool } from "../util/check.js";
 import { urlHost, urlPort, urlScheme } from "../util/url.js";
 import { millis } from "../util/time.js";
 import { buildRequest, parseReply, requestTransmit } from "./packet.js";
@@ -56,10 +56,7 @@ class SntpLayer implements Layer {
 
 /** Opens an SNTP client connection. See Manager.sntpConnect(). */
 export function sntpConnect(manager: CoreManager, url: string, handlerOrOpts?: CoreHandler | SntpConnectOptions, opts?: SntpConnectOptions): Connection {
-  const handler = typeof handlerOrOpts === "function" ? handlerOrOpts : undefined;
-  checkOptionsObject(opts, "sntpConnect options");
-  if (typeof handlerOrOpts !== "function") checkOptionsObject(handlerOrOpts, "sntpConnect options");
-  const o: SntpConnectOptions = typeof handlerOrOpts === "function" ? (opts ?? {}) : { ...(handlerOrOpts ?? {}), ...(opts ?? {}) };
+  const [handler, o] = splitHandlerArgs<CoreHandler, SntpConnectOptions>(handlerOrOpts, opts, "sntpConnect");
   if (typeof url !== "string" || !url.includes("://")) throw new MgError("ERR_INVALID_URL", `sntpConnect: bad URL "${String(url)}": expected udp://host:port or sntp://host`);
   const scheme = urlScheme(url);
   if (scheme !== "udp" && scheme !== "sntp") throw new MgError("ERR_INVALID_URL", `sntpConnect: expected a udp:// or sntp:// URL, got ${url}`);

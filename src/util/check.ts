@@ -54,3 +54,14 @@ export function optFunction<F>(o: object, name: string): F | undefined {
 export function checkOptionsObject(o: unknown, what: string): void {
   if (o !== undefined && (o === null || typeof o !== "object" || Array.isArray(o))) throw optionError(what, "an options object", o);
 }
+
+/**
+ * The `(url, handlerOrOpts?, opts?)` arguments of listen/connect/wsConnect/...: the
+ * handler (when the second argument is a function) and the options merged, both checked.
+ */
+export function splitHandlerArgs<H, O extends object>(a: H | O | undefined, b: O | undefined, what: string): [H | undefined, O] {
+  checkOptionsObject(b, `${what} options`);
+  if (typeof a === "function") return [a as H, b ?? ({} as O)];
+  checkOptionsObject(a, `${what} options`);
+  return [undefined, { ...((a as O | undefined) ?? {}), ...(b ?? {}) } as O];
+}

@@ -15,7 +15,7 @@ import { httpSettings, type HttpLimits } from "../http/options.js";
 import { urlHost, urlPort, urlScheme, urlUri } from "../util/url.js";
 import { millis } from "../util/time.js";
 import { MgError } from "../util/errors.js";
-import { optPositiveInt, checkOptionsObject } from "../util/check.js";
+import { optPositiveInt, splitHandlerArgs } from "../util/check.js";
 import { createWsState, enableDeflate, sizeRecvBuffer, type WsConnState, type WsHandshake, type WsOptions } from "./state.js";
 import { checkUpgradeResponse, newKey } from "./handshake.js";
 import { clientAccept, clientOffer, deflateOptions, type WsDeflateOptions } from "./deflate.js";
@@ -37,10 +37,7 @@ export interface WsConnectOptions extends CoreOptions, HttpLimits, WsOptions {
 
 /** Connects to a WebSocket server. See Manager.wsConnect(). */
 export function wsConnect(manager: CoreManager, url: string, handlerOrOpts?: CoreHandler | WsConnectOptions, opts?: WsConnectOptions): Connection {
-  const handler = typeof handlerOrOpts === "function" ? handlerOrOpts : undefined;
-  checkOptionsObject(opts, "wsConnect options");
-  if (typeof handlerOrOpts !== "function") checkOptionsObject(handlerOrOpts, "wsConnect options");
-  const o: WsConnectOptions = typeof handlerOrOpts === "function" ? (opts ?? {}) : { ...(handlerOrOpts ?? {}), ...(opts ?? {}) };
+  const [handler, o] = splitHandlerArgs<CoreHandler, WsConnectOptions>(handlerOrOpts, opts, "wsConnect");
   const scheme = typeof url === "string" && url.includes("://") ? urlScheme(url) : "";
   if (scheme !== "ws" && scheme !== "wss" && scheme !== "http" && scheme !== "https") {
     throw new MgError("ERR_INVALID_URL", `wsConnect: expected a ws:// or wss:// URL, got ${String(url)}`);

@@ -20,7 +20,7 @@
 // across the boundaries, so invalid data fails with 1007 as soon as it arrives (Autobahn
 // 6.4 "fail fast"). A compressed text message is validated once inflated.
 import { isUtf8 } from "node:buffer";
-import { FIN, RSV1, RSV_ALL, OPCODE, MASK_BIT, MAX_CONTROL_PAYLOAD } from "./frame.js";
+import { FIN, RSV1, RSV_ALL, OPCODE, MASK_BIT, MAX_CONTROL_PAYLOAD, xorKeyBytes } from "./frame.js";
 import {
   WEBSOCKET_OP_BINARY, WEBSOCKET_OP_CLOSE, WEBSOCKET_OP_CONTINUE, WEBSOCKET_OP_PING, WEBSOCKET_OP_PONG, WEBSOCKET_OP_TEXT,
 } from "./constants.js";
@@ -410,16 +410,7 @@ function unmask(b: Buffer, from: number, to: number, key: Buffer, keyAt: number,
     for (let q = 0; i < to; i++, q++) b[i] = b[i]! ^ (q === 0 ? k0 : q === 1 ? k1 : k2);
     return;
   }
-  const end4 = from + ((to - from) & ~3);
-  for (; i < end4; i += 4) {
-    b[i] = b[i]! ^ m0;
-    b[i + 1] = b[i + 1]! ^ m1;
-    b[i + 2] = b[i + 2]! ^ m2;
-    b[i + 3] = b[i + 3]! ^ m3;
-  }
-  if (i < to) b[i] = b[i]! ^ m0;
-  if (i + 1 < to) b[i + 1] = b[i + 1]! ^ m1;
-  if (i + 2 < to) b[i + 2] = b[i + 2]! ^ m2;
+  xorKeyBytes(b, i, to, m0, m1, m2, m3);
 }
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;

@@ -62,7 +62,11 @@ export function writeHeaderAt(dst: Buffer, at: number, b0: number, len: number, 
 
 /** XORs `b[from..to)` in place with the key at `key[k..k+4)` (section 5.3). */
 export function maskRange(b: Buffer, from: number, to: number, key: Buffer, k: number): void {
-  const m0 = key[k]!, m1 = key[k + 1]!, m2 = key[k + 2]!, m3 = key[k + 3]!;
+  xorKeyBytes(b, from, to, key[k]!, key[k + 1]!, key[k + 2]!, key[k + 3]!);
+}
+
+/** XORs `b[from..to)` in place with the key bytes m0..m3 repeating from `from`, byte by byte. */
+export function xorKeyBytes(b: Buffer, from: number, to: number, m0: number, m1: number, m2: number, m3: number): void {
   let i = from;
   const end4 = from + ((to - from) & ~3);
   for (; i < end4; i += 4) {
