@@ -92,7 +92,7 @@ is behind). Exits with 1 when the server does not give a valid answer.
 Options:
   -t, --timeout MS           How long to wait for an answer (default 5000)
   -h, --help                 Print this help`,
-  "mqtt-broker": `Usage: tsmongoose mqtt-broker [--listen URL] [--workers N|auto] [--quiet]
+  "mqtt-broker": `Usage: tsmongoose mqtt-broker [--listen URL] [--workers N|auto] [--redis URL] [--quiet]
 
 Runs an MQTT 3.1.1 / 5.0 broker (QoS 0-2, retained messages, wills, persistent
 sessions, shared subscriptions) that accepts every client, and logs each client's
@@ -100,7 +100,8 @@ connect and disconnect on standard output. Ctrl-C stops.
 
   -l, --listen URL             Where to listen (default mqtt://0.0.0.0:1883)
   -w, --workers N|auto         Worker processes sharing the port (default 1). Each is
-                               a broker of its own: see docs/scaling.md
+                               a broker of its own, or with --redis a node of one
+                               cluster: see docs/scaling.md
   -q, --quiet                  No client log
   -h, --help                   Print this help
 ${BROKER_CLI_HELP.split("\n").filter((l) => !l.includes("--listen")).join("\n")}`,
@@ -449,12 +450,12 @@ async function mqttBroker(argv: string[]): Promise<void> {
   }, { min: 0, max: 0, names: "" });
   const listen = values.listen ?? "mqtt://0.0.0.0:1883";
   const workers = workersOption("mqtt-broker", values.workers);
-  if (workers > 1 && cluster.isPrimary) {
+  if (workers > 1 && cluster.isPrimary && opts.cluster === undefined) {
     // Without a shared store each worker keeps its own sessions, subscriptions and
     // retained messages: a client only meets the clients that landed on its worker.
     process.stderr.write(`tsmongoose mqtt-broker: warning: ${workers} workers are ${workers} independent brokers sharing a port: ` +
       "clients on different workers do not see each other's messages, retained messages or sessions. " +
-      "A cluster of brokers needs --redis (not available yet); see docs/scaling.md\n");
+      "Add --redis URL to make them one cluster; see docs/scaling.md\n");
   }
   const setup = (): { mgr: Manager; lsn: Connection } => {
     const mgr = new Manager();

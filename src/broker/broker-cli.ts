@@ -20,7 +20,9 @@ export const BROKER_CLI_HELP = `Options (defaults in brackets):
   --deny-subscribe FILTER      refuse subscriptions to topics matching FILTER (repeatable)
   --data DIR                   keep retained messages and persistent sessions in DIR (survive restarts) [memory only]
   --fsync POLICY               with --data: always, interval or never [interval]
-  --sys-interval S             publish $SYS/broker/... every S seconds (0: off) [0]`;
+  --sys-interval S             publish $SYS/broker/... every S seconds (0: off) [0]
+  --redis URL                  be one node of a cluster of brokers sharing redis://host:port
+                               (messages, retained, sessions; docs/scaling.md) [alone]`;
 
 /** Takes the broker's options out of `args` (what is left is for the caller); throws on a bad value. */
 export function brokerCliOptions(args: string[]): Omit<MqttBrokerOptions, "listen"> {
@@ -58,6 +60,9 @@ export function brokerCliOptions(args: string[]): Omit<MqttBrokerOptions, "liste
   if (fsync !== undefined && fsync !== "always" && fsync !== "interval" && fsync !== "never") throw new Error(`--fsync needs always, interval or never, got ${fsync}`);
   if (fsync !== undefined && data === undefined) throw new Error("--fsync needs --data");
   if (data !== undefined) o.persistence = fsync === undefined ? { dir: data } : { dir: data, fsync };
+  const redis = take("--redis");
+  if (redis !== undefined && data !== undefined) throw new Error("--redis and --data do not go together: a cluster keeps its state in Redis");
+  if (redis !== undefined) o.cluster = { redis };
   if (flag("--no-outbound-aliases")) o.outboundTopicAliases = false;
   if (flag("--no-retain")) o.retainAvailable = false;
   if (flag("--no-wildcards")) o.wildcardSubscriptions = false;

@@ -10,6 +10,7 @@ import type { MqttProperty } from "../mqtt/message.js";
 import { DEFAULT_MAX_PACKET_SIZE } from "../mqtt/state.js";
 import type { MqttStore } from "./broker-store.js";
 import type { MqttFileStoreOptions } from "./broker-file-store.js";
+import type { MqttClusterOptions } from "./cluster/cluster-options.js";
 
 /**
  * `persistence` of MqttBrokerOptions: `{ dir, fsync?, fsyncIntervalMs?, compactBytes? }`
@@ -94,6 +95,11 @@ export interface MqttBrokerOptions extends ConnectionOptions {
   persistence?: MqttPersistenceOptions;
   /** Seconds between $SYS/broker/... updates (0: none). Default 0. */
   sysInterval?: number;
+  /**
+   * Run as one node of a cluster of brokers on Redis: messages, retained messages and
+   * persistent sessions are shared with the other nodes (docs/scaling.md). Not with `persistence`.
+   */
+  cluster?: MqttClusterOptions;
 }
 
 /** The broker's limits once checked and defaulted. */

@@ -9,7 +9,7 @@ import { EXPIRY_NEVER } from "./broker-options.js";
 import { MqttFileStore, type MqttFileStoreOptions } from "./broker-file-store.js";
 import { parseShare } from "./broker-shared.js";
 import { newSession, type Delivery, type DeliveryLog, type Session, type Stored } from "./broker-session.js";
-import type { MqttStore, MqttStoredMessage, MqttStoredSession } from "./broker-store.js";
+import type { MqttStore, MqttStoredDelivery, MqttStoredMessage, MqttStoredSession } from "./broker-store.js";
 import type { BrokerStats } from "./broker-sys.js";
 
 /** The store the option asks for (checked where given). */
@@ -45,8 +45,25 @@ export class BrokerPersistence implements DeliveryLog {
   load(l: BrokerLimits, stats: BrokerStats): { sessions: Session[]; retained: Stored[] } {
     const snap = this.store.load();
     const mono = millis(), wall = Date.now();
+    const live = this.liveOf(mono, wall);
+    const retained: Stored[] = [];
+    for (const m of snap.retained) {
+      if (m.expiresAt !== 0 && wall >= m.expiresAt) { this.store.setRetained(m.topic, undefined); continue; }
+      retained.push(live(m));
+    }
+    const sessions: Session[] = [];
+    for (const { session: r, deliveries } of snap.sessions) {
+      const s = this.revive(r, deliveries, l, stats, live, mono, wall);
+      if (s !== undefined) sessions.push(s);
+    }
+    this.store.commit();
+    return { sessions, retained };
+  }
+
+  /** Turns records into live messages, one per record object (deliveries of one publication share it). */
+  private liveOf(mono: number, wall: number): (m: MqttStoredMessage) => Stored {
     const back = new Map<MqttStoredMessage, Stored>();
-    const live = (m: MqttStoredMessage): Stored => {
+    return (m) => {
       let s = back.get(m);
       if (s === undefined) {
         s = { topic: m.topic, payload: m.payload, qos: m.qos, retain: m.retain, props: m.props, expiresAt: toMono(m.expiresAt, mono, wall) };
@@ -55,38 +72,45 @@ export class BrokerPersistence implements DeliveryLog {
       }
       return s;
     };
-    const retained: Stored[] = [];
-    for (const m of snap.retained) {
-      if (m.expiresAt !== 0 && wall >= m.expiresAt) { this.store.setRetained(m.topic, undefined); continue; }
-      retained.push(live(m));
+  }
+
+  /**
+   * One stored session back into a live one (its client away); undefined when it
+   * expired (the store forgets it then).
+   */
+  private revive(r: MqttStoredSession, deliveries: MqttStoredDelivery[], l: BrokerLimits, stats: BrokerStats, live: (m: MqttStoredMessage) => Stored, mono: number, wall: number): Session | undefined {
+    for (const d of deliveries) if (d.key > this.seq) this.seq = d.key;
+    // The session's end counts from its client's disconnect; a client connected at the stop disconnected then.
+    const since = r.disconnectedAt > 0 ? r.disconnectedAt : wall;
+    const left = r.expiry === EXPIRY_NEVER ? Infinity : since + Math.min(r.expiry, l.maxSessionExpiry) * 1000 - wall;
+    if (left <= 0) { this.store.deleteSession(r.clientId); return undefined; }
+    const s = newSession(r.clientId, r.version, Math.min(r.expiry, l.maxSessionExpiry), stats);
+    s.endsAt = left === Infinity ? Infinity : mono + left;
+    s.log = this;
+    for (const x of r.subscriptions) {
+      // The broker joins shared ones to their groups (a "$share/g/f" subscription matches with f).
+      const share = parseShare(x.filter);
+      const ok = share !== undefined && share !== "invalid";
+      s.subs.set(x.filter, { qos: x.qos, options: x.options, id: x.id, filter: ok ? share.filter : x.filter, shared: ok });
     }
-    const sessions: Session[] = [];
-    for (const { session: r, deliveries } of snap.sessions) {
-      for (const d of deliveries) if (d.key > this.seq) this.seq = d.key;
-      // The session's end counts from its client's disconnect; a client connected at the stop disconnected then.
-      const since = r.disconnectedAt > 0 ? r.disconnectedAt : wall;
-      const left = r.expiry === EXPIRY_NEVER ? Infinity : since + Math.min(r.expiry, l.maxSessionExpiry) * 1000 - wall;
-      if (left <= 0) { this.store.deleteSession(r.clientId); continue; }
-      const s = newSession(r.clientId, r.version, Math.min(r.expiry, l.maxSessionExpiry), stats);
-      s.endsAt = left === Infinity ? Infinity : mono + left;
-      s.log = this;
-      for (const x of r.subscriptions) {
-        // The broker joins shared ones to their groups (a "$share/g/f" subscription matches with f).
-        const share = parseShare(x.filter);
-        const ok = share !== undefined && share !== "invalid";
-        s.subs.set(x.filter, { qos: x.qos, options: x.options, id: x.id, filter: ok ? share.filter : x.filter, shared: ok });
-      }
-      if (r.will !== undefined) { s.will = live(r.will); s.willAt = toMono(r.willAt ?? wall, mono, wall); }
-      for (const d of [...deliveries].sort((a, b) => a.key - b.key)) {
-        const del: Delivery = { msg: live(d.message), qos: d.qos, retain: d.retain, subIds: d.subIds.length > 0 ? d.subIds : undefined, id: d.packetId, released: d.released, key: d.key };
-        if (d.packetId > 0 && !s.inflight.has(d.packetId)) s.inflight.set(d.packetId, del);
-        else { del.id = 0; s.queue.push(del); s.queuedBytes += d.message.payload.length + d.message.topic.length + 64; }
-        if (d.packetId > s.nextId) s.nextId = d.packetId;
-      }
-      sessions.push(s);
+    if (r.will !== undefined) { s.will = live(r.will); s.willAt = toMono(r.willAt ?? wall, mono, wall); }
+    for (const d of [...deliveries].sort((a, b) => a.key - b.key)) {
+      const del: Delivery = { msg: live(d.message), qos: d.qos, retain: d.retain, subIds: d.subIds.length > 0 ? d.subIds : undefined, id: d.packetId, released: d.released, key: d.key };
+      if (d.packetId > 0 && !s.inflight.has(d.packetId)) s.inflight.set(d.packetId, del);
+      else { del.id = 0; s.queue.push(del); s.queuedBytes += d.message.payload.length + d.message.topic.length + 64; }
+      if (d.packetId > s.nextId) s.nextId = d.packetId;
     }
-    this.store.commit();
-    return { sessions, retained };
+    return s;
+  }
+
+  /**
+   * A session another broker of a cluster held, read from Redis when its client connects
+   * here (cluster/cluster.ts); undefined when it expired meanwhile.
+   */
+  adopt(r: MqttStoredSession, deliveries: MqttStoredDelivery[], l: BrokerLimits, stats: BrokerStats): Session | undefined {
+    const mono = millis(), wall = Date.now();
+    const live = this.liveOf(mono, wall);
+    return this.revive(r, deliveries, l, stats, live, mono, wall);
   }
 
   /** The store's record of `m` (made once per message object). */

@@ -3,7 +3,7 @@
 // (bounded), acknowledged, and sent again with DUP=1 when the session resumes.
 import type { Connection } from "../connection.js";
 import { MQTT_CMD_PUBREL, MQTT_PROP_MESSAGE_EXPIRY_INTERVAL, MQTT_PROP_SUBSCRIPTION_IDENTIFIER, MQTT_PROP_TOPIC_ALIAS } from "../mqtt/constants.js";
-import type { MqttProperty } from "../mqtt/message.js";
+import type { MqttPacket, MqttProperty } from "../mqtt/message.js";
 import { buildAck, buildPublish } from "../mqtt/builder.js";
 import type { BrokerLimits } from "./broker-options.js";
 import type { BrokerStats } from "./broker-sys.js";
@@ -81,6 +81,8 @@ export interface Client {
   auth: AuthExchange | undefined;
   /** The Authentication Method of the CONNECT (re-authentication must use it). */
   connectMethod: string | undefined;
+  /** In a cluster, while the CONNECT waits for the session (cluster/cluster.ts): the packets that came after it. */
+  held: [number, MqttPacket][] | undefined;
 }
 
 export interface AuthExchange {

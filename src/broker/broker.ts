@@ -31,12 +31,17 @@ import { checkPublish } from "./broker-publish.js";
 import { authStep, RC_BAD_AUTH_METHOD, RC_CONTINUE_AUTH, RC_NOT_AUTHORIZED, RC_REAUTHENTICATE, type MqttAuthHook } from "./broker-auth.js";
 import { BrokerPersistence, storeOf } from "./broker-persist.js";
 import { newStats, sysValues, type BrokerStats } from "./broker-sys.js";
+import { MgError } from "../util/errors.js";
+import { MqttPacket as Packet } from "../mqtt/message.js";
+import { BrokerCluster, type Claimed, type ClusterHost } from "./cluster/cluster.js";
+import { clusterConfig } from "./cluster/cluster-options.js";
 
 export type { MqttAction, MqttBrokerOptions } from "./broker-options.js";
 export type { MqttPersistenceOptions } from "./broker-options.js";
 export type { MqttStore, MqttStoreSnapshot, MqttStoredDelivery, MqttStoredMessage, MqttStoredSession, MqttStoredSubscription } from "./broker-store.js";
 export { MqttFileStore, type MqttFileStoreOptions, type MqttFsyncPolicy } from "./broker-file-store.js";
 export type { MqttAuthHook, MqttAuthRequest, MqttAuthResult } from "./broker-auth.js";
+export type { MqttClusterOptions } from "./cluster/cluster-options.js";
 
 /** How often a store's tick() runs (deferred fsync, compaction). */
 const STORE_TICK_MS = 100;
@@ -45,7 +50,7 @@ const STORE_TICK_MS = 100;
 const RC_PROTOCOL_ERROR = 0x82, RC_TOPIC_FILTER_INVALID = 0x8f;
 const RC_SESSION_TAKEN_OVER = 0x8e, RC_RETAIN_NOT_SUPPORTED = 0x9a;
 const RC_QOS_NOT_SUPPORTED = 0x9b, RC_SHARED_NOT_SUPPORTED = 0x9e, RC_SUBID_NOT_SUPPORTED = 0xa1;
-const RC_WILDCARDS_NOT_SUPPORTED = 0xa2, RC_NO_SUBSCRIPTION = 0x11;
+const RC_WILDCARDS_NOT_SUPPORTED = 0xa2, RC_NO_SUBSCRIPTION = 0x11, RC_SERVER_UNAVAILABLE = 0x88;
 
 /** Reason code names (section 2.4), sent as Reason String. */
 const REASONS = new Map<number, string>([
@@ -90,16 +95,25 @@ export class MqttBroker {
   private readonly timers: Timer[] = [];
   /** The $SYS values last published, to send only what changed. */
   private readonly sysLast = new Map<string, string>();
+  /** Set with the `cluster` option: this broker is one node of a cluster on Redis. */
+  private readonly cluster: BrokerCluster | undefined;
+  /**
+   * Resolves when the broker is ready: at once, or with `cluster`, once Redis is reached
+   * and the retained messages read (clients that connect before wait for it).
+   */
+  readonly ready: Promise<void>;
 
   constructor(manager: Manager, opts: MqttBrokerOptions) {
     const {
       listen, authenticate, authorize, auth, maxQueuedMessages, maxQueuedBytes, maxInflightMessages, maxSendQueueBytes,
       receiveMaximum, topicAliasMaximum, outboundTopicAliases, maxSessionExpiry, maxKeepAlive, maxQos, retainAvailable,
-      wildcardSubscriptions, subscriptionIdentifiers, sharedSubscriptions, connectTimeoutMs, persistence, sysInterval, ...connOpts
+      wildcardSubscriptions, subscriptionIdentifiers, sharedSubscriptions, connectTimeoutMs, persistence, sysInterval, cluster, ...connOpts
     } = opts;
     if (typeof listen !== "string") throw new Error("MqttBroker: `listen` URL is required");
     this.l = brokerLimits(opts);
-    this.clock = new SessionClock(manager, { will: (x) => this.publishWill(x), end: (x) => this.endSession(x) });
+    const cfg = cluster === undefined ? undefined : clusterConfig(cluster);
+    if (cfg !== undefined && persistence !== undefined) throw new MgError("ERR_INVALID_OPTION", "options cluster and persistence do not go together: a cluster keeps its state in Redis");
+    this.clock = new SessionClock(manager, { will: (x) => this.publishWill(x), end: (x) => { this.endSession(x); this.cluster?.disown(x.clientId); } });
     this.authenticate = authenticate;
     this.authorize = authorize;
     this.auth = auth;
@@ -116,6 +130,11 @@ export class MqttBroker {
       this.persist?.close();
       throw e;
     }
+    if (cfg !== undefined) {
+      this.cluster = new BrokerCluster(cfg, this.clusterHost());
+      this.persist = new BrokerPersistence(this.cluster.store);
+    }
+    this.ready = this.cluster?.ready ?? Promise.resolve();
     if (this.persist !== undefined) {
       const p = this.persist;
       this.timers.push(manager.timerAdd(STORE_TICK_MS, () => p.tick(), { repeat: true }));
@@ -187,6 +206,7 @@ export class MqttBroker {
     this.persist?.close();
     this.listener.close();
     for (const c of this.clients.keys()) c.close();
+    void this.cluster?.close();
   }
 
   private stopTimers(): void {
@@ -198,7 +218,7 @@ export class MqttBroker {
   private readonly handler: EventHandler = (c, ev, data) => {
     if (c.isListening) {
       // The manager closes: so does the store (what clients do after this is not recorded).
-      if (ev === MG_EV_CLOSE) { this.stopTimers(); this.persist?.close(); }
+      if (ev === MG_EV_CLOSE) { this.stopTimers(); this.persist?.close(); void this.cluster?.close(); }
       return;
     }
     this.dispatch(c, ev, data);
@@ -212,12 +232,13 @@ export class MqttBroker {
       this.clients.set(c, {
         session: undefined, version: 4, will: undefined, willDelay: 0, graceful: false, keepAliveMs: 0, lastRecv: now,
         acceptedAt: now, connectExpiry: 0, receiveMax: 65535, maxPacket: Infinity, aliasesIn: undefined,
-        aliasesOut: undefined, aliasOutMax: 0, qos2In: new Set(), auth: undefined, connectMethod: undefined,
+        aliasesOut: undefined, aliasOutMax: 0, qos2In: new Set(), auth: undefined, connectMethod: undefined, held: undefined,
       });
       return;
     }
     const cl = this.clients.get(c);
     if (cl === undefined) return;
+    if (cl.held !== undefined && (ev === MG_EV_MQTT_MSG || ev === MG_EV_MQTT_CMD)) { cl.held.push([ev, copyPacket(data as MqttPacket)]); return; }
     if (ev === MG_EV_READ) { cl.lastRecv = millis(); this.stats.bytesIn += data as number; }
     else if (ev === MG_EV_WRITE) this.stats.bytesOut += data as number;
     else if (ev === MG_EV_POLL) this.poll(c, cl, data as number);
@@ -241,7 +262,7 @@ export class MqttBroker {
     if (c.isClosing) return;
     const s = cl.session;
     if (s === undefined) {
-      if (now - cl.acceptedAt > this.l.connectTimeoutMs) c.error("MQTT: no CONNECT in time");
+      if (cl.held === undefined && now - cl.acceptedAt > this.l.connectTimeoutMs) c.error("MQTT: no CONNECT in time");
     } else if (cl.keepAliveMs > 0 && now - cl.lastRecv > cl.keepAliveMs * 1.5) {
       // [MQTT-3.1.2-22]: nothing for one and a half keep alive periods.
       c.error("MQTT: keep alive timeout");
@@ -332,7 +353,10 @@ export class MqttBroker {
       // Section 3.1.2.11: a Receive Maximum or Maximum Packet Size of 0 is a protocol error.
       if ((p.id === MQTT_PROP_RECEIVE_MAXIMUM || p.id === MQTT_PROP_MAXIMUM_PACKET_SIZE) && p.iv === 0) { c.mqttConnack(RC_PROTOCOL_ERROR); return; }
     }
-    const finish = (authProps: MqttProperty[]): void => this.finishConnect(c, cl, m, props, clientId, assigned, authProps);
+    const finish = (authProps: MqttProperty[]): void => {
+      if (this.cluster === undefined) this.finishConnect(c, cl, m, props, clientId, assigned, authProps);
+      else this.claimThenConnect(c, cl, m, props, clientId, assigned, authProps);
+    };
     const method = props.find((p) => p.id === MQTT_PROP_AUTHENTICATION_METHOD)?.val;
     if (method === undefined) { finish([]); return; }
     // Enhanced authentication (section 4.12); a method nobody supports gets 0x8C [MQTT-4.12.0-1].
@@ -435,6 +459,104 @@ export class MqttBroker {
     if (connected > this.stats.maxClients) this.stats.maxClients = connected;
     c.mqttConnack(0, { sessionPresent: present, props: v5 ? connack : undefined });
     if (present) resume(s, l, now);
+    if (this.cluster !== undefined) this.shareState(this.cluster, s, true);
+  }
+
+  /** In a cluster: the other nodes learn that the session's shared subscriptions are (not) connected here. */
+  private shareState(cl: BrokerCluster, s: Session, online: boolean): void {
+    for (const [key, sub] of s.subs) if (sub.shared) cl.shareSet(key, sub.filter, s.clientId, online);
+  }
+
+  // ---- the cluster --------------------------------------------------------------------
+
+  /**
+   * A CONNECT in a cluster: the session is claimed first (its owner key taken, the node
+   * that held it asked to let go, its state read from Redis); packets that come meanwhile
+   * wait. Then the CONNECT completes as on a lone broker.
+   */
+  private claimThenConnect(c: Connection, cl: Client, m: MqttPacket, props: MqttProperty[], clientId: string, assigned: boolean, authProps: MqttProperty[]): void {
+    const info = m.connect!;
+    const w = info.will;
+    // The will's bytes are views of the receive buffer, which moves on meanwhile.
+    if (w !== undefined) { w.message = Buffer.from(w.message); w.props = w.props.map((p) => (p.bin === undefined ? p : { ...p, bin: Buffer.from(p.bin) })); }
+    cl.held = [];
+    this.cluster!.claim(clientId, info.clean).then((got: Claimed) => {
+      const held = cl.held ?? [];
+      cl.held = undefined;
+      if (got.record !== undefined) this.adoptSession(got.record);
+      if (c.isClosing || !this.clients.has(c)) {
+        // The client left meanwhile: a session read from Redis stays here, with its client away.
+        if (!this.sessions.has(clientId)) this.cluster?.disown(clientId);
+      } else {
+        this.finishConnect(c, cl, m, props, clientId, assigned, authProps);
+        for (const [ev, p] of held) { if (!c.isClosing) this.dispatch(c, ev, p); }
+      }
+      this.persist?.commit();
+    }, () => {
+      cl.held = undefined;
+      // Redis could not be reached in time: 0x88 Server unavailable (3.1.1: 3).
+      if (!c.isClosing) c.mqttConnack(cl.version >= 5 ? RC_SERVER_UNAVAILABLE : 3);
+    });
+  }
+
+  /** A session read from Redis (another node held it) becomes one of this broker's, its client away. */
+  private adoptSession(rec: NonNullable<Claimed["record"]>): void {
+    const old = this.sessions.get(rec.session.clientId);
+    if (old !== undefined) this.detach(old);
+    const s = this.persist!.adopt(rec.session, rec.deliveries, this.l, this.stats);
+    if (s === undefined) return;
+    for (const [key, sub] of s.subs) if (sub.shared) this.joinGroup(s, key, sub.filter);
+    this.sessions.set(s.clientId, s);
+    this.clock.watch(s);
+  }
+
+  /** The session leaves this broker without ending: its state stays in Redis for the node that takes it. */
+  private detach(s: Session): void {
+    this.clock.forget(s);
+    for (const [key, sub] of s.subs) if (sub.shared) this.leaveGroup(s, key);
+    s.log = undefined;
+    if (this.sessions.get(s.clientId) === s) this.sessions.delete(s.clientId);
+    this.cluster?.store.forget(s.clientId);
+  }
+
+  private clusterHost(): ClusterHost {
+    return {
+      remote: (msg, targets) => this.routeFromNode(msg, targets),
+      release: (id, clean) => {
+        const s = this.sessions.get(id);
+        if (s === undefined) return;
+        // As for a takeover on this broker [MQTT-3.1.4-3]: the old connection ends, its will as the rules say.
+        if (s.conn !== undefined) this.takeOver(s, clean);
+        else if (s.will !== undefined) { if (clean) this.publishWill(s); else s.will = undefined; }
+        // Its last state (client away, no will) is what the other node reads.
+        if (s.log !== undefined) this.persist?.session(s);
+        this.detach(s);
+      },
+      lost: (id) => {
+        const s = this.sessions.get(id);
+        if (s === undefined) return;
+        const c = s.conn, cl = s.client;
+        s.conn = undefined;
+        s.client = undefined;
+        if (cl !== undefined) { cl.session = undefined; cl.will = undefined; }
+        this.detach(s);
+        if (c !== undefined && !c.isClosing) {
+          if ((cl?.version ?? 4) >= 5) c.mqttDisconnect(RC_SESSION_TAKEN_OVER, [{ id: MQTT_PROP_REASON_STRING, val: REASONS.get(RC_SESSION_TAKEN_OVER)! }]);
+          c.close();
+        }
+      },
+      retained: (topic, msg) => { if (msg === undefined) this.retained.delete(topic); else this.retained.set(topic, msg); },
+      retainedAll: () => this.retained.values(),
+      sessionIds: () => this.sessions.keys(),
+      hasSession: (id) => this.sessions.has(id),
+      sharedSubs: () => {
+        const out: [string, string, string, boolean][] = [];
+        for (const s of this.sessions.values()) for (const [key, sub] of s.subs) if (sub.shared) out.push([key, sub.filter, s.clientId, s.conn !== undefined]);
+        return out;
+      },
+      commit: () => this.persist?.commit(),
+      warn: (line) => { process.stderr.write(`MqttBroker: ${line}\n`); },
+    };
   }
 
   /**
@@ -484,6 +606,20 @@ export class MqttBroker {
       if (msg.payload.length === 0) { if (this.retained.delete(msg.topic)) this.persist?.retain(msg.topic, undefined); }
       else { const r = stable(); this.retained.set(msg.topic, r); this.persist?.retain(msg.topic, r); }
     }
+    this.fanOut(msg, from, stable, now);
+    if (this.cluster !== undefined) { this.routeCluster(this.cluster, msg, stable, now); return; }
+    if (this.groups.size === 0) return;
+    for (const g of this.groups.values()) {
+      if (!topicMatches(g.filter, msg.topic)) continue;
+      // Section 4.8.2: one member of the group gets it.
+      const s = pickMember(g, (x) => x.conn !== undefined && !x.conn.isClosing);
+      if (s === undefined) continue;
+      this.deliverShared(s, g.key, msg, stable, now);
+    }
+  }
+
+  /** Delivers to every session whose ordinary (not shared) subscriptions match. */
+  private fanOut(msg: Stored, from: Session | undefined, stable: () => Stored, now: number): void {
     for (const s of this.sessions.values()) {
       if (s.subs.size === 0) continue;
       let qos = -1, retainAsPublished = false;
@@ -500,16 +636,47 @@ export class MqttBroker {
       // [MQTT-3.3.1-12] [MQTT-3.3.1-13]: retain as published keeps the flag, else live messages carry 0.
       deliver(s, q > 0 ? stable() : msg, q, retainAsPublished && msg.retain, ids, this.l, now);
     }
-    if (this.groups.size === 0) return;
-    for (const g of this.groups.values()) {
-      if (!topicMatches(g.filter, msg.topic)) continue;
-      // Section 4.8.2: one member of the group gets it.
-      const s = pickMember(g, (x) => x.conn !== undefined && !x.conn.isClosing);
-      if (s === undefined) continue;
-      const sub = s.subs.get(g.key);
-      if (sub === undefined) continue;
-      const q = Math.min(sub.qos, msg.qos);
-      deliver(s, q > 0 ? stable() : msg, q, (sub.options & 8) !== 0 && msg.retain, sub.id > 0 ? [sub.id] : undefined, this.l, now);
+  }
+
+  /** A message for one member of a shared subscription group (`key`: "$share/g/f"). */
+  private deliverShared(s: Session, key: string, msg: Stored, stable: () => Stored, now: number): void {
+    const sub = s.subs.get(key);
+    if (sub === undefined) return;
+    const q = Math.min(sub.qos, msg.qos);
+    deliver(s, q > 0 ? stable() : msg, q, (sub.options & 8) !== 0 && msg.retain, sub.id > 0 ? [sub.id] : undefined, this.l, now);
+  }
+
+  /**
+   * In a cluster, after local delivery: this node picks the member of each shared group
+   * (wherever it is), and the message goes to the other nodes with the picks of theirs.
+   * The broker's own $SYS topics stay on this node.
+   */
+  private routeCluster(cl: BrokerCluster, msg: Stored, stable: () => Stored, now: number): void {
+    if (msg.topic.startsWith("$SYS/")) return;
+    let targets: [string, string][] | undefined;
+    if (cl.shares.size > 0) {
+      cl.shares.pick(msg.topic, cl.alive, (key, m) => {
+        if (m.node !== cl.nodeId) { (targets ??= []).push([key, m.clientId]); return; }
+        const s = this.sessions.get(m.clientId);
+        if (s !== undefined) this.deliverShared(s, key, msg, stable, now);
+      });
+    }
+    cl.publish(msg, targets);
+  }
+
+  /** A message another node of the cluster published (retained there already). */
+  private routeFromNode(msg: Stored, targets: [string, string][] | undefined): void {
+    const now = millis();
+    const stable = (): Stored => msg; // decoded from Redis: already a copy of its own
+    if (msg.retain) {
+      if (msg.payload.length === 0) this.retained.delete(msg.topic);
+      else this.retained.set(msg.topic, msg);
+    }
+    this.fanOut(msg, undefined, stable, now);
+    if (targets === undefined) return;
+    for (const [key, id] of targets) {
+      const s = this.sessions.get(id);
+      if (s !== undefined) this.deliverShared(s, key, msg, stable, now);
     }
   }
 
@@ -545,7 +712,10 @@ export class MqttBroker {
       const existed = s.subs.has(f.topic);
       const sub: Subscription = { qos, options: f.options, id: subId, filter, shared: share !== undefined };
       s.subs.set(f.topic, sub);
-      if (share !== undefined && !existed) this.joinGroup(s, f.topic, filter);
+      if (share !== undefined && !existed) {
+        this.joinGroup(s, f.topic, filter);
+        this.cluster?.shareSet(f.topic, filter, s.clientId, true);
+      }
       added.push([sub, existed]);
       codes.push(qos);
     }
@@ -576,14 +746,18 @@ export class MqttBroker {
     if (sub === undefined) return false;
     s.subs.delete(key);
     if (sub.shared) {
-      const g = this.groups.get(key);
-      if (g !== undefined) {
-        const i = g.members.indexOf(s);
-        if (i >= 0) g.members.splice(i, 1);
-        if (g.members.length === 0) this.groups.delete(key);
-      }
+      this.leaveGroup(s, key);
+      this.cluster?.shareRemove(key, s.clientId);
     }
     return true;
+  }
+
+  private leaveGroup(s: Session, key: string): void {
+    const g = this.groups.get(key);
+    if (g === undefined) return;
+    const i = g.members.indexOf(s);
+    if (i >= 0) g.members.splice(i, 1);
+    if (g.members.length === 0) this.groups.delete(key);
   }
 
   // ---- the end of connections and sessions -----------------------------------------
@@ -600,8 +774,10 @@ export class MqttBroker {
     if (s.expiry === 0) {
       if (w !== undefined) this.routeWill(s.clientId, w);
       this.endSession(s);
+      this.cluster?.disown(s.clientId);
       return;
     }
+    if (this.cluster !== undefined) this.shareState(this.cluster, s, false);
     s.endsAt = s.expiry === EXPIRY_NEVER ? Infinity : now + s.expiry * 1000;
     if (w !== undefined) {
       // [MQTT-3.1.2-8]: the will goes out once its delay has passed or the session ends, whichever comes first.
@@ -656,4 +832,22 @@ function stored(topic: string, payload: Buffer, qos: number, retain: boolean, pr
     else if (p.id !== MQTT_PROP_TOPIC_ALIAS && p.id !== MQTT_PROP_SUBSCRIPTION_IDENTIFIER) rest.push(p);
   }
   return { topic, payload, qos, retain, props: rest, expiresAt };
+}
+
+/** A packet that outlives its event (held during a cluster CONNECT): its bytes copied out of the receive buffer. */
+function copyPacket(m: MqttPacket): MqttPacket {
+  const p = new Packet(m.cmd, m.flags, Buffer.from(m.dgram));
+  p.topic = m.topic;
+  p.data = Buffer.from(m.data);
+  p.id = m.id;
+  p.qos = m.qos;
+  p.ack = m.ack;
+  p.retain = m.retain;
+  p.dup = m.dup;
+  p.version = m.version;
+  p.props = Buffer.from(m.props);
+  p.connect = m.connect;
+  p.filters = m.filters;
+  p.sessionPresent = m.sessionPresent;
+  return p;
 }
