@@ -1,0 +1,279 @@
+// A cluster of MqttBrokers on Redis: three broker processes (cluster-node.ts) on one
+// redis-server of the test's own, clients (ours, mosquitto_pub / mosquitto_sub) on
+// different nodes. Cross-node QoS 0/1/2, retained messages, a persistent session resumed
+// on another node with its queued messages, takeover across nodes, wills once, shared
+// subscriptions once across the cluster, the CLI's --redis, and the option checks.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import {
+  Manager, MqttBroker, MQTT_CMD_SUBACK, MQTT_CMD_DISCONNECT, MQTT_CMD_CONNACK, type MqttConnectOptions, type Connection, type MqttPacket,
+} from "../../src/index.js";
+import { startLoop, run, waitFor, leakCheckAfterAll, type Loop } from "../helpers.js";
+import { Recorder } from "../mqtt/peers.js";
+import { Child } from "../examples/spawn.js";
+import { RedisServer, startNode, type Node } from "./cluster-redis.js";
+
+const LONG = 20_000;
+let redis: RedisServer;
+let nodes: Node[] = [];
+let loop: Loop;
+const manager = new Manager();
+
+before(async () => {
+  redis = await RedisServer.start();
+  nodes = await Promise.all([startNode(redis.url), startNode(redis.url), startNode(redis.url)]);
+  loop = startLoop(manager);
+});
+after(async () => {
+  await loop.stop();
+  for (const n of nodes) await n.stop();
+  await redis.stop();
+});
+
+async function client(node: Node, opts: MqttConnectOptions = {}): Promise<[Connection, Recorder]> {
+  const rec = new Recorder();
+  const c = manager.mqttConnect(node.url, rec.handler, opts);
+  await waitFor(() => rec.opens.length > 0, LONG, "CONNACK");
+  assert.deepEqual(rec.opens, [0]);
+  return [c, rec];
+}
+
+async function subscribed(node: Node, opts: MqttConnectOptions, ...filters: [string, number][]): Promise<[Connection, Recorder]> {
+  const [c, rec] = await client(node, opts);
+  for (const [f, qos] of filters) { const id = c.mqttSub(f, { qos }); await waitFor(() => rec.has(MQTT_CMD_SUBACK, id), LONG, "SUBACK"); }
+  return [c, rec];
+}
+
+const waitMsgs = (rec: Recorder, n: number, what = `${n} messages`): Promise<void> => waitFor(() => rec.msgs.length >= n, LONG, what);
+const texts = (rec: Recorder): string[] => rec.msgs.map((m) => m.text);
+
+/** Publishes `topic` on `node` in a loop until `rec` has a message on it: the subscription is known across the cluster. */
+async function primed(pub: Connection, rec: Recorder, topic: string): Promise<void> {
+  const deadline = Date.now() + LONG;
+  while (!rec.msgs.some((m) => m.topic === topic)) {
+    if (Date.now() > deadline) throw new Error(`no ${topic} across the cluster`);
+    pub.mqttPub(topic, "probe");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function closed(c: Connection): Promise<void> { await waitFor(() => c.isClosing, LONG, "closed"); }
+
+test("QoS 0, 1 and 2 across nodes: each node delivers to its own subscribers with its own flow", async () => {
+  const [, rb] = await subscribed(nodes[1]!, {}, ["x/q/#", 2]);
+  const [, rc] = await subscribed(nodes[2]!, { version: 5 }, ["x/q/#", 1]);
+  const [p] = await client(nodes[0]!);
+  p.mqttPub("x/q/0", "zero", { qos: 0 });
+  p.mqttPub("x/q/1", "one", { qos: 1 });
+  p.mqttPub("x/q/2", "two", { qos: 2 });
+  // mosquitto_pub on the third node, QoS 2.
+  assert.equal((await run("mosquitto_pub", ["-h", "127.0.0.1", "-p", String(nodes[2]!.port), "-t", "x/q/m", "-m", "mosq", "-q", "2"], { timeoutMs: LONG })).code, 0);
+  await waitMsgs(rb, 4);
+  await waitMsgs(rc, 4);
+  const byText = (rec: Recorder): Record<string, number> => Object.fromEntries(rec.msgs.map((m) => [m.text, m.qos]));
+  assert.deepEqual(byText(rb), { zero: 0, one: 1, two: 2, mosq: 2 });
+  assert.deepEqual(byText(rc), { zero: 0, one: 1, two: 1, mosq: 1 }, "granted QoS 1 caps what node C sends");
+  // In publishing order from one node.
+  assert.deepEqual(texts(rb).filter((t) => t !== "mosq"), ["zero", "one", "two"]);
+  for (const c of [p]) c.mqttDisconnect();
+});
+
+test("mosquitto_sub on one node gets what our client publishes on another", async () => {
+  const sub = new Child("mosquitto_sub", ["-h", "127.0.0.1", "-p", String(nodes[2]!.port), "-t", "x/mosq", "-q", "1", "-C", "1", "-v"]);
+  const [p, rp] = await subscribed(nodes[0]!, {}, ["x/mosq", 0]);
+  // mosquitto_sub has no "subscribed" line: publish until it got one (it exits after one message).
+  const deadline = Date.now() + LONG;
+  while (sub.running && Date.now() < deadline) { p.mqttPub("x/mosq", "hello", { qos: 1 }); await new Promise((r) => setTimeout(r, 100)); }
+  assert.equal(await sub.exit(), 0);
+  assert.equal(sub.stdout, "x/mosq hello\n");
+  assert.ok(rp.msgs.length > 0);
+  p.mqttDisconnect();
+});
+
+test("retained messages are shared: live on other nodes, kept in Redis for a node started later, cleared everywhere", async () => {
+  const [, watch] = await subscribed(nodes[1]!, {}, ["x/ret/#", 1]);
+  assert.equal((await run("mosquitto_pub", ["-h", "127.0.0.1", "-p", String(nodes[0]!.port), "-t", "x/ret/a", "-m", "kept", "-r", "-q", "1"], { timeoutMs: LONG })).code, 0);
+  await waitMsgs(watch, 1);
+  // Node B has it now: a new subscriber there gets it retained.
+  const [, late] = await subscribed(nodes[1]!, {}, ["x/ret/#", 1]);
+  await waitMsgs(late, 1);
+  assert.deepEqual([late.msgs[0]!.topic, late.msgs[0]!.text, late.msgs[0]!.retain], ["x/ret/a", "kept", true]);
+  // A fourth node reads it from Redis at its start.
+  const d = await startNode(redis.url);
+  try {
+    const [, fresh] = await subscribed(d, {}, ["x/ret/#", 1]);
+    await waitMsgs(fresh, 1);
+    assert.deepEqual([fresh.msgs[0]!.text, fresh.msgs[0]!.retain], ["kept", true]);
+    // Cleared on C: gone on B and D too.
+    const [pc] = await client(nodes[2]!);
+    pc.mqttPub("x/ret/a", "", { qos: 1, retain: true });
+    await waitMsgs(watch, 2, "the clearing message");
+    await waitMsgs(fresh, 2, "the clearing message on D");
+    const [, none] = await subscribed(d, {}, ["x/ret/#", 1]);
+    const [probe] = await client(d);
+    probe.mqttPub("x/ret/marker", "m", { qos: 1 });
+    await waitMsgs(none, 1);
+    assert.deepEqual(texts(none), ["m"], "nothing retained any more");
+    pc.mqttDisconnect();
+    probe.mqttDisconnect();
+  } finally {
+    await d.stop();
+  }
+});
+
+test("a persistent session resumes on another node with the QoS 1/2 messages queued while it was away", async () => {
+  const opts: MqttConnectOptions = { clientId: "x-persist", clean: false };
+  const [s1, r1] = await subscribed(nodes[0]!, opts, ["x/p/#", 2]);
+  s1.mqttDisconnect();
+  await closed(s1);
+  // A watcher on node A: once it has the messages, node A has queued them for the session too.
+  const [, watch] = await subscribed(nodes[0]!, {}, ["x/p/#", 2]);
+  const [p] = await client(nodes[2]!);
+  p.mqttPub("x/p/1", "q1", { qos: 1 });
+  p.mqttPub("x/p/2", "q2", { qos: 2 });
+  p.mqttPub("x/p/0", "q0", { qos: 0 });
+  await waitMsgs(watch, 3);
+  // The client comes back on node B.
+  const rec = new Recorder();
+  manager.mqttConnect(nodes[1]!.url, rec.handler, opts);
+  await waitFor(() => rec.opens.length > 0, LONG, "CONNACK on B");
+  const ack = rec.cmds.find((m) => m.cmd === MQTT_CMD_CONNACK) as MqttPacket | undefined;
+  assert.equal(ack?.sessionPresent, true, "session present on the other node");
+  await waitMsgs(rec, 2);
+  assert.deepEqual(rec.msgs.map((m) => [m.text, m.qos]), [["q1", 1], ["q2", 2]], "queued QoS 1/2 in order; QoS 0 was not queued");
+  // Its subscription came along: live messages reach it on B.
+  p.mqttPub("x/p/live", "after", { qos: 1 });
+  await waitMsgs(rec, 3);
+  assert.equal(rec.msgs[2]!.text, "after");
+  assert.equal(r1.msgs.length, 0);
+  // Clean up the session (a clean start ends it).
+  const [cl] = await client(nodes[1]!, { clientId: "x-persist", clean: true });
+  cl.mqttDisconnect();
+  p.mqttDisconnect();
+});
+
+test("takeover across nodes: the first connection gets DISCONNECT 0x8E, the session goes on at the second, messages once", async () => {
+  const props = { version: 5 as const, clientId: "x-take", clean: false, sessionExpiry: 300 };
+  const [first, r1] = await subscribed(nodes[0]!, props, ["x/t/#", 1]);
+  const rec = new Recorder();
+  const second = manager.mqttConnect(nodes[1]!.url, rec.handler, props);
+  await waitFor(() => rec.opens.length > 0, LONG, "CONNACK on B");
+  assert.deepEqual(rec.opens, [0]);
+  assert.equal((rec.cmds.find((m) => m.cmd === MQTT_CMD_CONNACK) as MqttPacket | undefined)?.sessionPresent, true);
+  await waitFor(() => r1.has(MQTT_CMD_DISCONNECT), LONG, "DISCONNECT on A");
+  assert.equal(r1.cmds.find((m) => m.cmd === MQTT_CMD_DISCONNECT)!.ack, 0x8e);
+  await closed(first);
+  const [p] = await client(nodes[2]!);
+  p.mqttPub("x/t/a", "once", { qos: 1 });
+  p.mqttPub("x/t/b", "end", { qos: 1 });
+  await waitMsgs(rec, 2);
+  assert.deepEqual(texts(rec), ["once", "end"]);
+  assert.equal(r1.msgs.length, 0);
+  // MQTT 3.1.1 takeover on a third node: the old connection is closed (no DISCONNECT in 3.1.1).
+  const [old3] = await client(nodes[0]!, { clientId: "x-take4" });
+  const [new3] = await client(nodes[2]!, { clientId: "x-take4" });
+  await closed(old3);
+  assert.ok(!new3.isClosing);
+  second.mqttDisconnect(0, [{ id: 0x11, iv: 0 }]);
+  new3.mqttDisconnect();
+  p.mqttDisconnect();
+});
+
+test("wills fire once across the cluster (a dropped client, a takeover with clean start)", async () => {
+  const subs = await Promise.all(nodes.map((n) => subscribed(n, {}, ["x/w/#", 1])));
+  const [dying] = await client(nodes[1]!, { clientId: "x-dying", will: { topic: "x/w/dropped", message: "bye", qos: 1 } });
+  dying.close();
+  // A v5 client with a will, taken over from another node with a clean start: its will goes out once.
+  const [taken] = await client(nodes[0]!, { version: 5, clientId: "x-willtake", will: { topic: "x/w/taken", message: "gone", qos: 1 } });
+  const [taker] = await client(nodes[2]!, { version: 5, clientId: "x-willtake", clean: true });
+  await closed(taken);
+  const [m] = await client(nodes[0]!);
+  // Markers from every node that sent a will: each subscriber has both wills before both markers.
+  const [m2] = await client(nodes[1]!);
+  m.mqttPub("x/w/marker", "a", { qos: 1 });
+  m2.mqttPub("x/w/marker", "b", { qos: 1 });
+  for (const [, r] of subs) {
+    await waitFor(() => r.msgs.filter((x) => x.topic === "x/w/marker").length === 2, LONG, "markers");
+    const wills = r.msgs.filter((x) => x.topic !== "x/w/marker").map((x) => x.text).sort();
+    assert.deepEqual(wills, ["bye", "gone"]);
+  }
+  for (const c of [taker, m, m2, ...subs.map(([c]) => c)]) c.mqttDisconnect();
+});
+
+test("a shared subscription across nodes delivers each message to one member", async () => {
+  const members = await Promise.all(nodes.map((n, i) => subscribed(n, { version: 5, clientId: `x-share-${i}` }, ["$share/g/x/s/#", 1])));
+  const [p] = await client(nodes[0]!);
+  // Publish until every member got one (the members are then known on every node), counting all.
+  let sent = 0;
+  const got = (): number => members.reduce((n, [, r]) => n + r.msgs.length, 0);
+  const deadline = Date.now() + LONG;
+  while (members.some(([, r]) => r.msgs.length === 0)) {
+    if (Date.now() > deadline) throw new Error(`members without messages: ${members.map(([, r]) => r.msgs.length).join(" ")}`);
+    p.mqttPub("x/s/m", `m${sent++}`, { qos: 1 });
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  for (let i = 0; i < 30; i++) p.mqttPub("x/s/m", `m${sent++}`, { qos: 1 });
+  await waitFor(() => got() >= sent, LONG, `${sent} shared messages`);
+  // A little more time for duplicates, if any, to show: a marker through a plain subscriber on each node.
+  const watchers = await Promise.all(nodes.map((n) => subscribed(n, {}, ["x/shared-end", 0])));
+  await primed(p, watchers[2]![1], "x/shared-end");
+  for (const [, w] of watchers) await waitFor(() => w.msgs.length > 0, LONG, "marker");
+  const all = members.flatMap(([, r]) => texts(r)).sort();
+  assert.equal(all.length, sent, "no message twice");
+  assert.equal(new Set(all).size, sent);
+  for (const [c] of [...members, ...watchers]) c.mqttDisconnect();
+  p.mqttDisconnect();
+});
+
+test("tsmongoose mqtt-broker --redis: two CLI brokers are one broker", async () => {
+  const cli = fileURLToPath(new URL("../../src/cli.js", import.meta.url));
+  const a = new Child(process.execPath, [cli, "mqtt-broker", "--listen", "mqtt://127.0.0.1:0", "--redis", redis.url, "--quiet"]);
+  const b = new Child(process.execPath, [cli, "mqtt-broker", "--listen", "mqtt://127.0.0.1:0", "--redis", redis.url, "--quiet"]);
+  try {
+    const pa = Number((await a.waitFor(/127\.0\.0\.1:(\d+)/, LONG))[1]);
+    const pb = Number((await b.waitFor(/127\.0\.0\.1:(\d+)/, LONG))[1]);
+    const na: Node = { ...nodes[0]!, port: pa, url: `mqtt://127.0.0.1:${pa}` };
+    const nb: Node = { ...nodes[0]!, port: pb, url: `mqtt://127.0.0.1:${pb}` };
+    const [, rb] = await subscribed(nb, {}, ["x/cli", 1]);
+    const [p] = await client(na);
+    await primed(p, rb, "x/cli");
+    p.mqttDisconnect();
+  } finally {
+    assert.equal(await a.stop(), 0);
+    assert.equal(await b.stop(), 0);
+  }
+  // --redis with --data is a usage error.
+  const bad = await run(process.execPath, [cli, "mqtt-broker", "--redis", redis.url, "--data", "/tmp/x"]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--redis and --data/);
+});
+
+test("the cluster option is checked where given; without it the Redis client is never loaded", async () => {
+  const m = new Manager();
+  for (const cluster of [null, "redis://127.0.0.1:1", { redis: "http://127.0.0.1:6379" }, { redis: 6379 }, { redis: "redis://127.0.0.1", prefix: "" }, { redis: "redis://127.0.0.1", nope: 1 }]) {
+    assert.throws(() => new MqttBroker(m, { listen: "mqtt://127.0.0.1:0", cluster: cluster as never }), { code: "ERR_INVALID_OPTION" }, JSON.stringify(cluster));
+  }
+  assert.throws(() => new MqttBroker(m, { listen: "mqtt://127.0.0.1:0", cluster: { redis: redis.url }, persistence: { dir: "/tmp/nope" } }), { code: "ERR_INVALID_OPTION" });
+  await m.close();
+  // In a child: a broker without `cluster` has no ioredis module in the module cache; one with it has.
+  const index = fileURLToPath(new URL("../../src/index.js", import.meta.url));
+  const script = `
+    import { createRequire } from "node:module";
+    const { Manager, MqttBroker } = await import(${JSON.stringify(index)});
+    const loaded = () => Object.keys(createRequire(process.cwd() + "/x.js").cache).some((k) => k.includes("/node_modules/ioredis/"));
+    const m = new Manager();
+    const b = new MqttBroker(m, { listen: "mqtt://127.0.0.1:0" });
+    await m.poll(10);
+    const before = loaded();
+    const c = new MqttBroker(m, { listen: "mqtt://127.0.0.1:0", cluster: { redis: ${JSON.stringify(redis.url)} } });
+    await c.ready;
+    console.log(JSON.stringify({ before, after: loaded() }));
+    await m.close();
+  `;
+  const r = await run(process.execPath, ["--input-type=module", "-e", script], { timeoutMs: LONG });
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(JSON.parse(r.stdout), { before: false, after: true });
+});
+
+leakCheckAfterAll();
