@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs every test in dist/test (built by `npm run build`, which `npm test` runs first).
 // Tests use real peers from Debian: curl, openssl, chromium, python3-websockets, mosquitto
-// (and its clients), chrony, dnsmasq. Missing ones are installed when running as root, otherwise the
+// (and its clients), chrony, dnsmasq, redis-server. Missing ones are installed when running as root, otherwise the
 // run stops with a clear message.
 import { execFileSync, spawnSync } from "node:child_process";
 import { readdirSync, statSync, existsSync } from "node:fs";
@@ -21,6 +21,8 @@ const peers = [
   // dnsmasq-base is the program alone: the "dnsmasq" package would also start a system
   // service on port 53.
   { name: "dnsmasq", check: () => has("dnsmasq") || existsSync("/usr/sbin/dnsmasq"), pkg: "dnsmasq-base" },
+  // redis-server for the broker cluster tests (test/broker/cluster-redis.ts starts its own, on a free port).
+  { name: "redis-server", check: () => has("redis-server") || existsSync("/usr/bin/redis-server"), pkg: "redis-server" },
 ];
 
 function has(cmd) {
