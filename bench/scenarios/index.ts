@@ -15,5 +15,6 @@ import { mqttQos1 } from "./mqtt-qos1.js";
 import { httpIdle } from "./http-idle.js";
 import { mqttFanoutAedes, mqttQos1Aedes } from "./mqtt-aedes.js";
 import { mqtt5SharedAliases } from "./mqtt5-shared-aliases.js";
+import { mqttCluster } from "./mqtt-cluster.js";
 
-export const SCENARIOS: readonly Scenario[] = [httpHello, httpHelloWorkers, staticFile, httpsHello, wsEcho, wsEchoPipelined, wsBroadcast, wsBurstEmpty, wsEcho16MiB, mqttFanout, mqttQos1, mqttFanoutAedes, mqttQos1Aedes, mqtt5SharedAliases, httpIdle];
+export const SCENARIOS: readonly Scenario[] = [httpHello, httpHelloWorkers, staticFile, httpsHello, wsEcho, wsEchoPipelined, wsBroadcast, wsBurstEmpty, wsEcho16MiB, mqttFanout, mqttQos1, mqttFanoutAedes, mqttQos1Aedes, mqtt5SharedAliases, mqttCluster, httpIdle];
