@@ -97,7 +97,8 @@ export class BrokerCluster {
   }
 
   private async start(): Promise<void> {
-    const mod = await import("ioredis");
+    let mod: { Redis: typeof Redis };
+    try { mod = await import("ioredis"); } catch { throw new Error("the cluster option needs the ioredis package (an optional dependency of tsmongoose): npm install ioredis"); }
     if (this.closed) return;
     const opts: RedisOptions = {
       // Reconnect for ever, at most 1 s apart; commands wait meanwhile (CONNECT claims) instead of failing.
@@ -148,13 +149,13 @@ export class BrokerCluster {
     for (const w of [...this.upWaiters]) w();
     for (const w of this.pendingReleases.values()) w();
     const cmd = this.cmd, sub = this.sub;
+    sub?.disconnect();
     if (cmd !== undefined && this.up) {
+      // The last writes go out first (same connection); a Redis gone meanwhile does not hold the stop up.
       this.store.commit();
-      await cmd.del(this.keys.node(this.nodeId)).catch(() => undefined);
-      await cmd.quit().catch(() => undefined);
+      await within(cmd.del(this.keys.node(this.nodeId)), 1000);
     }
     cmd?.disconnect();
-    if (sub !== undefined) { await sub.quit().catch(() => undefined); sub.disconnect(); }
   }
 
   private beat(): void {
@@ -343,6 +344,14 @@ export class BrokerCluster {
     this.cmd.hdel(this.keys.shares, `${key}\u0000${id}`).catch(() => undefined);
     this.ctl({ op: "shx", n: this.nodeId, k: key, id });
   }
+}
+
+/** Waits for `p` at most `ms` (its failure ignored). */
+function within(p: Promise<unknown>, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    p.then(() => { clearTimeout(t); resolve(); }, () => { clearTimeout(t); resolve(); });
+  });
 }
 
 /** Monotonic deadlines (millis()) to wall-clock ones (Date.now()) and back; 0 stays 0. */
