@@ -59,7 +59,8 @@ type Ctl =
   | { op: "reld"; n: string; to: string; req: string }
   | { op: "sh"; n: string; k: string; f: string; id: string; on: boolean }
   | { op: "shx"; n: string; k: string; id: string }
-  | { op: "hb"; n: string };
+  | { op: "hb"; n: string }
+  | { op: "bye"; n: string };
 
 export class BrokerCluster {
   readonly nodeId = randomStr(12);
@@ -153,6 +154,7 @@ export class BrokerCluster {
     if (cmd !== undefined && this.up) {
       // The last writes go out first (same connection); a Redis gone meanwhile does not hold the stop up.
       this.store.commit();
+      this.ctl({ op: "bye", n: this.nodeId });
       await within(cmd.del(this.keys.node(this.nodeId)), 1000);
     }
     cmd?.disconnect();
@@ -237,6 +239,8 @@ export class BrokerCluster {
     let c: Ctl;
     try { c = JSON.parse(text) as Ctl; } catch { return; }
     if (c.n === this.nodeId) return;
+    // A node that stopped: its sessions are taken without asking it.
+    if (c.op === "bye") { this.seen.delete(c.n); return; }
     this.seen.set(c.n, millis());
     switch (c.op) {
       case "rel":
