@@ -65,7 +65,12 @@ export class RedisServer {
   }
 }
 
-export interface Node { child: Child; port: number; url: string; stop(): Promise<void>; kill(): Promise<void> }
+export interface Node {
+  child: Child; port: number; url: string;
+  /** SIGTERM; resolves with the exit code (0: it closed gracefully). */
+  stop(): Promise<number | null>;
+  kill(): Promise<void>;
+}
 
 /** A broker node on Redis `redis`, ready (it printed its port). */
 export async function startNode(redis: string, extra: object = {}): Promise<Node> {
@@ -75,7 +80,7 @@ export async function startNode(redis: string, extra: object = {}): Promise<Node
   const port = Number(m[1]);
   return {
     child, port, url: `mqtt://127.0.0.1:${port}`,
-    async stop() { await child.stop(); },
+    stop: () => child.stop(),
     async kill() { child.proc.kill("SIGKILL"); await child.exit(); },
   };
 }

@@ -7,10 +7,13 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import {
-  Manager, MqttBroker, MQTT_CMD_SUBACK, MQTT_CMD_DISCONNECT, MQTT_CMD_CONNACK, type MqttConnectOptions, type Connection, type MqttPacket,
+  Manager, MqttBroker, MQTT_CMD_SUBACK, MQTT_CMD_DISCONNECT, MQTT_CMD_CONNACK, MQTT_CMD_PUBLISH, MQTT_PROP_WILL_DELAY_INTERVAL, type MqttConnectOptions, type Connection, type MqttPacket,
 } from "../../src/index.js";
 import { startLoop, run, waitFor, leakCheckAfterAll, type Loop } from "../helpers.js";
 import { Recorder } from "../mqtt/peers.js";
+import { RawPeer } from "../mqtt/broker-raw.js";
+import { buildConnect, buildPublish, buildSubscribe } from "../../src/mqtt/builder.js";
+import { MQTT_CMD_SUBSCRIBE } from "../../src/mqtt/constants.js";
 import { Child } from "../examples/spawn.js";
 import { RedisServer, startNode, type Node } from "./cluster-redis.js";
 
@@ -223,6 +226,63 @@ test("a shared subscription across nodes delivers each message to one member", a
   assert.equal(all.length, sent, "no message twice");
   assert.equal(new Set(all).size, sent);
   for (const [c] of [...members, ...watchers]) c.mqttDisconnect();
+  p.mqttDisconnect();
+});
+
+test("packets sent before the CONNACK wait for the session: CONNECT, SUBSCRIBE and PUBLISH in one write", async () => {
+  const raw = new RawPeer(nodes[1]!.port, 4);
+  const [, watch] = await subscribed(nodes[0]!, {}, ["x/raw/#", 0]);
+  raw.send(Buffer.concat([
+    buildConnect({ version: 4, clientId: "x-raw", keepAlive: 0, clean: true }),
+    buildSubscribe(MQTT_CMD_SUBSCRIBE, 4, 7, [{ topic: "x/raw/#", options: 1 }]),
+    buildPublish(4, "x/raw/early", Buffer.from("early"), 0, false, false, 0, undefined),
+  ]));
+  await raw.wait(MQTT_CMD_CONNACK, 1, LONG);
+  await raw.wait(MQTT_CMD_SUBACK, 1, LONG);
+  assert.equal(raw.of(MQTT_CMD_SUBACK)[0]!.id, 7);
+  // The early PUBLISH went out after the session was there: to its own subscription too, and to node A.
+  await waitFor(() => watch.msgs.some((m) => m.text === "early"), LONG, "the early message on node A");
+  await raw.wait(MQTT_CMD_PUBLISH, 1, LONG);
+  assert.equal(raw.of(MQTT_CMD_PUBLISH)[0]!.topic, "x/raw/early");
+  raw.end();
+});
+
+test("a delayed will is cancelled when its client comes back on another node in time, and fires once when it does not", async () => {
+  const [, w] = await subscribed(nodes[2]!, {}, ["x/dw/#", 1]);
+  const will = (topic: string): MqttConnectOptions["will"] => ({ topic, message: "late", qos: 1, props: [{ id: MQTT_PROP_WILL_DELAY_INTERVAL, iv: 60 }] });
+  const [back] = await client(nodes[0]!, { version: 5, clientId: "x-dw-back", clean: false, sessionExpiry: 300, will: will("x/dw/back") });
+  back.close();
+  await closed(back);
+  // It comes back on node B before the delay: no will.
+  const [again] = await client(nodes[1]!, { version: 5, clientId: "x-dw-back", clean: false, sessionExpiry: 300 });
+  // This one has a 1 s delay and does not come back: its will goes out once (from node A's clock).
+  const [gone] = await client(nodes[0]!, { version: 5, clientId: "x-dw-gone", clean: false, sessionExpiry: 300, will: { topic: "x/dw/gone", message: "bye", qos: 1, props: [{ id: MQTT_PROP_WILL_DELAY_INTERVAL, iv: 1 }] } });
+  gone.close();
+  await waitFor(() => w.msgs.some((m) => m.topic === "x/dw/gone"), LONG, "the delayed will");
+  const [m] = await client(nodes[0]!);
+  m.mqttPub("x/dw/marker", "m", { qos: 1 });
+  await waitFor(() => w.msgs.some((x) => x.topic === "x/dw/marker"), LONG, "marker");
+  assert.deepEqual(w.msgs.map((x) => x.topic), ["x/dw/gone", "x/dw/marker"]);
+  again.mqttDisconnect(0, [{ id: 0x11, iv: 0 }]);
+  const [end] = await client(nodes[2]!, { version: 5, clientId: "x-dw-gone", clean: true });
+  end.mqttDisconnect();
+  m.mqttDisconnect();
+});
+
+test("a node that stops gracefully leaves its sessions to the others at once", async () => {
+  const d = await startNode(redis.url);
+  const opts: MqttConnectOptions = { version: 5, clientId: "x-graceful", clean: false, sessionExpiry: 300 };
+  const [c1] = await subscribed(d, opts, ["x/g/#", 1]);
+  assert.equal(await d.stop(), 0, "the node closed gracefully");
+  await closed(c1);
+  const rec = new Recorder();
+  manager.mqttConnect(nodes[0]!.url, rec.handler, opts);
+  await waitFor(() => rec.opens.length > 0, LONG, "CONNACK");
+  assert.equal((rec.cmds.find((x) => x.cmd === MQTT_CMD_CONNACK) as MqttPacket | undefined)?.sessionPresent, true);
+  const [p] = await client(nodes[1]!);
+  p.mqttPub("x/g/a", "kept", { qos: 1 });
+  await waitMsgs(rec, 1);
+  assert.equal(rec.msgs[0]!.text, "kept");
   p.mqttDisconnect();
 });
 
