@@ -309,6 +309,25 @@ test("tsmongoose mqtt-broker --redis: two CLI brokers are one broker", async () 
   assert.match(bad.stderr, /--redis and --data/);
 });
 
+test("tsmongoose mqtt-broker --workers 2 --redis: the workers are nodes of one cluster (no warning)", async () => {
+  const cli = fileURLToPath(new URL("../../src/cli.js", import.meta.url));
+  const child = new Child(process.execPath, [cli, "mqtt-broker", "--listen", "mqtt://127.0.0.1:0", "--workers", "2", "--redis", redis.url, "--quiet"]);
+  try {
+    const port = Number((await child.waitFor(/127\.0\.0\.1:(\d+)/, LONG))[1]);
+    const n: Node = { ...nodes[0]!, port, url: `mqtt://127.0.0.1:${port}` };
+    // The primary hands connections to the workers in turn: these five are on both.
+    const subs = [];
+    for (let i = 0; i < 4; i++) subs.push(await subscribed(n, {}, ["x/wk", 1]));
+    const [p] = await client(n);
+    for (const [, r] of subs) await primed(p, r, "x/wk");
+    p.mqttDisconnect();
+    for (const [c] of subs) c.mqttDisconnect();
+  } finally {
+    assert.equal(await child.stop(), 0);
+  }
+  assert.doesNotMatch(child.stderr, /independent brokers/);
+});
+
 test("the cluster option is checked where given; without it the Redis client is never loaded", async () => {
   const m = new Manager();
   for (const cluster of [null, "redis://127.0.0.1:1", { redis: "http://127.0.0.1:6379" }, { redis: 6379 }, { redis: "redis://127.0.0.1", prefix: "" }, { redis: "redis://127.0.0.1", nope: 1 }]) {
