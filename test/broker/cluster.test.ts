@@ -12,8 +12,8 @@ import {
 import { startLoop, run, waitFor, leakCheckAfterAll, type Loop } from "../helpers.js";
 import { Recorder } from "../mqtt/peers.js";
 import { RawPeer } from "../mqtt/broker-raw.js";
-import { buildConnect, buildPublish, buildSubscribe } from "../../src/mqtt/builder.js";
-import { MQTT_CMD_SUBSCRIBE } from "../../src/mqtt/constants.js";
+import { buildAck, buildConnect, buildPublish, buildSubscribe } from "../../src/mqtt/builder.js";
+import { MQTT_CMD_PUBACK, MQTT_CMD_PUBCOMP, MQTT_CMD_PUBREC, MQTT_CMD_PUBREL, MQTT_CMD_SUBSCRIBE } from "../../src/mqtt/constants.js";
 import { Child } from "../examples/spawn.js";
 import { RedisServer, startNode, type Node } from "./cluster-redis.js";
 
@@ -153,6 +153,43 @@ test("a persistent session resumes on another node with the QoS 1/2 messages que
   // Clean up the session (a clean start ends it).
   const [cl] = await client(nodes[1]!, { clientId: "x-persist", clean: true });
   cl.mqttDisconnect();
+  p.mqttDisconnect();
+});
+
+test("messages in flight move with the session: unacknowledged QoS 1 again with DUP, QoS 2 PUBREL again, on another node", async () => {
+  const connect = (): Buffer => buildConnect({ version: 4, clientId: "x-inflight", keepAlive: 0, clean: false });
+  const r1 = new RawPeer(nodes[0]!.port, 4);
+  r1.send(connect());
+  await r1.wait(MQTT_CMD_CONNACK, 1, LONG);
+  r1.send(buildSubscribe(MQTT_CMD_SUBSCRIBE, 4, 1, [{ topic: "x/if/#", options: 2 }]));
+  await r1.wait(MQTT_CMD_SUBACK, 1, LONG);
+  const [p] = await client(nodes[2]!);
+  p.mqttPub("x/if/1", "one", { qos: 1 });
+  p.mqttPub("x/if/2", "two", { qos: 2 });
+  const [m1, m2] = await r1.wait(MQTT_CMD_PUBLISH, 2, LONG);
+  assert.deepEqual([m1!.text, m1!.qos, m2!.text, m2!.qos], ["one", 1, "two", 2]);
+  // QoS 2 goes as far as PUBREL; QoS 1 is not acknowledged. Then the client is gone.
+  r1.send(buildAck(MQTT_CMD_PUBREC, 4, m2!.id));
+  await r1.wait(MQTT_CMD_PUBREL, 1, LONG);
+  // A watcher on node A: a message after these has reached node A, so their state is in Redis.
+  const [, watch] = await subscribed(nodes[0]!, {}, ["x/if-mark", 0]);
+  await primed(p, watch, "x/if-mark");
+  r1.end();
+  await r1.waitClosed(LONG);
+  const r2 = new RawPeer(nodes[1]!.port, 4);
+  r2.send(connect());
+  const [ack] = await r2.wait(MQTT_CMD_CONNACK, 1, LONG);
+  assert.equal(ack!.sessionPresent, true);
+  const [again] = await r2.wait(MQTT_CMD_PUBLISH, 1, LONG);
+  assert.deepEqual([again!.text, again!.id, again!.dup], ["one", m1!.id, true], "QoS 1 again, same id, DUP");
+  const [rel] = await r2.wait(MQTT_CMD_PUBREL, 1, LONG);
+  assert.equal(rel!.id, m2!.id, "QoS 2 continues at PUBREL");
+  r2.send(buildAck(MQTT_CMD_PUBACK, 4, m1!.id));
+  r2.send(buildAck(MQTT_CMD_PUBCOMP, 4, m2!.id));
+  r2.end();
+  // End the session.
+  const [endc] = await client(nodes[1]!, { clientId: "x-inflight", clean: true });
+  endc.mqttDisconnect();
   p.mqttDisconnect();
 });
 
