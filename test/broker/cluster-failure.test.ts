@@ -49,12 +49,31 @@ test("a node killed with SIGKILL: the others go on, and its clients resume their
     const opts: MqttConnectOptions = { clientId: "k-persist", clean: false };
     const [x, rx] = await subscribed(a, opts, "k/#");
     const [, rs] = await subscribed(c, {}, "k/#");
+    // A shared group with a member on A (to be killed) and one on C.
+    const [, sa] = await subscribed(a, { version: 5 }, "$share/g/ks/#");
+    const [scc, sc] = await subscribed(c, { version: 5 }, "$share/g/ks/#");
+    const markId = scc.mqttSub("k2/mark", { qos: 1 });
+    await waitFor(() => sc.has(MQTT_CMD_SUBACK, markId), LONG, "SUBACK");
     const [p] = await client(b);
     await flows(p, rx, "k/warm");
+    for (let i = 0; i < 100 && (sa.msgs.length === 0 || sc.msgs.length === 0); i++) { p.mqttPub("ks/warm", "w"); await new Promise((r) => setTimeout(r, 50)); }
+    assert.ok(sa.msgs.length > 0 && sc.msgs.length > 0, "both members get messages while both nodes live");
     await a.kill();
     await waitFor(() => x.isClosing, LONG, "the killed node's client closed");
     // B and C go on.
     await flows(p, rs, "k/after-kill");
+    // Once A is known to be gone, the group's messages all go to the member that is left. Rounds of
+    // ten, each followed by a marker on the same member's connection (so after the round's messages).
+    const deadline = Date.now() + LONG;
+    const rounds = (): number => sc.msgs.filter((m) => m.topic === "ks/round").length;
+    for (let n = 0; ; n++) {
+      const before = rounds();
+      for (let i = 0; i < 10; i++) p.mqttPub("ks/round", "r", { qos: 1 });
+      p.mqttPub("k2/mark", `m${n}`, { qos: 1 });
+      await waitFor(() => sc.msgs.some((m) => m.topic === "k2/mark" && m.text === `m${n}`), LONG, "round marker");
+      if (rounds() - before === 10) break;
+      if (Date.now() > deadline) throw new Error("the member left on C never got a whole round");
+    }
     // The client comes back on C: its session (subscription) is there, read from Redis.
     const [, rx2] = await client(c, opts);
     assert.equal(present(rx2), true, "session present after its node died");

@@ -37,12 +37,24 @@ export class ShareView {
 
   clear(): void { this.groups.clear(); }
 
-  /** For each group matching `topic`: the member that gets the message (`alive(node)`: its node answers). */
+  /**
+   * For each group matching `topic`: the member that gets the message (`alive(node)`: its
+   * node answers): the next connected one in rotation, else the next one whose node holds
+   * its session (that node queues it). Members of nodes taken for dead are never picked:
+   * nobody would deliver or queue for them.
+   */
   pick(topic: string, alive: (node: string) => boolean, each: (key: string, m: ShareMember) => void): void {
     for (const g of this.groups.values()) {
       if (!topicMatches(g.filter, topic)) continue;
       const m = pickMember(g, (x) => x.online && alive(x.node));
-      if (m !== undefined) each(g.key, m);
+      if (m === undefined) continue;
+      if (m.online && alive(m.node)) { each(g.key, m); continue; }
+      // pickMember fell back to any member: take the first held by a live node instead, if any.
+      const n = g.members.length;
+      for (let i = 0; i < n; i++) {
+        const x = g.members[(g.next + n - 1 + i) % n]!;
+        if (alive(x.node)) { each(g.key, x); break; }
+      }
     }
   }
 }

@@ -197,12 +197,21 @@ export class BrokerCluster {
     }
     const shares = await cmd.hgetall(this.keys.shares);
     this.shares.clear();
+    const members: [string, string, { f: string; n: string; on: boolean }][] = [];
     for (const [field, v] of Object.entries(shares)) {
       const [key, id] = field.split("\u0000") as [string, string];
-      try {
-        const o = JSON.parse(v) as { f: string; n: string; on: boolean };
-        this.shares.set(key, o.f, { clientId: id, node: o.n, online: o.on });
-      } catch { /* not ours */ }
+      try { members.push([key, id, JSON.parse(v) as { f: string; n: string; on: boolean }]); } catch { /* not ours */ }
+    }
+    // Members on nodes that are gone (no heartbeat key) are dropped: their clients join again where they reconnect.
+    const nodes = [...new Set(members.map(([, , o]) => o.n))];
+    const live = new Set<string>([this.nodeId]);
+    for (const n of nodes) {
+      // A node with a heartbeat key counts as heard of now (its next heartbeat comes within 2 s).
+      if (n !== this.nodeId && (await cmd.exists(this.keys.node(n))) === 1) { live.add(n); if (!this.seen.has(n)) this.seen.set(n, millis()); }
+    }
+    for (const [key, id, o] of members) {
+      if (live.has(o.n)) this.shares.set(key, o.f, { clientId: id, node: o.n, online: o.on });
+      else await cmd.hdel(this.keys.shares, `${key}\u0000${id}`);
     }
   }
 
