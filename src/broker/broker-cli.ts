@@ -1,6 +1,7 @@
 // Command-line options of `tsmongoose mqtt-broker`, turned into MqttBrokerOptions.
 import { topicMatches } from "../mqtt/topic.js";
 import type { MqttBrokerOptions } from "./broker-options.js";
+import { clusterConfig } from "./cluster/cluster-options.js";
 
 export const BROKER_CLI_HELP = `Options (defaults in brackets):
   --listen URL                 mqtt://host:port [mqtt://0.0.0.0:1883]
@@ -62,7 +63,10 @@ export function brokerCliOptions(args: string[]): Omit<MqttBrokerOptions, "liste
   if (data !== undefined) o.persistence = fsync === undefined ? { dir: data } : { dir: data, fsync };
   const redis = take("--redis");
   if (redis !== undefined && data !== undefined) throw new Error("--redis and --data do not go together: a cluster keeps its state in Redis");
-  if (redis !== undefined) o.cluster = { redis };
+  if (redis !== undefined) {
+    clusterConfig({ redis }); // a bad URL is a usage error here, not a failure at start
+    o.cluster = { redis };
+  }
   if (flag("--no-outbound-aliases")) o.outboundTopicAliases = false;
   if (flag("--no-retain")) o.retainAvailable = false;
   if (flag("--no-wildcards")) o.wildcardSubscriptions = false;

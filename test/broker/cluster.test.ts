@@ -344,6 +344,9 @@ test("tsmongoose mqtt-broker --redis: two CLI brokers are one broker", async () 
   const bad = await run(process.execPath, [cli, "mqtt-broker", "--redis", redis.url, "--data", "/tmp/x"]);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /--redis and --data/);
+  const badUrl = await run(process.execPath, [cli, "mqtt-broker", "--redis", "localhost:6379"]);
+  assert.equal(badUrl.code, 2);
+  assert.match(badUrl.stderr, /cluster\.redis must be a redis:\/\/ or rediss:\/\/ URL/);
 });
 
 test("tsmongoose mqtt-broker --workers 2 --redis: the workers are nodes of one cluster (no warning)", async () => {

@@ -324,9 +324,9 @@ export class BrokerCluster {
     const req = randomStr(12);
     return new Promise((resolve) => {
       // A node that does not answer in time is taken for gone: Redis has its last writes.
+      const done = (): void => { clearTimeout(t); this.pendingReleases.delete(req); resolve(); };
       const t = setTimeout(done, this.cfg.takeoverTimeoutMs);
-      function done(this: void): void { clearTimeout(t); resolve(); }
-      this.pendingReleases.set(req, () => { this.pendingReleases.delete(req); done(); });
+      this.pendingReleases.set(req, done);
       this.ctl({ op: "rel", n: this.nodeId, to: node, id, clean, req });
     });
   }
