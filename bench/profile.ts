@@ -31,8 +31,9 @@ try {
   const server = await startServer({ ...side.server, nodeArgs: ["--cpu-prof", "--cpu-prof-dir", profDir] });
   try {
     await p.probe(server.port);
-    await p.load(server.port, warmup);
-    const m = await p.load(server.port, seconds);
+    const handle = { pid: server.pid, rssBytes: () => server.rssBytes() };
+    await p.load(server.port, warmup, handle);
+    const m = await p.load(server.port, seconds, handle);
     console.log(`${sc.id} ${side.label}: ${m.value.toFixed(0)} ${sc.unit} under the profiler (${m.errors.length ? `errors: ${m.errors.join("; ")}` : m.detail})`);
   } finally {
     await server.stop();

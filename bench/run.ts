@@ -15,7 +15,7 @@ import { startServer } from "./lib/child.js";
 import { ensureTools } from "./lib/tools.js";
 import { makeFixtures } from "./lib/fixtures.js";
 import { sysInfo } from "./lib/sysinfo.js";
-import { fmtValue, markdownTable, newSide, resultsMarkdown, toRow, type ScenarioResult, type SideResult } from "./lib/report.js";
+import { fmtValue, markdownTable, newSide, peerTargets, resultsMarkdown, toRows, type ScenarioResult, type SideResult } from "./lib/report.js";
 
 function envNumber(name: string, dflt: number): number {
   const raw = process.env[name];
@@ -76,10 +76,12 @@ async function measureSide(sc: Scenario, p: Prepared, side: Side, res: SideResul
       console.log(`  ${tag}: n/a (${res.na})`);
       return;
     }
-    await p.load(server.port, settings.warmup);
+    const handle = { pid: server.pid, rssBytes: () => server.rssBytes() };
+    await p.load(server.port, settings.warmup, handle);
     const cpu0 = server.cpuSeconds();
-    const m = await p.load(server.port, settings.seconds);
+    const m = await p.load(server.port, settings.seconds, handle);
     const cpu = server.cpuSeconds() - cpu0;
+    const peak = server.peakRssBytes();
     const pct = (cpu / m.seconds) * 100;
     if (m.errors.length > 0) {
       res.errors.push(...m.errors);
@@ -91,9 +93,11 @@ async function measureSide(sc: Scenario, p: Prepared, side: Side, res: SideResul
     res.values.push(m.value);
     res.cpuPct.push(pct);
     res.perCpu.push((m.value * m.seconds) / cpu);
-    const line = `${side.label} round ${round + 1}: ${fmtValue(m.value, sc.unit)}, server CPU ${pct.toFixed(0)}%, ${m.detail}`;
+    res.peakRss.push(peak);
+    const rss = `peak RSS ${(peak / (1 << 20)).toFixed(0)} MiB`;
+    const line = `${side.label} round ${round + 1}: ${fmtValue(m.value, sc.unit)}, server CPU ${pct.toFixed(0)}%, ${rss}, ${m.detail}`;
     log.push(line);
-    console.log(`  ${tag}: ${fmtValue(m.value, sc.unit)}  (server CPU ${pct.toFixed(0)}%; ${m.detail})`);
+    console.log(`  ${tag}: ${fmtValue(m.value, sc.unit)}  (server CPU ${pct.toFixed(0)}%; ${rss}; ${m.detail})`);
   } catch (e) {
     res.errors.push(message(e));
     console.log(`  ${tag}: FAIL (${message(e)})`);
@@ -103,27 +107,28 @@ async function measureSide(sc: Scenario, p: Prepared, side: Side, res: SideResul
 }
 
 async function runScenario(sc: Scenario, fx: ReturnType<typeof makeFixtures>): Promise<ScenarioResult> {
-  console.log(`\n## ${sc.title} [${sc.id}], target ${sc.target}x`);
+  console.log(`\n## ${sc.title} [${sc.id}]`);
   let p: Prepared;
   try {
     p = await sc.prepare(fx, settings);
   } catch (e) {
     console.log(`  n/a (${message(e)})`);
-    return { scenario: sc, ours: newSide("tsmongoose"), peer: newSide("peer"), na: message(e), log: [] };
+    return { scenario: sc, sides: [newSide("tsmongoose"), newSide("peer")], targets: peerTargets(sc, undefined), na: message(e), log: [] };
   }
-  const r: ScenarioResult = { scenario: sc, ours: newSide(p.ours.label), peer: newSide(p.peer.label), log: [] };
+  const sides: Side[] = [p.ours, p.peer, ...(p.more ?? [])];
+  const r: ScenarioResult = { scenario: sc, sides: sides.map((s) => newSide(s.label)), targets: peerTargets(sc, p.more), log: [] };
   for (let round = 0; round < settings.rounds; round++) {
-    // Alternate who goes first, so drift in the machine's load favours neither side.
-    const order: [Side, SideResult][] = round % 2 === 0 ? [[p.ours, r.ours], [p.peer, r.peer]] : [[p.peer, r.peer], [p.ours, r.ours]];
+    // Alternate who goes first, so drift in the machine's load favours no side.
+    const order = sides.map((s, i) => [s, r.sides[i]!] as [Side, SideResult]);
+    if (round % 2 === 1) order.reverse();
     for (const [side, res] of order) {
       if (res.na !== undefined || res.errors.length > 0) continue;
       await measureSide(sc, p, side, res, round, r.log);
     }
-    // One side that cannot run makes further rounds pointless.
-    if ([r.ours, r.peer].some((s) => s.na !== undefined || s.errors.length > 0)) break;
+    // Ours or the main peer unable to run makes further rounds pointless.
+    if (r.sides.slice(0, 2).some((s) => s.na !== undefined || s.errors.length > 0)) break;
   }
-  const row = toRow(r);
-  console.log(`  => ratio ${row.ratio.replace(/\*/g, "")} (target ${row.target}): ${row.result}`);
+  for (const row of toRows(r)) console.log(`  => ${row.peer.split(" ")[0]}: ratio ${row.ratio.replace(/\*/g, "")} (target ${row.target}): ${row.result}`);
   return r;
 }
 
@@ -137,7 +142,7 @@ try {
   cleanup();
 }
 
-const rows = results.map(toRow);
+const rows = results.flatMap(toRows);
 console.log(`\n${markdownTable(rows)}\n`);
 const loadAfter = os.loadavg().map((x) => x.toFixed(2)).join(" ");
 writeFileSync(resultsFile, resultsMarkdown({ sys, loadAfter, settings, note: process.env.BENCH_NOTE, results }));
