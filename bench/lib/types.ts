@@ -29,6 +29,8 @@ export interface Measurement {
   errors: string[];
   /** One line of extra facts (latency percentiles, bytes per response, ...). */
   detail: string;
+  /** 99th percentile latency, when the load measures it (the curves plot it). */
+  p99ms?: number;
 }
 
 /** One side of a comparison: a server program and what it is called in the table. */

@@ -15,5 +15,8 @@ import { mqttQos1 } from "./mqtt-qos1.js";
 import { httpIdle } from "./http-idle.js";
 import { mqttFanoutAedes, mqttQos1Aedes } from "./mqtt-aedes.js";
 import { mqtt5SharedAliases } from "./mqtt5-shared-aliases.js";
+import { httpBrowser, httpConns10k, httpConns1k, httpJson, tlsHandshakes, upload100MiB, upload1MiB } from "./http-traffic.js";
 
-export const SCENARIOS: readonly Scenario[] = [httpHello, httpHelloWorkers, staticFile, httpsHello, wsEcho, wsEchoPipelined, wsBroadcast, wsBurstEmpty, wsEcho16MiB, mqttFanout, mqttQos1, mqttFanoutAedes, mqttQos1Aedes, mqtt5SharedAliases, httpIdle];
+export const SCENARIOS: readonly Scenario[] = [
+  httpHello, httpHelloWorkers, staticFile, httpsHello, httpBrowser, httpJson, upload1MiB, upload100MiB, tlsHandshakes, httpConns1k, httpConns10k,
+  wsEcho, wsEchoPipelined, wsBroadcast, wsBurstEmpty, wsEcho16MiB, mqttFanout, mqttQos1, mqttFanoutAedes, mqttQos1Aedes, mqtt5SharedAliases, httpIdle];
