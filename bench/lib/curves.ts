@@ -31,7 +31,10 @@ export interface Curve {
   prepare(fx: Fixtures): Promise<PreparedCurve>;
 }
 
-export interface CurvePoint { x: number; value?: number; p99ms?: number; error?: string; detail?: string }
+export interface CurvePoint { x: number; value?: number; p99ms?: number; error?: string; detail?: string; none?: boolean }
+
+/** What a load reports when nothing completed in time: too slow at this point, not a wrong answer. */
+const NOTHING_DONE = /^(no message reached every subscriber|no responses|no round trip completed|no echo came back)$/;
 export interface CurveSideResult { label: string; points: CurvePoint[]; na?: string }
 export interface CurveResult { curve: Curve; sides: CurveSideResult[]; na?: string }
 
@@ -73,14 +76,16 @@ export async function runCurve(curve: Curve, fx: Fixtures, seconds: number, warm
         const pt: CurvePoint = { x };
         try {
           const m = await p.load(server.port, x, curve.secondsAt?.(x, seconds) ?? seconds);
-          if (m.errors.length > 0) pt.error = m.errors.join("; ");
+          if (m.errors.length > 0 && m.errors.every((e) => NOTHING_DONE.test(e))) pt.none = true;
+          else if (m.errors.length > 0) pt.error = m.errors.join("; ");
           else { pt.value = m.value; if (m.p99ms !== undefined && Number.isFinite(m.p99ms)) pt.p99ms = m.p99ms; }
           pt.detail = m.detail;
         } catch (e) {
           pt.error = message(e);
         }
         res.points.push(pt);
-        console.log(`  ${side.label.padEnd(10)} ${curve.axis} ${curve.xFormat(x).padStart(8)}: ${pt.error !== undefined ? `FAIL (${pt.error})` : `${fmtValue(pt.value!, curve.unit)}, p99 ${pt.p99ms?.toFixed(2) ?? "–"} ms`}`);
+        const shown = pt.error !== undefined ? `FAIL (${pt.error})` : pt.none === true ? "nothing completed in the time given" : `${fmtValue(pt.value!, curve.unit)}, p99 ${pt.p99ms?.toFixed(2) ?? "–"} ms`;
+        console.log(`  ${side.label.padEnd(10)} ${curve.axis} ${curve.xFormat(x).padStart(8)}: ${shown}`);
       }
     } finally {
       await server.stop();
@@ -101,7 +106,8 @@ export function curveTable(r: CurveResult): string {
   const lo = o?.label ?? "tsmongoose", lq = q?.label ?? "peer";
   const head = `| ${c.axis} | ${lo} | ${lq} | ratio | ${lo} p99 | ${lq} p99 |\n|---:|---:|---:|---:|---:|---:|`;
   const val = (pt: CurvePoint | undefined, na: string | undefined): string =>
-    na !== undefined ? "n/a" : pt === undefined ? "–" : pt.error !== undefined ? `FAIL: ${pt.error.replace(/\|/g, "\\|")}` : fmtValue(pt.value!, c.unit);
+    na !== undefined ? "n/a" : pt === undefined ? "–" : pt.error !== undefined ? `FAIL: ${pt.error.replace(/\|/g, "\\|")}`
+      : pt.none === true ? "none completed" : fmtValue(pt.value!, c.unit);
   const p99 = (pt: CurvePoint | undefined): string => (pt?.p99ms !== undefined ? `${pt.p99ms.toFixed(2)} ms` : "–");
   const lines = c.points.map((x, i) => {
     const a = o?.points[i], b = q?.points[i];

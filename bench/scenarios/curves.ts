@@ -109,6 +109,7 @@ export const curveMqttPayload: Curve = {
   xFormat: bytesLabel,
   unit: "msg/s",
   needs: ["mosquitto"],
+  secondsAt: (x, base) => base * (x >= 256 * 1024 ? 3 : 1),
   async prepare() {
     return mqttCurve({ config: (x) => ({ mode: "fanout", publishers: 5, subscribers: 10, payload: x, window: 2 }), timeoutExtra: 30 });
   },
