@@ -14,7 +14,7 @@ import { mqttFanout } from "./mqtt-fanout.js";
 import { mqttQos1 } from "./mqtt-qos1.js";
 import { httpIdle } from "./http-idle.js";
 import { mqttFanoutAedes, mqttQos1Aedes } from "./mqtt-aedes.js";
-import { mqtt5SharedAliases } from "./mqtt5-shared-aliases.js";
+import { mqtt5Aliases, mqtt5SharedAliases } from "./mqtt5-shared-aliases.js";
 import { ws16k, ws16kDeflate, wsConns10k, wsConns1k } from "./ws-traffic.js";
 import { memHttp, memMqtt, memWs, memWsDeflate } from "./memory.js";
 import { httpBrowser, httpConns10k, httpConns1k, httpJson, tlsHandshakes, upload100MiB, upload1MiB } from "./http-traffic.js";
@@ -22,5 +22,5 @@ import { httpBrowser, httpConns10k, httpConns1k, httpJson, tlsHandshakes, upload
 export const SCENARIOS: readonly Scenario[] = [
   httpHello, httpHelloWorkers, staticFile, httpsHello, httpBrowser, httpJson, upload1MiB, upload100MiB, tlsHandshakes, httpConns1k, httpConns10k,
   wsEcho, wsEchoPipelined, wsBroadcast, wsBurstEmpty, wsEcho16MiB, ws16k, ws16kDeflate, wsConns1k, wsConns10k,
-  mqttFanout, mqttQos1, mqttFanoutAedes, mqttQos1Aedes, mqtt5SharedAliases, httpIdle,
+  mqttFanout, mqttQos1, mqttFanoutAedes, mqttQos1Aedes, mqtt5SharedAliases, mqtt5Aliases, httpIdle,
   memHttp, memWs, memWsDeflate, memMqtt];
