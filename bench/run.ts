@@ -5,7 +5,7 @@
 // Then the curves (scenarios/curves.ts): ours and the peer at several points of one
 // parameter, a short run each, written as tables and SVG charts.
 //
-// Environment: BENCH_SECONDS (measured seconds, default 3), BENCH_WARMUP (default 1),
+// Environment: BENCH_SECONDS (measured seconds, default 2), BENCH_WARMUP (default 1),
 // BENCH_ROUNDS (default 2, best of), BENCH_ONLY (comma-separated scenario and curve ids;
 // "scenarios" or "curves" for all of one kind), BENCH_CURVE_SECONDS (per curve point,
 // default 1), BENCH_CURVE_WARMUP (once per curve and side, default 1), BENCH_NOTE (a line
@@ -39,7 +39,7 @@ function message(e: unknown): string {
 }
 
 const settings: RunSettings & { rounds: number } = {
-  seconds: envNumber("BENCH_SECONDS", 3),
+  seconds: envNumber("BENCH_SECONDS", 2),
   warmup: envNumber("BENCH_WARMUP", 1),
   rounds: Math.round(envNumber("BENCH_ROUNDS", 2)),
 };
@@ -98,7 +98,7 @@ async function measureSide(sc: Scenario, p: Prepared, side: Side, res: SideResul
     if (sc.warmup !== false) await p.load(server.port, settings.warmup, handle);
     const cpu0 = server.cpuSeconds();
     const w0 = performance.now();
-    const m = await p.load(server.port, settings.seconds, handle);
+    const m = await p.load(server.port, Math.max(settings.seconds, sc.minSeconds ?? 0), handle);
     // Over the whole load call: loads that open many connections do it inside load().
     const wall = Math.max(m.seconds, (performance.now() - w0) / 1000);
     const cpu = server.cpuSeconds() - cpu0;

@@ -79,6 +79,8 @@ export interface Scenario {
   targetFrom?: string;
   /** "lower" for costs (memory per connection): the target is then a ceiling on the ratio. Default "higher". */
   better?: "higher" | "lower";
+  /** At least this many measured seconds (scenarios that open thousands of connections or send 100 MiB bodies). */
+  minSeconds?: number;
   /** False: no warm-up run (memory readings want a fresh process: freed memory is not given back). */
   warmup?: boolean;
   /** False for scenarios that do not load the server's CPU (memory, idle): no per-CPU ratio, no saturation note. */
