@@ -154,7 +154,9 @@ export interface ResultsDoc {
 /** The header lines that say where and how a run happened. */
 export function runFacts(d: ResultsDoc): string {
   const s = d.sys;
-  return `- Date: ${s.date}
+  const load1 = Number(s.load.split(" ")[0]);
+  const busy = load1 > 1 ? `- **Warning: the machine was busy (load average ${load1.toFixed(2)} at the start): these numbers are noisy; re-run on a quiet machine before quoting them.**\n` : "";
+  return `${busy}- Date: ${s.date}
 - Machine: ${s.cpu}, ${s.nproc} CPUs (nproc), ${s.os}
 - Node.js: ${s.node}
 - Load average (1/5/15 min): ${s.load} at start, ${d.loadAfter} at end
