@@ -138,7 +138,7 @@ async function runScenario(sc: Scenario, fx: ReturnType<typeof makeFixtures>): P
   }
   const sides: Side[] = [p.ours, p.peer, ...(p.more ?? [])];
   const r: ScenarioResult = { scenario: sc, sides: sides.map((s) => newSide(s.label)), targets: peerTargets(sc, p.more), log: [] };
-  for (let round = 0; round < settings.rounds; round++) {
+  for (let round = 0; round < Math.min(settings.rounds, sc.maxRounds ?? Infinity); round++) {
     // Alternate who goes first, so drift in the machine's load favours no side.
     const order = sides.map((s, i) => [s, r.sides[i]!] as [Side, SideResult]);
     if (round % 2 === 1) order.reverse();

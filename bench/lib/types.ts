@@ -79,6 +79,8 @@ export interface Scenario {
   targetFrom?: string;
   /** "lower" for costs (memory per connection): the target is then a ceiling on the ratio. Default "higher". */
   better?: "higher" | "lower";
+  /** At most this many rounds (slow, steady readings: memory, 10k idle connections). */
+  maxRounds?: number;
   /** At least this many measured seconds (scenarios that open thousands of connections or send 100 MiB bodies). */
   minSeconds?: number;
   /** False: no warm-up run (memory readings want a fresh process: freed memory is not given back). */

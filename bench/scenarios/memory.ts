@@ -125,7 +125,7 @@ async function load(kind: Kind, port: number, server: ServerHandle): Promise<Mea
 
 function memScenario(id: string, kind: Kind, title: string, ours: Side, peer: Side, needs: string[] = []): Scenario {
   return {
-    id, title, unit: "KiB/conn", better: "lower", cpuBound: false, warmup: false, needs,
+    id, title, unit: "KiB/conn", better: "lower", cpuBound: false, warmup: false, maxRounds: 1, needs,
     async prepare() {
       return {
         ours, peer,
