@@ -10,7 +10,12 @@ import { acceptFor, checkUpgradeResponse } from "../../bench/clients/ws-upgrade.
 import { requestBytes } from "../../bench/lib/probe.js";
 import { newSide, toRows, type ScenarioResult } from "../../bench/lib/report.js";
 import { lineChart } from "../../bench/lib/svg-chart.js";
-import type { Scenario } from "../../bench/lib/types.js";
+import type { Fixtures, Scenario } from "../../bench/lib/types.js";
+import { SCENARIOS } from "../../bench/scenarios/index.js";
+import { CURVES } from "../../bench/scenarios/curves.js";
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { dirname, join } from "node:path";
 import { leakCheckAfterAll } from "../helpers.js";
 
 describe("HeadCounter", () => {
@@ -118,6 +123,30 @@ describe("lineChart", () => {
     const wide = lineChart({ title: "w", xLabel: "x", yLabel: "y", series: [{ label: "a", points: [[1, 1], [10, 1000]] }] });
     assert.match(wide, /y \(log scale\)/);
     assert.match(lineChart({ title: "e", xLabel: "x", yLabel: "y", series: [] }), /no data/);
+  });
+});
+
+describe("scenario and curve list", () => {
+  const servers = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "bench", "servers");
+  // Fixtures without files: prepare() only reads sizes and paths.
+  const fx: Fixtures = {
+    dir: "/nonexistent",
+    file: async (name, size) => ({ path: `/nonexistent/${name}`, bytes: Buffer.alloc(Math.min(size, 16)) }),
+    cert: async () => ({ certFile: "/nonexistent/c.pem", keyFile: "/nonexistent/k.pem", cert: "" }),
+  };
+
+  it("has unique ids, and every side of every scenario and curve names a server program that exists", async () => {
+    const ids = [...SCENARIOS, ...CURVES].map((s) => s.id);
+    assert.equal(new Set(ids).size, ids.length, `duplicate ids in ${ids.join(", ")}`);
+    for (const sc of SCENARIOS) {
+      const p = await sc.prepare(fx, { seconds: 1, warmup: 1 });
+      for (const side of [p.ours, p.peer, ...(p.more ?? [])]) assert.ok(existsSync(join(servers, side.server.script)), `${sc.id}: ${side.server.script}`);
+    }
+    for (const c of CURVES) {
+      const p = await c.prepare(fx);
+      for (const side of [p.ours, p.peer]) assert.ok(existsSync(join(servers, side.server.script)), `${c.id}: ${side.server.script}`);
+      assert.ok(c.points.length >= 4 && c.points.every((x, i) => i === 0 || x > c.points[i - 1]!), `${c.id}: increasing points`);
+    }
   });
 });
 
