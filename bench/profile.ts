@@ -1,5 +1,6 @@
 // CPU profile of one server under its scenario's load: where does it spend its time?
-//   node dist/bench/profile.js [scenario-id] [ours|peer]     (default: http-hello ours)
+//   node dist/bench/profile.js [scenario-id] [ours|peer|<label>]     (default: http-hello ours)
+// (<label>: one of the scenario's further peers by its label, e.g. `http-hello ceiling`)
 // Runs the server with node --cpu-prof, warms up, loads it for BENCH_SECONDS (default 10),
 // stops it, and prints the functions and files with the most self time (idle excluded).
 import { mkdtempSync, readdirSync } from "node:fs";
@@ -14,8 +15,8 @@ import { summarizeProfile, type SelfTime } from "./lib/cpuprofile.js";
 const id = process.argv[2] ?? "http-hello";
 const which = process.argv[3] ?? "ours";
 const sc = SCENARIOS.find((s) => s.id === id);
-if (sc === undefined || (which !== "ours" && which !== "peer")) {
-  console.error(`usage: node dist/bench/profile.js [${SCENARIOS.map((s) => s.id).join("|")}] [ours|peer]`);
+if (sc === undefined) {
+  console.error(`usage: node dist/bench/profile.js [${SCENARIOS.map((s) => s.id).join("|")}] [ours|peer|<label of a further peer>]`);
   process.exit(2);
 }
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
@@ -27,12 +28,14 @@ const fx = makeFixtures();
 const profDir = mkdtempSync(join(tmpdir(), "tsmongoose-profile-"));
 try {
   const p = await sc.prepare(fx, { seconds, warmup });
-  const side = which === "ours" ? p.ours : p.peer;
+  const side = which === "ours" ? p.ours : which === "peer" ? p.peer : p.more?.find((m) => m.label === which);
+  if (side === undefined) throw new Error(`no side ${JSON.stringify(which)} in ${sc.id}: ours, peer${(p.more ?? []).map((m) => `, ${m.label}`).join("")}`);
   const server = await startServer({ ...side.server, nodeArgs: ["--cpu-prof", "--cpu-prof-dir", profDir] });
   try {
     await p.probe(server.port);
-    await p.load(server.port, warmup);
-    const m = await p.load(server.port, seconds);
+    const handle = { pid: server.pid, rssBytes: () => server.rssBytes() };
+    await p.load(server.port, warmup, handle);
+    const m = await p.load(server.port, seconds, handle);
     console.log(`${sc.id} ${side.label}: ${m.value.toFixed(0)} ${sc.unit} under the profiler (${m.errors.length ? `errors: ${m.errors.join("; ")}` : m.detail})`);
   } finally {
     await server.stop();

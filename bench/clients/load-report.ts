@@ -12,6 +12,8 @@ export interface LoadResult {
   detail: string;
   /** CPU the load client used while measured, in % of one core (user + system). */
   clientCpuPct?: number;
+  /** 99th percentile latency in ms, when the client measures it. */
+  p99ms?: number;
 }
 
 /** Above this CPU share the client, not the server, may be what limits the result. */

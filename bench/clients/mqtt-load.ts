@@ -114,9 +114,15 @@ async function fanout(): Promise<never> {
   let delivered = 0;
   let completed = 0;
 
+  // When each message in flight was sent (same ring as arrivals), and the latency from
+  // publish to the last subscriber of the messages completed while measuring.
+  const sentAt = new Float64Array(P * RING);
+  const latencies = new Float64Array(1 << 20);
+  let nLat = 0;
+  let measuring = false;
   const publishers: Conn[] = [];
   const publishPackets: Buffer[] = [];
-  const publish = (p: number): void => { sent[p]!++; publishers[p]!.socket.write(publishPackets[p]!); };
+  const publish = (p: number): void => { sentAt[p * RING + (sent[p]! % RING)] = performance.now(); sent[p]!++; publishers[p]!.socket.write(publishPackets[p]!); };
   for (let p = 0; p < P; p++) {
     publishPackets.push(publishPacket(topicOf(prefix, p), payload));
     publishers.push(new Conn(connectPacket(`bench-${process.pid}-pub-${p}`), CONNACK_OK, () => "a publisher received a packet (it subscribed to nothing)"));
@@ -133,6 +139,7 @@ async function fanout(): Promise<never> {
       if (++arrivals[slot]! === S) {
         arrivals[slot] = 0;
         completed++;
+        if (measuring && nLat < latencies.length) latencies[nLat++] = performance.now() - sentAt[slot]!;
         if (running) publish(p);
       }
     };
@@ -147,15 +154,20 @@ async function fanout(): Promise<never> {
   const d0 = delivered;
   const c0 = completed;
   const r0 = subscriberReads;
+  measuring = true;
   const { s, cpuPct } = await measure(cfg.seconds);
+  measuring = false;
   const n = delivered - d0;
   const done = completed - c0;
   const reads = subscriberReads - r0;
   running = false;
   if (done === 0) problem("no message reached every subscriber");
+  const lat = latencies.subarray(0, nLat).sort();
+  const pct = (q: number): number => (nLat ? lat[Math.min(nLat - 1, Math.floor(nLat * q))]! : NaN);
   return finish({
-    value: n / s, count: n, seconds: s, clientCpuPct: cpuPct,
+    value: n / s, count: n, seconds: s, clientCpuPct: cpuPct, p99ms: pct(0.99),
     detail: `${P} publishers x ${cfg.window} in flight, ${S} subscribers, ${(done / s).toFixed(0)} publishes/s, ${cfg.payload} B QoS 0, ` +
+      `publish-to-all-subscribers latency p50 ${pct(0.5).toFixed(2)} ms, p99 ${pct(0.99).toFixed(2)} ms, ` +
       `${reads > 0 ? (n / reads).toFixed(1) : "0"} messages per subscriber read, ${clientNote(cpuPct)}`,
   });
 }

@@ -31,6 +31,7 @@ interface Mqtt5LoadConfig {
 const cfg = JSON.parse(process.argv[2] ?? "{}") as Mqtt5LoadConfig;
 const prefix = cfg.prefix ?? "bench5";
 const P = cfg.publishers, W = cfg.workers, T = cfg.topics;
+const copies = cfg.noShare === true ? W : 1;
 const url = `mqtt://127.0.0.1:${cfg.port}`;
 const manager = new Manager();
 const topicName = (p: number, t: number): string => `${prefix}/site-0042-building-07-floor-03-sensor-p${p}-t${t}`;
@@ -69,9 +70,11 @@ for (let w = 0; w < W; w++) {
     else if (ev === MG_EV_MQTT_MSG) {
       if (data.data.length !== payloads[0]!.length || !data.topic.startsWith(`${prefix}/site-`)) { problem(`worker ${w}: wrong message ${data.topic}`); return; }
       const p = data.data.readUInt16BE(0);
-      if (p >= P || ++got[p]! > sent[p]!) { problem(`worker ${w}: a message delivered twice or never sent (publisher ${p})`); return; }
+      // Shared: each message goes to one worker; not shared: to every one of the W.
+      if (p >= P || ++got[p]! > sent[p]! * copies) { problem(`worker ${w}: a message delivered twice or never sent (publisher ${p})`); return; }
       delivered++;
-      if (running) publish(p);
+      // The next message once this one has (about) reached everyone: W deliveries per message when not shared.
+      if (running && got[p]! % copies === 0) publish(p);
     } else if (ev === MG_EV_ERROR) problem(`worker ${w}: ${data}`);
   }, { version: 5, clientId: `b5-w${w}-${process.pid}`, keepAlive: 0, topicAliasMaximum: cfg.noAliases === true ? 0 : T * P });
   c.mqttSub(cfg.noShare === true ? `${prefix}/+` : `$share/workers/${prefix}/+`, { qos: 0 });
@@ -102,6 +105,6 @@ await manager.close();
 if (n === 0) problem("no message reached a worker");
 finish({
   value: n / s, count: n, seconds: s, clientCpuPct: cpuPct,
-  detail: `MQTT 5, ${P} publishers x ${cfg.window} in flight over ${T} aliased topics each, ${W} workers in one shared subscription, ` +
+  detail: `MQTT 5, ${P} publishers x ${cfg.window} in flight over ${T} ${cfg.noAliases === true ? "" : "aliased "}topics each, ${W} ${cfg.noShare === true ? "subscribers on one filter" : "workers in one shared subscription"}, ` +
     `${cfg.payload} B QoS 0, ${clientNote(cpuPct)}`,
 });

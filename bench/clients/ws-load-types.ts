@@ -24,3 +24,15 @@ export type WsLoadResult = LoadResult;
 export function payloadText(n: number): string {
   return "0123456789abcdef".repeat(Math.ceil(n / 16)).slice(0, n);
 }
+
+/** `n` bytes of text that compresses like real JSON messages do (about 3-4x), the same every run. */
+export function realisticText(n: number): string {
+  const words = ["sensor", "temperature", "humidity", "status", "ok", "warning", "building", "floor", "room", "value", "unit", "celsius", "timestamp", "device", "battery", "signal"];
+  let seed = 12345;
+  const rnd = (k: number): number => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed % k; };
+  let s = "[";
+  while (s.length < n) {
+    s += `{"id":${rnd(100000)},"${words[rnd(words.length)]}":"${words[rnd(words.length)]}-${rnd(1000)}","v":${rnd(10000) / 100},"t":${1733000000 + rnd(86400)}},`;
+  }
+  return s.slice(0, n);
+}

@@ -21,7 +21,7 @@ import { payloadText, type WsLoadConfig } from "./ws-load-types.js";
 import { problem, finish, measure, clientNote } from "./load-report.js";
 
 const cfg = JSON.parse(process.argv[2] ?? "{}") as WsLoadConfig;
-const CONNECT_TIMEOUT_MS = 15_000;
+const CONNECT_TIMEOUT_MS = 30_000;
 const payload = Buffer.from(payloadText(cfg.payload));
 const depth = cfg.depth ?? 1;
 // sendBatch[k]: k frames back to back, one write (views of one buffer, made once).

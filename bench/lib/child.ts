@@ -19,6 +19,11 @@ export interface RunningServer {
   /** User + system CPU seconds the process has used so far (all its threads), plus the
    *  process it announced as doing the work (a wrapper around a non-Node server). */
   cpuSeconds(): number;
+  /** Resident set size now (VmRSS), bytes, summed over the serving processes: this one and
+   *  its workers, or only the announced process of a wrapper (mosquitto-peer.ts). */
+  rssBytes(): number;
+  /** Peak resident set size so far (VmHWM), bytes, summed the same way. */
+  peakRssBytes(): number;
   /** SIGTERM, then SIGKILL after a grace period; resolves when the process has exited. */
   stop(): Promise<void>;
 }
@@ -50,6 +55,16 @@ export function errorSummary(stderr: string): string {
   const lines = stderr.split("\n").map((l) => l.trim()).filter((l) => l !== "" && !/^Node\.js v\d/.test(l) && !l.startsWith("at "));
   const err = lines.find((l) => /^(\w*Error\b|Error \[|\w+Exception\b)/.test(l)) ?? lines.find((l) => /\bERR_|\berror\b/i.test(l));
   return (err ?? lines.slice(-2).join(" | ")).slice(0, 300);
+}
+
+/** VmRSS or VmHWM of a process from /proc/<pid>/status, in bytes (NaN when gone). */
+export function procMemBytes(pid: number, field: "VmRSS" | "VmHWM"): number {
+  try {
+    const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m ? Number(m[1]) * 1024 : NaN;
+  } catch {
+    return NaN;
+  }
 }
 
 /** Starts a server process and waits for its READY line; rejects with its stderr when it fails. */
@@ -95,11 +110,17 @@ export function startServer(spec: ServerSpec): Promise<RunningServer> {
       child.stdout!.resume();
       const pid = child.pid!;
       const [portText, ...workerTexts] = line.slice(READY_PREFIX.length).trim().split(" ");
-      const workers = workerTexts.map(Number);
+      // "=<pid>": the process that serves, this one being only its wrapper (see announce()).
+      const wrapped = workerTexts.some((w) => w.startsWith("="));
+      const workers = workerTexts.map((w) => Number(w.replace(/^=/, "")));
+      const serving = wrapped ? workers : [pid, ...workers];
+      const mem = (field: "VmRSS" | "VmHWM"): number => serving.reduce((sum, w) => sum + procMemBytes(w, field), 0);
       resolve({
         port: Number(portText),
         pid,
         cpuSeconds: () => workers.reduce((sum, w) => sum + procCpuSeconds(w), procCpuSeconds(pid)),
+        rssBytes: () => mem("VmRSS"),
+        peakRssBytes: () => mem("VmHWM"),
         stop,
       });
     });
@@ -118,4 +139,10 @@ export function serverConfig<T>(): T {
  *  worker processes): their CPU time is counted too. */
 export function announce(port: number, ...workerPids: (number | undefined)[]): void {
   process.stdout.write(`${READY_PREFIX}${[port, ...workerPids.filter((p) => p !== undefined)].join(" ")}\n`);
+}
+
+/** For wrappers around a server that is not a Node program: `pid` does all the serving, so
+ *  its memory alone is the server's (this wrapper's CPU, near zero, is still counted). */
+export function announceWrapped(port: number, pid: number): void {
+  process.stdout.write(`${READY_PREFIX}${port} =${pid}\n`);
 }

@@ -71,7 +71,7 @@ export function mqttComparison(o: MqttComparison): Prepared {
     async load(port, seconds): Promise<Measurement> {
       const config: MqttLoadConfig = { mode: o.mode ?? "fanout", port, publishers: o.publishers, subscribers: o.subscribers, payload: o.payload, window: o.window, seconds, prefix: PREFIX };
       const r = await runLoadClient<MqttLoadResult>(LOAD_CLIENT, config, seconds);
-      return { value: r.value, seconds: r.seconds, errors: r.errors, detail: r.detail };
+      return { value: r.value, seconds: r.seconds, errors: r.errors, detail: r.detail, ...(r.p99ms !== undefined && r.p99ms !== null ? { p99ms: r.p99ms } : {}) };
     },
   };
 }

@@ -17,6 +17,12 @@ export interface ProbeOptions {
   /** Speak TLS, trusting this CA certificate (PEM). */
   tlsCa?: string;
   timeoutMs?: number;
+  /** The request wrk sends (see WrkRequest): method (default GET), header lines, body. */
+  method?: string;
+  headers?: [string, string][];
+  body?: Buffer;
+  /** The request says `Connection: close`: one response, then the server must close. */
+  closeEach?: boolean;
 }
 
 const CRLFCRLF = Buffer.from("\r\n\r\n");
@@ -40,9 +46,18 @@ function parseResponse(buf: Buffer): ProbeResponse | undefined {
   return { status: Number(m[1]), headers, body: Buffer.from(buf.subarray(end + 4, total)), totalBytes: total };
 }
 
-/** GETs `path` twice on one connection; returns the first response after checking the second matches it. */
+/** The request as wrk writes it: request line, Host, the script's headers, Content-Length for a body. */
+export function requestBytes(o: ProbeOptions): Buffer {
+  let head = `${o.method ?? "GET"} ${o.path} HTTP/1.1\r\nHost: 127.0.0.1:${o.port}\r\n`;
+  for (const [k, v] of o.headers ?? []) head += `${k}: ${v}\r\n`;
+  if (o.body !== undefined) head += `Content-Length: ${o.body.length}\r\n`;
+  return Buffer.concat([Buffer.from(`${head}\r\n`, "latin1"), o.body ?? Buffer.alloc(0)]);
+}
+
+/** Sends the request twice on one connection; returns the first response after checking the
+ *  second matches it (closeEach: once, and the server must then close the connection). */
 export function probeHttp(o: ProbeOptions): Promise<ProbeResponse> {
-  const req = `GET ${o.path} HTTP/1.1\r\nHost: 127.0.0.1:${o.port}\r\n\r\n`;
+  const req = requestBytes(o);
   return new Promise((resolve, reject) => {
     const sock: net.Socket = o.tlsCa !== undefined
       ? tls.connect({ host: "127.0.0.1", port: o.port, ca: o.tlsCa, servername: "localhost" })
@@ -74,13 +89,18 @@ export function probeHttp(o: ProbeOptions): Promise<ProbeResponse> {
         buf = buf.subarray(r.totalBytes);
         if (got.length === 1) {
           if (r.status !== 200) { finish(new Error(`status ${r.status}: ${r.body.toString("utf8", 0, Math.min(r.body.length, 80)).trim()}`)); return; }
-          sock.write(req);
-        } else {
+          if (o.closeEach === true) got.push(r); // the same response twice: the check in finish() passes
+          else sock.write(req);
+        } else if (o.closeEach !== true) {
           finish(undefined);
         }
       } catch (e) { finish(e as Error); }
     });
-    sock.on("end", () => finish(new Error(got.length === 1 ? "connection closed after the first response (no keep-alive)" : "connection closed without a response")));
+    sock.on("end", () => {
+      if (o.closeEach === true && got.length === 2 && buf.length === 0) finish(undefined);
+      else finish(new Error(o.closeEach === true ? (got.length ? "bytes after the response to Connection: close" : "connection closed without a response")
+        : got.length === 1 ? "connection closed after the first response (no keep-alive)" : "connection closed without a response"));
+    });
     sock.on("error", (e) => finish(new Error(`${o.tlsCa !== undefined ? "TLS " : ""}connection: ${e.message}`)));
   });
 }
@@ -88,6 +108,9 @@ export function probeHttp(o: ProbeOptions): Promise<ProbeResponse> {
 /** Probes and checks the status and body; returns the response size wrk should see. */
 export async function expectBody(o: ProbeOptions, body: Buffer): Promise<number> {
   const r = await probeHttp(o);
-  if (!r.body.equals(body)) throw new Error(`wrong body: ${r.body.length} bytes, expected ${body.length}`);
+  if (!r.body.equals(body)) {
+    const show = (b: Buffer): string => JSON.stringify(b.toString("utf8", 0, Math.min(b.length, 60)));
+    throw new Error(`wrong body: ${r.body.length} bytes ${show(r.body)}, expected ${body.length} ${show(body)}`);
+  }
   return r.totalBytes;
 }

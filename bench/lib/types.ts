@@ -29,6 +29,8 @@ export interface Measurement {
   errors: string[];
   /** One line of extra facts (latency percentiles, bytes per response, ...). */
   detail: string;
+  /** 99th percentile latency, when the load measures it (the curves plot it). */
+  p99ms?: number;
 }
 
 /** One side of a comparison: a server program and what it is called in the table. */
@@ -37,14 +39,31 @@ export interface Side {
   server: ServerSpec;
 }
 
+/** A further peer measured in the same rounds as `peer`; it gets a row of its own. */
+export interface MorePeer extends Side {
+  /** The ratio ours / this peer should reach (none: the row shows the ratio only). */
+  target?: number;
+  /** Where the target comes from, shown next to it (e.g. "issue 14"). */
+  targetFrom?: string;
+}
+
+/** What a load sees of the server process it loads (for memory readings). */
+export interface ServerHandle {
+  pid: number;
+  /** Resident set size now, in bytes (the serving processes: see child.ts). */
+  rssBytes(): number;
+}
+
 /** A scenario prepared for a run: sides, how to check one and how to load one. */
 export interface Prepared {
   ours: Side;
   peer: Side;
+  /** More peers (fastify, the raw node:net ceiling, ...), each its own row. */
+  more?: MorePeer[];
   /** Checks that a freshly started server answers correctly; throws with the reason. */
   probe(port: number): Promise<void>;
   /** Generates load for `seconds` and measures (warm-up runs call this too). */
-  load(port: number, seconds: number): Promise<Measurement>;
+  load(port: number, seconds: number, server: ServerHandle): Promise<Measurement>;
 }
 
 export interface Scenario {
@@ -54,8 +73,20 @@ export interface Scenario {
   title: string;
   /** Unit of the measured value. */
   unit: string;
-  /** The ratio (ours / peer) this scenario should reach. */
-  target: number;
+  /** The ratio (ours / peer) this scenario should reach; none: the ratio is shown only. */
+  target?: number;
+  /** Where the target comes from, shown next to it (e.g. "issue 14"). */
+  targetFrom?: string;
+  /** "lower" for costs (memory per connection): the target is then a ceiling on the ratio. Default "higher". */
+  better?: "higher" | "lower";
+  /** At most this many rounds (slow, steady readings: memory, 10k idle connections). */
+  maxRounds?: number;
+  /** At least this many measured seconds (scenarios that open thousands of connections or send 100 MiB bodies). */
+  minSeconds?: number;
+  /** False: no warm-up run (memory readings want a fresh process: freed memory is not given back). */
+  warmup?: boolean;
+  /** False for scenarios that do not load the server's CPU (memory, idle): no per-CPU ratio, no saturation note. */
+  cpuBound?: boolean;
   /** External programs the scenario needs ("wrk", "openssl"). */
   needs: string[];
   /** Builds the servers and the load for this run; throws when the scenario cannot run. */

@@ -2,6 +2,7 @@
 // nothing per request: requests, bytes, error counts and latency percentiles as JSON.
 import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
 import { join } from "node:path";
 
 export interface WrkResult {
@@ -24,22 +25,50 @@ done = function(summary, latency, requests)
 end
 `;
 
-let scriptPath: string | undefined;
+/** What wrk sends instead of a plain GET: set once in the script, so it costs nothing per request. */
+export interface WrkRequest {
+  method?: string;
+  /** Header lines besides Host (wrk adds Host, and Content-Length when there is a body). */
+  headers?: [string, string][];
+  body?: Buffer;
+}
 
-export interface WrkOptions {
+export interface WrkOptions extends WrkRequest {
   url: string;
   connections: number;
   seconds: number;
-  /** Directory for wrk's Lua script. */
+  /** Directory for wrk's Lua script (and the request body it reads). */
   scratchDir: string;
 }
 
-export function runWrk(o: WrkOptions): Promise<WrkResult> {
-  if (scriptPath === undefined) {
-    scriptPath = join(o.scratchDir, "wrk-done.lua");
-    writeFileSync(scriptPath, DONE_LUA);
+const scripts = new Map<string, string>();
+
+const luaString = (s: string): string => JSON.stringify(s); // a JSON string of ASCII text is a valid Lua string
+
+/** The Lua script for one request shape: the request set up in the script's main chunk, then done(). */
+function scriptFor(o: WrkOptions): string {
+  const key = createHash("sha1").update(JSON.stringify([o.method, o.headers])).update(o.body ?? Buffer.alloc(0)).digest("hex").slice(0, 12);
+  let path = scripts.get(key);
+  if (path !== undefined) return path;
+  const lines: string[] = [];
+  if (o.method !== undefined) lines.push(`wrk.method = ${luaString(o.method)}`);
+  for (const [k, v] of o.headers ?? []) lines.push(`wrk.headers[${luaString(k)}] = ${luaString(v)}`);
+  if (o.body !== undefined) {
+    // The body from a file: any bytes, any size (a 100 MiB upload), no escaping.
+    const bodyFile = join(o.scratchDir, `wrk-body-${key}.bin`);
+    writeFileSync(bodyFile, o.body);
+    lines.push(`do local f = assert(io.open(${luaString(bodyFile)}, "rb")); wrk.body = f:read("*a"); f:close() end`);
   }
-  const args = ["-t1", `-c${o.connections}`, `-d${o.seconds}s`, "--timeout", "5s", "-s", scriptPath, o.url];
+  path = join(o.scratchDir, `wrk-${key}.lua`);
+  writeFileSync(path, `${lines.join("\n")}\n${DONE_LUA}`);
+  scripts.set(key, path);
+  return path;
+}
+
+export function runWrk(o: WrkOptions): Promise<WrkResult> {
+  const scriptPath = scriptFor(o);
+  // wrk takes whole seconds only (a warm-up of 0.5 s becomes 1 s).
+  const args = ["-t1", `-c${o.connections}`, `-d${Math.max(1, Math.round(o.seconds))}s`, "--timeout", "5s", "-s", scriptPath, o.url];
   return new Promise((resolve, reject) => {
     const child = spawn("wrk", args, { stdio: ["ignore", "pipe", "pipe"] });
     let out = "";

@@ -12,7 +12,7 @@ export const httpHelloWorkers: Scenario = {
   needs: ["wrk"],
   async prepare(fx) {
     return wrkComparison({
-      fx, scheme: "http", path: "/", connections: 50, unit: "req/s", body: Buffer.from("Hello, World!"),
+      fx, scheme: "http", path: "/", connections: 50, unit: "req/s", expect: Buffer.from("Hello, World!"),
       ours: { label: "2 workers", server: { script: "ours-http-workers.js", config: { workers: 2 } } },
       peer: { label: "1 worker", server: { script: "ours-http-workers.js", config: { workers: 1 } } },
     });

@@ -10,6 +10,7 @@ export const mqttQos1: Scenario = {
   title: "MQTT QoS 1 round trips, 50 clients, 64 B",
   unit: "msg/s",
   target: 1.0,
+  targetFrom: "issue 14",
   needs: ["mosquitto"],
   async prepare() {
     return mqttComparison({

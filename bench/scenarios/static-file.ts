@@ -13,7 +13,7 @@ export const staticFile: Scenario = {
     const f = await fx.file("file-1mib.bin", 1 << 20);
     const config = { mode: "static", scheme: "http", file: f.path };
     return wrkComparison({
-      fx, scheme: "http", path: "/file-1mib.bin", connections: 10, unit: "MiB/s", body: f.bytes,
+      fx, scheme: "http", path: "/file-1mib.bin", connections: 10, unit: "MiB/s", expect: f.bytes,
       ours: { label: "tsmongoose", server: { script: "ours-http.js", config } },
       peer: { label: "node:http", server: { script: "node-http.js", config } },
     });

@@ -8,6 +8,7 @@ export const wsEcho: Scenario = {
   title: "WebSocket echo, 50 clients, 64 B",
   unit: "msg/s",
   target: 1.2,
+  targetFrom: "issue 14",
   needs: [],
   async prepare() {
     const config = { mode: "echo", scheme: "ws" };

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as net from "node:net";
-import { announce, serverConfig } from "../lib/child.js";
+import { announceWrapped, serverConfig } from "../lib/child.js";
 import { mosquittoPath } from "../lib/tools.js";
 
 const READY_TIMEOUT_MS = 5000;
@@ -61,4 +61,4 @@ while (!(await accepts(port))) {
   if (Date.now() > deadline) { console.error(`mosquitto did not listen on port ${port} within ${READY_TIMEOUT_MS / 1000} s`); stop(1); }
   await new Promise((r) => setTimeout(r, 50));
 }
-announce(port, child.pid);
+announceWrapped(port, child.pid!);

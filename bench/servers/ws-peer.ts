@@ -1,5 +1,6 @@
 // The `ws` peer: echo and broadcast as the ws README shows them, without compression
-// (the load client does not offer it either).
+// (the load client does not offer it either), or with `deflate: true` with ws's
+// perMessageDeflate: true (its defaults: 1 KiB threshold, as ours).
 import * as http from "node:http";
 import * as https from "node:https";
 import { readFileSync } from "node:fs";
@@ -14,13 +15,15 @@ interface Config {
   keyFile?: string;
   /** Answer a "\0stats" text message with this process's memory (burst scenarios). */
   stats?: boolean;
+  /** Accept permessage-deflate offers. */
+  deflate?: boolean;
 }
 
 const cfg = serverConfig<Config>();
 const server = cfg.scheme === "wss"
   ? https.createServer({ cert: readFileSync(cfg.certFile!), key: readFileSync(cfg.keyFile!) })
   : http.createServer();
-const wss = new WebSocketServer({ server, perMessageDeflate: false });
+const wss = new WebSocketServer({ server, perMessageDeflate: cfg.deflate === true });
 
 wss.on("connection", (ws) => {
   if (cfg.mode === "echo" && cfg.stats === true) {
