@@ -68,7 +68,7 @@ export class MqttLayer implements Layer {
     const st = this.st;
     if (st.failed || !c.canSend) return;
     st.failed = true;
-    if (st.version >= 5 && (st.connected || !st.isServer)) sendPacket(c, st, buildSimple(MQTT_CMD_DISCONNECT, 5, RC_IMPLEMENTATION_ERROR));
+    if (st.version >= 5 && (st.connected || !st.isServer)) { sendPacket(c, st, buildSimple(MQTT_CMD_DISCONNECT, 5, RC_IMPLEMENTATION_ERROR)); c._linger = true; }
     c.drain();
   }
 }
@@ -103,7 +103,10 @@ function fail(c: Connection, st: MqttConnState, reason: string, code: number): v
   st.failed = true;
   if (c.recvLen > 0) c.recvConsume();
   // MQTT 5 says why before closing (section 4.13).
-  if (code !== 0 && st.version >= 5 && (st.connected || !st.isServer)) sendPacket(c, st, buildSimple(MQTT_CMD_DISCONNECT, 5, code));
+  if (code !== 0 && st.version >= 5 && (st.connected || !st.isServer)) {
+    sendPacket(c, st, buildSimple(MQTT_CMD_DISCONNECT, 5, code));
+    c._linger = true; // the peer reads why before the socket goes (a lingering close, core/linger.ts)
+  }
   c.error(new MgError("ERR_MQTT_PROTOCOL", `MQTT: ${reason}`, code !== 0 ? { reasonCode: code } : {}));
 }
 

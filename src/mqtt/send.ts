@@ -113,6 +113,8 @@ export function mqttDisconnect(c: Connection, reason = 0, props?: MqttProperty[]
   const st = mqttState(c, "mqttDisconnect");
   sendChecked(c, st, buildSimple(MQTT_CMD_DISCONNECT, st.version, reason, props), "mqttDisconnect");
   st.failed = true; // nothing more is delivered: the will is discarded, the connection ends
+  // An error the peer may still be sending into (0x93 mid-burst): it reads this DISCONNECT, not a reset.
+  if (reason >= 0x80) c._linger = true;
   c.drain();
 }
 
@@ -126,7 +128,7 @@ export function mqttSendHeader(c: Connection, cmd: number, flags: number, len: n
 export function mqttConnack(c: Connection, code = 0, o: MqttConnackOptions = {}): void {
   const st = mqttState(c, "mqttConnack");
   sendPacket(c, st, buildConnack(st.version, o.sessionPresent === true, code, o.props));
-  if (code !== 0) { st.failed = true; c.drain(); }
+  if (code !== 0) { st.failed = true; c._linger = true; c.drain(); }
 }
 
 /** Server: answers SUBSCRIBE (`codes`: the granted QoS, or 0x80 failure, per filter) or UNSUBSCRIBE. */
