@@ -75,7 +75,7 @@ export interface Client {
   aliasesIn: Map<number, string> | undefined;
   aliasesOut: Map<string, number> | undefined;
   aliasOutMax: number;
-  /** QoS 2 PUBLISH ids from the client not yet released by PUBREL (its use of our Receive Maximum). */
+  /** QoS 2 PUBLISH ids from the client not yet released by PUBREL (its use of our Receive Maximum); the session's set once connected. */
   qos2In: Set<number>;
   /** An enhanced authentication exchange in progress. */
   auth: AuthExchange | undefined;
@@ -118,12 +118,19 @@ export interface Session {
   log: DeliveryLog | undefined;
   /** The broker's counters ($SYS). */
   stats: BrokerStats;
+  /**
+   * QoS 2 PUBLISH ids received from the client and not yet released: session state
+   * (MQTT 5 section 4.1), so a PUBLISH resent after a reconnect is acknowledged, not routed
+   * twice [MQTT-4.3.3-10]. In memory only (a broker restart forgets it).
+   */
+  qos2In: Set<number>;
 }
 
 export function newSession(clientId: string, version: number, expiry: number, stats: BrokerStats): Session {
   return {
     clientId, version, expiry, subs: new Map(), conn: undefined, client: undefined, queue: [], queuedBytes: 0,
     inflight: new Map(), nextId: 0, endsAt: Infinity, will: undefined, willAt: 0, dropped: 0, log: undefined, stats,
+    qos2In: new Set(),
   };
 }
 

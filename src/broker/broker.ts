@@ -416,6 +416,7 @@ export class MqttBroker {
     s.conn = c;
     s.client = cl;
     cl.session = s;
+    cl.qos2In = s.qos2In;
     cl.keepAliveMs = keepAlive * 1000;
     cl.aliasesIn = undefined;
     cl.aliasesOut = undefined;
@@ -462,8 +463,11 @@ export class MqttBroker {
     const s = cl.session;
     if (s === undefined || c.isClosing) return;
     if (cl.auth !== undefined && !cl.auth.reauth) { this.refuse(c, cl, RC_PROTOCOL_ERROR); return; }
+    // [MQTT-4.3.3-10]: a QoS 2 PUBLISH not yet released, resent (after a reconnect), is
+    // acknowledged (the layer sends PUBREC) but not routed again.
+    if (m.qos === 2 && cl.qos2In.has(m.id)) return;
     const msg = checkPublish(cl, m, this.l, millis());
-    if (typeof msg === "number") { this.refuse(c, cl, msg); return; }
+    if (typeof msg === "number") { if (m.qos === 2) cl.qos2In.delete(m.id); this.refuse(c, cl, msg); return; }
     const ok = this.authorize === undefined ? true : this.authorize(s.clientId, msg.topic, "publish");
     if (refused(ok)) {
       // The layer acks once this handler returns: an MQTT 5 client learns why (0x87 or the hook's code).

@@ -14,7 +14,8 @@ import {
 import type { MqttPacket, MqttProperty } from "./message.js";
 import { buildAck, buildPublish, buildSimple } from "./builder.js";
 import { receivePackets, RC_PROTOCOL_ERROR, type PacketSink } from "./receiver.js";
-import { nextPacketId, sendChecked, sendPacket, sizeMqttRecv, type MqttConnState } from "./state.js";
+import { nextPacketId, sendChecked, sendPacket, sizeMqttRecv, type MqttConnState, type PendingPub } from "./state.js";
+import { copyPayload } from "./session.js";
 import { logDebug } from "../util/log.js";
 
 /** MQTT 5 reason codes the layer sends (section 2.4). */
@@ -45,7 +46,9 @@ export class MqttLayer implements Layer {
         break;
       case MG_EV_CLOSE:
         st.inflight.clear();
-        st.qos2In.clear();
+        // With a session the received QoS 2 ids are its own (a resumed session still knows them).
+        if (st.session === undefined) st.qos2In.clear();
+        else st.session._nextId = st.nextId;
         st.unacked.clear();
         st.pubInflight.clear();
         st.pubQueue.length = 0;
@@ -128,6 +131,7 @@ const sink: PacketSink = {
         }
         st.connected = true;
         if (m.props.length > 0) connackProps(st, m.properties());
+        if (st.session !== undefined) resumeSession(c, st, m.sessionPresent);
         c.call(MG_EV_MQTT_OPEN, m.ack);
         flushPublishes(c, st); // held until the server said its Receive Maximum
         break;
@@ -150,7 +154,7 @@ const sink: PacketSink = {
       }
       case MQTT_CMD_PUBREC:
         // MQTT 5: a reason code of 0x80 or more ends the flow without PUBREL.
-        if (m.ack < 0x80) sendPacket(c, st, buildAck(MQTT_CMD_PUBREL, st.version, m.id));
+        if (m.ack < 0x80) { st.session?._released(m.id); sendPacket(c, st, buildAck(MQTT_CMD_PUBREL, st.version, m.id)); }
         else published(c, st, m.id);
         break;
       case MQTT_CMD_PUBREL:
@@ -214,6 +218,7 @@ export function sendPubAck(c: Connection, st: MqttConnState, qos: number, id: nu
 /** Our PUBLISH `id` is done (PUBACK, PUBCOMP, or PUBREC refusing it): room for a queued one. */
 function published(c: Connection, st: MqttConnState, id: number): void {
   st.inflight.delete(id);
+  st.session?._entries.delete(id);
   if (st.pubInflight.delete(id) && st.pubQueue.length > 0) flushPublishes(c, st);
 }
 
@@ -243,6 +248,7 @@ export function sendPublish(c: Connection, st: MqttConnState, topic: string, pay
     writePublish(c, st, topic, payload, qos, retain, dup, id, props);
     st.inflight.add(id);
     st.pubInflight.add(id);
+    st.session?._record({ id, topic, payload: copyPayload(payload), qos, retain, props, sent: true, released: false });
     return id;
   }
   if (st.pubQueue.length >= st.maxQueuedPubs) {
@@ -253,7 +259,9 @@ export function sendPublish(c: Connection, st: MqttConnState, topic: string, pay
   if (full.length > st.peerMaxPacket) throw new MgError("ERR_INVALID_ARG", `mqttPub: packet of ${full.length} bytes is over the server's Maximum Packet Size of ${st.peerMaxPacket}`);
   const id = nextPacketId(st);
   st.inflight.add(id);
-  st.pubQueue.push({ topic, payload: Buffer.from(typeof payload === "string" ? Buffer.from(payload) : payload), qos, retain, dup, id, props });
+  const copy = copyPayload(payload);
+  st.pubQueue.push({ topic, payload: copy, qos, retain, dup, id, props });
+  st.session?._record({ id, topic, payload: copy, qos, retain, props, sent: false, released: false });
   return id;
 }
 
@@ -266,13 +274,62 @@ function flushPublishes(c: Connection, st: MqttConnState): void {
     try {
       writePublish(c, st, p.topic, p.payload, p.qos, p.retain, p.dup, p.id, p.props);
       st.pubInflight.add(p.id);
+      const e = st.session?._entries.get(p.id);
+      if (e !== undefined) e.sent = true;
     } catch (e) {
       // Only the server's Maximum Packet Size, learnt after it was queued, can refuse it here.
       st.inflight.delete(p.id);
+      st.session?._entries.delete(p.id);
       logDebug(`conn ${c.id}: MQTT: queued PUBLISH ${p.id} dropped: ${(e as Error).message}`);
     }
   }
   if (i > 0) q.splice(0, i);
+}
+
+/**
+ * Client with a session, at a successful CONNACK. Session Present 1: the publishes of
+ * earlier connections go again with their identifiers (MQTT 5 [MQTT-4.4.0-1], 3.1.1
+ * section 4.4), in their order: PUBREL for QoS 2 ones the server had received, the
+ * PUBLISH with DUP=1 for the rest ([MQTT-3.3.1-1]; DUP=0 for those never written), within
+ * the server's Receive Maximum (the rest wait in the queue, ahead of newer ones).
+ * Session Present 0: the server has none of them; they are dropped and listed in
+ * `session.dropped` ([MQTT-3.2.2-5]... [MQTT-4.1.0-1] the client discards its state).
+ */
+function resumeSession(c: Connection, st: MqttConnState, present: boolean): void {
+  const s = st.session!;
+  const ids = st.resumeIds;
+  st.resumeIds = [];
+  if (!present) {
+    for (const id of ids) st.inflight.delete(id);
+    s._drop(ids);
+    return;
+  }
+  const waiting: PendingPub[] = [];
+  for (const id of ids) {
+    const e = s._entries.get(id);
+    if (e === undefined) continue;
+    if (e.released) {
+      sendPacket(c, st, buildAck(MQTT_CMD_PUBREL, st.version, id));
+      if (st.version >= 5) st.pubInflight.add(id); // counted until PUBCOMP (section 4.9)
+    } else if (st.version < 5) {
+      sendPacket(c, st, buildPublish(st.version, e.topic, e.payload, e.qos, e.retain, e.sent, id, e.props));
+      e.sent = true;
+    } else if (waiting.length === 0 && st.pubInflight.size < st.peerReceiveMax) {
+      try {
+        writePublish(c, st, e.topic, e.payload, e.qos, e.retain, e.sent, id, e.props);
+        e.sent = true;
+        st.pubInflight.add(id);
+      } catch (err) {
+        // The new server's Maximum Packet Size is smaller than the old one's.
+        st.inflight.delete(id);
+        s._entries.delete(id);
+        logDebug(`conn ${c.id}: MQTT: PUBLISH ${id} of the session dropped: ${(err as Error).message}`);
+      }
+    } else {
+      waiting.push({ topic: e.topic, payload: e.payload, qos: e.qos, retain: e.retain, dup: e.sent, id, props: e.props });
+    }
+  }
+  if (waiting.length > 0) st.pubQueue.unshift(...waiting);
 }
 
 /**

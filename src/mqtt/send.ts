@@ -9,6 +9,7 @@ import type { MqttMessage, MqttProperty } from "./message.js";
 import { buildConnack, buildHeader, buildPublish, buildSimple, buildSubAck, buildSubscribe, checkQos } from "./builder.js";
 import { mqttState, sendPublish, sendPubAck } from "./layer.js";
 import { nextPacketId, sendChecked, sendPacket } from "./state.js";
+import { copyPayload } from "./session.js";
 import { toBuffer } from "../util/bytes.js";
 import { MgError } from "../util/errors.js";
 
@@ -46,7 +47,10 @@ export function mqttPub(c: Connection, topic: string, payload: string | Uint8Arr
     // MQTT 3.1.1 and server connections: no flow control or aliases of ours, straight out.
     const id = qos > 0 ? nextPacketId(st) : 0;
     sendChecked(c, st, buildPublish(st.version, topic, payload, qos, retain, dup, id, o.props), "mqttPub");
-    if (id !== 0) st.inflight.add(id);
+    if (id !== 0) {
+      st.inflight.add(id);
+      st.session?._record({ id, topic, payload: copyPayload(payload), qos, retain, props: o.props, sent: true, released: false });
+    }
     return id;
   }
   return sendPublish(c, st, topic, payload, qos, retain, dup, o.props);
