@@ -6,6 +6,7 @@
 // the per-session state are in broker-session.ts, the options in broker-options.ts.
 import type { Connection } from "../connection.js";
 import type { Manager } from "../manager.js";
+import { RouteCache } from "./broker-routes.js";
 import { MG_EV_ACCEPT, MG_EV_CLOSE, MG_EV_MQTT_CMD, MG_EV_MQTT_MSG, MG_EV_POLL, MG_EV_READ, MG_EV_WRITE, type EventHandler } from "../events.js";
 import type { Timer } from "../core/timers.js";
 import {
@@ -90,6 +91,8 @@ export class MqttBroker {
   private readonly timers: Timer[] = [];
   /** The $SYS values last published, to send only what changed. */
   private readonly sysLast = new Map<string, string>();
+  /** The sessions each topic reaches (broker-routes.ts). */
+  private readonly routes = new RouteCache();
 
   constructor(manager: Manager, opts: MqttBrokerOptions) {
     const {
@@ -132,6 +135,7 @@ export class MqttBroker {
     for (const s of sessions) {
       for (const [key, sub] of s.subs) if (sub.shared) this.joinGroup(s, key, sub.filter);
       this.sessions.set(s.clientId, s);
+      this.routes.invalidate();
       this.clock.watch(s);
     }
   }
@@ -407,6 +411,7 @@ export class MqttBroker {
       if (s !== undefined) this.endSession(s);
       s = newSession(clientId, info.version, expiry, this.stats);
       this.sessions.set(clientId, s);
+      this.routes.invalidate();
     }
     s = s!;
     this.clock.forget(s);
@@ -482,18 +487,16 @@ export class MqttBroker {
     const now = millis();
     // Queued and in-flight messages outlive the receive buffer's views: one copy, made when needed.
     let copy: Stored | undefined;
-    const stable = (): Stored => (copy ??= { ...msg, payload: Buffer.from(msg.payload) });
+    const stable = (): Stored => (copy ??= { topic: msg.topic, payload: Buffer.from(msg.payload), qos: msg.qos, retain: msg.retain, props: msg.props, expiresAt: msg.expiresAt });
     if (msg.retain) {
       // [MQTT-3.3.1-5] replace; [MQTT-3.3.1-6] an empty payload removes the retained message.
       if (msg.payload.length === 0) { if (this.retained.delete(msg.topic)) this.persist?.retain(msg.topic, undefined); }
       else { const r = stable(); this.retained.set(msg.topic, r); this.persist?.retain(msg.topic, r); }
     }
-    for (const s of this.sessions.values()) {
-      if (s.subs.size === 0) continue;
+    for (const { s, subs } of this.routes.hits(msg.topic, this.sessions.values())) {
       let qos = -1, retainAsPublished = false;
       let ids: number[] | undefined;
-      for (const sub of s.subs.values()) {
-        if (sub.shared || !topicMatches(sub.filter, msg.topic)) continue;
+      for (const sub of subs) {
         if ((sub.options & 4) !== 0 && s === from) continue; // [MQTT-3.8.3-3] no local
         if (sub.qos > qos) qos = sub.qos;
         if ((sub.options & 8) !== 0) retainAsPublished = true;
@@ -549,6 +552,7 @@ export class MqttBroker {
       const existed = s.subs.has(f.topic);
       const sub: Subscription = { qos, options: f.options, id: subId, filter, shared: share !== undefined };
       s.subs.set(f.topic, sub);
+      this.routes.invalidate();
       if (share !== undefined && !existed) this.joinGroup(s, f.topic, filter);
       added.push([sub, existed]);
       codes.push(qos);
@@ -579,6 +583,7 @@ export class MqttBroker {
     const sub = s.subs.get(key);
     if (sub === undefined) return false;
     s.subs.delete(key);
+    this.routes.invalidate();
     if (sub.shared) {
       const g = this.groups.get(key);
       if (g !== undefined) {
@@ -646,6 +651,7 @@ export class MqttBroker {
     s.queuedBytes = 0;
     s.inflight.clear();
     if (this.sessions.get(s.clientId) === s) this.sessions.delete(s.clientId);
+    this.routes.invalidate();
   }
 }
 
