@@ -567,7 +567,9 @@ export class MqttBroker {
       if (sub.shared || rh === 2 || (rh === 1 && existed)) continue;
       for (const r of this.retained.values()) {
         if (r.expiresAt !== 0 && now >= r.expiresAt) { this.retained.delete(r.topic); this.persist?.retain(r.topic, undefined); continue; } // [MQTT-3.3.2-5]
-        if (topicMatches(sub.filter, r.topic)) deliver(s, r, Math.min(r.qos, sub.qos), true, sub.id > 0 ? [sub.id] : undefined, this.l, now);
+        if (!topicMatches(sub.filter, r.topic)) continue;
+        deliver(s, r, Math.min(r.qos, sub.qos), true, sub.id > 0 ? [sub.id] : undefined, this.l, now);
+        r.qos0Packets = undefined; // a retained message keeps its payload, not packets built from it
       }
     }
   }
