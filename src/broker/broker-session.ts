@@ -213,7 +213,8 @@ export function resume(s: Session, l: BrokerLimits, now: number): void {
 
 function usable(s: Session): Connection | undefined {
   const c = s.conn;
-  return c === undefined || c.isClosing ? undefined : c;
+  // A connection told DISCONNECT drains: nothing more goes on it [MQTT-3.14.4-1].
+  return c === undefined || c.isClosing || c.isDraining ? undefined : c;
 }
 
 /** At most this many QoS 1/2 PUBLISH unacknowledged [MQTT-4.9.0-2]. */

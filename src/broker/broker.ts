@@ -6,6 +6,7 @@
 // the per-session state are in broker-session.ts, the options in broker-options.ts.
 import type { Connection } from "../connection.js";
 import type { Manager } from "../manager.js";
+import { isPubAckReason } from "../mqtt/send.js";
 import { RouteCache } from "./broker-routes.js";
 import { MG_EV_ACCEPT, MG_EV_CLOSE, MG_EV_MQTT_CMD, MG_EV_MQTT_MSG, MG_EV_POLL, MG_EV_READ, MG_EV_WRITE, type EventHandler } from "../events.js";
 import type { Timer } from "../core/timers.js";
@@ -262,8 +263,10 @@ export class MqttBroker {
     if (c.isClosing) return;
     cl.graceful = false;
     // The Reason String says it in words (and clients that only read reasons followed by properties see the code).
+    // Without it when the packet would then exceed the client's Maximum Packet Size [MQTT-3.2.2-19] [MQTT-3.14.2-3]
+    // (CONNACK/DISCONNECT: 2 header bytes, reason code, property length, then 3 + the string's bytes).
     const why = REASONS.get(code);
-    const props = why === undefined ? undefined : [{ id: MQTT_PROP_REASON_STRING, val: why }];
+    const props = why === undefined || 7 + why.length > cl.maxPacket ? undefined : [{ id: MQTT_PROP_REASON_STRING, val: why }];
     if (cl.version < 5) c.close();
     else if (cl.session === undefined) c.mqttConnack(code, { props });
     else c.mqttDisconnect(code, props);
@@ -457,7 +460,8 @@ export class MqttBroker {
       const w = oc.will;
       oc.will = undefined;
       if (w !== undefined && (clean || oc.willDelay === 0)) this.routeWill(s.clientId, w);
-      if (oc.version >= 5 && !old.isClosing) old.mqttDisconnect(RC_SESSION_TAKEN_OVER, [{ id: MQTT_PROP_REASON_STRING, val: REASONS.get(RC_SESSION_TAKEN_OVER)! }]);
+      const why = REASONS.get(RC_SESSION_TAKEN_OVER)!;
+      if (oc.version >= 5 && !old.isClosing) old.mqttDisconnect(RC_SESSION_TAKEN_OVER, 7 + why.length > oc.maxPacket ? undefined : [{ id: MQTT_PROP_REASON_STRING, val: why }]);
     }
     old.close();
   }
@@ -476,7 +480,7 @@ export class MqttBroker {
     const ok = this.authorize === undefined ? true : this.authorize(s.clientId, msg.topic, "publish");
     if (refused(ok)) {
       // The layer acks once this handler returns: an MQTT 5 client learns why (0x87 or the hook's code).
-      if (m.qos > 0) { cl.qos2In.delete(m.id); c.mqttAck(m, typeof ok === "number" && ok <= 0xff ? ok : RC_NOT_AUTHORIZED); }
+      if (m.qos > 0) { cl.qos2In.delete(m.id); c.mqttAck(m, typeof ok === "number" && isPubAckReason(ok) ? ok : RC_NOT_AUTHORIZED); }
       return;
     }
     this.route(msg, s);

@@ -126,6 +126,7 @@ export function mqttConnect(manager: CoreManager, url: string, handlerOrOpts?: C
   st.auth = authCb;
   st.keepAliveMs = ka * 1000;
   st.connectDeadline = millis() + timeout;
+  st.cleanStart = clean ?? true;
   if (session !== undefined) {
     // Its identifiers stay reserved until the CONNACK says whether they are resent.
     st.session = session;

@@ -9,7 +9,7 @@ import {
   MQTT_CMD_AUTH, MQTT_CMD_CONNACK, MQTT_CMD_CONNECT, MQTT_CMD_DISCONNECT, MQTT_CMD_PINGREQ, MQTT_CMD_PINGRESP, MQTT_CMD_PUBACK,
   MQTT_CMD_PUBCOMP, MQTT_CMD_PUBLISH, MQTT_CMD_PUBREC, MQTT_CMD_PUBREL, MQTT_CMD_SUBACK, MQTT_CMD_UNSUBACK,
   MQTT_PROP_AUTHENTICATION_DATA, MQTT_PROP_AUTHENTICATION_METHOD, MQTT_PROP_MAXIMUM_PACKET_SIZE, MQTT_PROP_RECEIVE_MAXIMUM,
-  MQTT_PROP_SERVER_KEEP_ALIVE, MQTT_PROP_TOPIC_ALIAS, MQTT_PROP_TOPIC_ALIAS_MAXIMUM,
+  MQTT_PROP_SERVER_KEEP_ALIVE, MQTT_PROP_TOPIC_ALIAS, MQTT_PROP_TOPIC_ALIAS_MAXIMUM, MQTT_PROP_MAXIMUM_QOS, MQTT_PROP_RETAIN_AVAILABLE,
 } from "./constants.js";
 import type { MqttPacket, MqttProperty } from "./message.js";
 import { buildAck, buildPublish, buildSimple } from "./builder.js";
@@ -59,7 +59,7 @@ export class MqttLayer implements Layer {
   /** Shutdown: a server tells MQTT 5 clients why (0x8B server shutting down), then drains. */
   onShutdown(c: Connection): boolean {
     const st = this.st;
-    if (st.isServer && st.connected && st.version >= 5 && !st.failed && c.canSend) {
+    if (st.isServer && st.connacked && st.version >= 5 && !st.failed && c.canSend) {
       sendPacket(c, st, buildSimple(MQTT_CMD_DISCONNECT, 5, RC_SERVER_SHUTTING_DOWN));
     }
     return false;
@@ -71,7 +71,7 @@ export class MqttLayer implements Layer {
     const st = this.st;
     if (st.failed || !c.canSend) return;
     st.failed = true;
-    if (st.version >= 5 && (st.connected || !st.isServer)) { sendPacket(c, st, buildSimple(MQTT_CMD_DISCONNECT, 5, RC_IMPLEMENTATION_ERROR)); c._linger = true; }
+    if (st.version >= 5 && (st.connacked || !st.isServer)) { sendPacket(c, st, buildSimple(MQTT_CMD_DISCONNECT, 5, RC_IMPLEMENTATION_ERROR)); c._linger = true; }
     c.drain();
   }
 }
@@ -106,7 +106,8 @@ function fail(c: Connection, st: MqttConnState, reason: string, code: number): v
   st.failed = true;
   if (c.recvLen > 0) c.recvConsume();
   // MQTT 5 says why before closing (section 4.13).
-  if (code !== 0 && st.version >= 5 && (st.connected || !st.isServer)) {
+  // [MQTT-3.14.0-1]: a server's DISCONNECT only follows its CONNACK 0x00.
+  if (code !== 0 && st.version >= 5 && (st.connacked || !st.isServer)) {
     sendPacket(c, st, buildSimple(MQTT_CMD_DISCONNECT, 5, code));
     c._linger = true; // the peer reads why before the socket goes (a lingering close, core/linger.ts)
   }
@@ -129,6 +130,8 @@ const sink: PacketSink = {
           c.close(); // refused (3.1.1 section 3.2.2.3): the server closes too
           return;
         }
+        // [MQTT-3.2.2-4]: after a clean start the server has no session to be present.
+        if (st.cleanStart && m.sessionPresent) { fail(c, st, "protocol error: CONNACK with Session Present 1 after Clean Start 1", RC_PROTOCOL_ERROR); return; }
         st.connected = true;
         if (m.props.length > 0) connackProps(st, m.properties());
         if (st.session !== undefined) resumeSession(c, st, m.sessionPresent);
@@ -232,6 +235,8 @@ function connackProps(st: MqttConnState, props: MqttProperty[]): void {
       case MQTT_PROP_RECEIVE_MAXIMUM: if (p.iv! > 0) st.peerReceiveMax = p.iv!; break; // 3.2.2.3.3
       case MQTT_PROP_MAXIMUM_PACKET_SIZE: if (p.iv! > 0) st.peerMaxPacket = p.iv!; break; // 3.2.2.3.6
       case MQTT_PROP_TOPIC_ALIAS_MAXIMUM: st.aliasOutMax = st.useAliases ? p.iv! : 0; break; // 3.2.2.3.8
+      case MQTT_PROP_MAXIMUM_QOS: st.peerMaxQos = p.iv!; break; // 3.2.2.3.4
+      case MQTT_PROP_RETAIN_AVAILABLE: st.peerRetain = p.iv !== 0; break; // 3.2.2.3.5
     }
   }
 }
@@ -271,6 +276,13 @@ function flushPublishes(c: Connection, st: MqttConnState): void {
   let i = 0;
   while (i < q.length && st.pubInflight.size < st.peerReceiveMax && c.canSend) {
     const p = q[i++]!;
+    if (p.qos > st.peerMaxQos || (p.retain && !st.peerRetain)) {
+      // Queued before the CONNACK said the server does not take it [MQTT-3.2.2-11] [MQTT-3.2.2-14].
+      st.inflight.delete(p.id);
+      st.session?._entries.delete(p.id);
+      logDebug(`conn ${c.id}: MQTT: queued PUBLISH ${p.id} dropped: QoS ${p.qos}${p.retain ? " retained" : ""} is not what the server's CONNACK allows`);
+      continue;
+    }
     try {
       writePublish(c, st, p.topic, p.payload, p.qos, p.retain, p.dup, p.id, p.props);
       st.pubInflight.add(p.id);
