@@ -260,7 +260,7 @@ export class MqttBroker {
    * CONNACK with it before the connection was accepted; 3.1.1 a closed connection.
    */
   private refuse(c: Connection, cl: Client, code: number): void {
-    if (c.isClosing) return;
+    if (c.isClosing || c.isDraining) return;
     cl.graceful = false;
     // The Reason String says it in words (and clients that only read reasons followed by properties see the code).
     // Without it when the packet would then exceed the client's Maximum Packet Size [MQTT-3.2.2-19] [MQTT-3.14.2-3]
@@ -273,7 +273,7 @@ export class MqttBroker {
   }
 
   private onCommand(c: Connection, cl: Client, m: MqttPacket): void {
-    if (c.isClosing) return;
+    if (c.isClosing || c.isDraining) return;
     const s = cl.session;
     if (m.cmd === MQTT_CMD_CONNECT) { this.onConnect(c, cl, m); return; }
     if (m.cmd === MQTT_CMD_AUTH) { this.onAuth(c, cl, m); return; }
@@ -461,7 +461,7 @@ export class MqttBroker {
       oc.will = undefined;
       if (w !== undefined && (clean || oc.willDelay === 0)) this.routeWill(s.clientId, w);
       const why = REASONS.get(RC_SESSION_TAKEN_OVER)!;
-      if (oc.version >= 5 && !old.isClosing) old.mqttDisconnect(RC_SESSION_TAKEN_OVER, 7 + why.length > oc.maxPacket ? undefined : [{ id: MQTT_PROP_REASON_STRING, val: why }]);
+      if (oc.version >= 5 && !old.isClosing && !old.isDraining) old.mqttDisconnect(RC_SESSION_TAKEN_OVER, 7 + why.length > oc.maxPacket ? undefined : [{ id: MQTT_PROP_REASON_STRING, val: why }]);
     }
     old.close();
   }
@@ -470,7 +470,7 @@ export class MqttBroker {
 
   private onPublish(c: Connection, cl: Client, m: MqttPacket): void {
     const s = cl.session;
-    if (s === undefined || c.isClosing) return;
+    if (s === undefined || c.isClosing || c.isDraining) return;
     if (cl.auth !== undefined && !cl.auth.reauth) { this.refuse(c, cl, RC_PROTOCOL_ERROR); return; }
     // [MQTT-4.3.3-10]: a QoS 2 PUBLISH not yet released, resent (after a reconnect), is
     // acknowledged (the layer sends PUBREC) but not routed again.
@@ -515,7 +515,7 @@ export class MqttBroker {
     for (const g of this.groups.values()) {
       if (!topicMatches(g.filter, msg.topic)) continue;
       // Section 4.8.2: one member of the group gets it.
-      const s = pickMember(g, (x) => x.conn !== undefined && !x.conn.isClosing);
+      const s = pickMember(g, (x) => x.conn !== undefined && !x.conn.isClosing && !x.conn.isDraining);
       if (s === undefined) continue;
       const sub = s.subs.get(g.key);
       if (sub === undefined) continue;

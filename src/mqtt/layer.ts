@@ -205,7 +205,8 @@ function checkOrder(c: Connection, st: MqttConnState, m: MqttPacket): boolean {
 export function mqttState(c: Connection, what: string): MqttConnState {
   const l = c.layer;
   if (!(l instanceof MqttLayer)) throw new MgError("ERR_WRONG_CONN", `${what}: connection ${c.id} is not an MQTT connection`);
-  if (!c.canSend) throw c.closedError(what);
+  // [MQTT-3.14.4-1]: after a DISCONNECT (or a refusing CONNACK) nothing more is sent.
+  if (!c.canSend || (l.st.failed && c.isDraining)) throw c.closedError(what);
   return l.st;
 }
 

@@ -87,6 +87,8 @@ const PUBACK_REASONS = new Set([0x00, 0x10, 0x80, 0x83, 0x87, 0x90, 0x91, 0x97, 
 export function mqttAuth(c: Connection, data?: string | Uint8Array, reason = 0x19): void {
   const st = mqttState(c, "mqttAuth");
   if (st.version < 5 || st.authMethod === undefined) throw new MgError("ERR_INVALID_ARG", "mqttAuth: needs MQTT 5 and an authentication method (option authMethod)");
+  // [MQTT-3.15.2-1]: 0x00 success, 0x18 continue authentication, 0x19 re-authenticate.
+  if (reason !== 0x00 && reason !== 0x18 && reason !== 0x19) throw new MgError("ERR_INVALID_ARG", `mqttAuth: 0x${Number(reason).toString(16)} is not an AUTH reason code`);
   const props: MqttProperty[] = [{ id: MQTT_PROP_AUTHENTICATION_METHOD, val: st.authMethod }];
   if (data !== undefined) props.push({ id: MQTT_PROP_AUTHENTICATION_DATA, bin: toBuffer(data) });
   sendChecked(c, st, buildSimple(MQTT_CMD_AUTH, 5, reason, props), "mqttAuth");

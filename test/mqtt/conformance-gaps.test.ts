@@ -155,4 +155,30 @@ test("mqttAck: only PUBACK/PUBREC reason codes; a hook's other code becomes 0x87
   srv.close();
 });
 
+test("a second CONNECT is a protocol error: DISCONNECT 0x82, then close [MQTT-3.1.0-2]", async () => {
+  const r = new RawPeer(bport);
+  r.send(buildConnect({ version: 5, clientId: "twice", keepAlive: 0, clean: true }));
+  await r.wait(MQTT_CMD_CONNACK);
+  r.send(buildConnect({ version: 5, clientId: "twice", keepAlive: 0, clean: true }));
+  const [d] = await r.wait(MQTT_CMD_DISCONNECT);
+  assert.equal(d!.ack, 0x82);
+  r.sock.end();
+  await r.waitClosed();
+});
+
+test("client: DUP never on QoS 0 [MQTT-3.3.1-2]; nothing after its DISCONNECT [MQTT-3.14.4-1]; AUTH reason codes [MQTT-3.15.2-1]", async () => {
+  const srv = fakeServer((c) => c.mqttConnack(0));
+  const rec = new Recorder();
+  const c = manager.mqttConnect(`mqtt://127.0.0.1:${srv.port}`, rec.handler, { version: 5, keepAlive: 0, authMethod: "X", auth: () => undefined });
+  await waitFor(() => srv.got.length >= 1, 5000, "CONNECT");
+  await rec.waitOpen();
+  assert.throws(() => c.mqttPub("t", "x", { qos: 0, dup: true }), /DUP/);
+  assert.throws(() => c.mqttAuth("data", 0x42), /not an AUTH reason code/);
+  c.mqttDisconnect();
+  assert.throws(() => c.mqttPub("t", "late"), (e: Error & { code?: string }) => e.code === "ERR_CONN_CLOSED");
+  await waitFor(() => rec.closed, 5000, "close");
+  assert.deepEqual(srv.got.map((m) => m.cmd), [MQTT_CMD_CONNECT, MQTT_CMD_DISCONNECT]);
+  srv.close();
+});
+
 leakCheckAfterAll();
