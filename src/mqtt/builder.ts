@@ -84,7 +84,6 @@ export function checkQos(qos: number): void {
 /** A PUBLISH packet. `id` is used when qos > 0. */
 export function buildPublish(version: number, topic: string, payload: string | Uint8Array, qos: number, retain: boolean, dup: boolean, id: number, props?: readonly MqttProperty[]): Buffer {
   checkQos(qos);
-  if (dup && qos === 0) throw new MgError("ERR_INVALID_ARG", "MQTT PUBLISH: DUP is never set on QoS 0 [MQTT-3.3.1-2]");
   const t = utf8Field(topic, "topic");
   if (t.includes(0x2b) || t.includes(0x23)) throw new MgError("ERR_INVALID_ARG", `MQTT topic names carry no wildcards: ${JSON.stringify(topic)}`);
   return buildPublishRaw(version, t, payload, qos, retain, dup, id, props);

@@ -44,6 +44,7 @@ export function mqttPub(c: Connection, topic: string, payload: string | Uint8Arr
   const qos = o.qos ?? 0;
   checkQos(qos);
   const retain = o.retain === true, dup = o.dup === true;
+  if (dup && qos === 0) throw new MgError("ERR_INVALID_ARG", "mqttPub: DUP is never set on QoS 0 [MQTT-3.3.1-2]");
   if (!st.isServer) clientPubChecks(st, qos, retain, o.props);
   if (st.version < 5 || st.isServer) {
     // MQTT 3.1.1 and server connections: no flow control or aliases of ours, straight out.
