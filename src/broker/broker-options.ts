@@ -1,6 +1,7 @@
 // MqttBroker's options: their defaults, their checks, and the MQTT 5 CONNACK properties
 // that announce them (section 3.2.2.3).
 import type { ConnectionOptions } from "../options.js";
+import { MgError, optionError } from "../util/errors.js";
 import {
   MQTT_PROP_MAXIMUM_PACKET_SIZE, MQTT_PROP_MAXIMUM_QOS, MQTT_PROP_RECEIVE_MAXIMUM, MQTT_PROP_RETAIN_AVAILABLE,
   MQTT_PROP_SHARED_SUBSCRIPTION_AVAILABLE, MQTT_PROP_SUBSCRIPTION_IDENTIFIER_AVAILABLE, MQTT_PROP_TOPIC_ALIAS_MAXIMUM,
@@ -48,7 +49,9 @@ export type MqttAuthHook = (req: MqttAuthRequest) => MqttAuthResult | undefined;
 
 export type MqttAction = "publish" | "subscribe";
 
-export interface MqttBrokerOptions extends ConnectionOptions {
+export interface MqttBrokerOptions extends Omit<ConnectionOptions, "mqttManualAcks"> {
+  /** Refused (ERR_INVALID_OPTION): the broker acknowledges every QoS 1/2 PUBLISH itself. */
+  mqttManualAcks?: never;
   /** Where to listen: mqtt://host:port, or mqtts:// with `tls`. */
   listen: string;
   /** Accepts or refuses a CONNECT (default: everyone). Refused: CONNACK 4 (3.1.1) / 0x86 (5.0). */
@@ -130,17 +133,22 @@ export const EXPIRY_NEVER = 0xffffffff;
 
 function int(name: string, v: number | undefined, def: number, min: number, max: number): number {
   if (v === undefined) return def;
-  if (!Number.isInteger(v) || v < min || v > max) throw new Error(`MqttBroker: ${name} must be an integer in ${min}..${max}, got ${v}`);
+  if (!Number.isInteger(v) || v < min || v > max) throw optionError(`MqttBroker ${name}`, `an integer from ${min} to ${max}`, v);
   return v;
 }
 
 function bool(name: string, v: boolean | undefined, def: boolean): boolean {
   if (v === undefined) return def;
-  if (typeof v !== "boolean") throw new Error(`MqttBroker: ${name} must be a boolean, got ${String(v)}`);
+  if (typeof v !== "boolean") throw optionError(`MqttBroker ${name}`, "true or false", v);
   return v;
 }
 
 export function brokerLimits(o: MqttBrokerOptions): BrokerLimits {
+  // The broker answers every QoS 1/2 PUBLISH itself (after authorize, routing and, with
+  // persistence, the store): an application ack per message has no handler to come from.
+  if ((o as { mqttManualAcks?: unknown }).mqttManualAcks !== undefined) {
+    throw new MgError("ERR_INVALID_OPTION", "MqttBroker: option mqttManualAcks is not accepted: the broker acknowledges every QoS 1/2 PUBLISH itself (use the authorize hook to refuse one, or mqttListen() with your own handler to ack by hand)");
+  }
   const l: BrokerLimits = {
     maxQueued: int("maxQueuedMessages", o.maxQueuedMessages, 1000, 0, 2 ** 31),
     maxQueuedBytes: int("maxQueuedBytes", o.maxQueuedBytes, 16 * 1024 * 1024, 0, 2 ** 48),

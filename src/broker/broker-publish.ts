@@ -21,11 +21,8 @@ export function checkPublish(cl: Client, m: MqttPacket, l: BrokerLimits, now: nu
   if (cl.version >= 5) {
     if (m.qos > l.maxQos) return RC_QOS_NOT_SUPPORTED; // [MQTT-3.2.2-11]
     if (m.retain && !l.retain) return RC_RETAIN_NOT_SUPPORTED; // [MQTT-3.2.2-14]
-    if (m.qos === 2) {
-      // Our Receive Maximum bounds the QoS 2 messages the client has not released (section 3.3.4).
-      cl.qos2In.add(m.id);
-      if (cl.qos2In.size > l.receiveMaximum) return RC_RECEIVE_MAXIMUM_EXCEEDED;
-    }
+    // Our Receive Maximum bounds the QoS 2 messages the client has not released (section 3.3.4).
+    if (m.qos === 2 && cl.qos2In.size >= l.receiveMaximum) return RC_RECEIVE_MAXIMUM_EXCEEDED;
     let alias = 0;
     if (m.props.length > 0) {
       for (const p of m.properties()) {
@@ -50,5 +47,7 @@ export function checkPublish(cl: Client, m: MqttPacket, l: BrokerLimits, now: nu
       return RC_PROTOCOL_ERROR; // section 3.3.2.1: an empty topic needs a Topic Alias
     }
   }
+  // Every version: the session remembers it until PUBREL (exactly once across reconnects).
+  if (m.qos === 2) cl.qos2In.add(m.id);
   return { topic, payload: m.data, qos: m.qos, retain: m.retain, props, expiresAt };
 }

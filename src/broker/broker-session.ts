@@ -4,7 +4,7 @@
 import type { Connection } from "../connection.js";
 import { MQTT_CMD_PUBREL, MQTT_PROP_MESSAGE_EXPIRY_INTERVAL, MQTT_PROP_SUBSCRIPTION_IDENTIFIER, MQTT_PROP_TOPIC_ALIAS } from "../mqtt/constants.js";
 import type { MqttPacket, MqttProperty } from "../mqtt/message.js";
-import { buildAck, buildPublish } from "../mqtt/builder.js";
+import { buildAck, buildPublishRaw } from "../mqtt/builder.js";
 import type { BrokerLimits } from "./broker-options.js";
 import type { BrokerStats } from "./broker-sys.js";
 
@@ -18,6 +18,10 @@ export interface Stored {
   props: MqttProperty[];
   /** When the message expires (millis), 0 for never (Message Expiry Interval, section 3.3.2.3.3). */
   expiresAt: number;
+  /** The topic's UTF-8 bytes, encoded at the first delivery and reused by the others. */
+  topicBytes?: Buffer;
+  /** QoS 0 PUBLISH packets built for this message, by [version 5 ? 2 : 0 | retain]. */
+  qos0Packets?: Buffer[];
 }
 
 /** One message on its way to one session. */
@@ -75,7 +79,7 @@ export interface Client {
   aliasesIn: Map<number, string> | undefined;
   aliasesOut: Map<string, number> | undefined;
   aliasOutMax: number;
-  /** QoS 2 PUBLISH ids from the client not yet released by PUBREL (its use of our Receive Maximum). */
+  /** QoS 2 PUBLISH ids from the client not yet released by PUBREL (its use of our Receive Maximum); the session's set once connected. */
   qos2In: Set<number>;
   /** An enhanced authentication exchange in progress. */
   auth: AuthExchange | undefined;
@@ -120,14 +124,23 @@ export interface Session {
   log: DeliveryLog | undefined;
   /** The broker's counters ($SYS). */
   stats: BrokerStats;
+  /**
+   * QoS 2 PUBLISH ids received from the client and not yet released: session state
+   * (MQTT 5 section 4.1), so a PUBLISH resent after a reconnect is acknowledged, not routed
+   * twice [MQTT-4.3.3-10]. In memory only (a broker restart forgets it).
+   */
+  qos2In: Set<number>;
 }
 
 export function newSession(clientId: string, version: number, expiry: number, stats: BrokerStats): Session {
   return {
     clientId, version, expiry, subs: new Map(), conn: undefined, client: undefined, queue: [], queuedBytes: 0,
     inflight: new Map(), nextId: 0, endsAt: Infinity, will: undefined, willAt: 0, dropped: 0, log: undefined, stats,
+    qos2In: new Set(),
   };
 }
+
+const NO_TOPIC = Buffer.alloc(0);
 
 const sizeOf = (d: Delivery): number => d.msg.payload.length + d.msg.topic.length + 64;
 
@@ -202,7 +215,8 @@ export function resume(s: Session, l: BrokerLimits, now: number): void {
 
 function usable(s: Session): Connection | undefined {
   const c = s.conn;
-  return c === undefined || c.isClosing ? undefined : c;
+  // A connection told DISCONNECT drains: nothing more goes on it [MQTT-3.14.4-1].
+  return c === undefined || c.isClosing || c.isDraining ? undefined : c;
 }
 
 /** At most this many QoS 1/2 PUBLISH unacknowledged [MQTT-4.9.0-2]. */
@@ -230,7 +244,7 @@ function nextId(s: Session): number {
 /** Builds and queues one PUBLISH; false when it is over the client's Maximum Packet Size (not sent). */
 function write(s: Session, c: Connection, msg: Stored, qos: number, retain: boolean, subIds: number[] | undefined, id: number, dup: boolean, now: number): boolean {
   const cl = s.client!;
-  let topic = msg.topic, props: MqttProperty[] | undefined, newAlias = false;
+  let topic = msg.topic, props: MqttProperty[] | undefined, newAlias = false, shareable = qos === 0;
   if (s.version >= 5) {
     props = msg.props;
     let extra: MqttProperty[] | undefined;
@@ -250,9 +264,20 @@ function write(s: Session, c: Connection, msg: Stored, qos: number, retain: bool
       else if (out.size < cl.aliasOutMax) { alias = out.size + 1; out.set(topic, alias); newAlias = true; }
       if (alias !== undefined) (extra ??= []).push({ id: MQTT_PROP_TOPIC_ALIAS, iv: alias });
     }
-    if (extra !== undefined) props = props.length === 0 ? extra : [...props, ...extra];
+    if (extra !== undefined) { props = props.length === 0 ? extra : [...props, ...extra]; shareable = false; }
   }
-  const pkt = buildPublish(s.version, topic, msg.payload, qos, retain, dup, id, props);
+  let pkt: Buffer;
+  // A QoS 0 PUBLISH without per-subscriber properties is the same bytes for every
+  // subscriber of one protocol level: built once per message (fan-out), queued by reference.
+  const slot = shareable ? (s.version >= 5 ? 2 : 0) | (retain ? 1 : 0) : -1;
+  const shared = slot >= 0 ? msg.qos0Packets?.[slot] : undefined;
+  if (shared !== undefined) pkt = shared;
+  else {
+    // The topic was checked when it was received (or published by the application).
+    const tb = topic === "" ? NO_TOPIC : (msg.topicBytes ??= Buffer.from(topic, "utf8"));
+    pkt = buildPublishRaw(s.version, tb, msg.payload, qos, retain, dup, id, props);
+    if (slot >= 0) (msg.qos0Packets ??= [])[slot] = pkt;
+  }
   if (pkt.length > cl.maxPacket) {
     if (newAlias) cl.aliasesOut!.delete(msg.topic);
     s.dropped++;

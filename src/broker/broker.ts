@@ -6,6 +6,8 @@
 // the per-session state are in broker-session.ts, the options in broker-options.ts.
 import type { Connection } from "../connection.js";
 import type { Manager } from "../manager.js";
+import { isPubAckReason } from "../mqtt/send.js";
+import { RouteCache } from "./broker-routes.js";
 import { MG_EV_ACCEPT, MG_EV_CLOSE, MG_EV_MQTT_CMD, MG_EV_MQTT_MSG, MG_EV_POLL, MG_EV_READ, MG_EV_WRITE, type EventHandler } from "../events.js";
 import type { Timer } from "../core/timers.js";
 import {
@@ -102,6 +104,8 @@ export class MqttBroker {
    * and the retained messages read (clients that connect before wait for it).
    */
   readonly ready: Promise<void>;
+  /** The sessions each topic reaches (broker-routes.ts). */
+  private readonly routes = new RouteCache();
 
   constructor(manager: Manager, opts: MqttBrokerOptions) {
     const {
@@ -151,6 +155,7 @@ export class MqttBroker {
     for (const s of sessions) {
       for (const [key, sub] of s.subs) if (sub.shared) this.joinGroup(s, key, sub.filter);
       this.sessions.set(s.clientId, s);
+      this.routes.invalidate();
       this.clock.watch(s);
     }
   }
@@ -276,18 +281,20 @@ export class MqttBroker {
    * CONNACK with it before the connection was accepted; 3.1.1 a closed connection.
    */
   private refuse(c: Connection, cl: Client, code: number): void {
-    if (c.isClosing) return;
+    if (c.isClosing || c.isDraining) return;
     cl.graceful = false;
     // The Reason String says it in words (and clients that only read reasons followed by properties see the code).
+    // Without it when the packet would then exceed the client's Maximum Packet Size [MQTT-3.2.2-19] [MQTT-3.14.2-3]
+    // (CONNACK/DISCONNECT: 2 header bytes, reason code, property length, then 3 + the string's bytes).
     const why = REASONS.get(code);
-    const props = why === undefined ? undefined : [{ id: MQTT_PROP_REASON_STRING, val: why }];
+    const props = why === undefined || 7 + why.length > cl.maxPacket ? undefined : [{ id: MQTT_PROP_REASON_STRING, val: why }];
     if (cl.version < 5) c.close();
     else if (cl.session === undefined) c.mqttConnack(code, { props });
     else c.mqttDisconnect(code, props);
   }
 
   private onCommand(c: Connection, cl: Client, m: MqttPacket): void {
-    if (c.isClosing) return;
+    if (c.isClosing || c.isDraining) return;
     const s = cl.session;
     if (m.cmd === MQTT_CMD_CONNECT) { this.onConnect(c, cl, m); return; }
     if (m.cmd === MQTT_CMD_AUTH) { this.onAuth(c, cl, m); return; }
@@ -431,6 +438,7 @@ export class MqttBroker {
       if (s !== undefined) this.endSession(s);
       s = newSession(clientId, info.version, expiry, this.stats);
       this.sessions.set(clientId, s);
+      this.routes.invalidate();
     }
     s = s!;
     this.clock.forget(s);
@@ -440,6 +448,7 @@ export class MqttBroker {
     s.conn = c;
     s.client = cl;
     cl.session = s;
+    cl.qos2In = s.qos2In;
     cl.keepAliveMs = keepAlive * 1000;
     cl.aliasesIn = undefined;
     cl.aliasesOut = undefined;
@@ -507,6 +516,7 @@ export class MqttBroker {
     if (s === undefined) return;
     for (const [key, sub] of s.subs) if (sub.shared) this.joinGroup(s, key, sub.filter);
     this.sessions.set(s.clientId, s);
+    this.routes.invalidate();
     this.clock.watch(s);
   }
 
@@ -516,6 +526,7 @@ export class MqttBroker {
     for (const [key, sub] of s.subs) if (sub.shared) this.leaveGroup(s, key);
     s.log = undefined;
     if (this.sessions.get(s.clientId) === s) this.sessions.delete(s.clientId);
+    this.routes.invalidate();
     this.cluster?.store.forget(s.clientId);
   }
 
@@ -573,7 +584,8 @@ export class MqttBroker {
       const w = oc.will;
       oc.will = undefined;
       if (w !== undefined && (clean || oc.willDelay === 0)) this.routeWill(s.clientId, w);
-      if (oc.version >= 5 && !old.isClosing) old.mqttDisconnect(RC_SESSION_TAKEN_OVER, [{ id: MQTT_PROP_REASON_STRING, val: REASONS.get(RC_SESSION_TAKEN_OVER)! }]);
+      const why = REASONS.get(RC_SESSION_TAKEN_OVER)!;
+      if (oc.version >= 5 && !old.isClosing && !old.isDraining) old.mqttDisconnect(RC_SESSION_TAKEN_OVER, 7 + why.length > oc.maxPacket ? undefined : [{ id: MQTT_PROP_REASON_STRING, val: why }]);
     }
     old.close();
   }
@@ -582,14 +594,17 @@ export class MqttBroker {
 
   private onPublish(c: Connection, cl: Client, m: MqttPacket): void {
     const s = cl.session;
-    if (s === undefined || c.isClosing) return;
+    if (s === undefined || c.isClosing || c.isDraining) return;
     if (cl.auth !== undefined && !cl.auth.reauth) { this.refuse(c, cl, RC_PROTOCOL_ERROR); return; }
+    // [MQTT-4.3.3-10]: a QoS 2 PUBLISH not yet released, resent (after a reconnect), is
+    // acknowledged (the layer sends PUBREC) but not routed again.
+    if (m.qos === 2 && cl.qos2In.has(m.id)) return;
     const msg = checkPublish(cl, m, this.l, millis());
-    if (typeof msg === "number") { this.refuse(c, cl, msg); return; }
+    if (typeof msg === "number") { if (m.qos === 2) cl.qos2In.delete(m.id); this.refuse(c, cl, msg); return; }
     const ok = this.authorize === undefined ? true : this.authorize(s.clientId, msg.topic, "publish");
     if (refused(ok)) {
       // The layer acks once this handler returns: an MQTT 5 client learns why (0x87 or the hook's code).
-      if (m.qos > 0) { cl.qos2In.delete(m.id); c.mqttAck(m, typeof ok === "number" && ok <= 0xff ? ok : RC_NOT_AUTHORIZED); }
+      if (m.qos > 0) { cl.qos2In.delete(m.id); c.mqttAck(m, typeof ok === "number" && isPubAckReason(ok) ? ok : RC_NOT_AUTHORIZED); }
       return;
     }
     this.route(msg, s);
@@ -600,7 +615,7 @@ export class MqttBroker {
     const now = millis();
     // Queued and in-flight messages outlive the receive buffer's views: one copy, made when needed.
     let copy: Stored | undefined;
-    const stable = (): Stored => (copy ??= { ...msg, payload: Buffer.from(msg.payload) });
+    const stable = (): Stored => (copy ??= { topic: msg.topic, payload: Buffer.from(msg.payload), qos: msg.qos, retain: msg.retain, props: msg.props, expiresAt: msg.expiresAt });
     if (msg.retain) {
       // [MQTT-3.3.1-5] replace; [MQTT-3.3.1-6] an empty payload removes the retained message.
       if (msg.payload.length === 0) { if (this.retained.delete(msg.topic)) this.persist?.retain(msg.topic, undefined); }
@@ -612,7 +627,7 @@ export class MqttBroker {
     for (const g of this.groups.values()) {
       if (!topicMatches(g.filter, msg.topic)) continue;
       // Section 4.8.2: one member of the group gets it.
-      const s = pickMember(g, (x) => x.conn !== undefined && !x.conn.isClosing);
+      const s = pickMember(g, (x) => x.conn !== undefined && !x.conn.isClosing && !x.conn.isDraining);
       if (s === undefined) continue;
       this.deliverShared(s, g.key, msg, stable, now);
     }
@@ -620,12 +635,10 @@ export class MqttBroker {
 
   /** Delivers to every session whose ordinary (not shared) subscriptions match. */
   private fanOut(msg: Stored, from: Session | undefined, stable: () => Stored, now: number): void {
-    for (const s of this.sessions.values()) {
-      if (s.subs.size === 0) continue;
+    for (const { s, subs } of this.routes.hits(msg.topic, this.sessions.values())) {
       let qos = -1, retainAsPublished = false;
       let ids: number[] | undefined;
-      for (const sub of s.subs.values()) {
-        if (sub.shared || !topicMatches(sub.filter, msg.topic)) continue;
+      for (const sub of subs) {
         if ((sub.options & 4) !== 0 && s === from) continue; // [MQTT-3.8.3-3] no local
         if (sub.qos > qos) qos = sub.qos;
         if ((sub.options & 8) !== 0) retainAsPublished = true;
@@ -712,6 +725,7 @@ export class MqttBroker {
       const existed = s.subs.has(f.topic);
       const sub: Subscription = { qos, options: f.options, id: subId, filter, shared: share !== undefined };
       s.subs.set(f.topic, sub);
+      this.routes.invalidate();
       if (share !== undefined && !existed) {
         this.joinGroup(s, f.topic, filter);
         this.cluster?.shareSet(f.topic, filter, s.clientId, true);
@@ -729,7 +743,9 @@ export class MqttBroker {
       if (sub.shared || rh === 2 || (rh === 1 && existed)) continue;
       for (const r of this.retained.values()) {
         if (r.expiresAt !== 0 && now >= r.expiresAt) { this.retained.delete(r.topic); this.persist?.retain(r.topic, undefined); continue; } // [MQTT-3.3.2-5]
-        if (topicMatches(sub.filter, r.topic)) deliver(s, r, Math.min(r.qos, sub.qos), true, sub.id > 0 ? [sub.id] : undefined, this.l, now);
+        if (!topicMatches(sub.filter, r.topic)) continue;
+        deliver(s, r, Math.min(r.qos, sub.qos), true, sub.id > 0 ? [sub.id] : undefined, this.l, now);
+        r.qos0Packets = undefined; // a retained message keeps its payload, not packets built from it
       }
     }
   }
@@ -745,6 +761,7 @@ export class MqttBroker {
     const sub = s.subs.get(key);
     if (sub === undefined) return false;
     s.subs.delete(key);
+    this.routes.invalidate();
     if (sub.shared) {
       this.leaveGroup(s, key);
       this.cluster?.shareRemove(key, s.clientId);
@@ -818,6 +835,7 @@ export class MqttBroker {
     s.queuedBytes = 0;
     s.inflight.clear();
     if (this.sessions.get(s.clientId) === s) this.sessions.delete(s.clientId);
+    this.routes.invalidate();
   }
 }
 

@@ -162,6 +162,12 @@ export class CoreConnection {
   /** @internal bytes wait in the socket: the write-stall check looks at this connection. */
   _writing = false;
   /** @internal */ _progressAt = 0;
+  /**
+   * @internal Set by a layer before drain(): once everything is written, the write side
+   * closes and the peer's further bytes are read and discarded for a bounded time before
+   * the socket closes (a lingering close, see linger.ts), so the peer reads our last packet.
+   */
+  _linger = false;
 
   /** @internal */
   constructor(manager: CoreHost, id: number, handler: CoreHandler | undefined, opts: CoreOptions) {

@@ -24,6 +24,7 @@ import { logDebug, logError, logLevel, logTraffic, MG_LL_DEBUG, MG_LL_VERBOSE } 
 import { MgError, optionError, type MgErrorCode } from "../util/errors.js";
 import { checkOptionsObject, splitHandlerArgs, optNonNegativeInt, optPositiveInt } from "../util/check.js";
 import { WakeupChannel, type WakeupHandle } from "./wakeup.js";
+import { lingerThenDestroy } from "./linger.js";
 
 /** How a connection is opened: its transport, TLS, and the layer that speaks its protocol. */
 export interface OpenSpec {
@@ -694,7 +695,7 @@ export class CoreManager implements CoreHost {
     if (!sock.writableEnded && !c._tlsPending && c._established) {
       // Once everything is written the socket is closed, without waiting for the peer
       // to close its side (Mongoose's drain): MG_EV_CLOSE follows the 'close' event.
-      sock.end(() => sock.destroy());
+      sock.end(c._linger ? () => lingerThenDestroy(sock) : () => sock.destroy());
       setTimeout(() => sock.destroy(), END_GRACE_MS * 5).unref();
     } else if (!c._established || c._tlsPending) this.closeNow(c); // nothing queued: no need to finish a TLS handshake
   }
@@ -703,7 +704,11 @@ export class CoreManager implements CoreHost {
     const sock = c._socket;
     if (sock && !sock.destroyed) {
       // TLS: end() sends close_notify (RFC 8446 §6.1) and reads the peer's, instead of a reset.
-      if ((sock.writableLength > 0 || c.isTls) && !sock.writableEnded) {
+      if (c._linger && c._established && !sock.writableEnded) {
+        // A layer's last word (an error it told the peer about) is read before the socket goes.
+        sock.end(() => lingerThenDestroy(sock));
+        setTimeout(() => sock.destroy(), END_GRACE_MS * 5).unref();
+      } else if ((sock.writableLength > 0 || c.isTls) && !sock.writableEnded) {
         // Let what was already handed to the socket go out, but not for long.
         sock.end();
         setTimeout(() => sock.destroy(), END_GRACE_MS).unref();
@@ -726,7 +731,7 @@ export class CoreManager implements CoreHost {
     if (c._server) c._server.close();
     if (c._udp) { try { c._udp.close(); } catch { /* already closed */ } }
     c._socket?.removeAllListeners("data");
-    if (c._socket && !c._socket.destroyed && c._socket.writableLength === 0) c._socket.destroy();
+    if (c._socket && !c._socket.destroyed && c._socket.writableLength === 0 && !c._linger) c._socket.destroy();
     this.conns.delete(c.id);
     this.connList = undefined;
     if (logLevel >= MG_LL_DEBUG) logDebug(`conn ${c.id}: closed${c.lastError ? ` (last error ${c.lastError.code})` : ""}`);

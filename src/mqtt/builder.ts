@@ -86,6 +86,14 @@ export function buildPublish(version: number, topic: string, payload: string | U
   checkQos(qos);
   const t = utf8Field(topic, "topic");
   if (t.includes(0x2b) || t.includes(0x23)) throw new MgError("ERR_INVALID_ARG", `MQTT topic names carry no wildcards: ${JSON.stringify(topic)}`);
+  return buildPublishRaw(version, t, payload, qos, retain, dup, id, props);
+}
+
+/**
+ * A PUBLISH from a topic already encoded and checked (a broker forwarding what it parsed:
+ * the per-delivery UTF-8 encoding and validation of the topic is skipped).
+ */
+export function buildPublishRaw(version: number, t: Uint8Array, payload: string | Uint8Array, qos: number, retain: boolean, dup: boolean, id: number, props?: readonly MqttProperty[]): Buffer {
   const p = props5(version, props as MqttProperty[] | undefined);
   const plen = typeof payload === "string" ? Buffer.byteLength(payload) : payload.length;
   const len = 2 + t.length + (qos > 0 ? 2 : 0) + psize(p) + plen;

@@ -12,7 +12,8 @@ import {
   MQTT_PROP_AUTHENTICATION_DATA, MQTT_PROP_AUTHENTICATION_METHOD, MQTT_PROP_SESSION_EXPIRY_INTERVAL, MQTT_PROP_TOPIC_ALIAS_MAXIMUM,
 } from "./constants.js";
 import { urlIsSsl, urlPass, urlScheme, urlUser } from "../util/url.js";
-import { MgError } from "../util/errors.js";
+import { MgError, optionError } from "../util/errors.js";
+import { MqttClientSession } from "./session.js";
 import { splitHandlerArgs, optBool, optFunction, optIntIn, optPositiveInt } from "../util/check.js";
 import { randomStr } from "../util/random.js";
 import { millis } from "../util/time.js";
@@ -58,6 +59,13 @@ export interface MqttConnectOptions extends CoreOptions, MqttOptions {
   authData?: string | Uint8Array;
   /** MQTT 5 enhanced authentication: answers each AUTH 0x18 of the server (before CONNACK and on re-authentication). */
   auth?: MqttClientAuth;
+  /**
+   * The client's session state, shared by the connections of one client (session.ts):
+   * with `clean: false` a reconnect resends our unacknowledged QoS 1/2 PUBLISHes (DUP=1)
+   * and PUBRELs when the CONNACK says Session Present 1, and drops them (listed in
+   * `session.dropped`) when it says 0. Without it a connection's in-flight state ends with it.
+   */
+  session?: MqttClientSession;
 }
 
 export const DEFAULT_KEEPALIVE_S = 60;
@@ -71,7 +79,7 @@ export function mqttConnect(manager: CoreManager, url: string, handlerOrOpts?: C
   }
   const {
     clientId, user, pass, keepAlive, clean, will, version, props, connectTimeoutMs, sessionExpiry, topicAliasMaximum,
-    useTopicAliases, maxQueuedPublishes, authMethod, authData, auth, ...connOpts
+    useTopicAliases, maxQueuedPublishes, authMethod, authData, auth, session, ...connOpts
   } = o;
   const v = optIntIn(o, "version", 4, 4, 5);
   const ka = optIntIn(o, "keepAlive", DEFAULT_KEEPALIVE_S, 0, 65535);
@@ -82,6 +90,7 @@ export function mqttConnect(manager: CoreManager, url: string, handlerOrOpts?: C
   const useAliases = optBool(o, "useTopicAliases", false);
   const maxQueued = optIntIn(o, "maxQueuedPublishes", 1000, 0, 65535);
   const authCb = optFunction<MqttClientAuth>(o, "auth");
+  if (session !== undefined && !(session instanceof MqttClientSession)) throw optionError("session", "an MqttClientSession", session);
   if (authMethod !== undefined && typeof authMethod !== "string") throw new MgError("ERR_INVALID_OPTION", "mqttConnect option authMethod must be a string");
   const v5only = sessionExpiry !== undefined || topicAliasMaximum !== undefined || useTopicAliases === true || authMethod !== undefined || authData !== undefined || auth !== undefined;
   if (v5only && v < 5) throw new MgError("ERR_INVALID_OPTION", "mqttConnect options sessionExpiry, topicAliasMaximum, useTopicAliases, authMethod, authData and auth need version 5");
@@ -117,6 +126,14 @@ export function mqttConnect(manager: CoreManager, url: string, handlerOrOpts?: C
   st.auth = authCb;
   st.keepAliveMs = ka * 1000;
   st.connectDeadline = millis() + timeout;
+  st.cleanStart = clean ?? true;
+  if (session !== undefined) {
+    // Its identifiers stay reserved until the CONNACK says whether they are resent.
+    st.session = session;
+    st.qos2In = session._qos2In;
+    st.nextId = session._nextId;
+    for (const id of session._entries.keys()) { st.resumeIds.push(id); st.inflight.add(id); }
+  }
   const c = manager._connect(url, handler, connOpts, mqttClientSpec(urlIsSsl(url), st));
   sendPacket(c, st, packet);
   return c;

@@ -9,12 +9,13 @@ import {
   MQTT_CMD_AUTH, MQTT_CMD_CONNACK, MQTT_CMD_CONNECT, MQTT_CMD_DISCONNECT, MQTT_CMD_PINGREQ, MQTT_CMD_PINGRESP, MQTT_CMD_PUBACK,
   MQTT_CMD_PUBCOMP, MQTT_CMD_PUBLISH, MQTT_CMD_PUBREC, MQTT_CMD_PUBREL, MQTT_CMD_SUBACK, MQTT_CMD_UNSUBACK,
   MQTT_PROP_AUTHENTICATION_DATA, MQTT_PROP_AUTHENTICATION_METHOD, MQTT_PROP_MAXIMUM_PACKET_SIZE, MQTT_PROP_RECEIVE_MAXIMUM,
-  MQTT_PROP_SERVER_KEEP_ALIVE, MQTT_PROP_TOPIC_ALIAS, MQTT_PROP_TOPIC_ALIAS_MAXIMUM,
+  MQTT_PROP_SERVER_KEEP_ALIVE, MQTT_PROP_TOPIC_ALIAS, MQTT_PROP_TOPIC_ALIAS_MAXIMUM, MQTT_PROP_MAXIMUM_QOS, MQTT_PROP_RETAIN_AVAILABLE,
 } from "./constants.js";
 import type { MqttPacket, MqttProperty } from "./message.js";
 import { buildAck, buildPublish, buildSimple } from "./builder.js";
 import { receivePackets, RC_PROTOCOL_ERROR, type PacketSink } from "./receiver.js";
-import { nextPacketId, sendChecked, sendPacket, sizeMqttRecv, type MqttConnState } from "./state.js";
+import { nextPacketId, sendChecked, sendPacket, sizeMqttRecv, type MqttConnState, type PendingPub } from "./state.js";
+import { copyPayload } from "./session.js";
 import { logDebug } from "../util/log.js";
 
 /** MQTT 5 reason codes the layer sends (section 2.4). */
@@ -45,7 +46,9 @@ export class MqttLayer implements Layer {
         break;
       case MG_EV_CLOSE:
         st.inflight.clear();
-        st.qos2In.clear();
+        // With a session the received QoS 2 ids are its own (a resumed session still knows them).
+        if (st.session === undefined) st.qos2In.clear();
+        else st.session._nextId = st.nextId;
         st.unacked.clear();
         st.pubInflight.clear();
         st.pubQueue.length = 0;
@@ -56,7 +59,7 @@ export class MqttLayer implements Layer {
   /** Shutdown: a server tells MQTT 5 clients why (0x8B server shutting down), then drains. */
   onShutdown(c: Connection): boolean {
     const st = this.st;
-    if (st.isServer && st.connected && st.version >= 5 && !st.failed && c.canSend) {
+    if (st.isServer && st.connacked && st.version >= 5 && !st.failed && c.canSend) {
       sendPacket(c, st, buildSimple(MQTT_CMD_DISCONNECT, 5, RC_SERVER_SHUTTING_DOWN));
     }
     return false;
@@ -68,7 +71,7 @@ export class MqttLayer implements Layer {
     const st = this.st;
     if (st.failed || !c.canSend) return;
     st.failed = true;
-    if (st.version >= 5 && (st.connected || !st.isServer)) sendPacket(c, st, buildSimple(MQTT_CMD_DISCONNECT, 5, RC_IMPLEMENTATION_ERROR));
+    if (st.version >= 5 && (st.connacked || !st.isServer)) { sendPacket(c, st, buildSimple(MQTT_CMD_DISCONNECT, 5, RC_IMPLEMENTATION_ERROR)); c._linger = true; }
     c.drain();
   }
 }
@@ -103,7 +106,11 @@ function fail(c: Connection, st: MqttConnState, reason: string, code: number): v
   st.failed = true;
   if (c.recvLen > 0) c.recvConsume();
   // MQTT 5 says why before closing (section 4.13).
-  if (code !== 0 && st.version >= 5 && (st.connected || !st.isServer)) sendPacket(c, st, buildSimple(MQTT_CMD_DISCONNECT, 5, code));
+  // [MQTT-3.14.0-1]: a server's DISCONNECT only follows its CONNACK 0x00.
+  if (code !== 0 && st.version >= 5 && (st.connacked || !st.isServer)) {
+    sendPacket(c, st, buildSimple(MQTT_CMD_DISCONNECT, 5, code));
+    c._linger = true; // the peer reads why before the socket goes (a lingering close, core/linger.ts)
+  }
   c.error(new MgError("ERR_MQTT_PROTOCOL", `MQTT: ${reason}`, code !== 0 ? { reasonCode: code } : {}));
 }
 
@@ -123,8 +130,11 @@ const sink: PacketSink = {
           c.close(); // refused (3.1.1 section 3.2.2.3): the server closes too
           return;
         }
+        // [MQTT-3.2.2-4]: after a clean start the server has no session to be present.
+        if (st.cleanStart && m.sessionPresent) { fail(c, st, "protocol error: CONNACK with Session Present 1 after Clean Start 1", RC_PROTOCOL_ERROR); return; }
         st.connected = true;
         if (m.props.length > 0) connackProps(st, m.properties());
+        if (st.session !== undefined) resumeSession(c, st, m.sessionPresent);
         c.call(MG_EV_MQTT_OPEN, m.ack);
         flushPublishes(c, st); // held until the server said its Receive Maximum
         break;
@@ -147,7 +157,7 @@ const sink: PacketSink = {
       }
       case MQTT_CMD_PUBREC:
         // MQTT 5: a reason code of 0x80 or more ends the flow without PUBREL.
-        if (m.ack < 0x80) sendPacket(c, st, buildAck(MQTT_CMD_PUBREL, st.version, m.id));
+        if (m.ack < 0x80) { st.session?._released(m.id); sendPacket(c, st, buildAck(MQTT_CMD_PUBREL, st.version, m.id)); }
         else published(c, st, m.id);
         break;
       case MQTT_CMD_PUBREL:
@@ -195,7 +205,8 @@ function checkOrder(c: Connection, st: MqttConnState, m: MqttPacket): boolean {
 export function mqttState(c: Connection, what: string): MqttConnState {
   const l = c.layer;
   if (!(l instanceof MqttLayer)) throw new MgError("ERR_WRONG_CONN", `${what}: connection ${c.id} is not an MQTT connection`);
-  if (!c.canSend) throw c.closedError(what);
+  // [MQTT-3.14.4-1]: after a DISCONNECT (or a refusing CONNACK) nothing more is sent.
+  if (!c.canSend || (l.st.failed && c.isDraining)) throw c.closedError(what);
   return l.st;
 }
 
@@ -211,6 +222,7 @@ export function sendPubAck(c: Connection, st: MqttConnState, qos: number, id: nu
 /** Our PUBLISH `id` is done (PUBACK, PUBCOMP, or PUBREC refusing it): room for a queued one. */
 function published(c: Connection, st: MqttConnState, id: number): void {
   st.inflight.delete(id);
+  st.session?._entries.delete(id);
   if (st.pubInflight.delete(id) && st.pubQueue.length > 0) flushPublishes(c, st);
 }
 
@@ -224,6 +236,8 @@ function connackProps(st: MqttConnState, props: MqttProperty[]): void {
       case MQTT_PROP_RECEIVE_MAXIMUM: if (p.iv! > 0) st.peerReceiveMax = p.iv!; break; // 3.2.2.3.3
       case MQTT_PROP_MAXIMUM_PACKET_SIZE: if (p.iv! > 0) st.peerMaxPacket = p.iv!; break; // 3.2.2.3.6
       case MQTT_PROP_TOPIC_ALIAS_MAXIMUM: st.aliasOutMax = st.useAliases ? p.iv! : 0; break; // 3.2.2.3.8
+      case MQTT_PROP_MAXIMUM_QOS: st.peerMaxQos = p.iv!; break; // 3.2.2.3.4
+      case MQTT_PROP_RETAIN_AVAILABLE: st.peerRetain = p.iv !== 0; break; // 3.2.2.3.5
     }
   }
 }
@@ -240,6 +254,7 @@ export function sendPublish(c: Connection, st: MqttConnState, topic: string, pay
     writePublish(c, st, topic, payload, qos, retain, dup, id, props);
     st.inflight.add(id);
     st.pubInflight.add(id);
+    st.session?._record({ id, topic, payload: copyPayload(payload), qos, retain, props, sent: true, released: false });
     return id;
   }
   if (st.pubQueue.length >= st.maxQueuedPubs) {
@@ -250,7 +265,9 @@ export function sendPublish(c: Connection, st: MqttConnState, topic: string, pay
   if (full.length > st.peerMaxPacket) throw new MgError("ERR_INVALID_ARG", `mqttPub: packet of ${full.length} bytes is over the server's Maximum Packet Size of ${st.peerMaxPacket}`);
   const id = nextPacketId(st);
   st.inflight.add(id);
-  st.pubQueue.push({ topic, payload: Buffer.from(typeof payload === "string" ? Buffer.from(payload) : payload), qos, retain, dup, id, props });
+  const copy = copyPayload(payload);
+  st.pubQueue.push({ topic, payload: copy, qos, retain, dup, id, props });
+  st.session?._record({ id, topic, payload: copy, qos, retain, props, sent: false, released: false });
   return id;
 }
 
@@ -260,16 +277,72 @@ function flushPublishes(c: Connection, st: MqttConnState): void {
   let i = 0;
   while (i < q.length && st.pubInflight.size < st.peerReceiveMax && c.canSend) {
     const p = q[i++]!;
+    if (p.qos > st.peerMaxQos || (p.retain && !st.peerRetain)) {
+      // Queued before the CONNACK said the server does not take it [MQTT-3.2.2-11] [MQTT-3.2.2-14].
+      st.inflight.delete(p.id);
+      st.session?._entries.delete(p.id);
+      logDebug(`conn ${c.id}: MQTT: queued PUBLISH ${p.id} dropped: QoS ${p.qos}${p.retain ? " retained" : ""} is not what the server's CONNACK allows`);
+      continue;
+    }
     try {
       writePublish(c, st, p.topic, p.payload, p.qos, p.retain, p.dup, p.id, p.props);
       st.pubInflight.add(p.id);
+      const e = st.session?._entries.get(p.id);
+      if (e !== undefined) e.sent = true;
     } catch (e) {
       // Only the server's Maximum Packet Size, learnt after it was queued, can refuse it here.
       st.inflight.delete(p.id);
+      st.session?._entries.delete(p.id);
       logDebug(`conn ${c.id}: MQTT: queued PUBLISH ${p.id} dropped: ${(e as Error).message}`);
     }
   }
   if (i > 0) q.splice(0, i);
+}
+
+/**
+ * Client with a session, at a successful CONNACK. Session Present 1: the publishes of
+ * earlier connections go again with their identifiers (MQTT 5 [MQTT-4.4.0-1], 3.1.1
+ * section 4.4), in their order: PUBREL for QoS 2 ones the server had received, the
+ * PUBLISH with DUP=1 for the rest ([MQTT-3.3.1-1]; DUP=0 for those never written), within
+ * the server's Receive Maximum (the rest wait in the queue, ahead of newer ones).
+ * Session Present 0: the server has none of them; they are dropped and listed in
+ * `session.dropped` ([MQTT-3.2.2-5]... [MQTT-4.1.0-1] the client discards its state).
+ */
+function resumeSession(c: Connection, st: MqttConnState, present: boolean): void {
+  const s = st.session!;
+  const ids = st.resumeIds;
+  st.resumeIds = [];
+  if (!present) {
+    for (const id of ids) st.inflight.delete(id);
+    s._drop(ids);
+    return;
+  }
+  const waiting: PendingPub[] = [];
+  for (const id of ids) {
+    const e = s._entries.get(id);
+    if (e === undefined) continue;
+    if (e.released) {
+      sendPacket(c, st, buildAck(MQTT_CMD_PUBREL, st.version, id));
+      if (st.version >= 5) st.pubInflight.add(id); // counted until PUBCOMP (section 4.9)
+    } else if (st.version < 5) {
+      sendPacket(c, st, buildPublish(st.version, e.topic, e.payload, e.qos, e.retain, e.sent, id, e.props));
+      e.sent = true;
+    } else if (waiting.length === 0 && st.pubInflight.size < st.peerReceiveMax) {
+      try {
+        writePublish(c, st, e.topic, e.payload, e.qos, e.retain, e.sent, id, e.props);
+        e.sent = true;
+        st.pubInflight.add(id);
+      } catch (err) {
+        // The new server's Maximum Packet Size is smaller than the old one's.
+        st.inflight.delete(id);
+        s._entries.delete(id);
+        logDebug(`conn ${c.id}: MQTT: PUBLISH ${id} of the session dropped: ${(err as Error).message}`);
+      }
+    } else {
+      waiting.push({ topic: e.topic, payload: e.payload, qos: e.qos, retain: e.retain, dup: e.sent, id, props: e.props });
+    }
+  }
+  if (waiting.length > 0) st.pubQueue.unshift(...waiting);
 }
 
 /**

@@ -4,11 +4,13 @@ import type { CoreConnection as Connection } from "../core/connection.js";
 import {
   MQTT_CMD_AUTH, MQTT_CMD_DISCONNECT, MQTT_CMD_PINGREQ, MQTT_CMD_PINGRESP, MQTT_CMD_PUBLISH, MQTT_CMD_SUBACK,
   MQTT_CMD_SUBSCRIBE, MQTT_CMD_UNSUBACK, MQTT_CMD_UNSUBSCRIBE, MQTT_PROP_AUTHENTICATION_DATA, MQTT_PROP_AUTHENTICATION_METHOD,
+  MQTT_PROP_RESPONSE_TOPIC, MQTT_PROP_SUBSCRIPTION_IDENTIFIER,
 } from "./constants.js";
 import type { MqttMessage, MqttProperty } from "./message.js";
 import { buildConnack, buildHeader, buildPublish, buildSimple, buildSubAck, buildSubscribe, checkQos } from "./builder.js";
 import { mqttState, sendPublish, sendPubAck } from "./layer.js";
-import { nextPacketId, sendChecked, sendPacket } from "./state.js";
+import { nextPacketId, sendChecked, sendPacket, type MqttConnState } from "./state.js";
+import { copyPayload } from "./session.js";
 import { toBuffer } from "../util/bytes.js";
 import { MgError } from "../util/errors.js";
 
@@ -42,11 +44,16 @@ export function mqttPub(c: Connection, topic: string, payload: string | Uint8Arr
   const qos = o.qos ?? 0;
   checkQos(qos);
   const retain = o.retain === true, dup = o.dup === true;
+  if (dup && qos === 0) throw new MgError("ERR_INVALID_ARG", "mqttPub: DUP is never set on QoS 0 [MQTT-3.3.1-2]");
+  if (!st.isServer) clientPubChecks(st, qos, retain, o.props);
   if (st.version < 5 || st.isServer) {
     // MQTT 3.1.1 and server connections: no flow control or aliases of ours, straight out.
     const id = qos > 0 ? nextPacketId(st) : 0;
     sendChecked(c, st, buildPublish(st.version, topic, payload, qos, retain, dup, id, o.props), "mqttPub");
-    if (id !== 0) st.inflight.add(id);
+    if (id !== 0) {
+      st.inflight.add(id);
+      st.session?._record({ id, topic, payload: copyPayload(payload), qos, retain, props: o.props, sent: true, released: false });
+    }
     return id;
   }
   return sendPublish(c, st, topic, payload, qos, retain, dup, o.props);
@@ -62,9 +69,17 @@ export function mqttAck(c: Connection, msg: MqttMessage, reason = 0, props?: Mqt
   const st = mqttState(c, "mqttAck");
   if (msg.cmd !== MQTT_CMD_PUBLISH || msg.qos === 0) throw new MgError("ERR_INVALID_ARG", "mqttAck: only a QoS 1 or 2 PUBLISH is acknowledged");
   if (!Number.isInteger(reason) || reason < 0 || reason > 255) throw new MgError("ERR_INVALID_ARG", `mqttAck: reason code must be 0..255, got ${reason}`);
+  // [MQTT-3.4.2-1] [MQTT-3.5.2-1]: one of the PUBACK / PUBREC reason codes (3.1.1 sends none).
+  if (st.version >= 5 && !isPubAckReason(reason)) throw new MgError("ERR_INVALID_ARG", `mqttAck: 0x${reason.toString(16)} is not a PUBACK/PUBREC reason code`);
   if (!st.unacked.delete(msg.id)) throw new MgError("ERR_INVALID_ARG", `mqttAck: PUBLISH ${msg.id} is acknowledged already`);
   sendPubAck(c, st, msg.qos, msg.id, reason, props);
 }
+
+/** The reason codes a PUBACK or PUBREC may carry (MQTT 5 sections 3.4.2.1 and 3.5.2.1). */
+export function isPubAckReason(code: number): boolean {
+  return PUBACK_REASONS.has(code);
+}
+const PUBACK_REASONS = new Set([0x00, 0x10, 0x80, 0x83, 0x87, 0x90, 0x91, 0x97, 0x99]);
 
 /**
  * Client, MQTT 5: starts a re-authentication (AUTH 0x19, section 4.12.1) with the
@@ -73,14 +88,44 @@ export function mqttAck(c: Connection, msg: MqttMessage, reason = 0, props?: Mqt
 export function mqttAuth(c: Connection, data?: string | Uint8Array, reason = 0x19): void {
   const st = mqttState(c, "mqttAuth");
   if (st.version < 5 || st.authMethod === undefined) throw new MgError("ERR_INVALID_ARG", "mqttAuth: needs MQTT 5 and an authentication method (option authMethod)");
+  // [MQTT-3.15.2-1]: 0x00 success, 0x18 continue authentication, 0x19 re-authenticate.
+  if (reason !== 0x00 && reason !== 0x18 && reason !== 0x19) throw new MgError("ERR_INVALID_ARG", `mqttAuth: 0x${Number(reason).toString(16)} is not an AUTH reason code`);
   const props: MqttProperty[] = [{ id: MQTT_PROP_AUTHENTICATION_METHOD, val: st.authMethod }];
   if (data !== undefined) props.push({ id: MQTT_PROP_AUTHENTICATION_DATA, bin: toBuffer(data) });
   sendChecked(c, st, buildSimple(MQTT_CMD_AUTH, 5, reason, props), "mqttAuth");
 }
 
+/**
+ * Client, MQTT 5: what the server's CONNACK forbids, refused before anything is sent:
+ * QoS above its Maximum QoS [MQTT-3.2.2-11], RETAIN when Retain Available is 0
+ * [MQTT-3.2.2-14], a Subscription Identifier [MQTT-3.3.4-6], a Response Topic with
+ * wildcards [MQTT-3.3.2-14]; and, with enhanced authentication, nothing but AUTH and
+ * DISCONNECT before the CONNACK [MQTT-3.1.2-30].
+ */
+function clientPubChecks(st: MqttConnState, qos: number, retain: boolean, props: readonly MqttProperty[] | undefined): void {
+  if (st.version < 5) return;
+  noPacketsDuringAuth(st, "mqttPub");
+  if (qos > st.peerMaxQos) throw new MgError("ERR_INVALID_ARG", `mqttPub: QoS ${qos} is over the server's Maximum QoS of ${st.peerMaxQos}`);
+  if (retain && !st.peerRetain) throw new MgError("ERR_INVALID_ARG", "mqttPub: the server's CONNACK said Retain Available 0");
+  if (props === undefined) return;
+  for (const p of props) {
+    if (p.id === MQTT_PROP_SUBSCRIPTION_IDENTIFIER) throw new MgError("ERR_INVALID_ARG", "mqttPub: a client's PUBLISH carries no Subscription Identifier");
+    if (p.id === MQTT_PROP_RESPONSE_TOPIC && typeof p.val === "string" && (p.val.includes("+") || p.val.includes("#"))) {
+      throw new MgError("ERR_INVALID_ARG", `mqttPub: the Response Topic ${JSON.stringify(p.val)} contains a wildcard`);
+    }
+  }
+}
+
+function noPacketsDuringAuth(st: MqttConnState, what: string): void {
+  if (!st.isServer && !st.connected && st.authMethod !== undefined) {
+    throw new MgError("ERR_MQTT_PROTOCOL", `${what}: with an Authentication Method only AUTH and DISCONNECT may go before the CONNACK (wait for MG_EV_MQTT_OPEN)`);
+  }
+}
+
 /** Subscribes to one topic filter; returns the packet identifier (SUBACK carries it). */
 export function mqttSub(c: Connection, topic: string, o: MqttSubOptions = {}): number {
   const st = mqttState(c, "mqttSub");
+  noPacketsDuringAuth(st, "mqttSub");
   const qos = o.qos ?? 0;
   checkQos(qos);
   const id = nextPacketId(st);
@@ -92,6 +137,7 @@ export function mqttSub(c: Connection, topic: string, o: MqttSubOptions = {}): n
 /** Unsubscribes from one topic filter; returns the packet identifier. */
 export function mqttUnsub(c: Connection, topic: string, props?: MqttProperty[]): number {
   const st = mqttState(c, "mqttUnsub");
+  noPacketsDuringAuth(st, "mqttUnsub");
   const id = nextPacketId(st);
   sendChecked(c, st, buildSubscribe(MQTT_CMD_UNSUBSCRIBE, st.version, id, [{ topic, options: 0 }], props), "mqttUnsub");
   st.inflight.add(id);
@@ -100,6 +146,7 @@ export function mqttUnsub(c: Connection, topic: string, props?: MqttProperty[]):
 
 export function mqttPing(c: Connection): void {
   const st = mqttState(c, "mqttPing");
+  noPacketsDuringAuth(st, "mqttPing");
   sendPacket(c, st, buildSimple(MQTT_CMD_PINGREQ, st.version));
 }
 
@@ -113,6 +160,8 @@ export function mqttDisconnect(c: Connection, reason = 0, props?: MqttProperty[]
   const st = mqttState(c, "mqttDisconnect");
   sendChecked(c, st, buildSimple(MQTT_CMD_DISCONNECT, st.version, reason, props), "mqttDisconnect");
   st.failed = true; // nothing more is delivered: the will is discarded, the connection ends
+  // An error the peer may still be sending into (0x93 mid-burst): it reads this DISCONNECT, not a reset.
+  if (reason >= 0x80) c._linger = true;
   c.drain();
 }
 
@@ -126,7 +175,8 @@ export function mqttSendHeader(c: Connection, cmd: number, flags: number, len: n
 export function mqttConnack(c: Connection, code = 0, o: MqttConnackOptions = {}): void {
   const st = mqttState(c, "mqttConnack");
   sendPacket(c, st, buildConnack(st.version, o.sessionPresent === true, code, o.props));
-  if (code !== 0) { st.failed = true; c.drain(); }
+  if (code !== 0) { st.failed = true; c._linger = true; c.drain(); }
+  else st.connacked = true;
 }
 
 /** Server: answers SUBSCRIBE (`codes`: the granted QoS, or 0x80 failure, per filter) or UNSUBSCRIBE. */

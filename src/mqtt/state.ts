@@ -1,5 +1,6 @@
 // Per-connection MQTT state and the limits taken from the connection's options.
 import type { CoreConnection as Connection } from "../core/connection.js";
+import type { MqttClientSession } from "./session.js";
 import type { MqttProperty } from "./props.js";
 import { millis } from "../util/time.js";
 import { optBool, optIntIn } from "../util/check.js";
@@ -109,6 +110,19 @@ export interface MqttConnState {
   /** Enhanced authentication: the method of our CONNECT and the callback for AUTH steps. */
   authMethod: string | undefined;
   auth: MqttClientAuth | undefined;
+  // ---- client session (session.ts) ------------------------------------------------
+  /** Client: where unacknowledged QoS 1/2 publishes outlive the connection (option `session`). */
+  session: MqttClientSession | undefined;
+  /** Client: the session's publishes from earlier connections, resent or dropped at CONNACK. */
+  resumeIds: number[];
+  // ---- conformance details (docs/mqtt-conformance.md) -----------------------------
+  /** Server: a CONNACK 0x00 went out (a DISCONNECT may only follow one [MQTT-3.14.0-1]). */
+  connacked: boolean;
+  /** Client: the CONNECT had Clean Start 1 (a CONNACK with Session Present 1 is then a protocol error [MQTT-3.2.2-4]). */
+  cleanStart: boolean;
+  /** Client, MQTT 5: the server's Maximum QoS and Retain Available (CONNACK; 2 and true when absent). */
+  peerMaxQos: number;
+  peerRetain: boolean;
 }
 
 /** Checks the MQTT options (throws an MgError naming a bad one) and creates the state. */
@@ -123,7 +137,8 @@ export function createMqttState(o: MqttOptions, isServer: boolean, version = 4):
     connectDeadline: Infinity, sendHighWater: hw, paused: false, manualAcks: manual, unacked: new Set(),
     aliasInMax: 0, aliasIn: [], useAliases: false, aliasOutMax: 0, aliasOut: new Map(),
     peerReceiveMax: 65535, peerMaxPacket: Infinity, pubInflight: new Set(), pubQueue: [], maxQueuedPubs: 1000,
-    authMethod: undefined, auth: undefined,
+    authMethod: undefined, auth: undefined, session: undefined, resumeIds: [],
+    connacked: false, cleanStart: true, peerMaxQos: 2, peerRetain: true,
   };
 }
 

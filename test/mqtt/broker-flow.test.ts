@@ -4,7 +4,7 @@
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import {
-  Manager, MqttBroker, MQTT_CMD_CONNACK, MQTT_CMD_DISCONNECT, MQTT_CMD_PUBLISH, MQTT_CMD_PUBACK, MQTT_CMD_SUBACK,
+  Manager, MqttBroker, MQTT_CMD_CONNACK, MQTT_CMD_DISCONNECT, MQTT_CMD_PUBLISH, MQTT_CMD_PUBACK, MQTT_CMD_PUBREC, MQTT_CMD_PUBREL, MQTT_CMD_SUBACK,
   MQTT_CMD_SUBSCRIBE, MQTT_PROP_RECEIVE_MAXIMUM, MQTT_PROP_MAXIMUM_PACKET_SIZE, MQTT_PROP_SERVER_KEEP_ALIVE,
   type MqttPacket,
 } from "../../src/index.js";
@@ -76,6 +76,26 @@ test("our Receive Maximum: a client with more unreleased QoS 2 messages gets DIS
   for (let id = 1; id <= 4; id++) r.send(buildPublish(5, "rm/over", "x", 2, false, false, id));
   const [d] = await r.wait(MQTT_CMD_DISCONNECT);
   assert.equal(d!.ack, 0x93);
+  await r.waitClosed();
+});
+
+test("DISCONNECT 0x93 reaches a client that keeps writing: the broker lingers instead of resetting (Paho test_flow_control2)", async () => {
+  const r = new RawPeer(tightPort);
+  r.send(buildConnect({ version: 5, clientId: "rm-linger", keepAlive: 0, clean: true }));
+  await r.wait(MQTT_CMD_CONNACK);
+  // Like Paho: a burst over the limit, read nothing for a while, then answer the PUBRECs
+  // (bytes that reach a socket already destroyed come back as a reset, which makes the
+  // kernel drop what this side had not read yet: the DISCONNECT).
+  r.sock.pause();
+  for (let id = 1; id <= 4; id++) r.send(buildPublish(5, "rm/linger", "x", 2, false, false, id));
+  await sleep(300);
+  for (let id = 1; id <= 3; id++) r.send(buildAck(MQTT_CMD_PUBREL, 5, id));
+  await sleep(100);
+  r.sock.resume();
+  const [d] = await r.wait(MQTT_CMD_DISCONNECT);
+  assert.equal(d!.ack, 0x93);
+  assert.equal(r.of(MQTT_CMD_PUBREC).length, 3);
+  r.sock.end(); // our FIN ends the broker's linger
   await r.waitClosed();
 });
 
