@@ -12,9 +12,11 @@ import { nextPacketId, sendChecked, sendPacket } from "./state.js";
 import { toBuffer } from "../util/bytes.js";
 import { MgError } from "../util/errors.js";
 
+/** Options of `conn.mqttPub(topic, payload, options)`. */
 export interface MqttPubOptions {
   /** 0 (default), 1 or 2: the layer completes the PUBACK or PUBREC/PUBREL/PUBCOMP flow. */
   qos?: number;
+  /** Ask the broker to keep this message for later subscribers (default false). */
   retain?: boolean;
   /** Set the DUP flag (a resend). */
   dup?: boolean;
@@ -22,6 +24,7 @@ export interface MqttPubOptions {
   props?: MqttProperty[];
 }
 
+/** Options of `conn.mqttSub(topic, options)`. */
 export interface MqttSubOptions {
   /** Largest QoS wanted (default 0). */
   qos?: number;
@@ -31,8 +34,11 @@ export interface MqttSubOptions {
   props?: MqttProperty[];
 }
 
+/** Options of `conn.mqttConnack(code, options)` (a server answering CONNECT). */
 export interface MqttConnackOptions {
+  /** The CONNACK's session present flag (default false). */
   sessionPresent?: boolean;
+  /** MQTT 5 CONNACK properties (assigned client identifier, receive maximum, ...). */
   props?: MqttProperty[];
 }
 
