@@ -253,14 +253,14 @@ export class CoreConnection {
    * ERR_CONN_CLOSED) on a connection that is closed or closing. Returns false when the
    * queue is above the high-water mark (`sendSize`): the bytes are queued all the same,
    * and a producer should wait for MG_EV_WRITE / `isWritable`. A TCP listener sends
-   * nothing and returns false.
+   * nothing and returns false. On UDP each call is one datagram, an empty one included.
    */
   send(data: string | Uint8Array): boolean {
     if (this._closed || this.isClosing) throw this.closedError("send");
     if (this.isListening && !this.isUdp) return false;
     const buf = toBuffer(data);
-    if (buf.length === 0) return true;
     if (this._udp) return this.manager._sendDatagram(this, buf);
+    if (buf.length === 0) return true;
     const l = this._layer;
     if (l?.onSend !== undefined) l.onSend(this, buf);
     this._out.push(buf);
