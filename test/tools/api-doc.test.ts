@@ -4,7 +4,10 @@
 // treatWarningsAsErrors). No network: TypeDoc and its markdown plugin are devDependencies.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { run, leakCheckAfterAll } from "../helpers.js";
 
@@ -25,6 +28,26 @@ test("TypeDoc is set to fail on an undocumented export", () => {
   const pkg = JSON.parse(readFileSync(`${repo}package.json`, "utf8")) as { exports: Record<string, unknown> };
   assert.deepEqual(Object.keys(pkg.exports).filter((k) => k !== "./package.json"), ["."]);
   assert.deepEqual(cfg.entryPoints, ["src/index.ts"]);
+});
+
+test("with typedoc.json's settings, an export without a doc comment fails the run", async () => {
+  // A two-export module: one documented, one not, run with typedoc.json's options (its
+  // entry point, tsconfig and the names it allows to be unexported swapped for the fixture's).
+  const tmp = mkdtempSync(join(tmpdir(), "tsmongoose-typedoc-"));
+  try {
+    writeFileSync(join(tmp, "package.json"), JSON.stringify({ name: "fixture", version: "1.0.0" }));
+    writeFileSync(join(tmp, "entry.ts"), "/** Documented. */\nexport const documented = 1;\nexport function undocumented(): number { return 2; }\n");
+    writeFileSync(join(tmp, "tsconfig.json"), JSON.stringify({ compilerOptions: { strict: true, module: "NodeNext", moduleResolution: "NodeNext", target: "ES2022", noEmit: true, types: [] }, files: ["entry.ts"] }));
+    const cfg = JSON.parse(readFileSync(`${repo}typedoc.json`, "utf8")) as Record<string, unknown>;
+    writeFileSync(join(tmp, "typedoc.json"), JSON.stringify({ ...cfg, entryPoints: ["entry.ts"], tsconfig: "tsconfig.json", intentionallyNotExported: [], out: "out" }));
+    const typedoc = join(createRequire(import.meta.url).resolve("typedoc/package.json"), "..", "bin", "typedoc");
+    const r = await run(process.execPath, [typedoc, "--options", join(tmp, "typedoc.json")], { timeoutMs: 120000 });
+    assert.notEqual(r.code, 0, r.stdout);
+    assert.match(r.stdout + r.stderr, /undocumented \(\w+\), defined in .*does not have any documentation/);
+    assert.doesNotMatch(r.stdout + r.stderr, /\bdocumented \(/);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
 });
 
 test("docs/api/ has a page or a section for every runtime export, and the README links it", async () => {
