@@ -103,7 +103,7 @@ export class CoreConnection {
   isClosing = false;
   /** Set by drain(): the connection closes as soon as everything queued is written. */
   isDraining = false;
-  /** This end's address: a listener's has the real port (also for port 0) as soon as `listen()` returns. */
+  /** This end's address. A listener's has the real port (also for port 0) when `listen()` returns, except on the asynchronous fallback (cluster workers, host names: README "Why listen() uses tcp_wrap"). */
   localAddr: Addr = NO_ADDR;
   /** The peer's address (set on MG_EV_ACCEPT, MG_EV_RESOLVE; for a UDP listener, the sender of the last datagram). */
   remoteAddr: Addr = NO_ADDR;
