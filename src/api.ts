@@ -57,6 +57,7 @@ export interface ConnectionOptions extends CoreOptions, HttpLimits, WsOptions, M
 // User events are typed as a union of number literals (MG_EV_USER .. MG_EV_USER+63)
 // rather than `number`: a plain `number` member would swallow every narrowing, since
 // `ev === 11` could then also mean a user event.
+/** The numbers `0` to `N - 1` as a union of literals (a helper of {@link UserEvent}). */
 type Range<N extends number, Acc extends unknown[] = [], Out = never> =
   Acc["length"] extends N ? Out : Range<N, [...Acc, unknown], Out | Acc["length"]>;
 /** The event numbers available to applications: `MG_EV_USER` to `MG_EV_USER + 63`. */
@@ -98,6 +99,7 @@ export type FullEventHandler = (...args: EventArgs) => void;
 //    `h(...args)`) resolve to FullEventHandler's signature;
 //  - the last form, which every function fits, keeps an EventHandler a CoreHandler
 //    (what the core calls) and makes Parameters<EventHandler> plain EventArgs.
+/** The argument lists of the short handler forms: `(conn)`, `(conn, ev)`, or any of {@link EventArgs}. */
 type ShortEventArgs = EventArgs | [conn: Connection, ev: number] | [conn: Connection] | [];
 interface ShortEventHandlerForms {
   handler(...args: ShortEventArgs): void;
@@ -121,11 +123,13 @@ export type EventNumber = EventArgs[1];
 
 /** A connection: the core's socket, buffers and lifecycle, plus every protocol's methods. */
 export class Connection extends CoreConnection {
+  /** The manager that owns this connection. */
   declare readonly manager: Manager;
 
   /** The handler that receives this connection's events (the manager's when unset). */
   override get handler(): EventHandler | undefined { return super.handler as EventHandler | undefined; }
   override set handler(h: EventHandler | undefined) { super.handler = h as CoreHandler | undefined; }
+  /** Sets (or, with `undefined`, clears) this connection's own handler; same as assigning `handler`. */
   override setHandler(h: EventHandler | undefined): void { super.setHandler(h as CoreHandler | undefined); }
 
   // ---- HTTP ---------------------------------------------------------------------

@@ -33,6 +33,7 @@ export { MqttClientSession, type MqttSessionMessage } from "./mqtt/session.js";
 export type { MqttClientAuth, MqttClientAuthRequest } from "./mqtt/state.js";
 export type { MqttPubOptions, MqttSubOptions, MqttConnackOptions } from "./mqtt/send.js";
 export { MqttBroker, type MqttBrokerOptions, type MqttAction, type MqttAuthHook, type MqttAuthRequest, type MqttAuthResult, type MqttSessionInfo } from "./broker/broker.js";
+export type { MqttClusterOptions } from "./broker/cluster/cluster-options.js";
 export {
   MqttFileStore, type MqttFileStoreOptions, type MqttFsyncPolicy, type MqttPersistenceOptions, type MqttStore, type MqttStoreSnapshot,
   type MqttStoredDelivery, type MqttStoredMessage, type MqttStoredSession, type MqttStoredSubscription,

@@ -14,6 +14,7 @@ import type { Connection } from "./connection.js";
 import { MgError } from "./util/errors.js";
 import { checkOptionsObject, optFunction, optNonNegativeInt } from "./util/check.js";
 
+/** Options of `runWorkers()`: how many workers, what each one runs, and callbacks in the primary. */
 export interface WorkersOptions {
   /** How many worker processes: a positive integer, or "auto" for the number of cores (os.availableParallelism()). */
   workers: number | "auto";
@@ -35,7 +36,12 @@ export interface WorkersOptions {
 }
 
 /** A TCP address the workers listen on. */
-export interface WorkerAddress { address: string; port: number }
+export interface WorkerAddress {
+  /** The IP address listened on, as Node reports it (`"0.0.0.0"`, `"::"`, `"127.0.0.1"`). */
+  address: string;
+  /** The port (the real one for a port-0 listener). */
+  port: number;
+}
 
 // Messages between the primary and its workers, marked so that they do not mix with
 // an application's own process.send() messages.

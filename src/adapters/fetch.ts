@@ -26,6 +26,7 @@ export interface FetchEnv {
 /** A WHATWG fetch-style app: Hono's `app.fetch`, itty-router's `router.fetch`, or any function. */
 export type FetchApp = (request: Request, env: FetchEnv) => Response | Promise<Response>;
 
+/** Options of `fetchHandler(app, options)`. */
 export interface FetchHandlerOptions {
   /**
    * Called when the app throws, rejects or returns something that is not a Response.

@@ -25,6 +25,7 @@ import { MgError, typeError } from "../util/errors.js";
 /** A node:http request listener: an Express or Connect app, or any `(req, res)` function. */
 export type NodeApp = (req: http.IncomingMessage, res: http.ServerResponse) => unknown;
 
+/** Options of `nodeHandler(app, options)`. */
 export interface NodeHandlerOptions {
   /**
    * Called when the app throws (or its returned promise rejects). It is then in charge of

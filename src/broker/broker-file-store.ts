@@ -22,6 +22,7 @@ import {
  */
 export type MqttFsyncPolicy = "always" | "interval" | "never";
 
+/** Options of the embedded store (`persistence: { dir, ... }` of MqttBrokerOptions, or `new MqttFileStore(options)`). */
 export interface MqttFileStoreOptions {
   /** Directory of the log (created if missing). */
   dir: string;
@@ -38,10 +39,20 @@ export const LOG_NAME = "mqtt-broker.log";
 
 interface SessionRec { session: MqttStoredSession; deliveries: Map<number, MqttStoredDelivery> }
 
+/**
+ * The embedded MqttStore: an append-only log file in a directory, compacted when it
+ * grows, synced as `fsync` says.
+ */
 export class MqttFileStore implements MqttStore {
+  /** The log file's path (`dir`/mqtt-broker.log). */
   readonly path: string;
   /** What the last load() found: records read and bytes of torn or corrupt tail dropped. */
-  loaded = { records: 0, discardedBytes: 0 };
+  loaded = {
+    /** Records read. */
+    records: 0,
+    /** Bytes of a torn or corrupt tail that were dropped. */
+    discardedBytes: 0,
+  };
   private readonly dir: string;
   private readonly policy: MqttFsyncPolicy;
   private readonly intervalMs: number;

@@ -17,10 +17,21 @@ import type { MqttClusterOptions } from "./cluster/cluster-options.js";
  * `persistence` of MqttBrokerOptions: `{ dir, fsync?, fsyncIntervalMs?, compactBytes? }`
  * for the embedded log (MqttFileStore), or `{ store }` for a store of yours.
  */
-export type MqttPersistenceOptions = (MqttFileStoreOptions & { store?: undefined }) | { store: MqttStore; dir?: undefined };
+export type MqttPersistenceOptions =
+  | (MqttFileStoreOptions & {
+    /** Not with `dir`: the embedded log is the store. */
+    store?: undefined;
+  })
+  | {
+    /** Your store: the broker calls it on every change of what must survive a restart. */
+    store: MqttStore;
+    /** Not with `store`. */
+    dir?: undefined;
+  };
 
 /** One step of an exchange, as the hook sees it. */
 export interface MqttAuthRequest {
+  /** The client identifier of the CONNECT. */
   clientId: string;
   /** The Authentication Method of the CONNECT. */
   method: string;
@@ -40,15 +51,30 @@ export interface MqttAuthRequest {
  * (CONNACK 0x87 / DISCONNECT 0x87).
  */
 export type MqttAuthResult =
-  | { status: "continue"; data?: Uint8Array }
-  | { status: "success"; data?: Uint8Array }
-  | { status: "fail" };
+  | {
+    /** Another step: AUTH 0x18 (continue authentication) goes to the client. */
+    status: "continue";
+    /** The Authentication Data of that AUTH. */
+    data?: Uint8Array;
+  }
+  | {
+    /** Accepted: CONNACK 0, or AUTH 0x00 on re-authentication. */
+    status: "success";
+    /** Authentication Data sent with it. */
+    data?: Uint8Array;
+  }
+  | {
+    /** Refused: CONNACK 0x87 / DISCONNECT 0x87 (not authorized). */
+    status: "fail";
+  };
 
 /** Return undefined at step 0 for a method you do not support (CONNACK 0x8C). */
 export type MqttAuthHook = (req: MqttAuthRequest) => MqttAuthResult | undefined;
 
+/** What `authorize` is asked about: publishing to a topic or subscribing to a filter. */
 export type MqttAction = "publish" | "subscribe";
 
+/** Options of `new MqttBroker(manager, options)`: where to listen, the hooks, limits and persistence, plus every connection option. */
 export interface MqttBrokerOptions extends Omit<ConnectionOptions, "mqttManualAcks"> {
   /** Refused (ERR_INVALID_OPTION): the broker acknowledges every QoS 1/2 PUBLISH itself. */
   mqttManualAcks?: never;

@@ -8,10 +8,13 @@ import type { MqttProperty } from "../mqtt/props.js";
 
 /** A message as stored: times are wall-clock (Date.now()) so that they mean something after a restart. */
 export interface MqttStoredMessage {
+  /** The topic it was published to. */
   topic: string;
+  /** Its payload. */
   payload: Buffer;
-  /** The QoS and retain flag it was published with. */
+  /** The QoS it was published with. */
   qos: number;
+  /** The retain flag it was published with. */
   retain: boolean;
   /** MQTT 5 properties to forward (no Message Expiry Interval, Topic Alias or Subscription Identifier). */
   props: MqttProperty[];
@@ -19,9 +22,11 @@ export interface MqttStoredMessage {
   expiresAt: number;
 }
 
+/** One subscription of a stored session. */
 export interface MqttStoredSubscription {
   /** The filter as subscribed, "$share/group/filter" included. */
   filter: string;
+  /** The largest QoS granted. */
   qos: number;
   /** The SUBSCRIBE options byte (no local, retain as published, retain handling). */
   options: number;
@@ -31,15 +36,19 @@ export interface MqttStoredSubscription {
 
 /** A persistent session (Session Expiry Interval > 0, or MQTT 3.1.1 clean session 0). */
 export interface MqttStoredSession {
+  /** The client identifier the session belongs to. */
   clientId: string;
+  /** The protocol level its client connected with (4: MQTT 3.1.1, 5: MQTT 5.0). */
   version: number;
   /** Session Expiry Interval in seconds (0xFFFFFFFF: never). */
   expiry: number;
+  /** Its subscriptions. */
   subscriptions: MqttStoredSubscription[];
   /** When its client disconnected (Date.now() milliseconds); 0 while connected. */
   disconnectedAt: number;
   /** A will waiting for its Will Delay Interval, and when it is due (Date.now() milliseconds). */
   will?: MqttStoredMessage;
+  /** When `will` is due (Date.now() milliseconds). */
   willAt?: number;
 }
 
@@ -49,9 +58,11 @@ export interface MqttStoredDelivery {
   key: number;
   /** Deliveries of one publication share one message object (a store may write it once). */
   message: MqttStoredMessage;
+  /** The QoS it is delivered with (the smaller of the publication's and the subscription's). */
   qos: number;
   /** The retain flag it is delivered with. */
   retain: boolean;
+  /** MQTT 5: the Subscription Identifiers of the matching subscriptions, sent with it. */
   subIds: number[];
   /** The packet identifier it was sent with; 0 while queued. */
   packetId: number;
@@ -61,8 +72,15 @@ export interface MqttStoredDelivery {
 
 /** What load() gives back. */
 export interface MqttStoreSnapshot {
+  /** The retained messages. */
   retained: MqttStoredMessage[];
-  sessions: { session: MqttStoredSession; deliveries: MqttStoredDelivery[] }[];
+  /** The persistent sessions, each with its deliveries. */
+  sessions: {
+    /** The session. */
+    session: MqttStoredSession;
+    /** Its QoS 1/2 messages still on their way. */
+    deliveries: MqttStoredDelivery[];
+  }[];
 }
 
 /**
@@ -80,6 +98,7 @@ export interface MqttStore {
   setSession(session: MqttStoredSession): void;
   /** A session ended: it and its deliveries go. */
   deleteSession(clientId: string): void;
+  /** A QoS 1/2 message was queued for the session of `clientId`. */
   addDelivery(clientId: string, d: MqttStoredDelivery): void;
   /** A delivery was sent (packet identifier) or, QoS 2, released. */
   updateDelivery(clientId: string, key: number, packetId: number, released: boolean): void;

@@ -64,10 +64,13 @@ const REASONS = new Map<number, string>([
 
 /** What `broker.sessionInfo(clientId)` reports. */
 export interface MqttSessionInfo {
+  /** Its client is connected now. */
   connected: boolean;
+  /** How many subscriptions it has. */
   subscriptions: number;
-  /** QoS 1/2 messages queued, and their size (topics, payloads and a fixed overhead each). */
+  /** QoS 1/2 messages queued for it. */
   queued: number;
+  /** The size of the queued messages (topics, payloads and a fixed overhead each). */
   queuedBytes: number;
   /** Sent and not yet acknowledged. */
   inflight: number;
@@ -77,6 +80,11 @@ export interface MqttSessionInfo {
   sendQueueBytes: number;
 }
 
+/**
+ * An MQTT 3.1.1 and 5.0 broker on the manager's loop: `new MqttBroker(manager, { listen })`
+ * listens at once; sessions, retained messages, QoS 1/2, wills, shared subscriptions,
+ * topic aliases, optional persistence and hooks to authenticate and authorize.
+ */
 export class MqttBroker {
   /** The listening connection (`listener.localAddr.port` is the real port). */
   readonly listener: Connection;

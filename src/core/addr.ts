@@ -1,8 +1,12 @@
 // Socket addresses as connections report them, and socket errors as messages.
 
+/** A socket address, as `conn.localAddr` and `conn.remoteAddr` give it (`ip` empty and `port` 0 while unknown). */
 export interface Addr {
+  /** The IP address as text, IPv6 without brackets (`"127.0.0.1"`, `"::1"`). */
   ip: string;
+  /** The port number. */
   port: number;
+  /** `ip` is an IPv6 address. */
   isIp6: boolean;
 }
 

@@ -4,9 +4,25 @@
 // give it to net.Server.listen(handle). UDP: a lookup function that answers at once
 // makes dgram bind synchronously.
 //
-// In a `cluster` worker, TCP takes Node's own asynchronous path: net.Server.listen(port)
-// asks the primary for the listening socket, which is how the workers share one port. A
-// handle bound here would be the worker's alone (the second worker would get EADDRINUSE).
+// Why an internal binding: net.Server.listen(port, host) binds on a later tick (it goes
+// through dns.lookup(), which answers even an IP literal on a later tick), and Node has
+// no public synchronous bind for TCP. So the contract of listen() (throws on a bind failure; port 0's real port
+// known when it returns) needs the libuv handle from process.binding("tcp_wrap"), which
+// Node flags as DEP0111 under --pending-deprecation. The warning is left as it is: it
+// tells the truth, and silencing it would hide it from users' other code too.
+//
+// The asynchronous path (Node's own listen) is taken when that is impossible or wrong:
+//  - in a `cluster` worker: net.Server.listen(port) asks the primary for the listening
+//    socket, which is how the workers share one port. A handle bound here would be the
+//    worker's alone (the second worker would get EADDRINUSE);
+//  - when the host is a name (other than localhost): it must be looked up first;
+//  - when process.binding("tcp_wrap") is unavailable or throws (a Node or a runtime
+//    without it).
+// Then listen() returns at once with localAddr.port as given (0 for port 0) and the
+// real port is set once the bind is done (a few event-loop turns later, so normally by
+// the end of the first poll), and a
+// failure to bind comes as MG_EV_ERROR (lastError.code ERR_BIND), then MG_EV_CLOSE,
+// instead of a throw. README "Why listen() uses tcp_wrap" tells users the same.
 import cluster from "node:cluster";
 import * as net from "node:net";
 import * as dgram from "node:dgram";
@@ -24,6 +40,7 @@ interface TcpWrap { TCP: new (type: number) => TcpHandle; constants: { SERVER: n
 
 let tcpWrap: TcpWrap | undefined | null;
 function getTcpWrap(): TcpWrap | undefined {
+  if (tcpWrapDisabled) return undefined;
   if (tcpWrap === undefined) {
     try {
       tcpWrap = (process as unknown as { binding(n: string): TcpWrap }).binding("tcp_wrap");
@@ -33,6 +50,13 @@ function getTcpWrap(): TcpWrap | undefined {
   }
   return tcpWrap ?? undefined;
 }
+
+let tcpWrapDisabled = false;
+/**
+ * @internal Tests only: `false` makes bindTcp() behave as if process.binding("tcp_wrap")
+ * were unavailable (the asynchronous fallback); `true` restores the normal path.
+ */
+export function setTcpWrapAvailableForTest(available: boolean): void { tcpWrapDisabled = !available; }
 
 function describe(code: number): string {
   const name = util.getSystemErrorName(code);

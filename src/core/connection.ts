@@ -85,19 +85,27 @@ const SEND_HIGH_WATER = 256 * 1024;
 export class CoreConnection {
   /** Unique, increasing id (1, 2, ...). */
   readonly id: number;
+  /** The manager that owns this connection. */
   readonly manager: CoreHost;
   /** What the application wants to keep with this connection. */
   userdata: unknown = undefined;
+  /** A listener (made by `listen()`): it accepts connections (TCP) or receives datagrams from any peer (UDP). */
   isListening = false;
+  /** Made by `connect()` (or a protocol client such as `wsConnect()`), not accepted. */
   isClient = false;
+  /** A UDP connection (`udp://`): each datagram is one MG_EV_READ. */
   isUdp = false;
+  /** TLS is on (`https://`, `wss://`, `mqtts://`, `tls://`, or after `tlsInit()`). */
   isTls = false;
+  /** The connection speaks WebSocket (after the upgrade, client or server). */
   isWebsocket = false;
   /** Set by close() or an error: the connection closes at the end of this event. */
   isClosing = false;
   /** Set by drain(): the connection closes as soon as everything queued is written. */
   isDraining = false;
+  /** This end's address. A listener's has the real port (also for port 0) when `listen()` returns, except on the asynchronous fallback (cluster workers, host names: README "Why listen() uses tcp_wrap"). */
   localAddr: Addr = NO_ADDR;
+  /** The peer's address (set on MG_EV_ACCEPT, MG_EV_RESOLVE; for a UDP listener, the sender of the last datagram). */
   remoteAddr: Addr = NO_ADDR;
   /** The error behind the last MG_EV_ERROR of this connection, with its stable `code`. */
   lastError: MgError | undefined = undefined;
@@ -231,6 +239,7 @@ export class CoreConnection {
   get recvLen(): number { return this._recv.length; }
   /** Capacity of the receive buffer: the most it holds before reading pauses. */
   get recvSize(): number { return this._maxRecv; }
+  /** Sets the receive buffer's capacity (a positive integer of bytes); reading resumes if that makes room. */
   set recvSize(n: number) {
     if (!Number.isInteger(n) || n <= 0) throw new MgError("ERR_INVALID_ARG", `recvSize must be a positive integer, got ${n}`);
     this._maxRecv = n;
@@ -250,14 +259,14 @@ export class CoreConnection {
    * ERR_CONN_CLOSED) on a connection that is closed or closing. Returns false when the
    * queue is above the high-water mark (`sendSize`): the bytes are queued all the same,
    * and a producer should wait for MG_EV_WRITE / `isWritable`. A TCP listener sends
-   * nothing and returns false.
+   * nothing and returns false. On UDP each call is one datagram, an empty one included.
    */
   send(data: string | Uint8Array): boolean {
     if (this._closed || this.isClosing) throw this.closedError("send");
     if (this.isListening && !this.isUdp) return false;
     const buf = toBuffer(data);
-    if (buf.length === 0) return true;
     if (this._udp) return this.manager._sendDatagram(this, buf);
+    if (buf.length === 0) return true;
     const l = this._layer;
     if (l?.onSend !== undefined) l.onSend(this, buf);
     this._out.push(buf);
@@ -355,6 +364,7 @@ export class CoreConnection {
    * called when the send queue has room; drain() waits until it is cleared.
    */
   get producer(): (() => void) | undefined { return this._onWritable; }
+  /** @internal */
   set producer(fn: (() => void) | undefined) {
     this._onWritable = fn;
     if (fn === undefined && this.isDraining && !this._closed) this.manager._touch(this);

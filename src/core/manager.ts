@@ -36,6 +36,7 @@ export interface OpenSpec {
   alpn?: readonly string[];
 }
 
+/** Options of `manager.close()`. */
 export interface CloseOptions {
   /**
    * How long work in progress may take to finish (requests being answered, downloads,
@@ -44,6 +45,7 @@ export interface CloseOptions {
   timeoutMs?: number;
 }
 
+/** Options of `new Manager(handler, options)`. */
 export interface ManagerOptions {
   /** Called with whatever a handler throws (default: print the stack to stderr). */
   errorHandler?: (err: unknown) => void;
@@ -87,6 +89,7 @@ const systemResolver: Resolver = (host, family, cb) => {
   return () => { live = false; };
 };
 
+/** Options of `manager.run()`. */
 export interface RunOptions {
   /** Poll timeout in milliseconds (default 100). */
   pollMs?: number;
@@ -111,6 +114,7 @@ const POLL_INTERVAL_MS = 1000;
 export class CoreManager implements CoreHost {
   /** The default handler of connections that have none of their own. */
   handler: CoreHandler | undefined;
+  /** Called with whatever a handler throws; a throwing handler never stops the loop. */
   errorHandler: (err: unknown) => void;
   private readonly pollIntervalMs: number;
   // When MG_EV_POLL last went to every connection (ms, monotonic).
@@ -258,6 +262,7 @@ export class CoreManager implements CoreHost {
     this.closed = true;
   }
 
+  /** `await using manager = new Manager(h)`: closes the manager gracefully (`close()`) when the scope ends. */
   async [Symbol.asyncDispose](): Promise<void> { await this.close(); }
 
   /**

@@ -4,6 +4,7 @@ import type { TlsOpts } from "../tls/options.js";
 import { optNonNegativeInt, optPositiveInt } from "../util/check.js";
 import { optionError } from "../util/errors.js";
 
+/** Options of every connection, whatever its protocol: part of `listen()`/`connect()`'s options ({@link ConnectionOptions}). */
 export interface CoreOptions {
   /** TLS settings: set up TLS without handler code (server: every accepted connection). */
   tls?: TlsOpts;

@@ -2,6 +2,7 @@
 import { millis } from "../util/time.js";
 import { MgError } from "../util/errors.js";
 
+/** Options of `manager.timerAdd(ms, callback, options)`. */
 export interface TimerOptions {
   /** Run again every `ms` until cancelled (default false: run once). */
   repeat?: boolean;
@@ -9,8 +10,11 @@ export interface TimerOptions {
   runNow?: boolean;
 }
 
+/** A timer made by `manager.timerAdd()`; its callback runs inside `poll()`, like every other callback. */
 export class Timer {
+  /** The interval in milliseconds (the `ms` given to `timerAdd()`). */
   readonly periodMs: number;
+  /** It runs every `periodMs` until cancelled (false: once). */
   readonly repeat: boolean;
   /** @internal */ _due: number;
   /** @internal */ _cancelled = false;

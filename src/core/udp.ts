@@ -1,6 +1,12 @@
 // UDP sockets of connections. A listener receives from anyone and answers the sender of
 // the datagram being handled; a client is connected to one peer. Each datagram is one
-// MG_EV_READ.
+// MG_EV_READ, during which the receive buffer holds exactly that datagram.
+//
+// Zero-length datagrams are datagrams (RFC 768 allows them; some protocols use them as
+// keep-alives or probes): one received is an MG_EV_READ with `data` 0 and an empty
+// receive buffer (remoteAddr is its sender, so a listener can answer it), and
+// `send("")` sends one. Mongoose differs: its socket code takes a 0-byte recvfrom() or
+// sendto() for an error and closes the connection.
 import * as dgram from "node:dgram";
 import type { CoreConnection as Connection, CoreHost as Manager } from "./connection.js";
 import { toAddr, errMessage } from "./addr.js";
@@ -32,6 +38,7 @@ export function connectUdp(mgr: Manager, c: Connection, ip: string, port: number
 
 function attachUdp(mgr: Manager, c: Connection, sock: dgram.Socket): void {
   sock.on("message", (msg, rinfo) => {
+    // msg may be empty: it is queued like any other datagram (see the top of this file).
     if (c._closed) return;
     if (logLevel >= MG_LL_VERBOSE) logTraffic(c.id, "<-", msg, `${rinfo.address}:${rinfo.port}`);
     c._datagrams.push({ data: msg, from: toAddr(rinfo.address, rinfo.port, rinfo.family) });
@@ -41,7 +48,7 @@ function attachUdp(mgr: Manager, c: Connection, sock: dgram.Socket): void {
   sock.on("close", () => mgr._onClosed(c));
 }
 
-/** Sends one datagram to the connection's peer (the last sender, for a listener). */
+/** Sends one datagram (possibly empty) to the connection's peer (the last sender, for a listener). */
 export function sendDatagram(mgr: Manager, c: Connection, buf: Buffer): boolean {
   const sock = c._udp!;
   if (logLevel >= MG_LL_VERBOSE) logTraffic(c.id, "->", buf, `${c.remoteAddr.ip}:${c.remoteAddr.port}`);

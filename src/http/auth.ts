@@ -4,7 +4,9 @@ import { headerVarOf } from "./message.js";
 
 /** Credentials found in a request. Both are "" when the request carries none. */
 export interface HttpCreds {
+  /** The user name (Basic auth), "" for a token. */
   user: string;
+  /** The password (Basic auth), or the token (Bearer, `access_token` cookie or query variable). */
   pass: string;
 }
 

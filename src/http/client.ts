@@ -12,9 +12,13 @@ import { toBuffer } from "../util/bytes.js";
 import { base64Encode } from "../util/base64.js";
 import type { TlsOpts } from "../tls/options.js";
 
+/** Options of `manager.httpRequest(url, options)`. */
 export interface HttpRequestOptions {
+  /** The request method (default "GET"). */
   method?: string;
+  /** Request headers; Host, Content-Length and `Connection: close` are added unless given. */
   headers?: HeadersInit;
+  /** The request body (strings are UTF-8); Content-Length is added unless given. */
   body?: string | Uint8Array;
   /** Give up after this long (default 30 s). */
   timeoutMs?: number;
@@ -24,10 +28,13 @@ export interface HttpRequestOptions {
   maxBodySize?: number;
 }
 
+/** The response `manager.httpRequest()` resolves with. */
 export interface HttpResponse {
+  /** The status code (200, 404, ...). */
   status: number;
   /** Header names in lower case; repeated headers joined with ", ". */
   headers: Record<string, string>;
+  /** The whole body (chunked bodies decoded). */
   body: Buffer;
 }
 

@@ -11,6 +11,7 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 300_000;
 /** Most responses queued for one connection before parsing pauses (pipelining clients that do not read). */
 export const DEFAULT_MAX_PIPELINE_SEND = 4 * 1024 * 1024;
 
+/** Size and time limits of HTTP parsing (`listen(url, { http: { ... } })`), with what the peer gets past them. */
 export interface HttpLimits {
   /** Largest request/response head (request line + headers) in bytes. Default 16 KiB; over it: 431. */
   maxHeaderSize?: number;

@@ -18,6 +18,7 @@ import { httpLayerOf } from "./layer.js";
 import { renderListing } from "./static-listing.js";
 import { MgError } from "../util/errors.js";
 
+/** Options of `conn.serveDir()` and `conn.serveFile()`. */
 export interface ServeOptions {
   /** Headers added to every response: "Name: value" lines or an object. */
   extraHeaders?: HeadersInit;

@@ -29,6 +29,7 @@ export const UPLOAD_DEFAULT_MAX = 1 << 30;
 /** An upload that receives nothing for this long is cut. */
 const UPLOAD_IDLE_MS = 60_000;
 
+/** Options of `conn.httpUpload(msg, dir, options)`. */
 export interface UploadOptions {
   /** The file name in `dir` (default: the query variable `file`, as mg_http_upload). */
   name?: string;
@@ -48,13 +49,23 @@ export interface UploadOptions {
   onDone?: (err: MgError | undefined, result: UploadResult) => void;
 }
 
+/** What an upload wrote, given to `onDone`. */
 export interface UploadResult {
   /** The file written (multipart: the folder). */
   path: string;
   /** Bytes written to files by this request. */
   size: number;
   /** multipart/form-data: the file parts stored, each in dir/filename. */
-  files?: { name: string; filename: string; path: string; size: number }[];
+  files?: {
+    /** The form field's name. */
+    name: string;
+    /** The file name the client sent (refused with 400 unless it is a safe name: letters, digits, `._-`). */
+    filename: string;
+    /** Where it was stored: dir/filename. */
+    path: string;
+    /** Its size in bytes. */
+    size: number;
+  }[];
   /** multipart/form-data: the ordinary fields (UTF-8 text, at most 64 KiB in all). */
   fields?: Record<string, string>;
 }

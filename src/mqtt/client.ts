@@ -18,10 +18,15 @@ import { splitHandlerArgs, optBool, optFunction, optIntIn, optPositiveInt } from
 import { randomStr } from "../util/random.js";
 import { millis } from "../util/time.js";
 
+/** The will message of `mqttConnect()`: published by the broker when this client goes away without DISCONNECT. */
 export interface MqttWillOptions {
+  /** The will's topic. */
   topic: string;
+  /** The will's payload (strings are UTF-8). */
   message: string | Uint8Array;
+  /** QoS of the will: 0 (default), 1 or 2. */
   qos?: number;
+  /** Publish the will as a retained message (default false). */
   retain?: boolean;
   /** MQTT 5 will properties (will delay interval, message expiry, ...). */
   props?: MqttProperty[];
@@ -39,6 +44,7 @@ export interface MqttConnectOptions extends CoreOptions, MqttOptions {
   keepAlive?: number;
   /** Clean session / clean start (default true). */
   clean?: boolean;
+  /** The will message (default: none). */
   will?: MqttWillOptions;
   /** Protocol level: 4 (MQTT 3.1.1, default) or 5 (MQTT 5.0). */
   version?: 4 | 5;
@@ -56,6 +62,7 @@ export interface MqttConnectOptions extends CoreOptions, MqttOptions {
   maxQueuedPublishes?: number;
   /** MQTT 5 enhanced authentication: the Authentication Method (and first Authentication Data) sent in CONNECT. */
   authMethod?: string;
+  /** MQTT 5 enhanced authentication: the first Authentication Data sent in CONNECT (needs `authMethod`). */
   authData?: string | Uint8Array;
   /** MQTT 5 enhanced authentication: answers each AUTH 0x18 of the server (before CONNACK and on re-authentication). */
   auth?: MqttClientAuth;

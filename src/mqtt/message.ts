@@ -6,9 +6,13 @@ export type { MqttProperty };
 
 /** The will of a CONNECT packet. */
 export interface MqttWill {
+  /** The will's topic. */
   topic: string;
+  /** The will's payload. */
   message: Buffer;
+  /** The will's QoS (0, 1 or 2). */
   qos: number;
+  /** The will is to be published as a retained message. */
   retain: boolean;
   /** MQTT 5 will properties. */
   props: MqttProperty[];
@@ -18,17 +22,23 @@ export interface MqttWill {
 export interface MqttConnectInfo {
   /** Protocol level: 3 (3.1), 4 (3.1.1) or 5. */
   version: number;
+  /** The client identifier (may be "" with a clean session: the broker then assigns one). */
   clientId: string;
+  /** Clean session (3.1.1) / clean start (MQTT 5). */
   clean: boolean;
   /** Keep alive, in seconds (0: off). */
   keepAlive: number;
+  /** The user name, when CONNECT has one. */
   user: string | undefined;
+  /** The password, when CONNECT has one. */
   pass: Buffer | undefined;
+  /** The will message, when CONNECT has one. */
   will: MqttWill | undefined;
 }
 
 /** One topic filter of a SUBSCRIBE (or UNSUBSCRIBE, with qos 0). */
 export interface MqttTopicFilter {
+  /** The topic filter (wildcards `+` and `#` allowed). */
   topic: string;
   /** Requested QoS (bits 0-1 of the subscription options). */
   qos: number;
@@ -36,6 +46,7 @@ export interface MqttTopicFilter {
   options: number;
 }
 
+/** An MQTT packet as handlers receive it: `data` of MG_EV_MQTT_CMD (every packet) and MG_EV_MQTT_MSG (PUBLISH). */
 export interface MqttMessage {
   /** PUBLISH: the topic. Empty for other packets. */
   topic: string;
@@ -47,9 +58,11 @@ export interface MqttMessage {
   id: number;
   /** MQTT_CMD_*. */
   cmd: number;
+  /** PUBLISH: the QoS (0, 1 or 2); 0 for other packets. */
   qos: number;
   /** CONNACK return code; MQTT 5 reason code of acks, DISCONNECT, AUTH. */
   ack: number;
+  /** PUBLISH: the retain flag. */
   retain: boolean;
   /** MQTT 5 properties of the packet. */
   properties(): MqttProperty[];

@@ -13,10 +13,15 @@ import { MgError } from "../util/errors.js";
  * binary data (MQTT_PROP_CORRELATION_DATA, ...) exactly, on input and output.
  */
 export interface MqttProperty {
+  /** The property identifier: one of the `MQTT_PROP_*` constants. */
   id: number;
+  /** The value of an integer property (byte, two/four-byte or variable byte integer). */
   iv?: number;
+  /** The name of a user property (MQTT_PROP_USER_PROPERTY). */
   key?: string;
+  /** The value of a string property, of a user property, or binary data read as UTF-8. */
   val?: string;
+  /** The exact bytes of a binary data property (MQTT_PROP_CORRELATION_DATA, MQTT_PROP_AUTHENTICATION_DATA). */
   bin?: Uint8Array;
 }
 

@@ -14,9 +14,11 @@ import { copyPayload } from "./session.js";
 import { toBuffer } from "../util/bytes.js";
 import { MgError } from "../util/errors.js";
 
+/** Options of `conn.mqttPub(topic, payload, options)`. */
 export interface MqttPubOptions {
   /** 0 (default), 1 or 2: the layer completes the PUBACK or PUBREC/PUBREL/PUBCOMP flow. */
   qos?: number;
+  /** Ask the broker to keep this message for later subscribers (default false). */
   retain?: boolean;
   /** Set the DUP flag (a resend). */
   dup?: boolean;
@@ -24,6 +26,7 @@ export interface MqttPubOptions {
   props?: MqttProperty[];
 }
 
+/** Options of `conn.mqttSub(topic, options)`. */
 export interface MqttSubOptions {
   /** Largest QoS wanted (default 0). */
   qos?: number;
@@ -33,8 +36,11 @@ export interface MqttSubOptions {
   props?: MqttProperty[];
 }
 
+/** Options of `conn.mqttConnack(code, options)` (a server answering CONNECT). */
 export interface MqttConnackOptions {
+  /** The CONNACK's session present flag (default false). */
   sessionPresent?: boolean;
+  /** MQTT 5 CONNACK properties (assigned client identifier, receive maximum, ...). */
   props?: MqttProperty[];
 }
 

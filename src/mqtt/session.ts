@@ -10,10 +10,13 @@ import type { MqttProperty } from "./message.js";
 export interface MqttSessionMessage {
   /** The packet identifier it went out with (kept on resend, section 4.4). */
   readonly id: number;
+  /** The topic it was published to. */
   readonly topic: string;
   /** Empty once the server sent PUBREC: only PUBREL is resent then. */
   readonly payload: Buffer;
+  /** 1 or 2. */
   readonly qos: number;
+  /** The RETAIN flag it was published with. */
   readonly retain: boolean;
   /** True once it was written (a resend then sets DUP); false while it waited for room. */
   readonly sent: boolean;

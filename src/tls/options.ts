@@ -1,6 +1,8 @@
 /** A certificate chain and its private key (PEM, as a string or bytes). */
 export interface TlsCertKey {
+  /** The certificate chain (PEM): the leaf first, then its intermediates. */
   cert: string | Uint8Array;
+  /** The certificate's private key (PEM). */
   key: string | Uint8Array;
 }
 

@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { MgError } from "../util/errors.js";
 
+/** Options of `selfSignedCert()`: where the files are kept and what the certificate names. */
 export interface SelfSignedOptions {
   /** Where server.crt and server.key are kept (created when missing). */
   dir: string;
@@ -16,16 +17,21 @@ export interface SelfSignedOptions {
   altNames?: string[];
   /** Validity in days. Default 365. */
   days?: number;
-  /** File names inside `dir`. Default "server.crt" and "server.key". */
+  /** The certificate's file name inside `dir`. Default "server.crt". */
   certFile?: string;
+  /** The key's file name inside `dir`. Default "server.key". */
   keyFile?: string;
 }
 
+/** What `selfSignedCert()` gives: the certificate and key, and where they are kept. */
 export interface SelfSigned {
   /** PEM, ready for TlsOpts (and, being self-signed, also the `ca` clients need). */
   cert: Buffer;
+  /** The private key (PEM), ready for TlsOpts. */
   key: Buffer;
+  /** Path of the certificate file. */
   certFile: string;
+  /** Path of the private key file. */
   keyFile: string;
   /** True when this call generated the files, false when it reused them. */
   created: boolean;

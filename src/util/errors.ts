@@ -29,6 +29,7 @@ export type MgErrorCode =
   | "ERR_HANDLER"            // a handler threw (the original error is `cause`)
   | "ERR_INTERNAL";          // a bug in the library: please report it
 
+/** The protocol numbers and cause an {@link MgError} may carry (the third argument of its constructor). */
 export interface MgErrorDetails {
   /** HTTP status answered or received. */
   status?: number;
@@ -38,15 +39,21 @@ export interface MgErrorDetails {
   reasonCode?: number;
   /** TLS alert or OpenSSL error code. */
   alert?: string;
+  /** The underlying error (Node's, OpenSSL's, ...), kept as the standard `error.cause`. */
   cause?: unknown;
 }
 
 /** An error of the library: `code` is stable across versions, `message` is for people. */
 export class MgError extends Error {
+  /** What went wrong, stable across versions (the README lists every code). */
   readonly code: MgErrorCode;
+  /** HTTP status answered or received, when the error is about HTTP. */
   readonly status: number | undefined;
+  /** WebSocket close code sent or received, when the error is about WebSocket. */
   readonly closeCode: number | undefined;
+  /** MQTT reason code (MQTT 5) or CONNACK return code (3.1.1), when the error is about MQTT. */
   readonly reasonCode: number | undefined;
+  /** TLS alert or OpenSSL error code, when the error is about TLS. */
   readonly alert: string | undefined;
 
   constructor(code: MgErrorCode, message: string, details: MgErrorDetails = {}) {

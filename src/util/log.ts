@@ -6,10 +6,15 @@
 // build a message (`if (logLevel >= MG_LL_DEBUG) logDebug(...)`), so a disabled level
 // costs one comparison.
 import { MgError } from "./errors.js";
+/** Log level: nothing at all. */
 export const MG_LL_NONE = 0;
+/** Log level: errors only (the default). */
 export const MG_LL_ERROR = 1;
+/** Log level: errors and informational lines. */
 export const MG_LL_INFO = 2;
+/** Log level: also a connection trace (accept, connect, resolve, TLS handshake, close with reason, protocol errors). */
 export const MG_LL_DEBUG = 3;
+/** Log level: also a hexdump of every byte sent and received. */
 export const MG_LL_VERBOSE = 4;
 
 /** Receives each log line: its level (MG_LL_ERROR..MG_LL_VERBOSE) and text (no newline). */

@@ -3,18 +3,27 @@ import { isUtf8 } from "node:buffer";
 import type { WsMessage } from "./message.js";
 import { MgError } from "../util/errors.js";
 
+/** Close code 1000: normal closure, the purpose of the connection is fulfilled. */
 export const WS_CLOSE_NORMAL = 1000;
+/** Close code 1001: the endpoint is going away (server shutdown, page left); sent by `manager.close()`. */
 export const WS_CLOSE_GOING_AWAY = 1001;
+/** Close code 1002: the peer broke the WebSocket protocol. */
 export const WS_CLOSE_PROTOCOL_ERROR = 1002;
+/** Close code 1003: a data type the endpoint cannot accept (text or binary). */
 export const WS_CLOSE_UNSUPPORTED_DATA = 1003;
 /** No status code in the close frame (never sent on the wire). */
 export const WS_CLOSE_NO_STATUS = 1005;
 /** Closed without a close frame (never sent on the wire). */
 export const WS_CLOSE_ABNORMAL = 1006;
+/** Close code 1007: message data inconsistent with its type (text that is not UTF-8). */
 export const WS_CLOSE_INVALID_PAYLOAD = 1007;
+/** Close code 1008: a message that violates the endpoint's policy. */
 export const WS_CLOSE_POLICY_VIOLATION = 1008;
+/** Close code 1009: a message too big to process (over `wsMaxMessageSize`). */
 export const WS_CLOSE_MESSAGE_TOO_BIG = 1009;
+/** Close code 1010: the client needed an extension the server did not negotiate. */
 export const WS_CLOSE_MANDATORY_EXTENSION = 1010;
+/** Close code 1011: an unexpected condition on the server (a handler threw). */
 export const WS_CLOSE_INTERNAL_ERROR = 1011;
 
 /**

@@ -1,5 +1,6 @@
 // examples/network/*: each program run as a child process against peers on 127.0.0.1:
-// Node sockets for the echo servers, chronyd and a scripted server for SNTP, a server
+// Node sockets for the echo servers, dnsmasq for the DNS client (and the system resolver
+// for localhost), chronyd and a scripted server for SNTP, a server
 // of the library that streams chunks for the streaming client, and a small CONNECT
 // proxy built with the library for the proxy client.
 import { test } from "node:test";
@@ -11,6 +12,7 @@ import { startServer, leakCheckAfterAll } from "../helpers.js";
 import { Child, examplePath } from "./spawn.js";
 import { startChrony } from "../sntp/chrony.js";
 import { buildReply, fakeServer } from "../sntp/fake-server.js";
+import { startDnsmasq } from "../dns/dnsmasq.js";
 
 async function startListening(name: string, url: string): Promise<{ child: Child; port: number }> {
   const child = new Child(process.execPath, [examplePath(name), url]);
@@ -92,6 +94,31 @@ test("network/sntp-client asks again on its interval (a scripted server), and ex
     assert.match(child.stderr, /error:/);
   } finally {
     await silent.close();
+  }
+});
+
+test("network/dns-client resolves localhost with the system resolver", async () => {
+  // /etc/hosts answers localhost: nothing leaves the machine.
+  const child = new Child(process.execPath, [examplePath("network/dns-client"), "localhost"]);
+  assert.equal(await child.exit(), 0, child.stderr);
+  assert.match(child.stdout, /^localhost -> (127\.0\.0\.1|::1 \(IPv6\))$/m);
+});
+
+test("network/dns-client asks dnsmasq with --server (own DNS client): A, CNAME, AAAA, and a refused name", async () => {
+  const dns = await startDnsmasq();
+  try {
+    const names = ["host.test.local", "alias.test.local", "host.v6only.local", "nope.invalid"];
+    const child = new Child(process.execPath, [examplePath("network/dns-client"), "--server", dns.url, ...names]);
+    // nope.invalid is no name of dnsmasq's (it has no upstream): one failure, exit code 1.
+    assert.equal(await child.exit(), 1, child.stdout + child.stderr);
+    assert.deepEqual(child.stdout.split("\n").filter(Boolean).sort(), [
+      "alias.test.local -> 127.0.0.3", // the CNAME's target
+      "host.test.local -> 127.0.0.1",
+      "host.v6only.local -> ::1 (IPv6)", // no A record: AAAA
+    ]);
+    assert.match(child.stderr, /^error: nope\.invalid: /m);
+  } finally {
+    await dns.stop();
   }
 });
 
