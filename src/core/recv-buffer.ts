@@ -59,11 +59,15 @@ export class RecvBuffer {
     const len = this.length;
     const take = n === undefined || n > len ? len : n < 0 ? 0 : n;
     if (this.start + take > this.end) this.gather(take, n === undefined);
-    return this.buf.subarray(this.start, this.start + take);
+    return this.start === 0 && take === this.buf.length ? this.buf : this.buf.subarray(this.start, this.start + take);
   }
 
   /** The first contiguous piece (empty when there is nothing), without copying. */
-  head(): Buffer { return this.buf.subarray(this.start, this.end); }
+  head(): Buffer {
+    // A chunk read whole (the common case) is handed on as it is: no view to allocate.
+    const b = this.buf;
+    return this.start === 0 && this.end === b.length ? b : b.subarray(this.start, this.end);
+  }
 
   /**
    * A hint from the layer: the message at the front needs `n` contiguous bytes, so the
