@@ -341,6 +341,18 @@ export class CoreConnection {
   needRecvSize(n: number): void {
     if (!this._recvSizeSet && this._maxRecv < n) { this._maxRecv = n; this.manager._resumeIfRoom(this); }
   }
+  /**
+   * @internal The first contiguous piece of the receive buffer, as the socket delivered
+   * it (no copy; empty when nothing waits). A layer that parses chunk by chunk reads
+   * this and consumes with recvConsume(); recvData(n) gathers n bytes across pieces.
+   */
+  recvHead(): Buffer { return this._recv.head(); }
+  /**
+   * @internal The message at the front of the receive buffer needs `n` contiguous bytes:
+   * when recvData() next has to gather, it allocates room for them at once. Capped at
+   * the receive limit (recvSize), so a length announced by a peer never reserves more.
+   */
+  recvReserve(n: number): void { this._recv.reserve(n < this._maxRecv ? n : this._maxRecv); }
   /** @internal Replaces a buffer still waiting in the send queue; false when it was written already. */
   replaceQueued(old: Buffer, neu: Buffer): boolean {
     const i = this._out.lastIndexOf(old);

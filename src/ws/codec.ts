@@ -104,6 +104,13 @@ export class WsDecoder {
   private sOp = 0;
   private sCompressed = false;
   private sText = false;
+  /**
+   * After decode(): how many bytes, counted from the first one not consumed, the next
+   * step needs contiguous to make progress (the rest of a header, or a whole frame that
+   * does not stream); 0 when any more bytes do (a frame streaming, a pause, the end).
+   * A caller whose input comes in chunks gathers that many before calling again.
+   */
+  wants = 0;
 
   constructor(o: WsDecoderOptions) {
     this.isServer = o.isServer;
@@ -127,6 +134,7 @@ export class WsDecoder {
   decode(buf: Buffer, sink: WsDecodeSink, room = Infinity): number {
     const n = buf.length;
     let at = 0;
+    this.wants = 0;
     if (this.sDest !== undefined && this.state === OPEN) {
       const r = this.streamInto(sink, buf, 0, 0);
       if (r === -1) return n;
@@ -136,7 +144,7 @@ export class WsDecoder {
     }
     while (this.state === OPEN) {
       const left = n - at;
-      if (left < 2) return at;
+      if (left < 2) { this.wants = 2; return at; }
       const b0 = buf[at]!, b1 = buf[at + 1]!;
       const op = b0 & OPCODE;
       const isControl = op >= 8;
@@ -171,13 +179,13 @@ export class WsDecoder {
       }
       let hdr = 2;
       if (len === 126) {
-        if (left < 4) return at;
+        if (left < 4) { this.wants = 4; return at; }
         len = buf.readUInt16BE(at + 2);
         // Section 5.2: "the minimal number of bytes MUST be used to encode the length".
         if (len < 126) return this.fail(sink, n, WS_CLOSE_PROTOCOL_ERROR, `length ${len} in a 16-bit field`);
         hdr = 4;
       } else if (len === 127) {
-        if (left < 10) return at;
+        if (left < 10) { this.wants = 10; return at; }
         const hi = buf.readUInt32BE(at + 2);
         // Section 5.2: the most significant bit of a 64-bit length must be 0.
         if (hi >= 0x80000000) return this.fail(sink, n, WS_CLOSE_PROTOCOL_ERROR, "64-bit payload length with the top bit set");
@@ -200,10 +208,13 @@ export class WsDecoder {
       if (end > n) {
         // A large data frame is not left to pile up in the caller's buffer (which would
         // grow, copying, as it arrives): it streams into its final place (see streamInto).
-        if (!isControl && len >= STREAM_MIN && from <= n) {
-          const used = this.startStream(sink, buf, b0, op, compressed, text, masked, keyAt, from, len);
-          return used < 0 ? n : used;
-        }
+        if (!isControl && len >= STREAM_MIN) {
+          if (from <= n) {
+            const used = this.startStream(sink, buf, b0, op, compressed, text, masked, keyAt, from, len);
+            return used < 0 ? n : used;
+          }
+          this.wants = hdr; // only the rest of the header (the masking key) is needed at once
+        } else this.wants = hdr + len;
         // Incomplete: check the text that is there, then wait for the rest.
         if (text && n > from + this.partial) {
           if (this.partial === 0 && op === WEBSOCKET_OP_TEXT) this.utf8 = UTF8_ACCEPT;

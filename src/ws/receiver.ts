@@ -77,7 +77,12 @@ class Bridge implements WsDecodeSink {
 }
 const bridge = new Bridge();
 
-/** Decodes and hands on every complete frame in the receive buffer. */
+/**
+ * Decodes and hands on every complete frame in the receive buffer. The buffer is read
+ * chunk by chunk as the socket delivered it (recvHead): a frame inside one chunk is a
+ * view of it, a large frame streams chunk after chunk into its own buffer, and only a
+ * frame (or header) that spans chunks is gathered, exactly as many bytes as it needs.
+ */
 export function receiveFrames(c: Connection, st: WsConnState, sink: FrameSink): void {
   if (st.failed || st.closeReceived) { if (c.recvLen > 0) c.recvConsume(); return; }
   if (!c.canSend) return;
@@ -86,16 +91,32 @@ export function receiveFrames(c: Connection, st: WsConnState, sink: FrameSink): 
     st.paused = false;
     releaseHook(c, st);
   }
-  const buf = c.recvData();
-  if (buf.length < 2) return;
   const pc = bridge.c, pst = bridge.st, psink = bridge.sink;
   bridge.c = c; bridge.st = st; bridge.sink = sink;
-  let used: number;
   try {
-    used = st.decoder.decode(buf, bridge, c.recvSize);
+    const d = st.decoder;
+    for (;;) {
+      const total = c.recvLen;
+      if (total === 0) return;
+      let buf = c.recvHead();
+      const w = d.wants;
+      if (w > buf.length) {
+        if (total < 2) return; // (nothing to decode yet: the buffer holds one byte)
+        // The frame or header at the front spans chunks: gather what it needs (or all there is).
+        c.recvReserve(w);
+        buf = c.recvData(w);
+      }
+      const used = d.decode(buf, bridge, c.recvSize);
+      // (On a failure the layer has already emptied the buffer.)
+      if (used > 0 && c.recvLen > 0) c.recvConsume(used);
+      // After a close frame or a failure, later input is discarded (section 5.5.1).
+      if (st.failed || st.closeReceived || d.closed || d.failed) { if (c.recvLen > 0) c.recvConsume(); return; }
+      if (st.paused || !c.canSend) return;
+      // Stopped inside what it was given: a pause, or it needs more than there is.
+      const left = buf.length - used;
+      if (left > 0 && (d.wants <= left || c.recvLen <= left)) return;
+    }
   } finally {
     bridge.c = pc; bridge.st = pst; bridge.sink = psink;
   }
-  // (On a failure the layer has already emptied the buffer.)
-  if (used > 0 && c.recvLen > 0) c.recvConsume(used);
 }
