@@ -668,7 +668,7 @@ export class CoreManager implements CoreHost {
     const q = c._out;
     const n = c._outBytes;
     if (logLevel >= MG_LL_VERBOSE) logTraffic(c.id, "->", Buffer.concat(q, n), `${c.remoteAddr.ip}:${c.remoteAddr.port}`);
-    if (sock.writableLength === 0) c._progressAt = millis(); // the write-stall clock starts now
+    const wasIdle = sock.writableLength === 0;
     c._handed += n;
     if (q.length === 1) {
       sock.write(q[0]!);
@@ -679,9 +679,13 @@ export class CoreManager implements CoreHost {
       for (const b of q) sock.write(b);
       sock.uncork();
     }
-    c._out = [];
+    q.length = 0; // the queue array is reused (nothing holds it)
     c._outBytes = 0;
-    if (c._writeTimeoutMs > 0 && sock.writableLength > 0) c._writing = true;
+    if (c._writeTimeoutMs > 0 && sock.writableLength > 0) {
+      // Bytes wait in the socket: the write-stall clock starts now (not when written at once).
+      if (wasIdle) c._progressAt = millis();
+      c._writing = true;
+    }
     if (deferWriteEvent || !this.inDispatch) { c._evWrite += n; this._markDirty(c); }
     else c.call(MG_EV_WRITE, n);
   }
