@@ -6,7 +6,7 @@
 // schemes to layers.
 import * as net from "node:net";
 import * as dns from "node:dns";
-import { CoreConnection, type CoreHandler, type CoreHost, type LayerFactory } from "./connection.js";
+import { CoreConnection, joinQueued, queuedBytes, type CoreHandler, type CoreHost, type LayerFactory } from "./connection.js";
 import { toAddr } from "./addr.js";
 import { listenTcp, connectTcp, attachSocket } from "./tcp.js";
 import { bindUdpConn, connectUdp, sendDatagram } from "./udp.js";
@@ -660,20 +660,20 @@ export class CoreManager implements CoreHost {
     if (c._udp) {
       if (c._established) {
         const q = c._out; c._out = []; c._outBytes = 0;
-        for (const b of q) this._sendDatagram(c, b);
+        for (const b of q) this._sendDatagram(c, typeof b === "string" ? Buffer.from(b, "utf8") : b);
       }
       return;
     }
     if (!sock || !c._established || c._tlsPending || sock.destroyed || sock.connecting) return;
     const q = c._out;
     const n = c._outBytes;
-    if (logLevel >= MG_LL_VERBOSE) logTraffic(c.id, "->", Buffer.concat(q, n), `${c.remoteAddr.ip}:${c.remoteAddr.port}`);
+    if (logLevel >= MG_LL_VERBOSE) logTraffic(c.id, "->", queuedBytes(q, n), `${c.remoteAddr.ip}:${c.remoteAddr.port}`);
     const wasIdle = sock.writableLength === 0;
     c._handed += n;
     if (q.length === 1) {
       sock.write(q[0]!);
     } else if (n <= CONCAT_LIMIT) {
-      sock.write(Buffer.concat(q, n));
+      sock.write(joinQueued(q, n));
     } else {
       sock.cork();
       for (const b of q) sock.write(b);

@@ -22,7 +22,8 @@ export {
 export const STREAM_CHUNKED = 1, STREAM_EVENTS = 2, STREAM_RAW = 3;
 
 const EMPTY = Buffer.alloc(0);
-const CONNECTION_CLOSE = Buffer.from("Connection: close\r\n");
+const CONNECTION_CLOSE_TEXT = "Connection: close\r\n";
+const CONNECTION_CLOSE = Buffer.from(CONNECTION_CLOSE_TEXT);
 
 /** The HTTP layer of one connection: its state and the answers it gives the core. */
 export class HttpLayer implements Layer {
@@ -75,7 +76,7 @@ export class HttpLayer implements Layer {
   /** The manager is shutting down: close once the current response is done. */
   shuttingDown = false;
   /** The last response head queued without a Connection header (see onDrain). */
-  lastHead: Buffer | undefined = undefined;
+  lastHead: Buffer | string | undefined = undefined;
   /** The request being answered is a CONNECT: a 2xx answer turns the connection into a raw tunnel. */
   connectRequest = false;
   /** A 2xx answer to CONNECT was sent: the connection is a tunnel now. */
@@ -134,7 +135,8 @@ export class HttpLayer implements Layer {
     this.lastHead = undefined;
     const end = head.indexOf("\r\n\r\n");
     if (end < 0) return;
-    c.replaceQueued(head, Buffer.concat([head.subarray(0, end + 2), CONNECTION_CLOSE, head.subarray(end + 2)]));
+    if (typeof head === "string") c.replaceQueued(head, head.slice(0, end + 2) + CONNECTION_CLOSE_TEXT + head.slice(end + 2));
+    else c.replaceQueued(head, Buffer.concat([head.subarray(0, end + 2), CONNECTION_CLOSE, head.subarray(end + 2)]));
   }
 
   /**

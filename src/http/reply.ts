@@ -142,9 +142,9 @@ export function httpReply(c: Connection, status: number, body: string | Uint8Arr
     const conn = !st.reqKeepAlive ? CONN_CLOSE : st.reqHttp10 ? CONN_KEEP : CONN_NONE;
     const pre = plainPrefix(status, conn);
     const n = Buffer.byteLength(body);
-    // A body of as many UTF-8 bytes as characters is ASCII, as is the head: latin1 encodes
-    // it to the same bytes without a second UTF-8 pass.
-    sendHead(c, st, st.reqMethod === "HEAD" ? pre + n + "\r\n\r\n" : pre + n + "\r\n\r\n" + body, conn !== CONN_NONE, n === body.length);
+    const head = pre + n + "\r\n\r\n"; // ASCII: as many bytes as characters
+    if (st.reqMethod === "HEAD") sendHead(c, st, head, conn !== CONN_NONE, head.length);
+    else sendHead(c, st, head + body, conn !== CONN_NONE, head.length + n);
     responseDone(c, st);
     return;
   }
@@ -234,10 +234,16 @@ const JSON_HEADERS = { "Content-Type": "application/json" } as const;
  * Queues a response head (and maybe its body) and remembers it, so that a drain()
  * called before it is written can still add "Connection: close" to it.
  */
-function sendHead(c: Connection, st: HttpLayer | undefined, text: string, hasConnection: boolean, ascii = false): void {
-  const buf = Buffer.from(text, ascii ? "latin1" : "utf8");
-  c.send(buf);
-  if (st !== undefined && st.isServer) st.lastHead = hasConnection ? undefined : buf;
+function sendHead(c: Connection, st: HttpLayer | undefined, text: string, hasConnection: boolean, bytes = -1): void {
+  if (st !== undefined && st.isServer) {
+    // Queued as a string: the socket encodes it while writing, no Buffer per answer.
+    // (What the layer's onSend would note, the answer has started, is set here.)
+    c._sendText(text, bytes >= 0 ? bytes : Buffer.byteLength(text));
+    if (st.busy) st.responded = true;
+    st.lastHead = hasConnection ? undefined : text;
+    return;
+  }
+  c.send(Buffer.from(text, "utf8"));
 }
 
 /** Sends one chunk of a chunked response. Empty data sends the last chunk and ends the response. */
