@@ -347,7 +347,7 @@ export class CoreConnection {
     const i = this._out.lastIndexOf(old);
     if (i < 0) return false;
     this._out[i] = neu;
-    this._outBytes += Buffer.byteLength(neu) - Buffer.byteLength(old);
+    this._outBytes += (typeof neu === "string" ? Buffer.byteLength(neu) : neu.length) - (typeof old === "string" ? Buffer.byteLength(old) : old.length);
     return true;
   }
   /** @internal Cuts the connection now, without writing what is queued (a peer that does not answer). */
