@@ -116,7 +116,11 @@ export class CoreConnection {
   /** @internal */ _opts: CoreOptions;
   /** @internal */ readonly _recv = new RecvBuffer();
   /** @internal */ _maxRecv: number;
-  /** @internal */ _out: Buffer[] = [];
+  /**
+   * @internal What waits to be written: Buffers, and the strings a layer queued with
+   * _sendText (an HTTP answer goes to the socket as a string: no Buffer is made for it).
+   */
+  _out: (Buffer | string)[] = [];
   /** @internal */ _outBytes = 0;
   /** @internal */ _socket: net.Socket | undefined;
   /** @internal */ _server: net.Server | undefined;
@@ -275,6 +279,18 @@ export class CoreConnection {
     return this.sendLen <= SEND_HIGH_WATER;
   }
 
+  /**
+   * @internal Queues `text`, `bytes` long in UTF-8, as a string: the socket encodes it as
+   * it writes (no Buffer per message). For layers that build their own messages (the
+   * HTTP server's answers): the layer's onSend is not called.
+   */
+  _sendText(text: string, bytes: number): void {
+    if (this._closed || this.isClosing) throw this.closedError("send");
+    this._out.push(text);
+    this._outBytes += bytes;
+    this.manager._needsFlush(this);
+  }
+
   /** @internal An MgError for a send on a closed or closing connection. */
   closedError(what: string): MgError {
     return new MgError("ERR_CONN_CLOSED", `${what}: connection ${this.id} is ${this._closed ? "closed" : "closing"}`);
@@ -294,7 +310,7 @@ export class CoreConnection {
 
   /** A copy of the first `n` bytes (all when omitted) queued but not yet handed to the socket. */
   sendData(n?: number): Buffer {
-    const all = this._out.length === 1 ? this._out[0]! : Buffer.concat(this._out, this._outBytes);
+    const all = queuedBytes(this._out, this._outBytes);
     return n === undefined || n >= all.length ? all : all.subarray(0, Math.max(0, n));
   }
 
@@ -354,11 +370,11 @@ export class CoreConnection {
    */
   recvReserve(n: number): void { this._recv.reserve(n < this._maxRecv ? n : this._maxRecv); }
   /** @internal Replaces a buffer still waiting in the send queue; false when it was written already. */
-  replaceQueued(old: Buffer, neu: Buffer): boolean {
+  replaceQueued(old: Buffer | string, neu: Buffer | string): boolean {
     const i = this._out.lastIndexOf(old);
     if (i < 0) return false;
     this._out[i] = neu;
-    this._outBytes += neu.length - old.length;
+    this._outBytes += (typeof neu === "string" ? Buffer.byteLength(neu) : neu.length) - (typeof old === "string" ? Buffer.byteLength(old) : old.length);
     return true;
   }
   /** @internal Cuts the connection now, without writing what is queued (a peer that does not answer). */
@@ -408,4 +424,23 @@ export class CoreConnection {
     this._resolving = undefined;
     if (r !== undefined) { r.cancelled = true; r.cancel?.(); }
   }
+}
+
+/**
+ * What is queued, as one chunk for one socket write: the only one as it is, strings
+ * joined, Buffers (and strings among them) concatenated.
+ */
+export function joinQueued(q: readonly (Buffer | string)[], bytes: number): Buffer | string {
+  if (q.length === 1) return q[0]!;
+  let strings = 0;
+  for (let i = 0; i < q.length; i++) if (typeof q[i] === "string") strings++;
+  if (strings === q.length) return q.join("");
+  if (strings === 0) return Buffer.concat(q as Buffer[], bytes);
+  return Buffer.concat(q.map((b) => typeof b === "string" ? Buffer.from(b, "utf8") : b), bytes);
+}
+
+/** What is queued, as one Buffer. */
+export function queuedBytes(q: readonly (Buffer | string)[], bytes: number): Buffer {
+  const j = joinQueued(q, bytes);
+  return typeof j === "string" ? Buffer.from(j, "utf8") : j;
 }

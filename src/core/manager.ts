@@ -6,7 +6,7 @@
 // schemes to layers.
 import * as net from "node:net";
 import * as dns from "node:dns";
-import { CoreConnection, type CoreHandler, type CoreHost, type LayerFactory } from "./connection.js";
+import { CoreConnection, joinQueued, queuedBytes, type CoreHandler, type CoreHost, type LayerFactory } from "./connection.js";
 import { toAddr } from "./addr.js";
 import { listenTcp, connectTcp, attachSocket } from "./tcp.js";
 import { bindUdpConn, connectUdp, sendDatagram } from "./udp.js";
@@ -666,28 +666,37 @@ export class CoreManager implements CoreHost {
     if (c._udp) {
       if (c._established) {
         const q = c._out; c._out = []; c._outBytes = 0;
-        for (const b of q) this._sendDatagram(c, b);
+        for (const b of q) this._sendDatagram(c, typeof b === "string" ? Buffer.from(b, "utf8") : b);
       }
       return;
     }
     if (!sock || !c._established || c._tlsPending || sock.destroyed || sock.connecting) return;
     const q = c._out;
     const n = c._outBytes;
-    if (logLevel >= MG_LL_VERBOSE) logTraffic(c.id, "->", Buffer.concat(q, n), `${c.remoteAddr.ip}:${c.remoteAddr.port}`);
-    if (sock.writableLength === 0) c._progressAt = millis(); // the write-stall clock starts now
+    if (logLevel >= MG_LL_VERBOSE) logTraffic(c.id, "->", queuedBytes(q, n), `${c.remoteAddr.ip}:${c.remoteAddr.port}`);
+    const wasIdle = sock.writableLength === 0;
     c._handed += n;
-    if (q.length === 1) {
-      sock.write(q[0]!);
-    } else if (n <= CONCAT_LIMIT) {
-      sock.write(Buffer.concat(q, n));
+    if (q.length === 1 || n <= CONCAT_LIMIT) {
+      let chunk = joinQueued(q, n);
+      // A string goes to a TCP socket as it is (encoded straight into the write), but TLS
+      // would copy it once more before encrypting: give it bytes. As many bytes as
+      // characters means ASCII, which latin1 encodes to the same bytes, faster.
+      if (c.isTls && typeof chunk === "string") chunk = Buffer.from(chunk, chunk.length === n ? "latin1" : "utf8");
+      sock.write(chunk);
     } else {
       sock.cork();
       for (const b of q) sock.write(b);
       sock.uncork();
     }
-    c._out = [];
+    // The queue array is reused when it held one chunk (pop is cheap; setting `length`
+    // is a runtime call in V8), replaced otherwise.
+    if (q.length === 1) q.pop(); else c._out = [];
     c._outBytes = 0;
-    if (c._writeTimeoutMs > 0 && sock.writableLength > 0) c._writing = true;
+    if (c._writeTimeoutMs > 0 && sock.writableLength > 0) {
+      // Bytes wait in the socket: the write-stall clock starts now (not when written at once).
+      if (wasIdle) c._progressAt = millis();
+      c._writing = true;
+    }
     if (deferWriteEvent || !this.inDispatch) { c._evWrite += n; this._markDirty(c); }
     else c.call(MG_EV_WRITE, n);
   }

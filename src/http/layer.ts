@@ -22,7 +22,8 @@ export {
 export const STREAM_CHUNKED = 1, STREAM_EVENTS = 2, STREAM_RAW = 3;
 
 const EMPTY = Buffer.alloc(0);
-const CONNECTION_CLOSE = Buffer.from("Connection: close\r\n");
+const CONNECTION_CLOSE_TEXT = "Connection: close\r\n";
+const CONNECTION_CLOSE = Buffer.from(CONNECTION_CLOSE_TEXT);
 
 /** The HTTP layer of one connection: its state and the answers it gives the core. */
 export class HttpLayer implements Layer {
@@ -75,7 +76,7 @@ export class HttpLayer implements Layer {
   /** The manager is shutting down: close once the current response is done. */
   shuttingDown = false;
   /** The last response head queued without a Connection header (see onDrain). */
-  lastHead: Buffer | undefined = undefined;
+  lastHead: Buffer | string | undefined = undefined;
   /** The request being answered is a CONNECT: a 2xx answer turns the connection into a raw tunnel. */
   connectRequest = false;
   /** A 2xx answer to CONNECT was sent: the connection is a tunnel now. */
@@ -134,7 +135,8 @@ export class HttpLayer implements Layer {
     this.lastHead = undefined;
     const end = head.indexOf("\r\n\r\n");
     if (end < 0) return;
-    c.replaceQueued(head, Buffer.concat([head.subarray(0, end + 2), CONNECTION_CLOSE, head.subarray(end + 2)]));
+    if (typeof head === "string") c.replaceQueued(head, head.slice(0, end + 2) + CONNECTION_CLOSE_TEXT + head.slice(end + 2));
+    else c.replaceQueued(head, Buffer.concat([head.subarray(0, end + 2), CONNECTION_CLOSE, head.subarray(end + 2)]));
   }
 
   /**
@@ -220,6 +222,9 @@ function parseAll(c: Connection, st: HttpLayer): void {
       return;
     }
     const buf = c.recvData();
+    // `data` below is `buf` unless a handler of MG_EV_HTTP_HDRS consumed or more arrived.
+    let data = buf;
+    let headView: Buffer | undefined;
     let h = st.cur;
     if (st.reqStart === 0) { st.reqStart = c.manager._now; st.since = 0; }
     if (h === undefined) {
@@ -234,15 +239,16 @@ function parseAll(c: Connection, st: HttpLayer): void {
       }
       st.cur = h;
       if (!framing(c, st, h)) return;
-      st.msg = new HttpMessage(h.method, h.uri, h.query, h.proto, buf.subarray(h.skip, h.headLen), EMPTY, h.head, h.hdr, !st.isServer);
+      headView = buf.subarray(h.skip, h.headLen);
+      st.msg = new HttpMessage(h.method, h.uri, h.query, h.proto, headView, EMPTY, h.head, h.hdr, !st.isServer);
       c.call(MG_EV_HTTP_HDRS, st.msg);
       if (st.cur !== h || c.layer !== st || !c.canSend) return;
       if (st.oversized) { fail(c, st, new HttpParseError(413, `body of ${h.contentLength} bytes is larger than ${st.maxBody}`)); return; }
       if (h.expectContinue && st.bodyLen !== 0 && st.isServer) c.send("HTTP/1.1 100 Continue\r\n\r\n");
       if (c.recvLen === 0) return;
+      if (c.recvLen !== buf.length) data = c.recvData();
     }
     // The body.
-    const data = c.recvData();
     let end: number, body: Buffer;
     if (st.chunk !== undefined) {
       const r = st.chunk.feed(data);
@@ -257,7 +263,9 @@ function parseAll(c: Connection, st: HttpLayer): void {
     } else {
       return; // response body delimited by the connection closing
     }
-    deliver(c, st, h, data.subarray(h.skip, end), body, end);
+    // Without a body the message is its head: the view made for MG_EV_HTTP_HDRS (received
+    // bytes are never overwritten, so it holds the same bytes as a new one would).
+    deliver(c, st, h, end === h.headLen && headView !== undefined ? headView : data.subarray(h.skip, end), body, end);
   }
   if (st.peerEnded && !st.busy && !c.isClosing) c.drain();
 }

@@ -118,6 +118,7 @@ function nameKind(b: Buffer, a: number, e: number): number {
   }
 }
 
+const HTTP11 = "HTTP/1.1", HTTP10 = "HTTP/1.0";
 const bad = (reason: string): HttpParseError => new HttpParseError(400, reason);
 
 /** Transfer-Encoding seen so far (the field lines combine into one list, RFC 9110 section 5.3). */
@@ -414,7 +415,9 @@ export function parseHead(buf: Buffer, isResponse: boolean, maxHead: number, max
     const q = tQuery < 0 ? tEnd : tQuery;
     uri = head.slice(tStart - skip, q - skip);
     if (tQuery >= 0) query = head.slice(tQuery + 1 - skip, tEnd - skip);
-    proto = head.slice(tEnd + 1 - skip, lineEnd - skip);
+    // The version was checked above (HTTP/1.x); the two common ones are constants.
+    const minorDigit = buf[lineEnd - 1];
+    proto = minorDigit === 0x31 ? HTTP11 : minorDigit === 0x30 ? HTTP10 : head.slice(tEnd + 1 - skip, lineEnd - skip);
   } else {
     method = head.slice(0, 8);
     uri = head.slice(9, 12);

@@ -21,6 +21,21 @@ function statusLine(status: number): string {
   return s;
 }
 
+// The head of a plain answer up to its Content-Length value, per status and Connection
+// header (none, close, keep-alive): "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: ".
+const CONN_NONE = 0, CONN_CLOSE = 1, CONN_KEEP = 2;
+const CONN_LINES = ["", "Connection: close\r\n", "Connection: keep-alive\r\n"];
+const PLAIN_PREFIXES = new Map<number, string>();
+function plainPrefix(status: number, conn: number): string {
+  const key = status * 4 + conn;
+  let s = PLAIN_PREFIXES.get(key);
+  if (s === undefined) {
+    s = statusLine(status) + CONN_LINES[conn]! + "Content-Type: text/plain\r\nContent-Length: ";
+    if (PLAIN_PREFIXES.size < 256) PLAIN_PREFIXES.set(key, s);
+  }
+  return s;
+}
+
 /** What the response headers say about framing; filled while formatting them. */
 export interface HeaderFacts {
   contentType: boolean;
@@ -120,6 +135,19 @@ export function httpReply(c: Connection, status: number, body: string | Uint8Arr
         : `reply: connection ${c.id} has no request waiting for an answer`);
     }
   }
+  if (headers === undefined && typeof body === "string" && st !== undefined && st.isServer && !st.connectRequest && status >= 200 && status !== 204 && status !== 304) {
+    // The common answer (a string body, no headers of the caller's): the head comes from
+    // a per-status cache and the response is one string, one Buffer, one send. The bytes
+    // are exactly those the general path below writes.
+    const conn = !st.reqKeepAlive ? CONN_CLOSE : st.reqHttp10 ? CONN_KEEP : CONN_NONE;
+    const pre = plainPrefix(status, conn);
+    const n = Buffer.byteLength(body);
+    const head = pre + n + "\r\n\r\n"; // ASCII: as many bytes as characters
+    if (st.reqMethod === "HEAD") sendHead(c, st, head, conn !== CONN_NONE, head.length);
+    else sendHead(c, st, head + body, conn !== CONN_NONE, head.length + n);
+    responseDone(c, st);
+    return;
+  }
   const f = newFacts();
   let head = statusLine(status) + formatHeaders(headers, f);
   const answering = st !== undefined && st.isServer && st.busy;
@@ -206,10 +234,16 @@ const JSON_HEADERS = { "Content-Type": "application/json" } as const;
  * Queues a response head (and maybe its body) and remembers it, so that a drain()
  * called before it is written can still add "Connection: close" to it.
  */
-function sendHead(c: Connection, st: HttpLayer | undefined, text: string, hasConnection: boolean): void {
-  const buf = Buffer.from(text, "utf8");
-  c.send(buf);
-  if (st !== undefined && st.isServer) st.lastHead = hasConnection ? undefined : buf;
+function sendHead(c: Connection, st: HttpLayer | undefined, text: string, hasConnection: boolean, bytes = -1): void {
+  if (st !== undefined && st.isServer) {
+    // Queued as a string: the socket encodes it while writing, no Buffer per answer.
+    // (What the layer's onSend would note, the answer has started, is set here.)
+    c._sendText(text, bytes >= 0 ? bytes : Buffer.byteLength(text));
+    if (st.busy) st.responded = true;
+    st.lastHead = hasConnection ? undefined : text;
+    return;
+  }
+  c.send(Buffer.from(text, "utf8"));
 }
 
 /** Sends one chunk of a chunked response. Empty data sends the last chunk and ends the response. */

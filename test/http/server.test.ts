@@ -361,5 +361,23 @@ test("replyJson keeps a Content-Type the caller gives, in any case", async () =>
   await srv.stop();
 });
 
+test("plain replies byte for byte: UTF-8 body length in bytes, HTTP/1.0 keep-alive, reply then drain adds Connection: close", async () => {
+  const srv = startServer((c, ev, data) => {
+    if (ev !== MG_EV_HTTP_MSG) return;
+    if (data.uri === "/utf8") c.reply(200, "héllo wörld");
+    else if (data.uri === "/drain") { c.reply(200, "bye"); c.drain(); }
+    else c.reply(404, "none");
+  });
+  const a = await rawExchange(srv.port, "GET /utf8 HTTP/1.1\r\nHost: x\r\n\r\nGET /x HTTP/1.0\r\nConnection: keep-alive\r\n\r\nGET /drain HTTP/1.1\r\nHost: x\r\n\r\n", { idleMs: 2000 });
+  const rs = a.data.toString("utf8").split(/(?=HTTP\/1\.1 )/);
+  assert.deepEqual(rs, [
+    "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 13\r\n\r\nhéllo wörld",
+    "HTTP/1.1 404 Not Found\r\nConnection: keep-alive\r\nContent-Type: text/plain\r\nContent-Length: 4\r\n\r\nnone",
+    "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 3\r\nConnection: close\r\n\r\nbye",
+  ]);
+  assert.equal(a.closed, true, "drain() closed the connection after the answer");
+  await srv.stop();
+});
+
 // Leak check: nothing of this file is left open (sockets, timers, files, processes).
 leakCheckAfterAll();
