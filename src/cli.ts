@@ -183,8 +183,8 @@ function logResponses(c: Connection, write: (line: string) => void): Pending[] {
     const ms = (performance.now() - p.t0).toFixed(1);
     write(`${stamp()} ${c.remoteAddr.ip} "${p.method} ${p.uri}" ${p.status ?? "-"} ${p.bytes ?? "-"} ${ms} ms${note}\n`);
   };
-  const send = c.send.bind(c);
-  c.send = (data: string | Uint8Array): boolean => {
+  // Every answer byte goes through send() or, for HTTP answers made of text, _sendText().
+  const seen = (data: string | Uint8Array): void => {
     const p = queue[0];
     if (p !== undefined) {
       const b = typeof data === "string" ? Buffer.from(data, "latin1") : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
@@ -209,8 +209,11 @@ function logResponses(c: Connection, write: (line: string) => void): Pending[] {
         }
       }
     }
-    return send(data);
   };
+  const send = c.send.bind(c);
+  c.send = (data: string | Uint8Array): boolean => { seen(data); return send(data); };
+  const sendText = c._sendText.bind(c);
+  c._sendText = (text: string, bytes: number): void => { seen(text); sendText(text, bytes); };
   return queue;
 }
 
