@@ -106,14 +106,21 @@ const END_GRACE_MS = 2000;
 const CONCAT_LIMIT = 64 * 1024;
 // How often MG_EV_POLL reaches every connection when I/O keeps the loop busy.
 const POLL_INTERVAL_MS = 1000;
+// The most connections one dispatch visits for the MG_EV_POLL round; the rest of the
+// round goes on at the next turns of the event loop, I/O in between, so a request that
+// arrives during a round of 10k connections waits for one slice, not for the round.
+const ROUND_SLICE = 256;
 
 export class CoreManager implements CoreHost {
   /** The default handler of connections that have none of their own. */
   handler: CoreHandler | undefined;
   errorHandler: (err: unknown) => void;
   private readonly pollIntervalMs: number;
-  // When MG_EV_POLL last went to every connection (ms, monotonic).
+  // When the last MG_EV_POLL round started (ms, monotonic), and the round in progress:
+  // the connections it has still to visit (a live Map iterator: connections opened
+  // meanwhile are visited too, closed ones are skipped).
   private lastRound = -Infinity;
+  private round: IterableIterator<CoreConnection> | undefined;
 
   private readonly conns = new Map<number, CoreConnection>();
   private connList: CoreConnection[] | undefined;
@@ -128,6 +135,14 @@ export class CoreManager implements CoreHost {
   private inDispatch = false;
   private waiter: (() => void) | undefined;
   private wakeScheduled = false;
+  // One timer for the waits of every poll, kept armed across polls (a poll woken by I/O
+  // leaves it, unref'd): a busy loop does not create and cancel a timer per poll.
+  // waitTimerAt: when it fires; waitUntil: when the current wait ends; timedOut: the
+  // current wait ended by that timer, not by I/O.
+  private waitTimer: NodeJS.Timeout | undefined;
+  private waitTimerAt = 0;
+  private waitUntil = 0;
+  private timedOut = false;
   private polling: Promise<void> | undefined;
   private closed = false;
   /** @internal How many polls have dispatched (httpRequest's hint when nobody polls). */
@@ -138,7 +153,25 @@ export class CoreManager implements CoreHost {
   /** @internal The time of the current dispatch (ms, monotonic): a clock for timeouts that need no precision. */
   _now = millis();
   private readonly wakeups: WakeupChannel[] = [];
-  private readonly wakeFn = (): void => { this.wakeScheduled = false; const w = this.waiter; this.waiter = undefined; w?.(); };
+  private readonly wakeFn = (): void => {
+    this.wakeScheduled = false;
+    const w = this.waiter;
+    if (w === undefined) return;
+    this.waiter = undefined;
+    this.waitTimer?.unref(); // nobody waits for it now: it must not keep the process alive
+    w();
+  };
+  private readonly waitTimerFn = (): void => {
+    this.waitTimer = undefined;
+    const w = this.waiter;
+    if (w === undefined) return;
+    // Armed for an earlier wait that I/O ended: this one lasts longer.
+    const left = this.waitUntil - millis();
+    if (left > 0) { this.armWaitTimer(left); return; }
+    this.waiter = undefined;
+    this.timedOut = true;
+    w();
+  };
   private readonly flushFn = (): void => { this.flushScheduled = false; this.flushPending(); };
 
   constructor(handler?: CoreHandler, opts: ManagerOptions = {}) {
@@ -181,18 +214,42 @@ export class CoreManager implements CoreHost {
     // every connection. A poll woken by I/O only touches the connections that had some.
     let idleTick = false;
     if (this.dirty.length === 0) {
-      const now = millis();
-      let wait = Math.min(asked, this.timers.nextIn(now));
-      // Without idle ticks, wake for the next round on schedule.
-      if (!idleTicks) wait = Math.min(wait, Math.max(0, this.lastRound + this.pollIntervalMs - now));
-      await new Promise<void>((resolve) => {
-        // A timer already due ends the wait at once: still an idle tick (poll(0) is not one).
-        if (wait <= 0) { idleTick = idleTicks && asked > 0; setImmediate(resolve); return; }
-        const t = setTimeout(() => { this.waiter = undefined; idleTick = idleTicks; resolve(); }, wait);
-        this.waiter = () => { clearTimeout(t); resolve(); };
-      });
+      if (this.round !== undefined) {
+        // A round in progress goes on at the next turn, after the I/O that arrived.
+        await new Promise<void>((resolve) => { setImmediate(resolve); });
+      } else {
+        const now = millis();
+        let wait = Math.min(asked, this.timers.nextIn(now));
+        // Without idle ticks, wake for the next round on schedule.
+        if (!idleTicks) wait = Math.min(wait, Math.max(0, this.lastRound + this.pollIntervalMs - now));
+        if (wait <= 0) {
+          // A timer already due ends the wait at once: still an idle tick (poll(0) is not one).
+          idleTick = idleTicks && asked > 0;
+          await new Promise<void>((resolve) => { setImmediate(resolve); });
+        } else {
+          this.timedOut = false;
+          await new Promise<void>((resolve) => {
+            this.waiter = resolve;
+            this.waitUntil = now + wait;
+            this.armWaitTimer(wait);
+          });
+          idleTick = idleTicks && this.timedOut;
+        }
+      }
     }
     this.dispatch(idleTick);
+  }
+
+  /** Makes the wait timer fire within `ms` (it may fire earlier: waitTimerFn re-arms it then). */
+  private armWaitTimer(ms: number): void {
+    const at = millis() + ms;
+    const t = this.waitTimer;
+    if (t !== undefined) {
+      if (this.waitTimerAt <= at) { t.ref(); return; }
+      clearTimeout(t);
+    }
+    this.waitTimer = setTimeout(this.waitTimerFn, ms);
+    this.waitTimerAt = at;
   }
 
   /** Polls until SIGINT/SIGTERM or `signal` aborts, then closes gracefully. */
@@ -254,6 +311,8 @@ export class CoreManager implements CoreHost {
       c._socket?.destroy(); this.finishClose(c);
     }
     for (const w of this.wakeups) w.close();
+    if (this.waitTimer !== undefined) { clearTimeout(this.waitTimer); this.waitTimer = undefined; }
+    this.round = undefined;
     this.closed = true;
   }
 
@@ -471,7 +530,7 @@ export class CoreManager implements CoreHost {
 
   private dispatch(idleTick: boolean): void {
     this.inDispatch = true;
-    this._polls++;
+    const stamp = ++this._polls;
     this._now = millis();
     const list = this.dirty;
     this.dirty = this.spare;
@@ -483,30 +542,57 @@ export class CoreManager implements CoreHost {
       }
       const now = this._now = millis();
       this.timers.run(now, (e) => this._reportError(e));
-      if (idleTick || now - this.lastRound >= this.pollIntervalMs) {
-        // The round every connection gets (timeouts, periodic work, stalled writes).
-        this.lastRound = now;
-        for (const c of this.connections) {
-          if (c._closed) continue;
-          // Only connections with bytes in their socket are looked at (idle ones cost one field).
-          if (c._writing && c._socket !== undefined && this.writeStalled(c, c._socket, now)) continue;
-          c.call(MG_EV_POLL, now);
-          this.afterEvents(c);
-        }
-      } else {
-        // Only the connections that had events: a layer may continue work there (the
-        // next pipelined request, ...) without waiting for the round.
-        for (let i = 0; i < list.length; i++) {
-          const c = list[i]!;
-          if (!c._closed) { c.call(MG_EV_POLL, now); this.afterEvents(c); }
-        }
+      // The connections that had events: a layer may continue work there (the next
+      // pipelined request, ...) without waiting for the round.
+      for (let i = 0; i < list.length; i++) {
+        const c = list[i]!;
+        if (!c._closed) { c._pollStamp = stamp; c.call(MG_EV_POLL, now); this.afterEvents(c); }
       }
+      // The round every connection gets once per interval (timeouts, periodic work,
+      // stalled writes), one slice per dispatch.
+      if (this.round === undefined && (idleTick || now - this.lastRound >= this.pollIntervalMs)) {
+        this.lastRound = now;
+        this.round = this.conns.values();
+      }
+      if (this.round !== undefined) this.roundSlice(this.round, now, stamp);
+      // Sends queued on connections without events of their own in this dispatch (a
+      // broadcast, a file read that completed before it): written now, with MG_EV_WRITE
+      // at once, rather than at the next turn with another dispatch for their MG_EV_WRITE.
+      this.flushListed();
     } finally {
       list.length = 0;
       this.spare = list;
       this.inDispatch = false;
     }
     this.flushPending();
+  }
+
+  /** MG_EV_POLL to the next ROUND_SLICE connections of the round (that had none in this dispatch). */
+  private roundSlice(round: IterableIterator<CoreConnection>, now: number, stamp: number): void {
+    for (let n = 0; n < ROUND_SLICE;) {
+      const r = round.next();
+      if (r.done === true) { this.round = undefined; return; }
+      const c = r.value;
+      if (c._closed || c._pollStamp === stamp) continue;
+      n++;
+      // Only connections with bytes in their socket are looked at (idle ones cost one field).
+      if (c._writing && c._socket !== undefined && this.writeStalled(c, c._socket, now)) continue;
+      c.call(MG_EV_POLL, now);
+      this.afterEvents(c);
+    }
+  }
+
+  /** Inside a dispatch: writes what the connections listed by _needsFlush queued. */
+  private flushListed(): void {
+    const list = this.toFlush;
+    if (list.length === 0) return;
+    // What these writes' MG_EV_WRITE handlers send is listed anew, for flushPending().
+    this.toFlush = [];
+    for (let i = 0; i < list.length; i++) {
+      const c = list[i]!;
+      c._flushListed = false;
+      this.afterEvents(c);
+    }
   }
 
   /**
