@@ -117,10 +117,11 @@ export class CoreManager implements CoreHost {
   errorHandler: (err: unknown) => void;
   private readonly pollIntervalMs: number;
   // When the last MG_EV_POLL round started (ms, monotonic), and the round in progress:
-  // the connections it has still to visit (a live Map iterator: connections opened
-  // meanwhile are visited too, closed ones are skipped).
+  // the connections as they were when it started, and the next one to visit
+  // (connections closed meanwhile are skipped; those opened meanwhile wait for the next).
   private lastRound = -Infinity;
-  private round: IterableIterator<CoreConnection> | undefined;
+  private round: readonly CoreConnection[] | undefined;
+  private roundNext = 0;
 
   private readonly conns = new Map<number, CoreConnection>();
   private connList: CoreConnection[] | undefined;
@@ -261,7 +262,9 @@ export class CoreManager implements CoreHost {
     process.once("SIGTERM", onSignal);
     opts.signal?.addEventListener("abort", onSignal, { once: true });
     try {
-      while (!stop && !this.closed && !opts.signal?.aborted) await this.pollWith(pollMs, false);
+      // Without idle ticks a wait that runs out with nothing due would dispatch nothing:
+      // run() sleeps until I/O, a timer or the next round instead (pollMs once closing).
+      while (!stop && !this.closed && !opts.signal?.aborted) await this.pollWith(this.closing === undefined ? this.pollIntervalMs : pollMs, false);
     } finally {
       process.removeListener("SIGINT", onSignal);
       process.removeListener("SIGTERM", onSignal);
@@ -286,6 +289,8 @@ export class CoreManager implements CoreHost {
   }
 
   private async shutdown(timeoutMs: number): Promise<void> {
+    // A poll of run() sleeping until the next round: the shutdown's polls are short.
+    this.wakeNow();
     // Timers keep running until the end: a handler may answer a request from one.
     for (const c of this.connections) {
       if (c.isListening || c._udp) {
@@ -314,6 +319,7 @@ export class CoreManager implements CoreHost {
     if (this.waitTimer !== undefined) { clearTimeout(this.waitTimer); this.waitTimer = undefined; }
     this.round = undefined;
     this.closed = true;
+    this.wakeNow(); // run() waiting on this manager returns now
   }
 
   async [Symbol.asyncDispose](): Promise<void> { await this.close(); }
@@ -499,6 +505,11 @@ export class CoreManager implements CoreHost {
     this.wake();
   }
 
+  /** Ends a waiting poll() at once. */
+  private wakeNow(): void {
+    if (this.waiter !== undefined) this.wakeFn();
+  }
+
   /** Lets a waiting poll() finish once this turn of the event loop has delivered its I/O. */
   private wake(): void {
     if (this.waiter !== undefined && !this.wakeScheduled) {
@@ -552,7 +563,8 @@ export class CoreManager implements CoreHost {
       // stalled writes), one slice per dispatch.
       if (this.round === undefined && (idleTick || now - this.lastRound >= this.pollIntervalMs)) {
         this.lastRound = now;
-        this.round = this.conns.values();
+        this.round = this.connections;
+        this.roundNext = 0;
       }
       if (this.round !== undefined) this.roundSlice(this.round, now, stamp);
       // Sends queued on connections without events of their own in this dispatch (a
@@ -568,11 +580,10 @@ export class CoreManager implements CoreHost {
   }
 
   /** MG_EV_POLL to the next ROUND_SLICE connections of the round (that had none in this dispatch). */
-  private roundSlice(round: IterableIterator<CoreConnection>, now: number, stamp: number): void {
-    for (let n = 0; n < ROUND_SLICE;) {
-      const r = round.next();
-      if (r.done === true) { this.round = undefined; return; }
-      const c = r.value;
+  private roundSlice(round: readonly CoreConnection[], now: number, stamp: number): void {
+    let i = this.roundNext;
+    for (let n = 0; n < ROUND_SLICE && i < round.length; i++) {
+      const c = round[i]!;
       if (c._closed || c._pollStamp === stamp) continue;
       n++;
       // Only connections with bytes in their socket are looked at (idle ones cost one field).
@@ -580,6 +591,8 @@ export class CoreManager implements CoreHost {
       c.call(MG_EV_POLL, now);
       this.afterEvents(c);
     }
+    this.roundNext = i;
+    if (i >= round.length) this.round = undefined;
   }
 
   /** Inside a dispatch: writes what the connections listed by _needsFlush queued. */
