@@ -51,11 +51,14 @@ export interface ManagerOptions {
   /**
    * MG_EV_POLL reaches every connection at least this often (ms, default 1000): the
    * clock of timeouts (HTTP, WebSocket, MQTT keep-alive, writeTimeoutMs) and periodic
-   * work. A poll woken by I/O sends MG_EV_POLL only to the connections that had events,
-   * unless this long has passed since the last round; a poll() whose wait ran out
-   * without I/O (its timeout, or a timer due) sends it to every connection; run() does
-   * not, so an idle run() costs one round per interval whatever the number of
-   * connections. Lower it for finer-grained periodic work.
+   * work. Besides, a connection gets MG_EV_POLL after its events in every poll that had
+   * I/O for it. The round over every connection goes out in slices of at most 256
+   * connections per dispatch, the next slice at the next turn of the event loop, so
+   * I/O arriving meanwhile is not held behind 10k handler calls. A poll() whose wait ran
+   * out without I/O (its timeout, or a timer due) starts a round at once (Mongoose's idle
+   * tick); run() does not: idle, it sleeps until a timer or the next round is due, one
+   * round per interval whatever the number of connections. Lower it for finer-grained
+   * periodic work (or use timerAdd).
    */
   pollIntervalMs?: number;
   /**
@@ -87,7 +90,11 @@ const systemResolver: Resolver = (host, family, cb) => {
 };
 
 export interface RunOptions {
-  /** Poll timeout in milliseconds (default 100). */
+  /**
+   * Poll timeout in milliseconds (default 100) of the polls run() makes while it shuts
+   * down. Otherwise run() makes no idle ticks, so a wait that ran out would dispatch
+   * nothing: it sleeps until I/O, a due timer or the next MG_EV_POLL round instead.
+   */
   pollMs?: number;
   /** Stop (and close gracefully) when this signal aborts. */
   signal?: AbortSignal;
@@ -194,11 +201,13 @@ export class CoreManager implements CoreHost {
   /**
    * Waits up to `timeoutMs` for I/O, dispatches every event that arrived, runs due
    * timers, sends MG_EV_POLL and resolves. MG_EV_POLL goes to the connections that had
-   * events in this poll, and to every connection when the poll's wait ran out without
-   * I/O (its timeout, or a timer due: Mongoose's idle tick of a hand-written loop) or
-   * `pollIntervalMs` has passed since the last such round: the cost of a poll woken by
-   * I/O does not grow with the number of idle connections. (run() does not make idle
-   * ticks: idle, it costs one round per pollIntervalMs.)
+   * events in this poll, and to every connection in a round: when the poll's wait ran
+   * out without I/O (its timeout, or a timer due: Mongoose's idle tick of a hand-written
+   * loop) or `pollIntervalMs` has passed since the last round. A round visits at most
+   * 256 connections per poll and goes on in the next ones (a poll during a round waits
+   * only for the next turn of the event loop): the cost of a poll does not grow with the
+   * number of idle connections. (run() makes no idle ticks: idle, it costs one round per
+   * pollIntervalMs.)
    */
   poll(timeoutMs = 0): Promise<void> { return this.pollWith(timeoutMs, true); }
 
