@@ -588,15 +588,16 @@ export class CoreManager implements CoreHost {
     this.flushPending();
   }
 
-  /** MG_EV_POLL to the next ROUND_SLICE connections of the round (that had none in this dispatch). */
+  /** The next ROUND_SLICE connections of the round: the write-stall check, MG_EV_POLL (unless they had it in this dispatch). */
   private roundSlice(round: readonly CoreConnection[], now: number, stamp: number): void {
     let i = this.roundNext;
     for (let n = 0; n < ROUND_SLICE && i < round.length; i++) {
       const c = round[i]!;
-      if (c._closed || c._pollStamp === stamp) continue;
+      if (c._closed) continue;
       n++;
       // Only connections with bytes in their socket are looked at (idle ones cost one field).
       if (c._writing && c._socket !== undefined && this.writeStalled(c, c._socket, now)) continue;
+      if (c._pollStamp === stamp) continue; // had events: MG_EV_POLL went out with them
       c.call(MG_EV_POLL, now);
       this.afterEvents(c);
     }
