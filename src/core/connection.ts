@@ -147,6 +147,8 @@ export class CoreConnection {
   _established = false;
   /** @internal */ _closed = false;
   /** @internal */ _paused = false;
+  /** @internal the dispatch (manager._polls) that last sent this connection MG_EV_POLL. */
+  _pollStamp = 0;
   /** @internal listed in the manager's connections to write at the end of the dispatch or turn. */
   _flushListed = false;
   /** @internal a producer (static file stream, ...) to call when the send queue has room. */

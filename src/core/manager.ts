@@ -54,11 +54,14 @@ export interface ManagerOptions {
   /**
    * MG_EV_POLL reaches every connection at least this often (ms, default 1000): the
    * clock of timeouts (HTTP, WebSocket, MQTT keep-alive, writeTimeoutMs) and periodic
-   * work. A poll woken by I/O sends MG_EV_POLL only to the connections that had events,
-   * unless this long has passed since the last round; a poll() whose wait ran out
-   * without I/O (its timeout, or a timer due) sends it to every connection; run() does
-   * not, so an idle run() costs one round per interval whatever the number of
-   * connections. Lower it for finer-grained periodic work.
+   * work. Besides, a connection gets MG_EV_POLL after its events in every poll that had
+   * I/O for it. The round over every connection goes out in slices of at most 256
+   * connections per dispatch, the next slice at the next turn of the event loop, so
+   * I/O arriving meanwhile is not held behind 10k handler calls. A poll() whose wait ran
+   * out without I/O (its timeout, or a timer due) starts a round at once (Mongoose's idle
+   * tick); run() does not: idle, it sleeps until a timer or the next round is due, one
+   * round per interval whatever the number of connections. Lower it for finer-grained
+   * periodic work (or use timerAdd).
    */
   pollIntervalMs?: number;
   /**
@@ -91,7 +94,11 @@ const systemResolver: Resolver = (host, family, cb) => {
 
 /** Options of `manager.run()`. */
 export interface RunOptions {
-  /** Poll timeout in milliseconds (default 100). */
+  /**
+   * Poll timeout in milliseconds (default 100) of the polls run() makes while it shuts
+   * down. Otherwise run() makes no idle ticks, so a wait that ran out would dispatch
+   * nothing: it sleeps until I/O, a due timer or the next MG_EV_POLL round instead.
+   */
   pollMs?: number;
   /** Stop (and close gracefully) when this signal aborts. */
   signal?: AbortSignal;
@@ -110,6 +117,10 @@ const END_GRACE_MS = 2000;
 const CONCAT_LIMIT = 64 * 1024;
 // How often MG_EV_POLL reaches every connection when I/O keeps the loop busy.
 const POLL_INTERVAL_MS = 1000;
+// The most connections one dispatch visits for the MG_EV_POLL round; the rest of the
+// round goes on at the next turns of the event loop, I/O in between, so a request that
+// arrives during a round of 10k connections waits for one slice, not for the round.
+const ROUND_SLICE = 256;
 
 export class CoreManager implements CoreHost {
   /** The default handler of connections that have none of their own. */
@@ -117,8 +128,12 @@ export class CoreManager implements CoreHost {
   /** Called with whatever a handler throws; a throwing handler never stops the loop. */
   errorHandler: (err: unknown) => void;
   private readonly pollIntervalMs: number;
-  // When MG_EV_POLL last went to every connection (ms, monotonic).
+  // When the last MG_EV_POLL round started (ms, monotonic), and the round in progress:
+  // the connections as they were when it started, and the next one to visit
+  // (connections closed meanwhile are skipped; those opened meanwhile wait for the next).
   private lastRound = -Infinity;
+  private round: readonly CoreConnection[] | undefined;
+  private roundNext = 0;
 
   private readonly conns = new Map<number, CoreConnection>();
   private connList: CoreConnection[] | undefined;
@@ -133,6 +148,14 @@ export class CoreManager implements CoreHost {
   private inDispatch = false;
   private waiter: (() => void) | undefined;
   private wakeScheduled = false;
+  // One timer for the waits of every poll, kept armed across polls (a poll woken by I/O
+  // leaves it, unref'd): a busy loop does not create and cancel a timer per poll.
+  // waitTimerAt: when it fires; waitUntil: when the current wait ends; timedOut: the
+  // current wait ended by that timer, not by I/O.
+  private waitTimer: NodeJS.Timeout | undefined;
+  private waitTimerAt = 0;
+  private waitUntil = 0;
+  private timedOut = false;
   private polling: Promise<void> | undefined;
   private closed = false;
   /** @internal How many polls have dispatched (httpRequest's hint when nobody polls). */
@@ -143,7 +166,25 @@ export class CoreManager implements CoreHost {
   /** @internal The time of the current dispatch (ms, monotonic): a clock for timeouts that need no precision. */
   _now = millis();
   private readonly wakeups: WakeupChannel[] = [];
-  private readonly wakeFn = (): void => { this.wakeScheduled = false; const w = this.waiter; this.waiter = undefined; w?.(); };
+  private readonly wakeFn = (): void => {
+    this.wakeScheduled = false;
+    const w = this.waiter;
+    if (w === undefined) return;
+    this.waiter = undefined;
+    this.waitTimer?.unref(); // nobody waits for it now: it must not keep the process alive
+    w();
+  };
+  private readonly waitTimerFn = (): void => {
+    this.waitTimer = undefined;
+    const w = this.waiter;
+    if (w === undefined) return;
+    // Armed for an earlier wait that I/O ended: this one lasts longer.
+    const left = this.waitUntil - millis();
+    if (left > 0) { this.armWaitTimer(left); return; }
+    this.waiter = undefined;
+    this.timedOut = true;
+    w();
+  };
   private readonly flushFn = (): void => { this.flushScheduled = false; this.flushPending(); };
 
   constructor(handler?: CoreHandler, opts: ManagerOptions = {}) {
@@ -165,11 +206,13 @@ export class CoreManager implements CoreHost {
   /**
    * Waits up to `timeoutMs` for I/O, dispatches every event that arrived, runs due
    * timers, sends MG_EV_POLL and resolves. MG_EV_POLL goes to the connections that had
-   * events in this poll, and to every connection when the poll's wait ran out without
-   * I/O (its timeout, or a timer due: Mongoose's idle tick of a hand-written loop) or
-   * `pollIntervalMs` has passed since the last such round: the cost of a poll woken by
-   * I/O does not grow with the number of idle connections. (run() does not make idle
-   * ticks: idle, it costs one round per pollIntervalMs.)
+   * events in this poll, and to every connection in a round: when the poll's wait ran
+   * out without I/O (its timeout, or a timer due: Mongoose's idle tick of a hand-written
+   * loop) or `pollIntervalMs` has passed since the last round. A round visits at most
+   * 256 connections per poll and goes on in the next ones (a poll during a round waits
+   * only for the next turn of the event loop): the cost of a poll does not grow with the
+   * number of idle connections. (run() makes no idle ticks: idle, it costs one round per
+   * pollIntervalMs.)
    */
   poll(timeoutMs = 0): Promise<void> { return this.pollWith(timeoutMs, true); }
 
@@ -186,18 +229,42 @@ export class CoreManager implements CoreHost {
     // every connection. A poll woken by I/O only touches the connections that had some.
     let idleTick = false;
     if (this.dirty.length === 0) {
-      const now = millis();
-      let wait = Math.min(asked, this.timers.nextIn(now));
-      // Without idle ticks, wake for the next round on schedule.
-      if (!idleTicks) wait = Math.min(wait, Math.max(0, this.lastRound + this.pollIntervalMs - now));
-      await new Promise<void>((resolve) => {
-        // A timer already due ends the wait at once: still an idle tick (poll(0) is not one).
-        if (wait <= 0) { idleTick = idleTicks && asked > 0; setImmediate(resolve); return; }
-        const t = setTimeout(() => { this.waiter = undefined; idleTick = idleTicks; resolve(); }, wait);
-        this.waiter = () => { clearTimeout(t); resolve(); };
-      });
+      if (this.round !== undefined) {
+        // A round in progress goes on at the next turn, after the I/O that arrived.
+        await new Promise<void>((resolve) => { setImmediate(resolve); });
+      } else {
+        const now = millis();
+        let wait = Math.min(asked, this.timers.nextIn(now));
+        // Without idle ticks, wake for the next round on schedule.
+        if (!idleTicks) wait = Math.min(wait, Math.max(0, this.lastRound + this.pollIntervalMs - now));
+        if (wait <= 0) {
+          // A timer already due ends the wait at once: still an idle tick (poll(0) is not one).
+          idleTick = idleTicks && asked > 0;
+          await new Promise<void>((resolve) => { setImmediate(resolve); });
+        } else {
+          this.timedOut = false;
+          await new Promise<void>((resolve) => {
+            this.waiter = resolve;
+            this.waitUntil = now + wait;
+            this.armWaitTimer(wait);
+          });
+          idleTick = idleTicks && this.timedOut;
+        }
+      }
     }
     this.dispatch(idleTick);
+  }
+
+  /** Makes the wait timer fire within `ms` (it may fire earlier: waitTimerFn re-arms it then). */
+  private armWaitTimer(ms: number): void {
+    const at = millis() + ms;
+    const t = this.waitTimer;
+    if (t !== undefined) {
+      if (this.waitTimerAt <= at) { t.ref(); return; }
+      clearTimeout(t);
+    }
+    this.waitTimer = setTimeout(this.waitTimerFn, ms);
+    this.waitTimerAt = at;
   }
 
   /** Polls until SIGINT/SIGTERM or `signal` aborts, then closes gracefully. */
@@ -209,7 +276,9 @@ export class CoreManager implements CoreHost {
     process.once("SIGTERM", onSignal);
     opts.signal?.addEventListener("abort", onSignal, { once: true });
     try {
-      while (!stop && !this.closed && !opts.signal?.aborted) await this.pollWith(pollMs, false);
+      // Without idle ticks a wait that runs out with nothing due would dispatch nothing:
+      // run() sleeps until I/O, a timer or the next round instead (pollMs once closing).
+      while (!stop && !this.closed && !opts.signal?.aborted) await this.pollWith(this.closing === undefined ? this.pollIntervalMs : pollMs, false);
     } finally {
       process.removeListener("SIGINT", onSignal);
       process.removeListener("SIGTERM", onSignal);
@@ -234,6 +303,8 @@ export class CoreManager implements CoreHost {
   }
 
   private async shutdown(timeoutMs: number): Promise<void> {
+    // A poll of run() sleeping until the next round: the shutdown's polls are short.
+    this.wakeNow();
     // Timers keep running until the end: a handler may answer a request from one.
     for (const c of this.connections) {
       if (c.isListening || c._udp) {
@@ -259,7 +330,10 @@ export class CoreManager implements CoreHost {
       c._socket?.destroy(); this.finishClose(c);
     }
     for (const w of this.wakeups) w.close();
+    if (this.waitTimer !== undefined) { clearTimeout(this.waitTimer); this.waitTimer = undefined; }
+    this.round = undefined;
     this.closed = true;
+    this.wakeNow(); // run() waiting on this manager returns now
   }
 
   /** `await using manager = new Manager(h)`: closes the manager gracefully (`close()`) when the scope ends. */
@@ -446,6 +520,11 @@ export class CoreManager implements CoreHost {
     this.wake();
   }
 
+  /** Ends a waiting poll() at once. */
+  private wakeNow(): void {
+    if (this.waiter !== undefined) this.wakeFn();
+  }
+
   /** Lets a waiting poll() finish once this turn of the event loop has delivered its I/O. */
   private wake(): void {
     if (this.waiter !== undefined && !this.wakeScheduled) {
@@ -477,7 +556,7 @@ export class CoreManager implements CoreHost {
 
   private dispatch(idleTick: boolean): void {
     this.inDispatch = true;
-    this._polls++;
+    const stamp = ++this._polls;
     this._now = millis();
     const list = this.dirty;
     this.dirty = this.spare;
@@ -489,30 +568,60 @@ export class CoreManager implements CoreHost {
       }
       const now = this._now = millis();
       this.timers.run(now, (e) => this._reportError(e));
-      if (idleTick || now - this.lastRound >= this.pollIntervalMs) {
-        // The round every connection gets (timeouts, periodic work, stalled writes).
-        this.lastRound = now;
-        for (const c of this.connections) {
-          if (c._closed) continue;
-          // Only connections with bytes in their socket are looked at (idle ones cost one field).
-          if (c._writing && c._socket !== undefined && this.writeStalled(c, c._socket, now)) continue;
-          c.call(MG_EV_POLL, now);
-          this.afterEvents(c);
-        }
-      } else {
-        // Only the connections that had events: a layer may continue work there (the
-        // next pipelined request, ...) without waiting for the round.
-        for (let i = 0; i < list.length; i++) {
-          const c = list[i]!;
-          if (!c._closed) { c.call(MG_EV_POLL, now); this.afterEvents(c); }
-        }
+      // The connections that had events: a layer may continue work there (the next
+      // pipelined request, ...) without waiting for the round.
+      for (let i = 0; i < list.length; i++) {
+        const c = list[i]!;
+        if (!c._closed) { c._pollStamp = stamp; c.call(MG_EV_POLL, now); this.afterEvents(c); }
       }
+      // The round every connection gets once per interval (timeouts, periodic work,
+      // stalled writes), one slice per dispatch.
+      if (this.round === undefined && (idleTick || now - this.lastRound >= this.pollIntervalMs)) {
+        this.lastRound = now;
+        this.round = this.connections;
+        this.roundNext = 0;
+      }
+      if (this.round !== undefined) this.roundSlice(this.round, now, stamp);
+      // Sends queued on connections without events of their own in this dispatch (a
+      // broadcast, a file read that completed before it): written now, with MG_EV_WRITE
+      // at once, rather than at the next turn with another dispatch for their MG_EV_WRITE.
+      this.flushListed();
     } finally {
       list.length = 0;
       this.spare = list;
       this.inDispatch = false;
     }
     this.flushPending();
+  }
+
+  /** The next ROUND_SLICE connections of the round: the write-stall check, MG_EV_POLL (unless they had it in this dispatch). */
+  private roundSlice(round: readonly CoreConnection[], now: number, stamp: number): void {
+    let i = this.roundNext;
+    for (let n = 0; n < ROUND_SLICE && i < round.length; i++) {
+      const c = round[i]!;
+      if (c._closed) continue;
+      n++;
+      // Only connections with bytes in their socket are looked at (idle ones cost one field).
+      if (c._writing && c._socket !== undefined && this.writeStalled(c, c._socket, now)) continue;
+      if (c._pollStamp === stamp) continue; // had events: MG_EV_POLL went out with them
+      c.call(MG_EV_POLL, now);
+      this.afterEvents(c);
+    }
+    this.roundNext = i;
+    if (i >= round.length) this.round = undefined;
+  }
+
+  /** Inside a dispatch: writes what the connections listed by _needsFlush queued. */
+  private flushListed(): void {
+    const list = this.toFlush;
+    if (list.length === 0) return;
+    // What these writes' MG_EV_WRITE handlers send is listed anew, for flushPending().
+    this.toFlush = [];
+    for (let i = 0; i < list.length; i++) {
+      const c = list[i]!;
+      c._flushListed = false;
+      this.afterEvents(c);
+    }
   }
 
   /**

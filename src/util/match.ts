@@ -18,6 +18,16 @@
 // wildcard explores from at most one start per "/"-free run (one start in all for `#`).
 // Work is then at most |pattern| x |string| steps, and usually near |string|; there is
 // no exponential backtracking on hostile input such as "*a*a*a*a*b".
+//
+// On strings of SEEK_MIN units or more, a wildcard followed by a literal run without `?`
+// does not try its ends one by one: it jumps to the next occurrence of the run (indexOf,
+// a linear-time search; a run that ends the pattern must end the string), and the last
+// wildcard of a pattern takes the rest at once. So literal runs cost one search per
+// wildcard start instead of a walk per string position: "*aaaa…ab" against "aaaa…a" is
+// one failed search, not |string| x |run| steps. The bound that holds for every input
+// stays |pattern| x |string| walk steps (a search replaces steps, never adds a start);
+// the hostile shapes of test/util/match.test.ts (runs of one letter against alternations
+// of wildcards and long literal runs) stay linear. Runs with `?` keep the plain walk.
 
 const Q = 0x3f; // ?
 const STAR = 0x2a; // *
@@ -65,6 +75,13 @@ function hasWildcard(p: string): boolean {
 /** @internal Work counter for tests and fuzz targets: walk steps taken by match() calls. */
 export const matchSteps = { count: 0 };
 
+// Strings at least this long search the literal run after a wildcard with indexOf (a
+// linear-time string search) instead of trying every start: "*aaaa…ab" against "aaaa…a"
+// costs one search, not |string| x |run| steps. Shorter strings (route tables) skip it
+// and allocate nothing.
+const SEEK_MIN = 64;
+const NO_SEG = "";
+
 // Scratch arrays reused by calls with short patterns (route tables), so a match does not
 // allocate; long patterns get their own, freed when the call returns.
 const SCRATCH_MAX = 1024;
@@ -93,6 +110,50 @@ export function match(str: string, pattern: string): [boolean, string[]] {
   const failFrom = 0, failTo = P, stPi = 2 * P, stFrom = 3 * P, stEnd = 4 * P;
   mem.fill(-1, failFrom, failTo + P);
   let depth = 0, pi = 0, si = 0, plain = -1, slashFrom = -1, slashAt = -1, steps = 0;
+  // Per wildcard (by pattern position): the literal run that follows it (up to the next
+  // wildcard or the end) when it has no `?` and does not start inside a surrogate pair,
+  // else NO_SEG; made on first use. segTail: the run ends the pattern (it must end the string).
+  const segs: string[] | undefined = S >= SEEK_MIN ? [] : undefined;
+  let segTail = false;
+  let nsFrom = -1, nsAt = -1; // the next "/" at or after nsFrom is at nsAt (S: none)
+  const nextSlash = (from: number): number => {
+    if (from >= nsFrom && from <= nsAt) return nsAt;
+    const k = str.indexOf("/", from);
+    nsFrom = from; nsAt = k < 0 ? S : k;
+    return nsAt;
+  };
+  const segAfter = (wp: number): string => {
+    let seg = segs![wp];
+    if (seg === undefined) {
+      let e = wp + 1;
+      while (e < P) { const pc = pattern.charCodeAt(e); if (pc === STAR || pc === HASH || pc === Q) break; e++; }
+      const pc = e < P ? pattern.charCodeAt(e) : -1;
+      const first = pattern.charCodeAt(wp + 1);
+      seg = e > wp + 1 && pc !== Q && !(first >= 0xdc00 && first <= 0xdfff) ? pattern.slice(wp + 1, e) : NO_SEG;
+      segs![wp] = seg;
+    }
+    segTail = wp + 1 + seg.length === P;
+    return seg;
+  };
+  // The first end >= from at which the wildcard at wp can stop (its literal run occurs
+  // there), or -1 when there is none within its reach. Ends skipped cannot match.
+  const seek = (wp: number, from: number): number => {
+    // The last wildcard takes the rest of the string (a `*` only when no "/" is left).
+    if (wp === P - 1) return pattern.charCodeAt(wp) === HASH || nextSlash(from) === S ? S : -1;
+    const seg = segAfter(wp);
+    if (seg === NO_SEG) return from;
+    steps++;
+    let j: number;
+    if (segTail) { j = S - seg.length; if (j < from || !str.endsWith(seg)) return -1; }
+    else { j = str.indexOf(seg, from); if (j < 0) return -1; }
+    if (pattern.charCodeAt(wp) === STAR && nextSlash(from) < j) return -1;
+    return j;
+  };
+  // The wildcard at stack slot `top` stops where it can no longer grow.
+  const giveUp = (top: number): void => {
+    const wp = mem[stPi + top]!, from = mem[stEnd + top]!;
+    mem[stEnd + top] = pattern.charCodeAt(wp) === HASH ? S : nextSlash(from);
+  };
 
   for (;;) {
     // Forward: literals and `?` until a wildcard, the end of the pattern or a mismatch.
@@ -144,11 +205,18 @@ export function match(str: string, pattern: string): [boolean, string[]] {
             }
           }
         } else {
-          // Try it empty first: the rest of the pattern from the same position.
+          // Try it empty first: the rest of the pattern from the same position (or from
+          // where its literal run first occurs).
           mem[stPi + depth] = pi; mem[stFrom + depth] = si; mem[stEnd + depth] = si;
           depth++;
-          pi++;
-          continue;
+          const j = segs === undefined ? si : seek(pi, si);
+          if (j >= 0) {
+            mem[stEnd + depth - 1] = j;
+            pi++; si = j;
+            continue;
+          }
+          giveUp(depth - 1);
+          failed = true;
         }
       }
     }
@@ -159,9 +227,15 @@ export function match(str: string, pattern: string): [boolean, string[]] {
       const top = depth - 1, wp = mem[stPi + top]!, end = mem[stEnd + top]!;
       if (end < S && (pattern.charCodeAt(wp) === HASH || str.charCodeAt(end) !== SLASH)) {
         const next = end + charWidth(str, end);
+        const j = segs === undefined ? next : seek(wp, next);
+        if (j >= 0) {
+          mem[stEnd + top] = j;
+          pi = wp + 1; si = j;
+          break;
+        }
         mem[stEnd + top] = next;
-        pi = wp + 1; si = next;
-        break;
+        giveUp(top);
+        continue;
       }
       mem[failFrom + wp] = mem[stFrom + top]!;
       mem[failTo + wp] = end;

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { match } from "../../src/index.js";
 import { leakCheckAfterAll } from "../helpers.js";
 import { tableReference } from "./match-table.js";
+import { matchSteps } from "../../src/util/match.js";
 
 test("literal patterns match only the same string", () => {
   assert.deepEqual(match("/api/users", "/api/users"), [true, []]);
@@ -174,6 +175,40 @@ test("agrees with a regular-expression reference on random cases", () => {
     const str = pick("ab/", 8);
     const pattern = pick("ab/?*#", 6);
     assert.deepEqual(match(str, pattern), reference(str, pattern), `match(${JSON.stringify(str)}, ${JSON.stringify(pattern)})`);
+  }
+});
+
+test("hostile patterns: results as the reference says, work bounded by the walk's step count", () => {
+  const a = (n: number): string => "a".repeat(n);
+  // [string, pattern, matches, at most this many walk steps]: the literal run after a
+  // wildcard is searched once (indexOf) on long strings, instead of being walked from
+  // every start; `?` inside a run keeps the walk (|pattern| x |string| at worst).
+  const rows: [string, string, boolean, number][] = [
+    [a(5000), "*" + a(2500) + "b", false, 10],
+    [a(5000), "#" + a(2500) + "b", false, 10],
+    [a(5000), "*" + a(2500) + "b*", false, 10],
+    [a(5000) + "b", "#" + a(2500) + "b", true, 2600],
+    [a(5000) + "b", "*" + a(2500) + "b#", true, 2600],
+    [a(5000), "a*".repeat(1000) + "b", false, 12000],
+    [a(5000), "a#".repeat(1000) + "b", false, 12000],
+    [a(5000), "*a".repeat(1000) + "*b", false, 12000],
+    [a(5000), ("#" + a(40)).repeat(50) + "#c", false, 12000],
+    [a(5000), ("*" + a(40)).repeat(50) + "*", true, 12000],
+    ["a/".repeat(2500), "*a*a*a*a*b", false, 100],
+    ["a/".repeat(2500), "#a/#a/#b", false, 100],
+    [a(3000) + "/" + a(3000), "*" + a(100) + "/" + a(100) + "*", true, 500],
+    [a(3000) + "/" + a(3000), "*" + a(100) + "/" + a(100) + "x*", false, 100],
+    ["ab".repeat(3000), "#" + "ab".repeat(1000) + "c#", false, 10],
+    ["😀".repeat(100) + "b", "#" + "😀".repeat(50) + "b", true, 200],
+  ];
+  for (const [str, pattern, ok, maxSteps] of rows) {
+    const label = `match(<${str.length} chars>, <${pattern.slice(0, 24)}… ${pattern.length} chars>)`;
+    const before = matchSteps.count;
+    const got = match(str, pattern);
+    const steps = matchSteps.count - before;
+    assert.equal(got[0], ok, label);
+    assert.ok(steps <= maxSteps, `${label}: ${steps} steps (at most ${maxSteps} expected)`);
+    if (str.length * pattern.length <= 4_000_000) assert.deepEqual(got, tableReference(str, pattern), `${label} (reference)`);
   }
 });
 
