@@ -18,10 +18,11 @@ import { mqtt5Aliases, mqtt5SharedAliases } from "./mqtt5-shared-aliases.js";
 import { ws16k, ws16kDeflate, wsConns10k, wsConns1k } from "./ws-traffic.js";
 import { memHttp, memMqtt, memWs, memWsDeflate } from "./memory.js";
 import { mqttCluster } from "./mqtt-cluster.js";
+import { logCost } from "./log-cost.js";
 import { httpBrowser, httpConns10k, httpConns1k, httpJson, tlsHandshakes, upload100MiB, upload1MiB } from "./http-traffic.js";
 
 export const SCENARIOS: readonly Scenario[] = [
-  httpHello, httpHelloWorkers, staticFile, httpsHello, httpBrowser, httpJson, upload1MiB, upload100MiB, tlsHandshakes, httpConns1k, httpConns10k,
+  httpHello, httpHelloWorkers, logCost, staticFile, httpsHello, httpBrowser, httpJson, upload1MiB, upload100MiB, tlsHandshakes, httpConns1k, httpConns10k,
   wsEcho, wsEchoPipelined, wsBroadcast, wsBurstEmpty, wsEcho16MiB, ws16k, ws16kDeflate, wsConns1k, wsConns10k,
   mqttFanout, mqttQos1, mqttFanoutAedes, mqttQos1Aedes, mqtt5SharedAliases, mqtt5Aliases, mqttCluster, httpIdle,
   memHttp, memWs, memWsDeflate, memMqtt];

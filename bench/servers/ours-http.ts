@@ -6,7 +6,7 @@
 //           memory, answered with its length), POST /upload-disk?file=NAME (streamed to a file
 //           in `dir` with httpUpload()), GET /size/N (N bytes); anything else "Hello, World!".
 import { readFileSync } from "node:fs";
-import { Manager, MG_EV_HTTP_HDRS, MG_EV_HTTP_MSG, type ConnectionOptions, type EventHandler } from "../../src/index.js";
+import { logSet, MG_LL_DEBUG, Manager, MG_EV_HTTP_HDRS, MG_EV_HTTP_MSG, type ConnectionOptions, type EventHandler } from "../../src/index.js";
 import { announce, serverConfig } from "../lib/child.js";
 import { answerOrder, HELLO, JSON_PATH, renderPage, sizedBody } from "./app-logic.js";
 
@@ -19,6 +19,8 @@ interface Config {
   dir?: string;
   certFile?: string;
   keyFile?: string;
+  /** log-cost: the debug trace on, into a sink that drops every line. */
+  traceToNull?: boolean;
 }
 
 const cfg = serverConfig<Config>();
@@ -52,6 +54,7 @@ const app: EventHandler = (c, ev, data) => {
   c.reply(200, HELLO);
 };
 
+if (cfg.traceToNull === true) logSet(MG_LL_DEBUG, () => {});
 const manager = new Manager(cfg.mode === "hello" ? hello : cfg.mode === "static" ? statics : app);
 const opts: ConnectionOptions = {};
 if (cfg.scheme === "https") opts.tls = { cert: readFileSync(cfg.certFile!), key: readFileSync(cfg.keyFile!) };
