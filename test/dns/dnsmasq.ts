@@ -24,8 +24,22 @@ export const DNSMASQ_NAMES = {
   both: "both.test.local", // 127.0.0.2 and ::1
 };
 
+/**
+ * dnsmasq on a free port. It listens on TCP too, and a port free for UDP may be taken on
+ * TCP by another process meanwhile: then it exits with "Address already in use" and
+ * another port is tried.
+ */
 export async function startDnsmasq(): Promise<Dnsmasq> {
-  const port = await freeUdpPort();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startDnsmasqOn(await freeUdpPort());
+    } catch (e) {
+      if (attempt >= 5 || !String(e).includes("Address already in use")) throw e;
+    }
+  }
+}
+
+async function startDnsmasqOn(port: number): Promise<Dnsmasq> {
   const bin = existsSync("/usr/sbin/dnsmasq") ? "/usr/sbin/dnsmasq" : "dnsmasq";
   const args = [
     "--no-resolv", "--no-hosts", "--no-daemon", "--conf-file=/dev/null", "--user=root",
