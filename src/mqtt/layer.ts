@@ -14,6 +14,7 @@ import {
 import type { MqttPacket, MqttProperty } from "./message.js";
 import { buildAck, buildPublish, buildSimple } from "./builder.js";
 import { receivePackets, RC_PROTOCOL_ERROR, type PacketSink } from "./receiver.js";
+import { UNSUPPORTED_LEVEL } from "./parser.js";
 import { nextPacketId, sendChecked, sendPacket, sizeMqttRecv, type MqttConnState, type PendingPub } from "./state.js";
 import { copyPayload } from "./session.js";
 import { logDebug } from "../util/log.js";
@@ -111,8 +112,16 @@ function fail(c: Connection, st: MqttConnState, reason: string, code: number): v
     sendPacket(c, st, buildSimple(MQTT_CMD_DISCONNECT, 5, code));
     c._linger = true; // the peer reads why before the socket goes (a lingering close, core/linger.ts)
   }
+  else if (st.isServer && !st.connected && reason.includes(UNSUPPORTED_LEVEL) && c.canSend) {
+    // 3.1.1 [MQTT-3.1.2-2]: CONNACK 0x01 (unacceptable protocol level), in the 3.1.1 form
+    // every level's client can read (MQTT 5 allows it: 0x84 is optional), then close.
+    c.send(CONNACK_BAD_LEVEL);
+    c._linger = true;
+  }
   c.error(new MgError("ERR_MQTT_PROTOCOL", `MQTT: ${reason}`, code !== 0 ? { reasonCode: code } : {}));
 }
+
+const CONNACK_BAD_LEVEL = Buffer.from([0x20, 0x02, 0x00, 0x01]);
 
 const sink: PacketSink = {
   fail,

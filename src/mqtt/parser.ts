@@ -131,11 +131,17 @@ function parse(pkt: Buffer, h: FixedHeader, version: number): MqttPacket {
   return m;
 }
 
+/** How a CONNECT at a protocol level we do not support is reported (the server answers CONNACK 0x01). */
+export const UNSUPPORTED_LEVEL = "unsupported protocol level of";
+
 function parseConnect(r: Reader, m: MqttPacket): MqttConnectInfo {
   const name = r.str("protocol name");
   const version = r.u8("protocol level");
   if (!((name === "MQTT" && (version === 4 || version === 5)) || (name === "MQIsdp" && version === 3))) {
-    throw new MqttParseError(`unsupported protocol ${JSON.stringify(name)} level ${version}`);
+    // A known name at a level we do not speak gets CONNACK 0x01 from the server (3.1.1
+    // [MQTT-3.1.2-2]); any other name is just closed ([MQTT-3.1.2-1]).
+    const known = name === "MQTT" || name === "MQIsdp";
+    throw new MqttParseError(`${known ? UNSUPPORTED_LEVEL : "unsupported protocol"} ${JSON.stringify(name)} level ${version}`);
   }
   m.version = version;
   const f = r.u8("connect flags");

@@ -181,4 +181,23 @@ test("client: DUP never on QoS 0 [MQTT-3.3.1-2]; nothing after its DISCONNECT [M
   srv.close();
 });
 
+test("an unsupported protocol level gets CONNACK 0x01 (3.1.1 form), then close [MQTT-3.1.2-2]; an unknown name only a close [MQTT-3.1.2-1]", async () => {
+  // CONNECT: "MQTT" at level 6 and 3 (3.1 is "MQIsdp" 3), then "MQTX" at level 4.
+  const connect = (name: string, level: number): Buffer => Buffer.from([0x10, 0x0c, 0, 4, ...Buffer.from(name), level, 2, 0, 60, 0, 0]);
+  for (const level of [6, 3]) {
+    const r = new RawPeer(bport, 4);
+    const bytes: Buffer[] = [];
+    r.sock.on("data", (d: Buffer) => { bytes.push(d); });
+    r.send(connect("MQTT", level));
+    await r.waitClosed();
+    assert.equal(Buffer.concat(bytes).toString("hex"), "20020001", `level ${level}`);
+  }
+  const r = new RawPeer(bport, 4);
+  const bytes: Buffer[] = [];
+  r.sock.on("data", (d: Buffer) => { bytes.push(d); });
+  r.send(connect("MQTX", 4));
+  await r.waitClosed();
+  assert.equal(Buffer.concat(bytes).length, 0);
+});
+
 leakCheckAfterAll();
