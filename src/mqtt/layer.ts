@@ -12,7 +12,7 @@ import {
   MQTT_PROP_SERVER_KEEP_ALIVE, MQTT_PROP_TOPIC_ALIAS, MQTT_PROP_TOPIC_ALIAS_MAXIMUM, MQTT_PROP_MAXIMUM_QOS, MQTT_PROP_RETAIN_AVAILABLE,
 } from "./constants.js";
 import type { MqttPacket, MqttProperty } from "./message.js";
-import { buildAck, buildPublish, buildSimple } from "./builder.js";
+import { buildAck, buildConnack, buildPublish, buildSimple } from "./builder.js";
 import { receivePackets, RC_PROTOCOL_ERROR, type PacketSink } from "./receiver.js";
 import { UNSUPPORTED_LEVEL } from "./parser.js";
 import { nextPacketId, sendChecked, sendPacket, sizeMqttRecv, type MqttConnState, type PendingPub } from "./state.js";
@@ -111,17 +111,17 @@ function fail(c: Connection, st: MqttConnState, reason: string, code: number): v
   if (code !== 0 && st.version >= 5 && (st.connacked || !st.isServer)) {
     sendPacket(c, st, buildSimple(MQTT_CMD_DISCONNECT, 5, code));
     c._linger = true; // the peer reads why before the socket goes (a lingering close, core/linger.ts)
-  }
-  else if (st.isServer && !st.connected && reason.includes(UNSUPPORTED_LEVEL) && c.canSend) {
+  } else if (st.isServer && !st.connected && reason.includes(UNSUPPORTED_LEVEL) && c.canSend) {
     // 3.1.1 [MQTT-3.1.2-2]: CONNACK 0x01 (unacceptable protocol level), in the 3.1.1 form
     // every level's client can read (MQTT 5 allows it: 0x84 is optional), then close.
-    c.send(CONNACK_BAD_LEVEL);
+    sendPacket(c, st, buildConnack(4, false, CONNACK_BAD_LEVEL));
     c._linger = true;
   }
   c.error(new MgError("ERR_MQTT_PROTOCOL", `MQTT: ${reason}`, code !== 0 ? { reasonCode: code } : {}));
 }
 
-const CONNACK_BAD_LEVEL = Buffer.from([0x20, 0x02, 0x00, 0x01]);
+/** 3.1.1 CONNACK return code 1: unacceptable protocol level (section 3.2.2.3). */
+const CONNACK_BAD_LEVEL = 1;
 
 const sink: PacketSink = {
   fail,
