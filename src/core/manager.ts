@@ -229,27 +229,23 @@ export class CoreManager implements CoreHost {
     // every connection. A poll woken by I/O only touches the connections that had some.
     let idleTick = false;
     if (this.dirty.length === 0) {
-      if (this.round !== undefined) {
-        // A round in progress goes on at the next turn, after the I/O that arrived.
+      const now = millis();
+      // A round in progress goes on at the next turn, after the I/O that arrived.
+      let wait = this.round !== undefined ? 0 : Math.min(asked, this.timers.nextIn(now));
+      // Without idle ticks, wake for the next round on schedule.
+      if (!idleTicks) wait = Math.min(wait, Math.max(0, this.lastRound + this.pollIntervalMs - now));
+      if (wait <= 0) {
+        // A timer already due ends the wait at once: still an idle tick (poll(0) is not one).
+        idleTick = this.round === undefined && idleTicks && asked > 0;
         await new Promise<void>((resolve) => { setImmediate(resolve); });
       } else {
-        const now = millis();
-        let wait = Math.min(asked, this.timers.nextIn(now));
-        // Without idle ticks, wake for the next round on schedule.
-        if (!idleTicks) wait = Math.min(wait, Math.max(0, this.lastRound + this.pollIntervalMs - now));
-        if (wait <= 0) {
-          // A timer already due ends the wait at once: still an idle tick (poll(0) is not one).
-          idleTick = idleTicks && asked > 0;
-          await new Promise<void>((resolve) => { setImmediate(resolve); });
-        } else {
-          this.timedOut = false;
-          await new Promise<void>((resolve) => {
-            this.waiter = resolve;
-            this.waitUntil = now + wait;
-            this.armWaitTimer(wait);
-          });
-          idleTick = idleTicks && this.timedOut;
-        }
+        this.timedOut = false;
+        await new Promise<void>((resolve) => {
+          this.waiter = resolve;
+          this.waitUntil = now + wait;
+          this.armWaitTimer(wait);
+        });
+        idleTick = idleTicks && this.timedOut;
       }
     }
     this.dispatch(idleTick);
