@@ -8,11 +8,11 @@
 import * as fs from "node:fs";
 import type { CoreConnection as Connection } from "../core/connection.js";
 import { responseDone, httpLayerOf } from "./layer.js";
+import { CHUNK_SIZE, lendChunk, takeChunk } from "./static-chunks.js";
 
 /** Bodies up to this size are read with one read and sent with the head. */
 export const SMALL_FILE = 64 * 1024;
-/** Read size for larger bodies. */
-export const CHUNK_SIZE = 256 * 1024;
+export { CHUNK_SIZE };
 /** Reading continues while less than this is queued for sending. */
 export const SEND_HIGH_WATER = 512 * 1024;
 
@@ -149,7 +149,7 @@ class FileBody {
   private read(): void {
     this.reading = true;
     const n = this.left < CHUNK_SIZE ? this.left : CHUNK_SIZE;
-    const buf = Buffer.allocUnsafe(n);
+    const buf = takeChunk(this.c);
     fs.read(this.fd, buf, 0, n, this.pos, (err, got) => {
       this.reading = false;
       // Stopped meanwhile: the descriptor was kept open for this read; close it now.
@@ -201,6 +201,8 @@ class FileBody {
     if (last) this.release();
     if (withHead) sendHead(c, lead); else if (lead !== "") c.send(lead);
     c.send(chunk);
+    // Queued now: the whole read buffer is free again once the connection has written it.
+    lendChunk(c, chunk.length === CHUNK_SIZE ? chunk : Buffer.from(chunk.buffer, 0, CHUNK_SIZE));
     if (last) {
       if (this.trailer !== "") c.send(this.trailer);
       finishResponse(c);

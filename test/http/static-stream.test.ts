@@ -10,6 +10,7 @@ import * as crypto from "node:crypto";
 import { MG_EV_HTTP_MSG, type Connection, type Manager } from "../../src/index.js";
 import { startServer, rawExchange, waitFor, curl, leakCheckAfterAll } from "../helpers.js";
 import { makeSite, parseResponses, sha256, openFiles, BIG_SIZE } from "./static-fixture.js";
+import { chunkStats } from "../../src/http/static-chunks.js";
 
 const site = makeSite();
 const HUGE = 20 * 1024 * 1024;
@@ -130,6 +131,51 @@ test("pipelined requests on one connection: a streamed file first, responses in 
     assert.deepEqual(rs[4]!.body, site.big.subarray(10, 20));
     assert.equal(rs[6]!.body.toString(), "a in sub\n");
   } finally { await srv.stop(); }
+});
+
+test("read buffers are reused only once written: 8 connections, two files each, paused readers, every body intact", async () => {
+  // Two files with different content, so a read buffer reused while a socket still held
+  // it would show as bytes of the other file.
+  const other = crypto.randomBytes(3 * 1024 * 1024 + 77);
+  const otherPath = path.join(site.root, "other.bin");
+  fs.writeFileSync(otherPath, other);
+  const srv = startServer((c, ev, data) => { if (ev === MG_EV_HTTP_MSG) c.serveDir(data, site.root); });
+  try {
+    const one = async (k: number): Promise<void> => {
+      const cl = rawClient(srv.port);
+      await cl.connected;
+      const names = ["/big.bin", "/other.bin", "/big.bin", "/other.bin"];
+      cl.sock.write(names.map((u, i) => `GET ${u} HTTP/1.1\r\nHost: x\r\n${i === names.length - 1 ? "Connection: close\r\n" : ""}\r\n`).join(""));
+      // Odd clients stop reading now and then, so chunks wait in the socket for a while.
+      if (k % 2 === 1) {
+        for (let i = 0; i < 5 && !cl.closed; i++) { cl.sock.pause(); await sleep(15); cl.sock.resume(); await sleep(5); }
+      }
+      await waitFor(() => cl.closed, 20000, `client ${k} done`);
+      const rs = parseResponses(cl.data());
+      assert.deepEqual(rs.map((r) => r.status), [200, 200, 200, 200]);
+      for (let i = 0; i < names.length; i++) {
+        assert.equal(sha256(rs[i]!.body), sha256(i % 2 === 0 ? site.big : other), `client ${k} response ${i}`);
+      }
+    };
+    await Promise.all([0, 1, 2, 3, 4, 5, 6, 7].map(one));
+    // Keep-alive requests one after another: each response starts with the previous one
+    // written, so its read buffers are taken again instead of allocated.
+    const before = chunkStats();
+    const cl = rawClient(srv.port);
+    await cl.connected;
+    for (let i = 0; i < 6; i++) {
+      const want = cl.received + BIG_SIZE;
+      cl.sock.write("GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n");
+      await waitFor(() => cl.received > want, 10000, `sequential response ${i}`);
+    }
+    cl.sock.end();
+    await waitFor(() => cl.closed, 5000, "sequential client closed");
+    const rs = parseResponses(cl.data());
+    assert.equal(rs.length, 6);
+    for (const r of rs) assert.equal(sha256(r.body), sha256(site.big));
+    const after = chunkStats();
+    assert.ok(after.reused - before.reused > 0, `no read buffer reused (${JSON.stringify(before)} -> ${JSON.stringify(after)})`);
+  } finally { await srv.stop(); fs.unlinkSync(otherPath); }
 });
 
 test("pipelined requests arriving in pieces while a large file is streamed", async () => {
