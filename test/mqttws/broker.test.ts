@@ -1,0 +1,83 @@
+// Our client against our broker over ws:// and wss://, MQTT 3.1.1 and 5, QoS 0-2 and
+// retained messages; and `tsmongoose mqtt-broker --listen ws://...` with Paho.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import { Manager, MqttBroker, MQTT_CMD_SUBACK } from "../../src/index.js";
+import { startLoop, waitFor, type Loop, leakCheckAfterAll } from "../helpers.js";
+import { makeTestCerts, type TestCerts } from "../tls/certs.js";
+import { Child } from "../examples/spawn.js";
+import { paho } from "../mqtt/broker-raw.js";
+import { Recorder } from "../mqtt/peers.js";
+
+let certs: TestCerts;
+let loop: Loop;
+let ws: MqttBroker;
+let wss: MqttBroker;
+before(() => {
+  certs = makeTestCerts();
+  loop = startLoop(new Manager());
+  ws = new MqttBroker(loop.manager, { listen: "ws://127.0.0.1:0" });
+  wss = new MqttBroker(loop.manager, { listen: "wss://127.0.0.1:0/mqtt", tls: { cert: certs.server.cert, key: certs.server.key } });
+});
+after(async () => { ws.close(); wss.close(); await loop.stop(); certs.cleanup(); });
+
+for (const scheme of ["ws", "wss"] as const) {
+  for (const version of [4, 5] as const) {
+    test(`our client and our broker over ${scheme}:// (MQTT ${version === 5 ? "5" : "3.1.1"}): QoS 0, 1, 2 and a retained message`, async () => {
+      const b = scheme === "ws" ? ws : wss;
+      const url = `${scheme}://localhost:${b.listener.localAddr.port}/mqtt`;
+      const opts = scheme === "wss" ? { version, tls: { ca: certs.ca } } : { version };
+      b.publish(`r/${scheme}/${version}`, "retained", { retain: true });
+      const sub = new Recorder();
+      const s = loop.manager.mqttConnect(url, sub.handler, opts);
+      await sub.waitOpen();
+      assert.equal(s.isTls, scheme === "wss");
+      assert.equal(s.wsProtocol, "mqtt");
+      s.mqttSub(`r/${scheme}/${version}`, { qos: 2 });
+      await sub.waitCmd(MQTT_CMD_SUBACK);
+      const pub = new Recorder();
+      const p = loop.manager.mqttConnect(url, pub.handler, opts);
+      await pub.waitOpen();
+      for (const qos of [0, 1, 2]) p.mqttPub(`r/${scheme}/${version}`, `q${qos}`, { qos });
+      p.mqttPub(`r/${scheme}/${version}`, Buffer.alloc(300_000, 1), { qos: 1 });
+      await sub.waitMsgs(5);
+      assert.deepEqual(sub.msgs.slice(0, 4).map((m) => m.text), ["retained", "q0", "q1", "q2"]);
+      assert.equal(sub.msgs[4]!.data.length, 300_000);
+      p.mqttDisconnect();
+      s.mqttDisconnect();
+      await waitFor(() => sub.closed && pub.closed);
+      assert.deepEqual([...sub.errors, ...pub.errors], []);
+    });
+  }
+}
+
+test("tsmongoose mqtt-broker --listen ws://127.0.0.1:0 serves Paho over WebSocket and logs it", async () => {
+  const cli = fileURLToPath(new URL("../../src/cli.js", import.meta.url));
+  const child = new Child(process.execPath, [cli, "mqtt-broker", "--listen", "ws://127.0.0.1:0"]);
+  try {
+    const m = await child.waitFor(/MQTT broker on ws:\/\/127\.0\.0\.1:(\d+)/);
+    const r = await paho(Number(m[1]), `
+got = []
+c = mqtt.Client("cli-ws", transport="websockets")
+c.on_message = lambda c, u, m: got.append(m.payload.decode())
+c.connect("127.0.0.1", PORT)
+c.loop_start()
+c.subscribe("cli/ws", 1)
+time.sleep(0.3)
+c.publish("cli/ws", b"over the cli", 1).wait_for_publish(5)
+deadline = time.time() + 5
+while not got and time.time() < deadline: time.sleep(0.02)
+print(got)
+c.disconnect(); c.loop_stop()
+`);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /\['over the cli'\]/);
+    await child.waitFor(/client "cli-ws" disconnected/);
+    assert.match(child.stdout, /client "cli-ws" connected from 127\.0\.0\.1:\d+ \(MQTT 3\.1\.1/);
+  } finally {
+    await child.stop();
+  }
+});
+
+leakCheckAfterAll();
