@@ -8,12 +8,11 @@ import { RecvBuffer } from "../core/recv-buffer.js";
 import { MG_EV_CLOSE, MG_EV_CONNECT, MG_EV_ERROR, MG_EV_POLL, MG_EV_READ, MG_EV_WRITE } from "../core/events.js";
 import { MqttLayer } from "../mqtt/layer.js";
 import type { MqttConnState, MqttInput } from "../mqtt/state.js";
-import { WsLayer, wsFail, type WsCarrier } from "../ws/layer.js";
+import { WsLayer, type WsCarrier } from "../ws/layer.js";
 import type { WsConnState } from "../ws/state.js";
 import { MG_EV_WS_OPEN } from "../ws/events.js";
 import { WEBSOCKET_OP_BINARY } from "../ws/constants.js";
 import { WS_CLOSE_UNSUPPORTED_DATA } from "../ws/close.js";
-import { sendFrame } from "../ws/sender.js";
 
 /**
  * The MQTT bytes unwrapped from binary messages, in order: packets are not aligned
@@ -46,8 +45,7 @@ export class MqttWsLayer extends MqttLayer implements WsCarrier {
     st.output = (cc, pkt) => this.#send(cc, pkt);
     // One backpressure mark for both: frames are not decoded while MQTT parsing waits
     // for the send queue to shrink, so the unwrapped bytes cannot pile up (one message at most).
-    ws.pauseAbove = st.sendHighWater;
-    ws.resumeBelow = st.sendHighWater >>> 1;
+    this.wsLayer.setBackpressure(st.sendHighWater);
   }
 
   override onEvent(c: Connection, ev: number, data: unknown): void {
@@ -82,7 +80,7 @@ export class MqttWsLayer extends MqttLayer implements WsCarrier {
     if (st.failed) return;
     if (op !== WEBSOCKET_OP_BINARY) {
       st.failed = true;
-      wsFail(c, this.wsLayer.st, WS_CLOSE_UNSUPPORTED_DATA, "MQTT travels in binary messages only, a text message arrived [MQTT-6.0.0-1]");
+      this.wsLayer.fail(c, WS_CLOSE_UNSUPPORTED_DATA, "MQTT travels in binary messages only, a text message arrived [MQTT-6.0.0-1]");
       return;
     }
     this.#inbox.append(data);
@@ -91,13 +89,9 @@ export class MqttWsLayer extends MqttLayer implements WsCarrier {
 
   /** The MQTT layer's output: each call is one binary frame (the core batches the writes of one turn). */
   #send(c: Connection, pkt: Buffer): void {
-    const ws = this.wsLayer.st;
-    if (ws.handshake !== undefined) { (this.#held ??= []).push(pkt); return; }
-    // Nothing may follow our close frame (RFC 6455 section 5.5.1); the connection is ending.
-    if (ws.closeSent || ws.failed) return;
-    const d = ws.deflate;
-    if (d !== undefined && pkt.length >= d.threshold) sendFrame(c, ws, WEBSOCKET_OP_BINARY, d.compress(pkt), !ws.isServer, true);
-    else sendFrame(c, ws, WEBSOCKET_OP_BINARY, pkt, !ws.isServer);
+    if (this.wsLayer.handshaking) { (this.#held ??= []).push(pkt); return; }
+    // (After our close frame nothing is sent, RFC 6455 section 5.5.1: the connection is ending.)
+    this.wsLayer.sendBinary(c, pkt);
   }
 
   #flushHeld(c: Connection): void {

@@ -138,6 +138,31 @@ export class WsLayer implements Layer {
     this.#sink = consumer === undefined ? sink : { ...sink, message: (c, _st, op, data) => consumer(c, op, data) };
   }
 
+  /** @internal Client: the opening handshake is still in progress (nothing may be framed yet). */
+  get handshaking(): boolean { return this.st.handshake !== undefined; }
+
+  /**
+   * @internal Sends one binary message for a protocol carried in them (compressed when
+   * permessage-deflate is on and it is at least the threshold). Returns the bytes
+   * queued: 0 once our close frame went out or the connection failed (nothing may follow).
+   */
+  sendBinary(c: Connection, data: Buffer): number {
+    const st = this.st;
+    if (st.closeSent || st.failed) return 0;
+    const d = st.deflate;
+    if (d !== undefined && data.length >= d.threshold) return sendFrame(c, st, WEBSOCKET_OP_BINARY, d.compress(data), !st.isServer, true);
+    return sendFrame(c, st, WEBSOCKET_OP_BINARY, data, !st.isServer);
+  }
+
+  /** @internal Fails the WebSocket (RFC 6455 section 7.1.7): close frame with `code`, MG_EV_ERROR, drain. */
+  fail(c: Connection, code: number, reason: string): void { wsFail(c, this.st, code, reason); }
+
+  /** @internal Receive-side backpressure: decoding pauses above `high` bytes waiting to be sent, resumes at half. */
+  setBackpressure(high: number): void {
+    this.st.pauseAbove = high;
+    this.st.resumeBelow = high >>> 1;
+  }
+
   onEvent(c: Connection, ev: number, data: unknown): void {
     const st = this.st;
     switch (ev) {
@@ -231,10 +256,10 @@ const sink: FrameSink = {
 };
 
 /**
- * @internal Fails the WebSocket connection (RFC 6455 section 7.1.7): a close frame with
- * `code` (once), MG_EV_ERROR (ERR_WS_PROTOCOL with the close code), then drain.
+ * Fails the WebSocket connection (RFC 6455 section 7.1.7): a close frame with `code`
+ * (once), MG_EV_ERROR (ERR_WS_PROTOCOL with the close code), then drain.
  */
-export function wsFail(c: Connection, st: WsConnState, code: number, reason: string): void {
+function wsFail(c: Connection, st: WsConnState, code: number, reason: string): void {
   st.failed = true;
   if (!st.closeSent) {
     markCloseSent(st);
