@@ -6,8 +6,8 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import {
-  Manager, MqttBroker, MG_EV_ERROR, MG_EV_HTTP_MSG, MG_EV_MQTT_CMD, MG_EV_MQTT_MSG, WEBSOCKET_OP_TEXT,
-  MQTT_CMD_CONNECT, MQTT_CMD_DISCONNECT, MQTT_CMD_PINGREQ, type EventHandler,
+  Manager, MqttBroker, MG_EV_ERROR, MG_EV_HTTP_MSG, MG_EV_MQTT_CMD, MG_EV_MQTT_MSG, MG_EV_WS_MSG, WEBSOCKET_OP_BINARY, WEBSOCKET_OP_TEXT,
+  MQTT_CMD_CONNACK, MQTT_CMD_CONNECT, MQTT_CMD_DISCONNECT, MQTT_CMD_PINGREQ, type EventHandler,
 } from "../../src/index.js";
 import { startLoop, waitFor, type Loop, leakCheckAfterAll } from "../helpers.js";
 import { Recorder } from "../mqtt/peers.js";
@@ -177,6 +177,49 @@ test("over WebSocket: parsing pauses while the send queue is over mqttSendHighWa
   assert.equal(got.length, CONNACK.length + n * PINGRESP.length);
   assert.deepEqual(got.subarray(CONNACK.length), Buffer.concat(Array<Buffer>(n).fill(PINGRESP)));
   p.conn.close();
+  lsn.close();
+});
+
+test("client side: packets split over frames are reassembled, a text frame closes; a 101 without subprotocol is accepted", async () => {
+  // A WebSocket server of ours that plays the MQTT server byte by byte.
+  let mode = "split";
+  const h: EventHandler = (c, ev, data) => {
+    if (ev === MG_EV_HTTP_MSG) c.wsUpgrade(data);
+    else if (ev === MG_EV_WS_MSG && data.op === WEBSOCKET_OP_BINARY && data.data[0] === 0x10) {
+      if (mode === "text") { c.wsSend("\u0020\u0002\u0000\u0000", WEBSOCKET_OP_TEXT); return; }
+      // CONNACK and a PUBLISH in frames of one byte.
+      for (const b of Buffer.concat([CONNACK, PUBLISH])) c.wsSend(Buffer.from([b]), WEBSOCKET_OP_BINARY);
+    }
+  };
+  const lsn = loop.manager.listen("http://127.0.0.1:0", h);
+  const u = `ws://127.0.0.1:${lsn.localAddr.port}/`;
+  const split = new Recorder();
+  const c1 = loop.manager.mqttConnect(u, split.handler);
+  await split.waitOpen();
+  assert.equal(c1.wsProtocol, "");
+  await split.waitMsgs(1);
+  assert.equal(split.msgs[0]!.text, "hi");
+  c1.close();
+  mode = "text";
+  const text = new Recorder();
+  loop.manager.mqttConnect(u, text.handler);
+  await waitFor(() => text.closed);
+  assert.deepEqual(text.opens, []);
+  assert.match(text.errors.join("\n"), /binary messages only/);
+  lsn.close();
+});
+
+test("mqttSendHeader + mqttSend write a packet by hand over WebSocket", async () => {
+  const h: EventHandler = (c, ev, data) => {
+    if (ev === MG_EV_MQTT_CMD && data.cmd === MQTT_CMD_CONNECT) { c.mqttSendHeader(MQTT_CMD_CONNACK, 0, 2); c.mqttSend(Buffer.from([0, 0])); }
+  };
+  const lsn = loop.manager.mqttListen("ws://127.0.0.1:0", h);
+  const rec = new Recorder();
+  const c = loop.manager.mqttConnect(`ws://127.0.0.1:${lsn.localAddr.port}`, rec.handler);
+  await rec.waitOpen();
+  assert.deepEqual(rec.opens, [0]);
+  assert.throws(() => c.wsSend("x"), { code: "ERR_WRONG_CONN" });
+  c.close();
   lsn.close();
 });
 
