@@ -81,7 +81,7 @@ export interface MqttBrokerOptions extends Omit<ConnectionOptions, "mqttManualAc
   /**
    * Where to listen: mqtt://host:port, mqtts:// with `tls`, ws:// or wss:// (MQTT over
    * WebSocket, any path or only the URL's path). A list listens on each: one broker
-   * for clients of every transport (`tls` serves every TLS listener).
+   * for clients of every transport; `tls` then goes to the TLS ones (mqtts://, wss://) only.
    */
   listen: string | readonly string[];
   /** Accepts or refuses a CONNECT (default: everyone). Refused: CONNACK 4 (3.1.1) / 0x86 (5.0). */

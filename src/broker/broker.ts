@@ -37,6 +37,7 @@ import { MgError } from "../util/errors.js";
 import { MqttPacket as Packet } from "../mqtt/message.js";
 import { BrokerCluster, type Claimed, type ClusterHost } from "./cluster/cluster.js";
 import { clusterConfig } from "./cluster/cluster-options.js";
+import { urlIsSsl } from "../util/url.js";
 
 export type { MqttAction, MqttBrokerOptions } from "./broker-options.js";
 export type { MqttPersistenceOptions } from "./broker-options.js";
@@ -140,7 +141,9 @@ export class MqttBroker {
     }
     const listeners: Connection[] = [];
     try {
-      for (const u of urls as string[]) listeners.push(manager.mqttListen(u, this.handler, connOpts));
+      // With a list, `tls` is for the TLS listeners only (an mqtt:// listener given `tls` would speak TLS).
+      const { tls: _tls, ...plain } = connOpts;
+      for (const u of urls as string[]) listeners.push(manager.mqttListen(u, this.handler, urls.length > 1 && !urlIsSsl(u) ? plain : connOpts));
     } catch (e) {
       for (const l of listeners) l.close();
       this.clock.stop();

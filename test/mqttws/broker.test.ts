@@ -52,9 +52,9 @@ for (const scheme of ["ws", "wss"] as const) {
   }
 }
 
-test("one broker on a list of listeners: mqtt:// and ws:// clients meet", async () => {
-  const b = new MqttBroker(loop.manager, { listen: ["mqtt://127.0.0.1:0", "ws://127.0.0.1:0"] });
-  assert.equal(b.listeners.length, 2);
+test("one broker on a list of listeners: mqtt://, ws:// and wss:// clients meet; tls is for the TLS listener only", async () => {
+  const b = new MqttBroker(loop.manager, { listen: ["mqtt://127.0.0.1:0", "ws://127.0.0.1:0", "wss://127.0.0.1:0"], tls: { cert: certs.server.cert, key: certs.server.key } });
+  assert.equal(b.listeners.length, 3);
   assert.equal(b.listener, b.listeners[0]);
   const sub = new Recorder();
   const s = loop.manager.mqttConnect(`ws://127.0.0.1:${b.listeners[1]!.localAddr.port}`, sub.handler, { version: 5 });
@@ -64,12 +64,18 @@ test("one broker on a list of listeners: mqtt:// and ws:// clients meet", async 
   const pub = new Recorder();
   const p = loop.manager.mqttConnect(`mqtt://127.0.0.1:${b.listeners[0]!.localAddr.port}`, pub.handler);
   await pub.waitOpen();
+  const sec = new Recorder();
+  const q = loop.manager.mqttConnect(`wss://localhost:${b.listeners[2]!.localAddr.port}`, sec.handler, { tls: { ca: certs.ca } });
+  await sec.waitOpen();
+  assert.equal(p.isTls, false);
+  assert.equal(q.isTls, true);
   p.mqttPub("mixed/a", "tcp to ws", { qos: 1 });
-  await sub.waitMsgs(1);
-  assert.equal(sub.msgs[0]!.text, "tcp to ws");
-  assert.equal(b.clientCount, 2);
+  q.mqttPub("mixed/b", "wss to ws", { qos: 1 });
+  await sub.waitMsgs(2);
+  assert.deepEqual(sub.msgs.map((m) => m.text).sort(), ["tcp to ws", "wss to ws"]);
+  assert.equal(b.clientCount, 3);
   b.close();
-  await waitFor(() => sub.closed && pub.closed);
+  await waitFor(() => sub.closed && pub.closed && sec.closed);
 });
 
 test("tsmongoose mqtt-broker --listen mqtt://... --listen ws://...: Paho over WebSocket gets mosquitto_pub's message, both logged", async () => {
