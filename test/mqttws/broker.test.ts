@@ -109,4 +109,20 @@ c.disconnect(); c.loop_stop()
   }
 });
 
+test("tsmongoose sub and pub take -L ws://host:port/path", async () => {
+  const cli = fileURLToPath(new URL("../../src/cli.js", import.meta.url));
+  const u = `ws://127.0.0.1:${ws.listener.localAddr.port}/mqtt`;
+  ws.publish("cli/sub", "first", { retain: true });
+  const sub = new Child(process.execPath, [cli, "sub", "-L", u, "-t", "cli/sub", "-C", "2", "-v", "-q", "1"]);
+  try {
+    await sub.waitFor(/cli\/sub first\n/);
+    const pub = await run(process.execPath, [cli, "pub", "-L", u, "-t", "cli/sub", "-m", "second", "-q", "1"]);
+    assert.equal(pub.code, 0, pub.stderr);
+    assert.equal(await sub.exit(), 0, sub.stderr); // -C 2: exits after the second
+    assert.equal(sub.stdout, "cli/sub first\ncli/sub second\n");
+  } finally {
+    await sub.stop();
+  }
+});
+
 leakCheckAfterAll();
