@@ -84,6 +84,9 @@ export class MqttWsLayer extends MqttLayer implements WsCarrier {
       return;
     }
     this.#inbox.append(data);
+    // Decoding resumed (the send queue is down to half the mark: the WebSocket side may
+    // resume from the socket's drain hook, outside MG_EV_WRITE), so MQTT parsing resumes too.
+    if (st.paused && c.sendLen <= st.sendHighWater / 2) st.paused = false;
     super.onEvent(c, MG_EV_READ, this.#inbox.recvLen); // parses what is complete
   }
 

@@ -7,7 +7,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import {
   Manager, MqttBroker, MG_EV_ERROR, MG_EV_HTTP_MSG, MG_EV_MQTT_CMD, MG_EV_MQTT_MSG, MG_EV_WS_MSG, WEBSOCKET_OP_BINARY, WEBSOCKET_OP_TEXT,
-  MQTT_CMD_CONNACK, MQTT_CMD_CONNECT, MQTT_CMD_DISCONNECT, MQTT_CMD_PINGREQ, type EventHandler,
+  MQTT_CMD_CONNACK, MQTT_CMD_CONNECT, MQTT_CMD_DISCONNECT, MQTT_CMD_PINGREQ, MQTT_CMD_PINGRESP, type EventHandler,
 } from "../../src/index.js";
 import { startLoop, waitFor, type Loop, leakCheckAfterAll } from "../helpers.js";
 import { Recorder } from "../mqtt/peers.js";
@@ -114,7 +114,7 @@ test("mqttConnect over ws:// offers the subprotocol mqtt [MQTT-6.0.0-3]; conn.mq
   assert.deepEqual(offered, ["mqtt"]);
   assert.equal(c.wsProtocol, "mqtt");
   // Keep alive goes on over WebSocket: a PINGREQ after a second idle, answered.
-  await rec.waitCmd(13, undefined, "PINGRESP");
+  await rec.waitCmd(MQTT_CMD_PINGRESP, undefined, "PINGRESP");
   c.mqttDisconnect();
   await waitFor(() => rec.closed);
   lsn.close();
