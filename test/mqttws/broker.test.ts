@@ -52,6 +52,27 @@ for (const scheme of ["ws", "wss"] as const) {
   }
 }
 
+test("Paho over wss:// (TLS, path /mqtt) through our broker", async () => {
+  const r = await paho(wss.listener.localAddr.port, `
+got = []
+c = mqtt.Client("wss-paho", protocol=mqtt.MQTTv5, transport="websockets")
+c.ws_set_options(path="/mqtt")
+c.tls_set(ca_certs=${JSON.stringify(certs.caFile)})
+c.on_message = lambda c, u, m: got.append(m.payload.decode())
+c.connect("localhost", PORT)
+c.loop_start()
+c.subscribe("paho/wss", 1)
+time.sleep(0.3)
+c.publish("paho/wss", b"secret", 1).wait_for_publish(5)
+deadline = time.time() + 5
+while not got and time.time() < deadline: time.sleep(0.02)
+print(got)
+c.disconnect(); c.loop_stop()
+`);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /\['secret'\]/);
+});
+
 test("one broker on a list of listeners: mqtt://, ws:// and wss:// clients meet; tls is for the TLS listener only", async () => {
   const b = new MqttBroker(loop.manager, { listen: ["mqtt://127.0.0.1:0", "ws://127.0.0.1:0", "wss://127.0.0.1:0"], tls: { cert: certs.server.cert, key: certs.server.key } });
   assert.equal(b.listeners.length, 3);
