@@ -27,13 +27,16 @@ import { wsConnect, type WsConnectOptions } from "./ws/client.js";
 import { checkWsOptions, type WsOptions } from "./ws/options.js";
 import { WEBSOCKET_OP_TEXT } from "./ws/constants.js";
 import {
-  mqttPub, mqttSub, mqttUnsub, mqttPing, mqttPong, mqttDisconnect, mqttSendHeader, mqttConnack, mqttSuback, mqttAck, mqttAuth,
+  mqttPub, mqttSub, mqttUnsub, mqttPing, mqttPong, mqttDisconnect, mqttSendHeader, mqttSend, mqttConnack, mqttSuback, mqttAck, mqttAuth,
   type MqttPubOptions, type MqttSubOptions, type MqttConnackOptions,
 } from "./mqtt/send.js";
 import { mqttConnect, type MqttConnectOptions } from "./mqtt/client.js";
 import { mqttListen } from "./mqtt/server.js";
 import { mqttServerSpec } from "./mqtt/open.js";
 import type { MqttOptions } from "./mqtt/state.js";
+import { MQTT_WS_CARRIER } from "./mqttws/open.js";
+import { mqttWsServerSpec, mqttWsUpgrade } from "./mqttws/server.js";
+import type { MqttWsConnectOptions } from "./mqttws/client.js";
 import { sntpConnect, sntpRequest, type SntpConnectOptions } from "./sntp/client.js";
 import { DnsClient } from "./dns/layer.js";
 import { checkDnsOptions } from "./dns/options.js";
@@ -48,7 +51,11 @@ import { splitHandlerArgs, optBool } from "./util/check.js";
 export interface ConnectionOptions extends CoreOptions, HttpLimits, WsOptions, MqttOptions {
   /** Speak HTTP/1.1 on this connection (inferred from http://, https://, ws://, wss://). */
   http?: boolean;
-  /** Speak MQTT on accepted connections (inferred from mqtt:// and mqtts:// for listen()). */
+  /**
+   * Speak MQTT on accepted connections (inferred from mqtt:// and mqtts:// for
+   * listen()). With ws:// or wss:// (and `http` not set): MQTT over WebSocket, as
+   * mqttListen() does for those URLs.
+   */
   mqtt?: boolean;
 }
 
@@ -197,8 +204,17 @@ export class Connection extends CoreConnection {
   mqttPong(): void { mqttPong(this); }
   /** Sends DISCONNECT (MQTT 5: with a reason code) and closes once it is written. */
   mqttDisconnect(reason?: number, props?: MqttProperty[]): void { mqttDisconnect(this, reason, props); }
-  /** Sends a fixed header (Mongoose's mg_mqtt_send_header) for a body of `len` bytes; send() the body next. */
+  /** Sends a fixed header (Mongoose's mg_mqtt_send_header) for a body of `len` bytes; mqttSend() the body next. */
   mqttSendHeader(cmd: number, flags: number, len: number): void { mqttSendHeader(this, cmd, flags, len); }
+  /** Sends encoded MQTT packet bytes as the connection carries MQTT: as they are (like send()) on mqtt://, in a binary WebSocket frame on ws://. */
+  mqttSend(data: Uint8Array): boolean { return mqttSend(this, data); }
+  /**
+   * Server: upgrades an HTTP request to MQTT over WebSocket (101 with subprotocol
+   * `mqtt`), then MQTT events; for an HTTP server that also serves MQTT on a path. A
+   * request that is not a valid upgrade or does not offer `mqtt` gets 400 and the
+   * connection closes: returns false. MQTT options are the listener's.
+   */
+  mqttWsUpgrade(msg: HttpMessage, extraHeaders?: HeadersInit): boolean { return mqttWsUpgrade(this, msg, extraHeaders); }
   /** Server: answers CONNECT with CONNACK; a non-zero code refuses and closes. */
   mqttConnack(code?: number, opts?: MqttConnackOptions): void { mqttConnack(this, code, opts); }
   /** Server: answers SUBSCRIBE (granted QoS or 0x80 per filter) or UNSUBSCRIBE with SUBACK / UNSUBACK. */
@@ -266,17 +282,23 @@ export class Manager extends CoreManager {
   }
 
   /**
-   * Connects to an MQTT server (mqtt:// or mqtts://) and sends CONNECT; MG_EV_MQTT_OPEN
-   * gives the CONNACK's return code. Options: `clientId`, `user`, `pass`, `keepAlive`,
-   * `clean`, `will`, `version` (4 or 5), `props`, `tls`, `mqttMaxPacketSize`.
+   * Connects to an MQTT server (mqtt:// or mqtts://; ws:// or wss:// for MQTT over
+   * WebSocket, offering subprotocol `mqtt`, e.g. "ws://host:8080/mqtt") and sends
+   * CONNECT; MG_EV_MQTT_OPEN gives the CONNACK's return code. Options: `clientId`,
+   * `user`, `pass`, `keepAlive`, `clean`, `will`, `version` (4 or 5), `props`, `tls`,
+   * `mqttMaxPacketSize`; over WebSocket also `headers`, `handshakeTimeoutMs`.
    */
-  mqttConnect(url: string, handlerOrOpts?: EventHandler | MqttConnectOptions, opts?: MqttConnectOptions): Connection {
-    return mqttConnect(this, url, handlerOrOpts as CoreHandler | MqttConnectOptions | undefined, opts) as Connection;
+  mqttConnect(url: string, handlerOrOpts?: EventHandler | MqttConnectOptions | MqttWsConnectOptions, opts?: MqttConnectOptions | MqttWsConnectOptions): Connection {
+    return mqttConnect(this, url, handlerOrOpts as CoreHandler | MqttConnectOptions | undefined, opts, MQTT_WS_CARRIER) as Connection;
   }
 
-  /** Listens for MQTT clients: accepted connections deliver MG_EV_MQTT_CMD / MG_EV_MQTT_MSG. */
+  /**
+   * Listens for MQTT clients: accepted connections deliver MG_EV_MQTT_CMD / MG_EV_MQTT_MSG.
+   * mqtt:// and mqtts://, or ws:// and wss:// for MQTT over WebSocket (any path, or only
+   * the listen URL's path when it has one; the client must offer subprotocol `mqtt`).
+   */
   mqttListen(url: string, handlerOrOpts?: EventHandler | ConnectionOptions, opts?: ConnectionOptions): Connection {
-    return mqttListen(this, url, handlerOrOpts as CoreHandler | ConnectionOptions | undefined, opts) as Connection;
+    return mqttListen(this, url, handlerOrOpts as CoreHandler | ConnectionOptions | undefined, opts, MQTT_WS_CARRIER) as Connection;
   }
 
   /**
@@ -311,6 +333,8 @@ function specFor(url: string, o: ConnectionOptions, what: "listen" | "connect"):
     case "mqtts": tls = true; http = false; mqtt = what === "listen"; break;
     default: throw new MgError("ERR_INVALID_URL", `${what}: unsupported scheme "${urlScheme(url)}://" in ${url}`);
   }
+  // ws:// or wss:// with { mqtt: true }: MQTT over WebSocket (the HTTP layer only upgrades).
+  if ((scheme === "ws" || scheme === "wss") && what === "listen" && o.mqtt === true && o.http === undefined) return mqttWsServerSpec(url, o);
   http = optBool(o, "http", http);
   mqtt = optBool(o, "mqtt", mqtt && !http);
   if (http && mqtt) throw new MgError("ERR_INVALID_OPTION", "options http and mqtt cannot both be true");

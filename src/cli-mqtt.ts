@@ -11,7 +11,8 @@ import { fail, intOption, parseCommand, usageError } from "./cli-kit.js";
 
 const CONNECTION_HELP = `  -h, --host HOST            Broker host (default localhost)
   -p, --port PORT            Broker port (default 1883, 8883 with --tls)
-  -L, --url URL              mqtt://[user:pass@]host:port instead of -h/-p (mqtts:// for TLS)
+  -L, --url URL              mqtt://[user:pass@]host:port instead of -h/-p (mqtts:// for TLS;
+                             ws://host:port/path or wss:// for MQTT over WebSocket)
   --tls                      Connect with TLS (verified against the system CAs)
   -i, --id ID                Client id (default: a random one)
   -u, --username USER        User name
@@ -75,8 +76,8 @@ function connection(cmd: string, help: string, v: ConnectionValues): { url: stri
     const host = v.host ?? "localhost";
     const port = intOption(cmd, help, "--port", v.port, v.tls === true ? 8883 : 1883, 1, 65535);
     url = `${v.tls === true ? "mqtts" : "mqtt"}://${host.includes(":") ? `[${host}]` : host}:${port}`;
-  } else if (!/^mqtts?:\/\//.test(url)) {
-    usageError(cmd, help, `bad --url "${url}": expected mqtt:// or mqtts://`);
+  } else if (!/^(mqtts?|wss?):\/\//.test(url)) {
+    usageError(cmd, help, `bad --url "${url}": expected mqtt://, mqtts://, ws:// or wss://`);
   }
   const pv = v["protocol-version"];
   let version: 4 | 5 = 4;

@@ -98,7 +98,9 @@ Runs an MQTT 3.1.1 / 5.0 broker (QoS 0-2, retained messages, wills, persistent
 sessions, shared subscriptions) that accepts every client, and logs each client's
 connect and disconnect on standard output. Ctrl-C stops.
 
-  -l, --listen URL             Where to listen (default mqtt://0.0.0.0:1883)
+  -l, --listen URL             Where to listen (default mqtt://0.0.0.0:1883); ws://host:port
+                               for MQTT over WebSocket (any path; ws://host:port/mqtt:
+                               that path only). Repeat for several
   -w, --workers N|auto         Worker processes sharing the port (default 1). Each is
                                a broker of its own, or with --redis a node of one
                                cluster: see docs/scaling.md
@@ -233,16 +235,17 @@ function workersOption(cmd: string, v: string | undefined): number {
  * Runs `setup`'s manager: in this process for one worker (the listener binds at once),
  * else in `workers` processes sharing the port; `ready` is told the real port.
  */
-async function runServer(cmd: string, workers: number, setup: () => { mgr: Manager; lsn: Connection }, ready: (port: number) => void): Promise<void> {
+async function runServer(cmd: string, workers: number, setup: () => { mgr: Manager; lsn: Connection | readonly Connection[] }, ready: (port: number, i: number) => void): Promise<void> {
   if (workers === 1) {
-    let s: { mgr: Manager; lsn: Connection };
+    let s: { mgr: Manager; lsn: Connection | readonly Connection[] };
     try { s = setup(); } catch (e) { fail(cmd, e instanceof Error ? e.message : String(e)); }
-    ready(s.lsn.localAddr.port);
+    const lsns = Array.isArray(s.lsn) ? s.lsn as readonly Connection[] : [s.lsn as Connection];
+    lsns.forEach((l, i) => ready(l.localAddr.port, i));
     await s.mgr.run();
     return;
   }
   try {
-    await runWorkers({ workers, setup: () => setup().mgr, onListening: (a) => ready(a[0]?.port ?? 0), log: (line) => { process.stderr.write(`tsmongoose ${cmd}: ${line}\n`); } });
+    await runWorkers({ workers, setup: () => setup().mgr, onListening: (a) => { if (a.length === 0) ready(0, 0); else a.forEach((x, i) => ready(x.port, i)); }, log: (line) => { process.stderr.write(`tsmongoose ${cmd}: ${line}\n`); } });
   } catch (e) {
     fail(cmd, e instanceof Error ? e.message : String(e));
   }
@@ -403,7 +406,7 @@ interface Seen { id: string; reason: string | undefined }
  * refuses is logged as refused. MqttBroker has no connect/disconnect hooks of its own.
  */
 function logClients(broker: MqttBroker, write: (line: string) => void): void {
-  const inner = broker.listener.handler;
+  const inner = broker.listener.handler; // (the same handler on every listener)
   if (inner === undefined) return;
   const seen = new Map<Connection, Seen>();
   const h: EventHandler = (...args) => {
@@ -440,7 +443,7 @@ function logClients(broker: MqttBroker, write: (line: string) => void): void {
       write(`${stamp()} client "${s.id}" disconnected from ${peer(c)} (${s.reason ?? "connection closed"})\n`);
     }
   };
-  broker.listener.handler = h;
+  for (const l of broker.listeners) l.handler = h;
 }
 
 async function mqttBroker(argv: string[]): Promise<void> {
@@ -449,9 +452,10 @@ async function mqttBroker(argv: string[]): Promise<void> {
   let opts: ReturnType<typeof brokerCliOptions>;
   try { opts = brokerCliOptions(rest); } catch (e) { usageError("mqtt-broker", (e as Error).message); }
   const { values } = parse("mqtt-broker", rest, {
-    listen: { type: "string", short: "l" }, workers: { type: "string", short: "w" }, quiet: { type: "boolean", short: "q" },
+    listen: { type: "string", short: "l", multiple: true }, workers: { type: "string", short: "w" }, quiet: { type: "boolean", short: "q" },
   }, { min: 0, max: 0, names: "" });
-  const listen = values.listen ?? "mqtt://0.0.0.0:1883";
+  // Repeatable: one broker on every URL (mqtt://, ws://, ...).
+  const listen = values.listen ?? ["mqtt://0.0.0.0:1883"];
   const workers = workersOption("mqtt-broker", values.workers);
   if (workers > 1 && cluster.isPrimary && opts.cluster === undefined) {
     // Without a shared store each worker keeps its own sessions, subscriptions and
@@ -460,15 +464,16 @@ async function mqttBroker(argv: string[]): Promise<void> {
       "clients on different workers do not see each other's messages, retained messages or sessions. " +
       "Add --redis URL to make them one cluster; see docs/scaling.md\n");
   }
-  const setup = (): { mgr: Manager; lsn: Connection } => {
+  const setup = (): { mgr: Manager; lsn: readonly Connection[] } => {
     const mgr = new Manager();
     const broker = new MqttBroker(mgr, { listen, ...opts });
     if (values.quiet !== true) logClients(broker, (line) => { process.stdout.write(line); });
-    return { mgr, lsn: broker.listener };
+    return { mgr, lsn: broker.listeners };
   };
-  await runServer("mqtt-broker", workers, setup, (port) => {
-    process.stdout.write(`MQTT broker on ${withPort(listen, port)}${workers > 1 ? ` (${workers} workers)` : ""}\n`);
-    for (const u of reachable(listen, port)) process.stdout.write(`  ${u}\n`);
+  await runServer("mqtt-broker", workers, setup, (port, i) => {
+    const url = listen[i] ?? listen[0]!;
+    process.stdout.write(`MQTT broker on ${withPort(url, port)}${workers > 1 ? ` (${workers} workers)` : ""}\n`);
+    for (const u of reachable(url, port)) process.stdout.write(`  ${u}\n`);
   });
 }
 

@@ -29,6 +29,7 @@ export { SNTP_DEFAULT_TIMEOUT_MS, type SntpConnectOptions } from "./sntp/client.
 export { MqttPacket, type MqttMessage, type MqttProperty, type MqttConnectInfo, type MqttWill, type MqttTopicFilter } from "./mqtt/message.js";
 export * from "./mqtt/constants.js";
 export type { MqttConnectOptions, MqttWillOptions } from "./mqtt/client.js";
+export type { MqttWsConnectOptions } from "./mqttws/client.js";
 export { MqttClientSession, type MqttSessionMessage } from "./mqtt/session.js";
 export type { MqttClientAuth, MqttClientAuthRequest } from "./mqtt/state.js";
 export type { MqttPubOptions, MqttSubOptions, MqttConnackOptions } from "./mqtt/send.js";

@@ -36,12 +36,12 @@ export function authStep(hook: MqttAuthHook, c: Connection, cl: Client, data: Ui
     return p;
   };
   if (r?.status === "continue") {
-    c.send(buildSimple(MQTT_CMD_AUTH, 5, RC_CONTINUE_AUTH, props(r.data)));
+    c.mqttSend(buildSimple(MQTT_CMD_AUTH, 5, RC_CONTINUE_AUTH, props(r.data)));
     return;
   }
   cl.auth = undefined;
   if (r?.status === "success") {
-    if (a.reauth) c.send(buildSimple(MQTT_CMD_AUTH, 5, RC_AUTH_SUCCESS, props(r.data)));
+    if (a.reauth) c.mqttSend(buildSimple(MQTT_CMD_AUTH, 5, RC_AUTH_SUCCESS, props(r.data)));
     else a.finish!(props(r.data));
   } else {
     refuse(RC_NOT_AUTHORIZED);

@@ -4,7 +4,7 @@ import type { MqttBrokerOptions } from "./broker-options.js";
 import { clusterConfig } from "./cluster/cluster-options.js";
 
 export const BROKER_CLI_HELP = `Options (defaults in brackets):
-  --listen URL                 mqtt://host:port [mqtt://0.0.0.0:1883]
+  --listen URL                 mqtt://host:port or ws://host:port[/path], repeatable [mqtt://0.0.0.0:1883]
   --max-keepalive S            MQTT 5 clients asking more (or 0) get this Server Keep Alive [none]
   --max-session-expiry S       longest session kept after a disconnect [no limit]
   --receive-maximum N          QoS 2 messages a client may leave unreleased [100]

@@ -78,8 +78,12 @@ export type MqttAction = "publish" | "subscribe";
 export interface MqttBrokerOptions extends Omit<ConnectionOptions, "mqttManualAcks"> {
   /** Refused (ERR_INVALID_OPTION): the broker acknowledges every QoS 1/2 PUBLISH itself. */
   mqttManualAcks?: never;
-  /** Where to listen: mqtt://host:port, or mqtts:// with `tls`. */
-  listen: string;
+  /**
+   * Where to listen: mqtt://host:port, mqtts:// with `tls`, ws:// or wss:// (MQTT over
+   * WebSocket, any path or only the URL's path). A list listens on each: one broker
+   * for clients of every transport; `tls` then goes to the TLS ones (mqtts://, wss://) only.
+   */
+  listen: string | readonly string[];
   /** Accepts or refuses a CONNECT (default: everyone). Refused: CONNACK 4 (3.1.1) / 0x86 (5.0). */
   authenticate?: (user: string | undefined, pass: string | undefined, clientId: string) => boolean;
   /**

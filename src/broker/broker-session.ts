@@ -207,7 +207,7 @@ export function resume(s: Session, l: BrokerLimits, now: number): void {
   const c = usable(s);
   if (c === undefined) return;
   for (const d of [...s.inflight.values()]) {
-    if (d.released) c.send(buildAck(MQTT_CMD_PUBREL, s.version, d.id));
+    if (d.released) c.mqttSend(buildAck(MQTT_CMD_PUBREL, s.version, d.id));
     else if (!write(s, c, d.msg, d.qos, d.retain, d.subIds, d.id, true, now)) { s.inflight.delete(d.id); s.log?.remove(s, d); }
   }
   pump(s, l, now);
@@ -284,7 +284,7 @@ function write(s: Session, c: Connection, msg: Stored, qos: number, retain: bool
     s.stats.dropped++;
     return false;
   }
-  c.send(pkt);
+  c.mqttSend(pkt); // (over WebSocket: in a binary frame)
   s.stats.published++;
   return true;
 }

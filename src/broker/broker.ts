@@ -37,6 +37,7 @@ import { MgError } from "../util/errors.js";
 import { MqttPacket as Packet } from "../mqtt/message.js";
 import { BrokerCluster, type Claimed, type ClusterHost } from "./cluster/cluster.js";
 import { clusterConfig } from "./cluster/cluster-options.js";
+import { urlIsSsl } from "../util/url.js";
 
 export type { MqttAction, MqttBrokerOptions } from "./broker-options.js";
 export type { MqttPersistenceOptions } from "./broker-options.js";
@@ -86,8 +87,10 @@ export interface MqttSessionInfo {
  * topic aliases, optional persistence and hooks to authenticate and authorize.
  */
 export class MqttBroker {
-  /** The listening connection (`listener.localAddr.port` is the real port). */
+  /** The listening connection (`listener.localAddr.port` is the real port); the first one when `listen` is a list. */
   readonly listener: Connection;
+  /** Every listening connection, in the order of `listen`. */
+  readonly listeners: readonly Connection[];
   private readonly sessions = new Map<string, Session>();
   private readonly clients = new Map<Connection, Client>();
   private readonly retained = new Map<string, Stored>();
@@ -121,7 +124,8 @@ export class MqttBroker {
       receiveMaximum, topicAliasMaximum, outboundTopicAliases, maxSessionExpiry, maxKeepAlive, maxQos, retainAvailable,
       wildcardSubscriptions, subscriptionIdentifiers, sharedSubscriptions, connectTimeoutMs, persistence, sysInterval, cluster, ...connOpts
     } = opts;
-    if (typeof listen !== "string") throw new Error("MqttBroker: `listen` URL is required");
+    const urls: readonly unknown[] = typeof listen === "string" ? [listen] : Array.isArray(listen) ? listen : [];
+    if (urls.length === 0 || !urls.every((u) => typeof u === "string")) throw new Error("MqttBroker: `listen` URL (or a list of them) is required");
     this.l = brokerLimits(opts);
     const cfg = cluster === undefined ? undefined : clusterConfig(cluster);
     if (cfg !== undefined && persistence !== undefined) throw new MgError("ERR_INVALID_OPTION", "options cluster and persistence do not go together: a cluster keeps its state in Redis");
@@ -135,13 +139,19 @@ export class MqttBroker {
       this.persist = new BrokerPersistence(store);
       this.restore(this.persist);
     }
+    const listeners: Connection[] = [];
     try {
-      this.listener = manager.mqttListen(listen, this.handler, connOpts);
+      // With a list, `tls` is for the TLS listeners only (an mqtt:// listener given `tls` would speak TLS).
+      const { tls: _tls, ...plain } = connOpts;
+      for (const u of urls as string[]) listeners.push(manager.mqttListen(u, this.handler, urls.length > 1 && !urlIsSsl(u) ? plain : connOpts));
     } catch (e) {
+      for (const l of listeners) l.close();
       this.clock.stop();
       this.persist?.close();
       throw e;
     }
+    this.listeners = listeners;
+    this.listener = listeners[0]!;
     if (cfg !== undefined) {
       this.cluster = new BrokerCluster(cfg, this.clusterHost());
       this.persist = new BrokerPersistence(this.cluster.store);
@@ -217,7 +227,7 @@ export class MqttBroker {
   close(): void {
     this.stopTimers();
     this.persist?.close();
-    this.listener.close();
+    for (const l of this.listeners) l.close();
     for (const c of this.clients.keys()) c.close();
     void this.cluster?.close();
   }

@@ -6,7 +6,7 @@ import type { CoreManager } from "../core/manager.js";
 import type { CoreOptions } from "../core/options.js";
 import type { MqttProperty } from "./props.js";
 import { buildConnect } from "./builder.js";
-import { mqttClientSpec } from "./open.js";
+import { mqttClientSpec, type MqttCarrier } from "./open.js";
 import { createMqttState, DEFAULT_CONNECT_TIMEOUT_MS, sendPacket, type MqttClientAuth, type MqttOptions } from "./state.js";
 import {
   MQTT_PROP_AUTHENTICATION_DATA, MQTT_PROP_AUTHENTICATION_METHOD, MQTT_PROP_SESSION_EXPIRY_INTERVAL, MQTT_PROP_TOPIC_ALIAS_MAXIMUM,
@@ -77,12 +77,16 @@ export interface MqttConnectOptions extends CoreOptions, MqttOptions {
 
 export const DEFAULT_KEEPALIVE_S = 60;
 
-/** Connects to an MQTT server. See Manager.mqttConnect(). */
-export function mqttConnect(manager: CoreManager, url: string, handlerOrOpts?: CoreHandler | MqttConnectOptions, opts?: MqttConnectOptions): Connection {
+/**
+ * Connects to an MQTT server. See Manager.mqttConnect(). `carrier` adds the schemes of
+ * another transport (ws:// and wss://: MQTT over WebSocket).
+ */
+export function mqttConnect(manager: CoreManager, url: string, handlerOrOpts?: CoreHandler | MqttConnectOptions, opts?: MqttConnectOptions, carrier?: MqttCarrier): Connection {
   const [handler, o] = splitHandlerArgs<CoreHandler, MqttConnectOptions>(handlerOrOpts, opts, "mqttConnect");
   const scheme = typeof url === "string" && url.includes("://") ? urlScheme(url) : "";
-  if (scheme !== "mqtt" && scheme !== "mqtts" && scheme !== "tcp" && scheme !== "tls" && scheme !== "ssl") {
-    throw new MgError("ERR_INVALID_URL", `mqttConnect: expected an mqtt:// or mqtts:// URL, got ${String(url)}`);
+  const carried = carrier !== undefined && carrier.schemes.includes(scheme);
+  if (!carried && scheme !== "mqtt" && scheme !== "mqtts" && scheme !== "tcp" && scheme !== "tls" && scheme !== "ssl") {
+    throw new MgError("ERR_INVALID_URL", `mqttConnect: expected an mqtt:// or mqtts:// URL${carrier === undefined ? "" : " (or ws://, wss://)"}, got ${String(url)}`);
   }
   const {
     clientId, user, pass, keepAlive, clean, will, version, props, connectTimeoutMs, sessionExpiry, topicAliasMaximum,
@@ -141,7 +145,8 @@ export function mqttConnect(manager: CoreManager, url: string, handlerOrOpts?: C
     st.nextId = session._nextId;
     for (const id of session._entries.keys()) { st.resumeIds.push(id); st.inflight.add(id); }
   }
-  const c = manager._connect(url, handler, connOpts, mqttClientSpec(urlIsSsl(url), st));
-  sendPacket(c, st, packet);
+  const { spec, connOpts: rest } = carried ? carrier!.clientSpec(url, st, connOpts) : { spec: mqttClientSpec(urlIsSsl(url), st), connOpts };
+  const c = manager._connect(url, handler, rest, spec);
+  sendPacket(c, st, packet); // (over a carrier, held until its handshake is done)
   return c;
 }

@@ -106,6 +106,7 @@ function clientPoll(c: Connection, st: MqttConnState, now: number): void {
 function fail(c: Connection, st: MqttConnState, reason: string, code: number): void {
   st.failed = true;
   if (c.recvLen > 0) c.recvConsume();
+  if (st.input !== undefined && st.input.recvLen > 0) st.input.recvConsume();
   // MQTT 5 says why before closing (section 4.13).
   // [MQTT-3.14.0-1]: a server's DISCONNECT only follows its CONNACK 0x00.
   if (code !== 0 && st.version >= 5 && (st.connacked || !st.isServer)) {

@@ -16,13 +16,15 @@ export interface PacketSink {
 export const RC_MALFORMED = 0x81, RC_PROTOCOL_ERROR = 0x82, RC_PACKET_TOO_LARGE = 0x95;
 
 export function receivePackets(c: Connection, st: MqttConnState, sink: PacketSink): void {
+  // The bytes: the connection's receive buffer, or what a carrier (WebSocket) unwrapped.
+  const src = st.input ?? c;
   for (;;) {
-    if (st.failed) { if (c.recvLen > 0) c.recvConsume(); return; }
+    if (st.failed) { if (src.recvLen > 0) src.recvConsume(); return; }
     if (!c.canSend) return;
     // Backpressure: a peer that does not read our answers gets no more of its packets parsed
     // (the receive buffer then fills and reading pauses); the layer resumes below half.
     if (c.sendLen > st.sendHighWater) { st.paused = true; return; }
-    const buf = c.recvData();
+    const buf = src.recvData();
     const h = parseFixedHeader(buf);
     if (h === 0) {
       return;
@@ -32,14 +34,14 @@ export function receivePackets(c: Connection, st: MqttConnState, sink: PacketSin
       sink.fail(c, st, `packet of ${h.total} bytes is over the limit of ${st.maxPacket} (mqttMaxPacketSize)`, RC_PACKET_TOO_LARGE);
       return;
     }
-    if (h.total > c.recvSize) {
-      sink.fail(c, st, `packet of ${h.total} bytes does not fit the receive buffer (${c.recvSize} bytes)`, RC_PACKET_TOO_LARGE);
+    if (h.total > src.recvSize) {
+      sink.fail(c, st, `packet of ${h.total} bytes does not fit the receive buffer (${src.recvSize} bytes)`, RC_PACKET_TOO_LARGE);
       return;
     }
     if (buf.length < h.total) return; // wait for the rest
     const m = parsePacket(buf.subarray(0, h.total), h, st.version);
     if (typeof m === "string") { sink.fail(c, st, `malformed packet: ${m}`, RC_MALFORMED); return; }
-    c.recvConsume(h.total);
+    src.recvConsume(h.total);
     sink.packet(c, st, m);
   }
 }

@@ -8,7 +8,7 @@ import {
 } from "./constants.js";
 import type { MqttMessage, MqttProperty } from "./message.js";
 import { buildConnack, buildHeader, buildPublish, buildSimple, buildSubAck, buildSubscribe, checkQos } from "./builder.js";
-import { mqttState, sendPublish, sendPubAck } from "./layer.js";
+import { MqttLayer, mqttState, sendPublish, sendPubAck } from "./layer.js";
 import { nextPacketId, sendChecked, sendPacket, type MqttConnState } from "./state.js";
 import { copyPayload } from "./session.js";
 import { toBuffer } from "../util/bytes.js";
@@ -171,10 +171,28 @@ export function mqttDisconnect(c: Connection, reason = 0, props?: MqttProperty[]
   c.drain();
 }
 
-/** Mongoose's mg_mqtt_send_header: a fixed header for a body of `len` bytes that the caller then send()s. */
+/**
+ * Mongoose's mg_mqtt_send_header: a fixed header for a body of `len` bytes that the
+ * caller then sends with mqttSend() (or send() on mqtt://, where the two are the same).
+ */
 export function mqttSendHeader(c: Connection, cmd: number, flags: number, len: number): void {
   const st = mqttState(c, "mqttSendHeader");
   sendPacket(c, st, buildHeader(cmd, flags, len));
+}
+
+/**
+ * Queues bytes of encoded MQTT packets the way the connection carries MQTT: as they are
+ * on mqtt:// and mqtts:// (the same as send()), in a binary WebSocket frame on ws:// and
+ * wss:// (MQTT 5 section 6: packets need not be aligned with frames). Returns send()'s
+ * high-water answer.
+ */
+export function mqttSend(c: Connection, data: Uint8Array): boolean {
+  const l = c.layer;
+  if (!(l instanceof MqttLayer)) throw new MgError("ERR_WRONG_CONN", `mqttSend: connection ${c.id} is not an MQTT connection`);
+  const b = toBuffer(data);
+  // (Raw bytes, as with send(): the keep-alive clock is not touched, so a broker's fan-out pays nothing more.)
+  if (l.st.output === undefined) return c.send(b);
+  return b.length === 0 ? true : sendPacket(c, l.st, b);
 }
 
 /** Server: answers CONNECT. A non-zero `code` refuses the client: the connection closes once CONNACK is written. */

@@ -61,8 +61,28 @@ export interface MqttClientAuthRequest {
  */
 export type MqttClientAuth = (req: MqttClientAuthRequest) => string | Uint8Array | undefined;
 
+/**
+ * Where the MQTT layer reads received bytes from when they do not come straight from
+ * the socket (MQTT over WebSocket: the payloads of the binary messages). The
+ * connection itself is one (its receive buffer), and is used when `input` is unset.
+ */
+export interface MqttInput {
+  readonly recvLen: number;
+  /** The most bytes it holds: a packet announced bigger is refused. */
+  readonly recvSize: number;
+  recvData(n?: number): Buffer;
+  recvConsume(n?: number): void;
+}
+
+/** How encoded packets are queued when not as raw bytes on the connection (MQTT over WebSocket: binary frames). */
+export type MqttOutput = (c: Connection, data: Buffer) => void;
+
 export interface MqttConnState {
   isServer: boolean;
+  /** The received bytes when they are not the connection's receive buffer (see MqttInput). */
+  input: MqttInput | undefined;
+  /** Queues packets when they are not written as they are (see MqttOutput). */
+  output: MqttOutput | undefined;
   /** Protocol level spoken: 4 (3.1.1) or 5; 3 (3.1) on servers. Servers learn it from CONNECT. */
   version: number;
   maxPacket: number;
@@ -132,7 +152,7 @@ export function createMqttState(o: MqttOptions, isServer: boolean, version = 4):
   const hw = optIntIn(o, "mqttSendHighWater", DEFAULT_SEND_HIGH_WATER, 1, Number.MAX_SAFE_INTEGER);
   const manual = optBool(o, "mqttManualAcks", false);
   return {
-    isServer, version, maxPacket: max, failed: false, connected: false, nextId: 0,
+    isServer, input: undefined, output: undefined, version, maxPacket: max, failed: false, connected: false, nextId: 0,
     inflight: new Set(), qos2In: new Set(), keepAliveMs: 0, lastSent: millis(), pingSentAt: 0,
     connectDeadline: Infinity, sendHighWater: hw, paused: false, manualAcks: manual, unacked: new Set(),
     aliasInMax: 0, aliasIn: [], useAliases: false, aliasOutMax: 0, aliasOut: new Map(),
@@ -159,8 +179,15 @@ export function sizeMqttRecv(c: Connection, st: MqttConnState): void {
 /** Queues a packet and notes the time, for keep alive. */
 export function sendPacket(c: Connection, st: MqttConnState, pkt: Buffer): boolean {
   st.lastSent = millis();
-  return c.send(pkt);
+  const out = st.output;
+  if (out === undefined) return c.send(pkt);
+  if (!c.canSend) throw c.closedError("send");
+  out(c, pkt);
+  return c.sendLen <= SEND_QUEUE_OK;
 }
+
+// What send() calls its high-water mark (core/connection.ts): sendPacket answers the same over any transport.
+const SEND_QUEUE_OK = 256 * 1024;
 
 /**
  * Queues a packet the application asked for, within the peer's Maximum Packet Size

@@ -42,6 +42,20 @@ export function wsConnect(manager: CoreManager, url: string, handlerOrOpts?: Cor
   if (scheme !== "ws" && scheme !== "wss" && scheme !== "http" && scheme !== "https") {
     throw new MgError("ERR_INVALID_URL", `wsConnect: expected a ws:// or wss:// URL, got ${String(url)}`);
   }
+  const { st, wss, connOpts } = wsClientState(url, o);
+  // For wss:// the client handshake starts TLS itself (with `tls`) before the request goes out.
+  const spec: OpenSpec = { udp: false, tls: wss, layer: () => new WsLayer(st) };
+  return manager._connect(url, handler, connOpts, spec);
+}
+
+/**
+ * @internal The client's WebSocket state for `url` (ws://, wss://, http://, https://),
+ * with its opening handshake ready to start on MG_EV_CONNECT; checks the options.
+ * `connOpts` are the options left for the connection. Used by wsConnect() and by
+ * protocols carried over WebSocket (MQTT over WebSocket).
+ */
+export function wsClientState(url: string, o: WsConnectOptions): { st: WsConnState; wss: boolean; connOpts: CoreOptions } {
+  const scheme = urlScheme(url);
   const wss = scheme === "wss" || scheme === "https";
   const { headers, protocols, tls, handshakeTimeoutMs, ...connOpts } = o;
   const timeout = optPositiveInt(o, "handshakeTimeoutMs", DEFAULT_HANDSHAKE_TIMEOUT_MS);
@@ -67,9 +81,7 @@ export function wsConnect(manager: CoreManager, url: string, handlerOrOpts?: Cor
 
   const st = createWsState(o, false);
   st.handshake = new ClientHandshake(request, key, protoList, dopts, wss, { name: host, ...(tls ?? {}) }, millis() + timeout, limits.maxHead, limits.maxHeaders);
-  // For wss:// the client handshake starts TLS itself (with `tls`) before the request goes out.
-  const spec: OpenSpec = { udp: false, tls: wss, layer: () => new WsLayer(st) };
-  return manager._connect(url, handler, connOpts, spec);
+  return { st, wss, connOpts };
 }
 
 function hasHeader(lines: string, lowerName: string): boolean {

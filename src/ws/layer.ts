@@ -30,18 +30,40 @@ const EMPTY = Buffer.alloc(0);
  * connection closes; returns false then.
  */
 export function wsUpgrade(c: Connection, msg: HttpMessage, extra?: HeadersInit): boolean {
-  if (c.isWebsocket) throw new MgError("ERR_WRONG_CONN", `wsUpgrade: connection ${c.id} is already a WebSocket`);
-  if (c.isClient || c.isListening) throw new MgError("ERR_WRONG_CONN", "wsUpgrade: only for requests received by a server");
-  if (!c.canSend) throw c.closedError("wsUpgrade");
+  const st = wsAccept(c, msg, extra, "wsUpgrade");
+  if (st === undefined) return false;
+  c.setLayer(new WsLayer(st));
+  c.isWebsocket = true;
+  c.call(MG_EV_WS_OPEN, msg);
+  return true;
+}
+
+/**
+ * @internal The server's side of the opening handshake, for wsUpgrade() and for
+ * protocols carried in WebSocket messages (MQTT over WebSocket, src/mqttws): checks the
+ * request, queues the 101 (with the subprotocol `choose` picks from those offered, or
+ * the connection's wsProtocols when `choose` is omitted), agrees permessage-deflate and
+ * takes the connection from the HTTP layer. Returns the new WebSocket state; the caller
+ * sets the layer and `isWebsocket`. A request that is not a valid upgrade gets 400 (or
+ * 426), as does one for which `choose` returns false: undefined then, and the
+ * connection drains.
+ */
+export function wsAccept(c: Connection, msg: HttpMessage, extra: HeadersInit | undefined, what: string, choose?: (offered: string[]) => string | false): WsConnState | undefined {
+  if (c.isWebsocket) throw new MgError("ERR_WRONG_CONN", `${what}: connection ${c.id} is already a WebSocket`);
+  if (c.isClient || c.isListening) throw new MgError("ERR_WRONG_CONN", `${what}: only for requests received by a server`);
+  if (!c.canSend) throw c.closedError(what);
   const http = httpLayerOf(c);
-  if (http === undefined) throw new MgError("ERR_WRONG_CONN", `wsUpgrade: connection ${c.id} does not speak HTTP`);
-  const refusal = checkUpgradeRequest(msg);
+  if (http === undefined) throw new MgError("ERR_WRONG_CONN", `${what}: connection ${c.id} does not speak HTTP`);
+  let refusal = checkUpgradeRequest(msg);
+  const offered = refusal === undefined ? offeredProtocols(msg)! : [];
+  const forced = refusal === undefined && choose !== undefined ? choose(offered) : undefined;
+  if (forced === false) refusal = { status: 400, reason: `no subprotocol this server speaks was offered (Sec-WebSocket-Protocol: ${offered.join(", ") || "none"})` };
   if (refusal !== undefined) {
     const headers: Record<string, string> = { "Sec-WebSocket-Version": "13", Connection: "close" };
     if (refusal.status === 426) headers["Upgrade"] = "websocket";
     httpReply(c, refusal.status, `${refusal.reason}\n`, headers);
     c.drain();
-    return false;
+    return undefined;
   }
   const connOpts = http.connOpts as WsOptions;
   const st = createWsState(connOpts, true);
@@ -53,7 +75,7 @@ export function wsUpgrade(c: Connection, msg: HttpMessage, extra?: HeadersInit):
   const answered = headerIn(extraLines, "sec-websocket-protocol");
   if (answered !== undefined) st.protocol = answered;
   else {
-    const chosen = chooseProtocol(connOpts.wsProtocols, offeredProtocols(msg)!, msg);
+    const chosen = typeof forced === "string" ? forced : chooseProtocol(connOpts.wsProtocols, offered, msg);
     if (chosen !== undefined) { st.protocol = chosen; head += `Sec-WebSocket-Protocol: ${chosen}\r\n`; }
   }
   const dopts = deflateOptions(connOpts.wsDeflate);
@@ -65,10 +87,7 @@ export function wsUpgrade(c: Connection, msg: HttpMessage, extra?: HeadersInit):
   if (agreed !== undefined) enableDeflate(c, st, agreed[1], dopts!);
   else sizeRecvBuffer(c, st);
   http.handOver(); // the HTTP layer is done with this connection
-  c.setLayer(new WsLayer(st));
-  c.isWebsocket = true;
-  c.call(MG_EV_WS_OPEN, msg);
-  return true;
+  return st;
 }
 
 /** The subprotocol to answer with: the first offered one in the list, or the selector's choice. */
@@ -88,12 +107,61 @@ function chooseProtocol(sel: readonly string[] | WsProtocolSelector | undefined,
 
 /** The agreed subprotocol of a WebSocket connection ("" when none or not a WebSocket). */
 export function wsProtocolOf(c: Connection): string {
-  return wsStateOf(c)?.protocol ?? "";
+  const l = c.layer;
+  if (l instanceof WsLayer) return l.st.protocol;
+  // A protocol carried in WebSocket messages (MQTT over WebSocket) keeps its WebSocket layer inside.
+  const inner = (l as Partial<WsCarrier> | undefined)?.wsLayer;
+  return inner instanceof WsLayer ? inner.st.protocol : "";
+}
+
+/**
+ * @internal What a protocol carried inside WebSocket data messages (MQTT over
+ * WebSocket) gives the WebSocket layer: the data messages go to it instead of
+ * MG_EV_WS_MSG (decoding goes on while the connection can send and is not over its
+ * backpressure mark, as after any message).
+ */
+export type WsMessageConsumer = (c: Connection, op: number, data: Buffer) => void;
+
+/** @internal A layer that runs a WebSocket layer inside it (see WsMessageConsumer). */
+export interface WsCarrier {
+  readonly wsLayer: WsLayer;
 }
 
 /** The WebSocket layer of a connection (both sides; a client's during its handshake too). */
 export class WsLayer implements Layer {
-  constructor(readonly st: WsConnState) {}
+  readonly #sink: FrameSink;
+  /**
+   * `consumer`: a protocol carried in the data messages receives them (MG_EV_WS_MSG is
+   * not raised); control frames and failures are handled as for any WebSocket.
+   */
+  constructor(readonly st: WsConnState, consumer?: WsMessageConsumer) {
+    this.#sink = consumer === undefined ? sink : { ...sink, message: (c, _st, op, data) => consumer(c, op, data) };
+  }
+
+  /** @internal Client: the opening handshake is still in progress (nothing may be framed yet). */
+  get handshaking(): boolean { return this.st.handshake !== undefined; }
+
+  /**
+   * @internal Sends one binary message for a protocol carried in them (compressed when
+   * permessage-deflate is on and it is at least the threshold). Returns the bytes
+   * queued: 0 once our close frame went out or the connection failed (nothing may follow).
+   */
+  sendBinary(c: Connection, data: Buffer): number {
+    const st = this.st;
+    if (st.closeSent || st.failed) return 0;
+    const d = st.deflate;
+    if (d !== undefined && data.length >= d.threshold) return sendFrame(c, st, WEBSOCKET_OP_BINARY, d.compress(data), !st.isServer, true);
+    return sendFrame(c, st, WEBSOCKET_OP_BINARY, data, !st.isServer);
+  }
+
+  /** @internal Fails the WebSocket (RFC 6455 section 7.1.7): close frame with `code`, MG_EV_ERROR, drain. */
+  fail(c: Connection, code: number, reason: string): void { wsFail(c, this.st, code, reason); }
+
+  /** @internal Receive-side backpressure: decoding pauses above `high` bytes waiting to be sent, resumes at half. */
+  setBackpressure(high: number): void {
+    this.st.pauseAbove = high;
+    this.st.resumeBelow = high >>> 1;
+  }
 
   onEvent(c: Connection, ev: number, data: unknown): void {
     const st = this.st;
@@ -103,7 +171,7 @@ export class WsLayer implements Layer {
           st.handshake.onRead(c, st);
           if (st.handshake !== undefined || st.failed) return;
         }
-        receiveFrames(c, st, sink);
+        receiveFrames(c, st, this.#sink);
         break;
       case MG_EV_POLL:
         if (st.handshake !== undefined) st.handshake.onPoll(c, st, data as number);
@@ -111,11 +179,11 @@ export class WsLayer implements Layer {
           // The peer did not finish the closing handshake in time (RFC 6455 section 7.1.1).
           st.closeSentAt = Infinity;
           c.abort();
-        } else if (st.paused) resumeFrames(c, st, sink);
+        } else if (st.paused) resumeFrames(c, st, this.#sink);
         break;
       case MG_EV_WRITE:
         // Receive-side backpressure: the send queue went down, maybe below the low-water mark.
-        if (st.paused) resumeFrames(c, st, sink);
+        if (st.paused) resumeFrames(c, st, this.#sink);
         break;
       case MG_EV_CONNECT:
         if (st.handshake !== undefined) st.handshake.onConnect(c, st);
@@ -184,18 +252,24 @@ const sink: FrameSink = {
       c.drain();
     }
   },
-  fail(c, st, code, reason) {
-    st.failed = true;
-    if (!st.closeSent) {
-      markCloseSent(st);
-      sendFrame(c, st, WEBSOCKET_OP_CLOSE, closePayload(code, reason.length > 120 ? reason.slice(0, 120) : reason), !st.isServer);
-    }
-    if (c.recvLen > 0) c.recvConsume();
-    c.lastError = new MgError("ERR_WS_PROTOCOL", `WebSocket: ${reason} (close ${code})`, { closeCode: code });
-    c.call(MG_EV_ERROR, c.lastError.message);
-    c.drain();
-  },
+  fail: wsFail,
 };
+
+/**
+ * Fails the WebSocket connection (RFC 6455 section 7.1.7): a close frame with `code`
+ * (once), MG_EV_ERROR (ERR_WS_PROTOCOL with the close code), then drain.
+ */
+function wsFail(c: Connection, st: WsConnState, code: number, reason: string): void {
+  st.failed = true;
+  if (!st.closeSent) {
+    markCloseSent(st);
+    sendFrame(c, st, WEBSOCKET_OP_CLOSE, closePayload(code, reason.length > 120 ? reason.slice(0, 120) : reason), !st.isServer);
+  }
+  if (c.recvLen > 0) c.recvConsume();
+  c.lastError = new MgError("ERR_WS_PROTOCOL", `WebSocket: ${reason} (close ${code})`, { closeCode: code });
+  c.call(MG_EV_ERROR, c.lastError.message);
+  c.drain();
+}
 
 function markCloseSent(st: WsConnState): void {
   st.closeSent = true;
