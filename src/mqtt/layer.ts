@@ -116,6 +116,10 @@ function fail(c: Connection, st: MqttConnState, reason: string, code: number): v
     // every level's client can read (MQTT 5 allows it: 0x84 is optional), then close.
     sendPacket(c, st, buildConnack(4, false, CONNACK_BAD_LEVEL));
     c._linger = true;
+  } else if (st.isServer && !st.connected && code !== 0 && st.version === 5 && c.canSend) {
+    // An MQTT 5 CONNECT refused (malformed 0x81, protocol error 0x82): CONNACK says why (section 3.1.4).
+    sendPacket(c, st, buildConnack(5, false, code));
+    c._linger = true;
   }
   c.error(new MgError("ERR_MQTT_PROTOCOL", `MQTT: ${reason}`, code !== 0 ? { reasonCode: code } : {}));
 }
