@@ -22,6 +22,7 @@ import type { MqttMessage, MqttPacket, MqttProperty } from "../mqtt/message.js";
 import { isValidFilter, topicMatches } from "../mqtt/topic.js";
 import { checkQos } from "../mqtt/builder.js";
 import { utf8Field } from "../mqtt/wire.js";
+import { subackSize } from "../mqtt/fit.js";
 import { randomStr } from "../util/random.js";
 import { millis } from "../util/time.js";
 import { toBuffer } from "../util/bytes.js";
@@ -52,13 +53,22 @@ const STORE_TICK_MS = 100;
 const RC_PROTOCOL_ERROR = 0x82, RC_TOPIC_FILTER_INVALID = 0x8f;
 const RC_SESSION_TAKEN_OVER = 0x8e, RC_RETAIN_NOT_SUPPORTED = 0x9a;
 const RC_QOS_NOT_SUPPORTED = 0x9b, RC_SHARED_NOT_SUPPORTED = 0x9e, RC_SUBID_NOT_SUPPORTED = 0xa1;
-const RC_WILDCARDS_NOT_SUPPORTED = 0xa2, RC_NO_SUBSCRIPTION = 0x11, RC_SERVER_UNAVAILABLE = 0x88;
+const RC_WILDCARDS_NOT_SUPPORTED = 0xa2, RC_NO_SUBSCRIPTION = 0x11, RC_SERVER_UNAVAILABLE = 0x88, RC_PACKET_TOO_LARGE = 0x95;
+
+/**
+ * A SUBACK/UNSUBACK for SUBSCRIBE/UNSUBSCRIBE `m` would exceed the client's Maximum Packet
+ * Size even without properties [MQTT-3.1.2-24]: the broker then refuses the packet
+ * (DISCONNECT 0x95) before changing any subscription, instead of leaving it unanswered.
+ */
+function tooLargeAck(cl: Client, m: MqttMessage): boolean {
+  return cl.version >= 5 && subackSize(m.filters!.length) > cl.maxPacket;
+}
 
 /** Reason code names (section 2.4), sent as Reason String. */
 const REASONS = new Map<number, string>([
   [0x81, "Malformed Packet"], [0x82, "Protocol Error"], [0x87, "Not authorized"], [0x8e, "Session taken over"], [0x93, "Receive Maximum exceeded"],
   [0x94, "Topic Alias invalid"], [0x9a, "Retain not supported"], [0x9b, "QoS not supported"],
-  [0xa1, "Subscription Identifiers not supported"],
+  [0x95, "Packet too large"], [0xa1, "Subscription Identifiers not supported"],
 ]);
 
 
@@ -313,6 +323,7 @@ export class MqttBroker {
     switch (m.cmd) {
       case MQTT_CMD_SUBSCRIBE: this.onSubscribe(c, cl, s, m); break;
       case MQTT_CMD_UNSUBSCRIBE:
+        if (tooLargeAck(cl, m)) { this.refuse(c, cl, RC_PACKET_TOO_LARGE); break; }
         c.mqttSuback(m, m.filters!.map((f) => (this.unsubscribe(s, f.topic) || s.version < 5 ? 0 : RC_NO_SUBSCRIPTION)));
         if (s.log !== undefined) this.persist?.session(s);
         break;
@@ -713,6 +724,7 @@ export class MqttBroker {
       if (ids.length > 1 || (ids.length === 1 && ids[0]!.iv === 0)) { this.refuse(c, cl, RC_PROTOCOL_ERROR); return; }
       subId = ids[0]?.iv ?? 0;
     }
+    if (tooLargeAck(cl, m)) { this.refuse(c, cl, RC_PACKET_TOO_LARGE); return; }
     const fail = (code5: number): number => (v5 ? code5 : 0x80);
     const added: [Subscription, boolean][] = [];
     const codes: number[] = [];

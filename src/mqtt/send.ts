@@ -2,15 +2,16 @@
 // version and queue it.
 import type { CoreConnection as Connection } from "../core/connection.js";
 import {
-  MQTT_CMD_AUTH, MQTT_CMD_DISCONNECT, MQTT_CMD_PINGREQ, MQTT_CMD_PINGRESP, MQTT_CMD_PUBLISH, MQTT_CMD_SUBACK,
+  MQTT_CMD_AUTH, MQTT_CMD_DISCONNECT, MQTT_CMD_PINGREQ, MQTT_CMD_PUBACK, MQTT_CMD_PUBREC, MQTT_CMD_PINGRESP, MQTT_CMD_PUBLISH, MQTT_CMD_SUBACK,
   MQTT_CMD_SUBSCRIBE, MQTT_CMD_UNSUBACK, MQTT_CMD_UNSUBSCRIBE, MQTT_PROP_AUTHENTICATION_DATA, MQTT_PROP_AUTHENTICATION_METHOD,
   MQTT_PROP_RESPONSE_TOPIC, MQTT_PROP_SUBSCRIPTION_IDENTIFIER,
 } from "./constants.js";
 import type { MqttMessage, MqttProperty } from "./message.js";
-import { buildConnack, buildHeader, buildPublish, buildSimple, buildSubAck, buildSubscribe, checkQos } from "./builder.js";
+import { buildAck, buildConnack, buildHeader, buildPublish, buildSimple, buildSubAck, buildSubscribe, checkQos } from "./builder.js";
 import { mqttState, sendPublish, sendPubAck } from "./layer.js";
 import { nextPacketId, sendChecked, sendPacket, type MqttConnState } from "./state.js";
 import { copyPayload } from "./session.js";
+import { fitProps } from "./fit.js";
 import { toBuffer } from "../util/bytes.js";
 import { MgError } from "../util/errors.js";
 
@@ -77,8 +78,11 @@ export function mqttAck(c: Connection, msg: MqttMessage, reason = 0, props?: Mqt
   if (!Number.isInteger(reason) || reason < 0 || reason > 255) throw new MgError("ERR_INVALID_ARG", `mqttAck: reason code must be 0..255, got ${reason}`);
   // [MQTT-3.4.2-1] [MQTT-3.5.2-1]: one of the PUBACK / PUBREC reason codes (3.1.1 sends none).
   if (st.version >= 5 && !isPubAckReason(reason)) throw new MgError("ERR_INVALID_ARG", `mqttAck: 0x${reason.toString(16)} is not a PUBACK/PUBREC reason code`);
+  const cmd = msg.qos === 1 ? MQTT_CMD_PUBACK : MQTT_CMD_PUBREC;
+  // [MQTT-3.4.2-2/3] [MQTT-3.5.2-2/3]: within the peer's Maximum Packet Size (checked before the ack is used up).
+  const fitted = props === undefined || st.version < 5 ? props : fitProps(st, props, (p) => buildAck(cmd, 5, msg.id, reason, p), "mqttAck");
   if (!st.unacked.delete(msg.id)) throw new MgError("ERR_INVALID_ARG", `mqttAck: PUBLISH ${msg.id} is acknowledged already`);
-  sendPubAck(c, st, msg.qos, msg.id, reason, props);
+  sendPubAck(c, st, msg.qos, msg.id, reason, fitted as MqttProperty[] | undefined);
 }
 
 /** The reason codes a PUBACK or PUBREC may carry (MQTT 5 sections 3.4.2.1 and 3.5.2.1). */
@@ -164,7 +168,9 @@ export function mqttPong(c: Connection): void {
 /** Sends DISCONNECT (MQTT 5: with `reason` and properties) and closes once it is written. */
 export function mqttDisconnect(c: Connection, reason = 0, props?: MqttProperty[]): void {
   const st = mqttState(c, "mqttDisconnect");
-  sendChecked(c, st, buildSimple(MQTT_CMD_DISCONNECT, st.version, reason, props), "mqttDisconnect");
+  // [MQTT-3.14.2-3/4]: the Reason String and User Properties go first when too large.
+  const fitted = st.version < 5 ? props : fitProps(st, props, (p) => buildSimple(MQTT_CMD_DISCONNECT, 5, reason, p), "mqttDisconnect");
+  sendChecked(c, st, buildSimple(MQTT_CMD_DISCONNECT, st.version, reason, fitted), "mqttDisconnect");
   st.failed = true; // nothing more is delivered: the will is discarded, the connection ends
   // An error the peer may still be sending into (0x93 mid-burst): it reads this DISCONNECT, not a reset.
   if (reason >= 0x80) c._linger = true;
@@ -180,7 +186,11 @@ export function mqttSendHeader(c: Connection, cmd: number, flags: number, len: n
 /** Server: answers CONNECT. A non-zero `code` refuses the client: the connection closes once CONNACK is written. */
 export function mqttConnack(c: Connection, code = 0, o: MqttConnackOptions = {}): void {
   const st = mqttState(c, "mqttConnack");
-  sendPacket(c, st, buildConnack(st.version, o.sessionPresent === true, code, o.props));
+  const sp = o.sessionPresent === true;
+  // [MQTT-3.2.2-19/20]: within the client's Maximum Packet Size, the Reason String and User Properties go first
+  // (what is left, the server's limits, goes even to a client whose limit is smaller: see fit.ts).
+  const props = st.version < 5 ? o.props : fitProps(st, o.props, (p) => buildConnack(5, sp, code, p), "mqttConnack", true);
+  sendPacket(c, st, buildConnack(st.version, sp, code, props));
   if (code !== 0) { st.failed = true; c._linger = true; c.drain(); }
   else st.connacked = true;
 }
@@ -189,6 +199,9 @@ export function mqttConnack(c: Connection, code = 0, o: MqttConnackOptions = {})
 export function mqttSuback(c: Connection, msg: MqttMessage, codes: readonly number[], props?: MqttProperty[]): void {
   const st = mqttState(c, "mqttSuback");
   const cmd = msg.cmd === MQTT_CMD_UNSUBSCRIBE ? MQTT_CMD_UNSUBACK : MQTT_CMD_SUBACK;
-  sendPacket(c, st, buildSubAck(cmd, st.version, msg.id, codes, props));
+  // [MQTT-3.9.2-1/2] [MQTT-3.11.2-1/2]: within the client's Maximum Packet Size (a SUBACK too large
+  // even without Reason String and User Properties throws: MqttBroker checks that before subscribing).
+  const fitted = st.version < 5 ? props : fitProps(st, props, (p) => buildSubAck(cmd, 5, msg.id, codes, p), "mqttSuback");
+  sendPacket(c, st, buildSubAck(cmd, st.version, msg.id, codes, fitted));
 }
 
