@@ -330,7 +330,7 @@ export class MqttBroker {
       case MQTT_CMD_PINGREQ: c.mqttPong(); break;
       case MQTT_CMD_PUBACK: case MQTT_CMD_PUBCOMP: acked(s, m.id, false, this.l, now); break;
       case MQTT_CMD_PUBREC: acked(s, m.id, m.ack < 0x80, this.l, now); break;
-      case MQTT_CMD_PUBREL: cl.qos2In.delete(m.id); break;
+      case MQTT_CMD_PUBREL: if (cl.qos2In.delete(m.id)) this.persist?.qos2(s); break;
       // Section 3.9 / 3.11: SUBACK and UNSUBACK go from server to client only.
       case MQTT_CMD_SUBACK: case MQTT_CMD_UNSUBACK: this.refuse(c, cl, RC_PROTOCOL_ERROR); break;
     }
@@ -627,6 +627,7 @@ export class MqttBroker {
       return;
     }
     this.route(msg, s);
+    if (m.qos === 2) this.persist?.qos2(s); // the id awaiting PUBREL outlives a restart [MQTT-4.3.3-10]
   }
 
   /** Retains (or clears) and delivers a message to every matching subscription. `msg.payload` may be a view. */
