@@ -90,6 +90,23 @@ const rows: Row[] = [
   { name: "DISCONNECT: Receive Maximum", hex: pkt("e0", "00 03 21 0005"), v: 5, want: "malformed" },
   { name: "AUTH: Session Expiry Interval", hex: pkt("f0", "18 05 11 0000000a"), v: 5, want: "malformed" },
   { name: "CONNACK: Request Problem Information (CONNECT only)", hex: "20 05 00 00 02 17 01", v: 5, want: "malformed" },
+  // ---- UTF-8 fields and fixed rules, one row per statement of docs/mqtt-conformance.md ----
+  { name: "[MQTT-1.5.4-3] a topic starting with EF BB BF keeps U+FEFF", hex: `30 08 0006 efbbbf 612f62 7a`, v: 4, want: "ok", check: (m) => assert.equal(m.topic, "\ufeffa/b") },
+  { name: "[MQTT-1.5.7-1] User Property name not UTF-8", hex: connect5(`07 26 0001 ff 0001 62`), v: 4, want: "malformed", re: /user property name.*UTF-8/ },
+  { name: "[MQTT-1.5.7-1] User Property value not UTF-8", hex: pkt("30", `${TOPIC} 07 26 0001 61 0001 c0 7a`), v: 5, want: "malformed", re: /user property value.*UTF-8/ },
+  { name: "[MQTT-3.1.2-11] Will QoS 1 without the Will Flag", hex: "10 0d 0004 4d515454 04 0a 003c 0001 63", v: 4, want: "malformed", re: /will flags/ },
+  { name: "[MQTT-3.1.2-12] Will QoS 3", hex: "10 12 0004 4d515454 04 1e 003c 0001 63 0001 77 0000", v: 4, want: "malformed", re: /will flags/ },
+  { name: "[MQTT-3.1.2-13] Will Retain without the Will Flag", hex: "10 0d 0004 4d515454 04 22 003c 0001 63", v: 4, want: "malformed", re: /will flags/ },
+  { name: "[MQTT-3.1.2-12] Will QoS 2 with the Will Flag", hex: "10 12 0004 4d515454 04 16 003c 0001 63 0001 77 0000", v: 4, want: "ok", check: (m) => assert.equal(m.connect!.will!.qos, 2) },
+  { name: "[MQTT-3.1.3-11] Will Topic not UTF-8", hex: "10 12 0004 4d515454 04 06 003c 0001 63 0001 fe 0000", v: 4, want: "malformed", re: /will topic.*UTF-8/ },
+  { name: "[MQTT-3.1.3-12] User Name not UTF-8", hex: "10 10 0004 4d515454 04 82 003c 0001 63 0001 ff", v: 4, want: "malformed", re: /user name.*UTF-8/ },
+  { name: "[MQTT-3.1.3-12] User Name with U+0000", hex: "10 11 0004 4d515454 04 82 003c 0001 63 0002 6100", v: 4, want: "malformed", re: /user name/ },
+  { name: "[MQTT-3.3.2-13] Response Topic not UTF-8", hex: pkt("30", `${TOPIC} 04 08 0001 ff 7a`), v: 5, want: "malformed", re: /UTF-8/ },
+  { name: "[MQTT-3.3.2-19] Content Type not UTF-8", hex: pkt("30", `${TOPIC} 05 03 0002 eda0 7a`), v: 5, want: "malformed", re: /UTF-8/ },
+  { name: "[MQTT-3.8.3-1] SUBSCRIBE filter not UTF-8", hex: pkt("82", `000a 0003 61ff62 01`), v: 4, want: "malformed", re: /topic filter.*UTF-8/ },
+  { name: "[MQTT-3.10.3-1] UNSUBSCRIBE filter not UTF-8", hex: pkt("a2", `000b 0003 61ff62`), v: 4, want: "malformed", re: /topic filter.*UTF-8/ },
+  { name: "[MQTT-3.15.1-1] AUTH with flags 0001", hex: "f1 02 18 00", v: 5, want: "malformed", re: /bad flags/ },
+  { name: "[MQTT-3.15.1-1] AUTH with flags 1000", hex: "f8 00", v: 5, want: "malformed", re: /bad flags/ },
   { name: "unknown property identifier 0x7f", hex: pkt("30", `${TOPIC} 02 7f 00 7a`), v: 5, want: "malformed", re: /unknown property/ },
 ];
 
