@@ -9,6 +9,7 @@
 import { MQTT_PROP_MAXIMUM_PACKET_SIZE, MQTT_PROP_REASON_STRING, MQTT_PROP_USER_PROPERTY } from "./constants.js";
 import type { MqttPacket, MqttProperty } from "./message.js";
 import type { MqttConnState } from "./state.js";
+import { findIntProp } from "./props.js";
 import { MgError } from "../util/errors.js";
 
 /**
@@ -38,7 +39,8 @@ export function fitProps(st: MqttConnState, props: readonly MqttProperty[] | und
 /** Server, MQTT 5: the client's Maximum Packet Size from its CONNECT (section 3.1.2.11.4; absent: no limit). */
 export function learnClientMaxPacket(st: MqttConnState, m: MqttPacket): void {
   if (m.version < 5 || m.props.length === 0) return;
-  for (const p of m.properties()) if (p.id === MQTT_PROP_MAXIMUM_PACKET_SIZE) st.peerMaxPacket = p.iv!;
+  const max = findIntProp(m.props, MQTT_PROP_MAXIMUM_PACKET_SIZE);
+  if (max > 0) st.peerMaxPacket = max;
 }
 
 /** The size of an MQTT 5 SUBACK or UNSUBACK with `n` reason codes and no properties (section 3.9, 3.11). */

@@ -187,6 +187,27 @@ function checkValue(r: Reader, id: number): number {
   }
 }
 
+/**
+ * The value of integer property `id` in a property view readPropsBlock() checked, or -1
+ * when absent: found without decoding the others (a CONNECT may carry thousands of User
+ * Properties).
+ */
+export function findIntProp(view: Buffer, id: number): number {
+  const r = new Reader(view);
+  while (r.left > 0) {
+    const pid = r.varint();
+    const type = mqttPropType(pid);
+    let v = -1;
+    if (type === MQTT_PROP_TYPE_BYTE) v = r.u8();
+    else if (type === MQTT_PROP_TYPE_SHORT) v = r.u16();
+    else if (type === MQTT_PROP_TYPE_INT) v = r.u32();
+    else if (type === MQTT_PROP_TYPE_VARIABLE_INT) v = r.varint();
+    else { r.bin(); if (type === MQTT_PROP_TYPE_STRING_PAIR) r.bin(); } // already checked: skipped
+    if (pid === id) return v;
+  }
+  return -1;
+}
+
 function ctxName(ctx: number): string {
   return ctx === PROPS_WILL ? "will properties" : `packet type ${ctx}`;
 }

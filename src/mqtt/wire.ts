@@ -95,9 +95,18 @@ export class Reader {
     if (!isMqttUtf8(v)) throw new MqttParseError(`${what} is not valid UTF-8`);
     return v.toString("utf8");
   }
-  /** Skips a length-prefixed UTF-8 string after checking it (no string made). */
+  /**
+   * Skips a length-prefixed UTF-8 string after checking it, making no string and, for
+   * ASCII (the common case: property names and values), no view either.
+   */
   utf8(what = "string"): void {
-    if (!isMqttUtf8(this.bin(what))) throw new MqttParseError(`${what} is not valid UTF-8`);
+    const n = this.u16(what);
+    this.need(n, what);
+    const b = this.buf, start = this.pos, end = start + n;
+    let i = start;
+    while (i < end) { const c = b[i]!; if (c === 0 || c >= 0x80) break; i++; }
+    if (i < end && !isMqttUtf8(b.subarray(start, end))) throw new MqttParseError(`${what} is not valid UTF-8`);
+    this.pos = end;
   }
   /** The rest of the packet, as a view. */
   rest(): Buffer { const v = this.buf.subarray(this.pos, this.end); this.pos = this.end; return v; }
