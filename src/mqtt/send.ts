@@ -2,7 +2,7 @@
 // version and queue it.
 import type { CoreConnection as Connection } from "../core/connection.js";
 import {
-  MQTT_CMD_AUTH, MQTT_CMD_DISCONNECT, MQTT_CMD_PINGREQ, MQTT_CMD_PUBACK, MQTT_CMD_PUBREC, MQTT_CMD_PINGRESP, MQTT_CMD_PUBLISH, MQTT_CMD_SUBACK,
+  MQTT_CMD_AUTH, MQTT_CMD_CONNACK, MQTT_CMD_DISCONNECT, MQTT_CMD_PINGREQ, MQTT_CMD_PUBACK, MQTT_CMD_PUBREC, MQTT_CMD_PINGRESP, MQTT_CMD_PUBLISH, MQTT_CMD_SUBACK,
   MQTT_CMD_SUBSCRIBE, MQTT_CMD_UNSUBACK, MQTT_CMD_UNSUBSCRIBE, MQTT_PROP_AUTHENTICATION_DATA, MQTT_PROP_AUTHENTICATION_METHOD,
   MQTT_PROP_RESPONSE_TOPIC, MQTT_PROP_SUBSCRIPTION_IDENTIFIER,
 } from "./constants.js";
@@ -12,6 +12,7 @@ import { mqttState, sendPublish, sendPubAck } from "./layer.js";
 import { nextPacketId, sendChecked, sendPacket, type MqttConnState } from "./state.js";
 import { copyPayload } from "./session.js";
 import { fitProps } from "./fit.js";
+import { checkSendProps } from "./send-props.js";
 import { toBuffer } from "../util/bytes.js";
 import { MgError } from "../util/errors.js";
 
@@ -52,6 +53,7 @@ export function mqttPub(c: Connection, topic: string, payload: string | Uint8Arr
   checkQos(qos);
   const retain = o.retain === true, dup = o.dup === true;
   if (dup && qos === 0) throw new MgError("ERR_INVALID_ARG", "mqttPub: DUP is never set on QoS 0 [MQTT-3.3.1-2]");
+  if (o.props !== undefined && st.version >= 5) checkSendProps(MQTT_CMD_PUBLISH, o.props, "mqttPub");
   if (!st.isServer) clientPubChecks(st, qos, retain, o.props);
   if (st.version < 5 || st.isServer) {
     // MQTT 3.1.1 and server connections: no flow control or aliases of ours, straight out.
@@ -79,6 +81,7 @@ export function mqttAck(c: Connection, msg: MqttMessage, reason = 0, props?: Mqt
   // [MQTT-3.4.2-1] [MQTT-3.5.2-1]: one of the PUBACK / PUBREC reason codes (3.1.1 sends none).
   if (st.version >= 5 && !isPubAckReason(reason)) throw new MgError("ERR_INVALID_ARG", `mqttAck: 0x${reason.toString(16)} is not a PUBACK/PUBREC reason code`);
   const cmd = msg.qos === 1 ? MQTT_CMD_PUBACK : MQTT_CMD_PUBREC;
+  if (props !== undefined && st.version >= 5) checkSendProps(cmd, props, "mqttAck");
   // [MQTT-3.4.2-2/3] [MQTT-3.5.2-2/3]: within the peer's Maximum Packet Size (checked before the ack is used up).
   const fitted = props === undefined || st.version < 5 ? props : fitProps(st, props, (p) => buildAck(cmd, 5, msg.id, reason, p), "mqttAck");
   if (!st.unacked.delete(msg.id)) throw new MgError("ERR_INVALID_ARG", `mqttAck: PUBLISH ${msg.id} is acknowledged already`);
@@ -138,6 +141,7 @@ export function mqttSub(c: Connection, topic: string, o: MqttSubOptions = {}): n
   noPacketsDuringAuth(st, "mqttSub");
   const qos = o.qos ?? 0;
   checkQos(qos);
+  if (o.props !== undefined && st.version >= 5) checkSendProps(MQTT_CMD_SUBSCRIBE, o.props, "mqttSub");
   const id = nextPacketId(st);
   sendChecked(c, st, buildSubscribe(MQTT_CMD_SUBSCRIBE, st.version, id, [{ topic, options: qos | ((o.options ?? 0) & 0x3c) }], o.props), "mqttSub");
   st.inflight.add(id);
@@ -148,6 +152,7 @@ export function mqttSub(c: Connection, topic: string, o: MqttSubOptions = {}): n
 export function mqttUnsub(c: Connection, topic: string, props?: MqttProperty[]): number {
   const st = mqttState(c, "mqttUnsub");
   noPacketsDuringAuth(st, "mqttUnsub");
+  if (props !== undefined && st.version >= 5) checkSendProps(MQTT_CMD_UNSUBSCRIBE, props, "mqttUnsub");
   const id = nextPacketId(st);
   sendChecked(c, st, buildSubscribe(MQTT_CMD_UNSUBSCRIBE, st.version, id, [{ topic, options: 0 }], props), "mqttUnsub");
   st.inflight.add(id);
@@ -168,6 +173,7 @@ export function mqttPong(c: Connection): void {
 /** Sends DISCONNECT (MQTT 5: with `reason` and properties) and closes once it is written. */
 export function mqttDisconnect(c: Connection, reason = 0, props?: MqttProperty[]): void {
   const st = mqttState(c, "mqttDisconnect");
+  if (props !== undefined && st.version >= 5) checkSendProps(MQTT_CMD_DISCONNECT, props, "mqttDisconnect");
   // [MQTT-3.14.2-3/4]: the Reason String and User Properties go first when too large.
   const fitted = st.version < 5 ? props : fitProps(st, props, (p) => buildSimple(MQTT_CMD_DISCONNECT, 5, reason, p), "mqttDisconnect");
   sendChecked(c, st, buildSimple(MQTT_CMD_DISCONNECT, st.version, reason, fitted), "mqttDisconnect");
@@ -187,6 +193,7 @@ export function mqttSendHeader(c: Connection, cmd: number, flags: number, len: n
 export function mqttConnack(c: Connection, code = 0, o: MqttConnackOptions = {}): void {
   const st = mqttState(c, "mqttConnack");
   const sp = o.sessionPresent === true;
+  if (o.props !== undefined && st.version >= 5) checkSendProps(MQTT_CMD_CONNACK, o.props, "mqttConnack");
   // [MQTT-3.2.2-19/20]: within the client's Maximum Packet Size, the Reason String and User Properties go first
   // (what is left, the server's limits, goes even to a client whose limit is smaller: see fit.ts).
   const props = st.version < 5 ? o.props : fitProps(st, o.props, (p) => buildConnack(5, sp, code, p), "mqttConnack", true);
@@ -199,6 +206,7 @@ export function mqttConnack(c: Connection, code = 0, o: MqttConnackOptions = {})
 export function mqttSuback(c: Connection, msg: MqttMessage, codes: readonly number[], props?: MqttProperty[]): void {
   const st = mqttState(c, "mqttSuback");
   const cmd = msg.cmd === MQTT_CMD_UNSUBSCRIBE ? MQTT_CMD_UNSUBACK : MQTT_CMD_SUBACK;
+  if (props !== undefined && st.version >= 5) checkSendProps(cmd, props, "mqttSuback");
   // [MQTT-3.9.2-1/2] [MQTT-3.11.2-1/2]: within the client's Maximum Packet Size (a SUBACK too large
   // even without Reason String and User Properties throws: MqttBroker checks that before subscribing).
   const fitted = st.version < 5 ? props : fitProps(st, props, (p) => buildSubAck(cmd, 5, msg.id, codes, p), "mqttSuback");

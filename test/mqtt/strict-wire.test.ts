@@ -8,6 +8,8 @@ import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import {
   Manager, MqttBroker, MG_EV_MQTT_CMD, MQTT_CMD_CONNACK, MQTT_CMD_CONNECT, MQTT_CMD_DISCONNECT, MQTT_CMD_SUBACK,
+  MQTT_PROP_CONTENT_TYPE, MQTT_PROP_RECEIVE_MAXIMUM, MQTT_PROP_SESSION_EXPIRY_INTERVAL, MQTT_PROP_SUBSCRIPTION_IDENTIFIER,
+  MQTT_PROP_TOPIC_ALIAS, MQTT_PROP_USER_PROPERTY,
   type EventHandler, type MqttPacket,
 } from "../../src/index.js";
 import { buildConnect } from "../../src/mqtt/builder.js";
@@ -126,6 +128,26 @@ test("client: a PUBLISH from the server with two Subscription Identifiers is del
   c.mqttDisconnect();
   await waitFor(() => rec.closed, 5000, "close");
   srv.close();
+});
+
+test("sending refuses what a strict receiver would: a property not allowed in the packet type, or one given twice", async () => {
+  const url = `mqtt://127.0.0.1:${port}`;
+  const bad = (f: () => unknown, re: RegExp): void => assert.throws(f, (e: Error & { code?: string }) => e.code === "ERR_INVALID_ARG" && re.test(e.message));
+  bad(() => manager.mqttConnect(url, () => {}, { version: 5, props: [{ id: MQTT_PROP_TOPIC_ALIAS, iv: 1 }] }), /0x23 is not allowed in CONNECT/);
+  bad(() => manager.mqttConnect(url, () => {}, { version: 5, props: [{ id: MQTT_PROP_RECEIVE_MAXIMUM, iv: 5 }, { id: MQTT_PROP_RECEIVE_MAXIMUM, iv: 6 }] }), /0x21 is given more than once/);
+  bad(() => manager.mqttConnect(url, () => {}, { version: 5, will: { topic: "w", message: "x", props: [{ id: MQTT_PROP_SESSION_EXPIRY_INTERVAL, iv: 1 }] } }), /not allowed in will properties/);
+  const rec = new Recorder();
+  const c = manager.mqttConnect(url, rec.handler, { version: 5, keepAlive: 0, props: [{ id: MQTT_PROP_USER_PROPERTY, key: "a", val: "1" }, { id: MQTT_PROP_USER_PROPERTY, key: "a", val: "2" }] });
+  await rec.waitOpen();
+  bad(() => c.mqttPub("t", "x", { props: [{ id: MQTT_PROP_SESSION_EXPIRY_INTERVAL, iv: 1 }] }), /0x11 is not allowed in PUBLISH/);
+  bad(() => c.mqttPub("t", "x", { props: [{ id: MQTT_PROP_CONTENT_TYPE, val: "a" }, { id: MQTT_PROP_CONTENT_TYPE, val: "b" }] }), /more than once/);
+  bad(() => c.mqttSub("t", { props: [{ id: MQTT_PROP_SUBSCRIPTION_IDENTIFIER, iv: 1 }, { id: MQTT_PROP_SUBSCRIPTION_IDENTIFIER, iv: 2 }] }), /0x0b is given more than once/);
+  bad(() => c.mqttUnsub("t", [{ id: MQTT_PROP_SUBSCRIPTION_IDENTIFIER, iv: 1 }]), /not allowed in UNSUBSCRIBE/);
+  bad(() => c.mqttDisconnect(0, [{ id: MQTT_PROP_SESSION_EXPIRY_INTERVAL, iv: 0 }, { id: MQTT_PROP_SESSION_EXPIRY_INTERVAL, iv: 0 }]), /more than once/);
+  c.mqttPub("t", "x", { props: [{ id: MQTT_PROP_USER_PROPERTY, key: "k", val: "1" }, { id: MQTT_PROP_USER_PROPERTY, key: "k", val: "2" }] });
+  c.mqttDisconnect();
+  await waitFor(() => rec.closed, 5000, "close");
+  assert.deepEqual(rec.errors, [], "nothing refused the connection");
 });
 
 leakCheckAfterAll();
