@@ -6,7 +6,7 @@
 // the per-session state are in broker-session.ts, the options in broker-options.ts.
 import type { Connection } from "../connection.js";
 import type { Manager } from "../manager.js";
-import { isPubAckReason } from "../mqtt/send.js";
+import { isPubAckReason, isSubackReason } from "../mqtt/send.js";
 import { RouteCache } from "./broker-routes.js";
 import { MG_EV_ACCEPT, MG_EV_CLOSE, MG_EV_MQTT_CMD, MG_EV_MQTT_MSG, MG_EV_POLL, MG_EV_READ, MG_EV_WRITE, type EventHandler } from "../events.js";
 import type { Timer } from "../core/timers.js";
@@ -741,7 +741,7 @@ export class MqttBroker {
       }
       if (!this.l.wildcards && (filter.includes("+") || filter.includes("#"))) { codes.push(fail(RC_WILDCARDS_NOT_SUPPORTED)); continue; }
       const ok = this.authorize === undefined ? true : this.authorize(s.clientId, f.topic, "subscribe");
-      if (refused(ok)) { codes.push(fail(typeof ok === "number" && ok <= 0xff ? ok : RC_NOT_AUTHORIZED)); continue; }
+      if (refused(ok)) { codes.push(fail(typeof ok === "number" && isSubackReason(ok) ? ok : RC_NOT_AUTHORIZED)); continue; }
       const qos = Math.min(f.qos, this.l.maxQos);
       const existed = s.subs.has(f.topic);
       const sub: Subscription = { qos, options: f.options, id: subId, filter, shared: share !== undefined };

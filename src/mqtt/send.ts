@@ -94,6 +94,17 @@ export function isPubAckReason(code: number): boolean {
 }
 const PUBACK_REASONS = new Set([0x00, 0x10, 0x80, 0x83, 0x87, 0x90, 0x91, 0x97, 0x99]);
 
+/** Reason codes of CONNACK (MQTT 5 section 3.2.2.2), SUBACK (3.9.3) and UNSUBACK (3.11.3); SUBACK in 3.1.1 (3.9.3 there). */
+const CONNACK_REASONS = new Set([0x00, 0x80, 0x81, 0x82, 0x83, 0x84, 0x85, 0x86, 0x87, 0x88, 0x89, 0x8a, 0x8c, 0x90, 0x95, 0x97, 0x99, 0x9a, 0x9b, 0x9c, 0x9d, 0x9f]);
+const SUBACK_REASONS = new Set([0x00, 0x01, 0x02, 0x80, 0x83, 0x87, 0x8f, 0x91, 0x97, 0x9e, 0xa1, 0xa2]);
+const SUBACK_311 = new Set([0x00, 0x01, 0x02, 0x80]);
+const UNSUBACK_REASONS = new Set([0x00, 0x11, 0x80, 0x83, 0x87, 0x8f, 0x91]);
+
+/** True when `code` may be a SUBACK reason code of MQTT 5 (section 3.9.3). */
+export function isSubackReason(code: number): boolean {
+  return SUBACK_REASONS.has(code);
+}
+
 /**
  * Client, MQTT 5: starts a re-authentication (AUTH 0x19, section 4.12.1) with the
  * Authentication Method of the CONNECT, or sends another AUTH `reason` with `data`.
@@ -192,6 +203,10 @@ export function mqttSendHeader(c: Connection, cmd: number, flags: number, len: n
 /** Server: answers CONNECT. A non-zero `code` refuses the client: the connection closes once CONNACK is written. */
 export function mqttConnack(c: Connection, code = 0, o: MqttConnackOptions = {}): void {
   const st = mqttState(c, "mqttConnack");
+  // [MQTT-3.2.2-8]: a Connect Reason Code (MQTT 5 section 3.2.2.2); 3.1.1 return codes 0..5 (section 3.2.2.3).
+  if (!(st.version >= 5 ? CONNACK_REASONS.has(code) : Number.isInteger(code) && code >= 0 && code <= 5)) {
+    throw new MgError("ERR_INVALID_ARG", `mqttConnack: ${code} is not a CONNACK ${st.version >= 5 ? "reason" : "return"} code`);
+  }
   const sp = o.sessionPresent === true;
   if (o.props !== undefined && st.version >= 5) checkSendProps(MQTT_CMD_CONNACK, o.props, "mqttConnack");
   // [MQTT-3.2.2-19/20]: within the client's Maximum Packet Size, the Reason String and User Properties go first
@@ -206,6 +221,11 @@ export function mqttConnack(c: Connection, code = 0, o: MqttConnackOptions = {})
 export function mqttSuback(c: Connection, msg: MqttMessage, codes: readonly number[], props?: MqttProperty[]): void {
   const st = mqttState(c, "mqttSuback");
   const cmd = msg.cmd === MQTT_CMD_UNSUBSCRIBE ? MQTT_CMD_UNSUBACK : MQTT_CMD_SUBACK;
+  // [MQTT-3.9.3-2] [MQTT-3.11.3-2]: Subscribe / Unsubscribe Reason Codes only (3.1.1: granted QoS or 0x80).
+  const allowed = cmd === MQTT_CMD_UNSUBACK ? UNSUBACK_REASONS : st.version >= 5 ? SUBACK_REASONS : SUBACK_311;
+  for (const code of codes) {
+    if (!allowed.has(code) && !(cmd === MQTT_CMD_UNSUBACK && st.version < 5)) throw new MgError("ERR_INVALID_ARG", `mqttSuback: 0x${Number(code).toString(16)} is not a ${cmd === MQTT_CMD_SUBACK ? "SUBACK" : "UNSUBACK"} reason code`);
+  }
   if (props !== undefined && st.version >= 5) checkSendProps(cmd, props, "mqttSuback");
   // [MQTT-3.9.2-1/2] [MQTT-3.11.2-1/2]: within the client's Maximum Packet Size (a SUBACK too large
   // even without Reason String and User Properties throws: MqttBroker checks that before subscribing).

@@ -239,4 +239,38 @@ test("client: no AUTH without an Authentication Method in CONNECT [MQTT-4.12.0-7
   l.close();
 });
 
+// ---- reason codes the building blocks accept ----------------------------------------
+
+test("mqttConnack takes Connect Reason Codes only [MQTT-3.2.2-8]; mqttSuback Subscribe / Unsubscribe Reason Codes only [MQTT-3.9.3-2] [MQTT-3.11.3-2]", async () => {
+  const thrown: string[] = [];
+  const l = manager.mqttListen("mqtt://127.0.0.1:0", (c, ev, data) => {
+    if (ev !== MG_EV_MQTT_CMD) return;
+    const m = data as MqttPacket;
+    const t = (f: () => void): void => { try { f(); } catch (e) { thrown.push((e as Error).message); } };
+    if (m.cmd === MQTT_CMD_CONNECT) { t(() => c.mqttConnack(0x05)); c.mqttConnack(0); } // 0x05: a 3.1.1 return code only
+    if (m.cmd === MQTT_CMD_SUBSCRIBE) { t(() => c.mqttSuback(m, [0x11])); t(() => c.mqttSuback(m, [0x03])); c.mqttSuback(m, [0x9e]); }
+    if (m.cmd === MQTT_CMD_UNSUBSCRIBE) { t(() => c.mqttSuback(m, [0x01])); c.mqttSuback(m, [0x11]); }
+  });
+  const r = await raw("codes", { at: l.localAddr.port });
+  assert.equal(r.of(MQTT_CMD_CONNACK)[0]!.ack, 0);
+  const sa = await sub(r, [["c/t", 1]]);
+  assert.deepEqual([...sa.data], [0x9e]);
+  r.send(buildSubscribe(MQTT_CMD_UNSUBSCRIBE, 5, 2, [{ topic: "c/t", options: 0 }]));
+  const [ua] = await r.wait(MQTT_CMD_UNSUBACK);
+  assert.deepEqual([...ua!.data], [0x11]);
+  assert.equal(thrown.length, 4, thrown.join("; "));
+  assert.match(thrown[0]!, /not a CONNACK reason code/);
+  assert.match(thrown[1]!, /0x11 is not a SUBACK reason code/);
+  assert.match(thrown[3]!, /0x1 is not a UNSUBACK reason code/);
+  r.end();
+  l.close();
+  // MqttBroker: an authorize hook's code that no SUBACK carries becomes 0x87 (not authorized).
+  const b = new MqttBroker(manager, { listen: "mqtt://127.0.0.1:0", authorize: (_id, topic, action) => (action === "subscribe" && topic === "odd" ? 0x85 : action !== "subscribe" || topic !== "no" ? true : 0x97) });
+  const r2 = await raw("hook-codes", { at: b.listener.localAddr.port });
+  const sa2 = await sub(r2, [["odd", 0], ["no", 0], ["fine", 1]]);
+  assert.deepEqual([...sa2.data], [0x87, 0x97, 1]);
+  r2.end();
+  b.close();
+});
+
 leakCheckAfterAll();
