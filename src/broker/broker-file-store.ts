@@ -290,6 +290,7 @@ function sessionRecord(s: MqttStoredSession): Buffer {
     s: s.subscriptions.map((x) => [x.filter, x.qos, x.options, x.id]),
   };
   if (s.will !== undefined) { head.w = messageHead(s.will); head.wa = s.willAt ?? 0; }
+  if (s.qos2In !== undefined && s.qos2In.length > 0) head.q = s.qos2In;
   return encodeRecord(REC_SESSION, head, s.will?.payload);
 }
 
@@ -303,5 +304,6 @@ function sessionOf(h: Record<string, unknown>, payload: Buffer): MqttStoredSessi
     s.will = messageOf(h.w as Record<string, unknown>, payload);
     s.willAt = Number(h.wa ?? 0);
   }
+  if (Array.isArray(h.q)) s.qos2In = (h.q as unknown[]).map(Number).filter((id) => Number.isInteger(id) && id >= 1 && id <= 65535);
   return s;
 }

@@ -94,6 +94,7 @@ export class BrokerPersistence implements DeliveryLog {
       s.subs.set(x.filter, { qos: x.qos, options: x.options, id: x.id, filter: ok ? share.filter : x.filter, shared: ok });
     }
     if (r.will !== undefined) { s.will = live(r.will); s.willAt = toMono(r.willAt ?? wall, mono, wall); }
+    for (const id of r.qos2In ?? []) s.qos2In.add(id);
     for (const d of [...deliveries].sort((a, b) => a.key - b.key)) {
       const del: Delivery = { msg: live(d.message), qos: d.qos, retain: d.retain, subIds: d.subIds.length > 0 ? d.subIds : undefined, id: d.packetId, released: d.released, key: d.key };
       if (d.packetId > 0 && !s.inflight.has(d.packetId)) s.inflight.set(d.packetId, del);
@@ -143,12 +144,22 @@ export class BrokerPersistence implements DeliveryLog {
       subscriptions: [...s.subs].map(([filter, x]) => ({ filter, qos: x.qos, options: x.options, id: x.id })),
     };
     if (s.will !== undefined) { r.will = this.record(s.will); r.willAt = toWall(s.willAt, millis(), Date.now()); }
+    if (s.qos2In.size > 0) r.qos2In = [...s.qos2In];
     this.store.setSession(r);
     this.dirty = true;
     if (first) {
       for (const d of s.inflight.values()) this.add(s, d);
       for (const d of s.queue) this.add(s, d);
     }
+  }
+
+  /**
+   * The QoS 2 ids awaiting PUBREL of a stored session changed (a QoS 2 PUBLISH routed, or
+   * its PUBREL): the session record carries them, written in the same commit as the
+   * deliveries the PUBLISH made, so a restart neither loses nor repeats the message.
+   */
+  qos2(s: Session): void {
+    if (s.log === this) this.session(s);
   }
 
   end(s: Session): void {

@@ -50,6 +50,12 @@ export interface MqttStoredSession {
   will?: MqttStoredMessage;
   /** When `will` is due (Date.now() milliseconds). */
   willAt?: number;
+  /**
+   * QoS 2 packet identifiers received from its client, PUBREC sent, PUBREL not yet
+   * received: a PUBLISH resent with one of them after a restart is acknowledged, not
+   * delivered again ([MQTT-4.3.3-10]). Absent or empty: none.
+   */
+  qos2In?: number[];
 }
 
 /** One QoS 1/2 message on its way to one session: queued (packetId 0) or sent and not yet completed. */

@@ -6,7 +6,7 @@
 // the per-session state are in broker-session.ts, the options in broker-options.ts.
 import type { Connection } from "../connection.js";
 import type { Manager } from "../manager.js";
-import { isPubAckReason } from "../mqtt/send.js";
+import { isPubAckReason, isSubackReason } from "../mqtt/send.js";
 import { RouteCache } from "./broker-routes.js";
 import { MG_EV_ACCEPT, MG_EV_CLOSE, MG_EV_MQTT_CMD, MG_EV_MQTT_MSG, MG_EV_POLL, MG_EV_READ, MG_EV_WRITE, type EventHandler } from "../events.js";
 import type { Timer } from "../core/timers.js";
@@ -22,6 +22,7 @@ import type { MqttMessage, MqttPacket, MqttProperty } from "../mqtt/message.js";
 import { isValidFilter, topicMatches } from "../mqtt/topic.js";
 import { checkQos } from "../mqtt/builder.js";
 import { utf8Field } from "../mqtt/wire.js";
+import { subackSize } from "../mqtt/fit.js";
 import { randomStr } from "../util/random.js";
 import { millis } from "../util/time.js";
 import { toBuffer } from "../util/bytes.js";
@@ -53,13 +54,22 @@ const STORE_TICK_MS = 100;
 const RC_PROTOCOL_ERROR = 0x82, RC_TOPIC_FILTER_INVALID = 0x8f;
 const RC_SESSION_TAKEN_OVER = 0x8e, RC_RETAIN_NOT_SUPPORTED = 0x9a;
 const RC_QOS_NOT_SUPPORTED = 0x9b, RC_SHARED_NOT_SUPPORTED = 0x9e, RC_SUBID_NOT_SUPPORTED = 0xa1;
-const RC_WILDCARDS_NOT_SUPPORTED = 0xa2, RC_NO_SUBSCRIPTION = 0x11, RC_SERVER_UNAVAILABLE = 0x88;
+const RC_WILDCARDS_NOT_SUPPORTED = 0xa2, RC_NO_SUBSCRIPTION = 0x11, RC_SERVER_UNAVAILABLE = 0x88, RC_PACKET_TOO_LARGE = 0x95;
+
+/**
+ * A SUBACK/UNSUBACK for SUBSCRIBE/UNSUBSCRIBE `m` would exceed the client's Maximum Packet
+ * Size even without properties [MQTT-3.1.2-24]: the broker then refuses the packet
+ * (DISCONNECT 0x95) before changing any subscription, instead of leaving it unanswered.
+ */
+function tooLargeAck(cl: Client, m: MqttMessage): boolean {
+  return cl.version >= 5 && subackSize(m.filters!.length) > cl.maxPacket;
+}
 
 /** Reason code names (section 2.4), sent as Reason String. */
 const REASONS = new Map<number, string>([
   [0x81, "Malformed Packet"], [0x82, "Protocol Error"], [0x87, "Not authorized"], [0x8e, "Session taken over"], [0x93, "Receive Maximum exceeded"],
   [0x94, "Topic Alias invalid"], [0x9a, "Retain not supported"], [0x9b, "QoS not supported"],
-  [0xa1, "Subscription Identifiers not supported"],
+  [0x95, "Packet too large"], [0xa1, "Subscription Identifiers not supported"],
 ]);
 
 
@@ -323,13 +333,14 @@ export class MqttBroker {
     switch (m.cmd) {
       case MQTT_CMD_SUBSCRIBE: this.onSubscribe(c, cl, s, m); break;
       case MQTT_CMD_UNSUBSCRIBE:
+        if (tooLargeAck(cl, m)) { this.refuse(c, cl, RC_PACKET_TOO_LARGE); break; }
         c.mqttSuback(m, m.filters!.map((f) => (this.unsubscribe(s, f.topic) || s.version < 5 ? 0 : RC_NO_SUBSCRIPTION)));
         if (s.log !== undefined) this.persist?.session(s);
         break;
       case MQTT_CMD_PINGREQ: c.mqttPong(); break;
       case MQTT_CMD_PUBACK: case MQTT_CMD_PUBCOMP: acked(s, m.id, false, this.l, now); break;
       case MQTT_CMD_PUBREC: acked(s, m.id, m.ack < 0x80, this.l, now); break;
-      case MQTT_CMD_PUBREL: cl.qos2In.delete(m.id); break;
+      case MQTT_CMD_PUBREL: if (cl.qos2In.delete(m.id)) this.persist?.qos2(s); break;
       // Section 3.9 / 3.11: SUBACK and UNSUBACK go from server to client only.
       case MQTT_CMD_SUBACK: case MQTT_CMD_UNSUBACK: this.refuse(c, cl, RC_PROTOCOL_ERROR); break;
     }
@@ -626,6 +637,7 @@ export class MqttBroker {
       return;
     }
     this.route(msg, s);
+    if (m.qos === 2) this.persist?.qos2(s); // the id awaiting PUBREL outlives a restart [MQTT-4.3.3-10]
   }
 
   /** Retains (or clears) and delivers a message to every matching subscription. `msg.payload` may be a view. */
@@ -723,6 +735,7 @@ export class MqttBroker {
       if (ids.length > 1 || (ids.length === 1 && ids[0]!.iv === 0)) { this.refuse(c, cl, RC_PROTOCOL_ERROR); return; }
       subId = ids[0]?.iv ?? 0;
     }
+    if (tooLargeAck(cl, m)) { this.refuse(c, cl, RC_PACKET_TOO_LARGE); return; }
     const fail = (code5: number): number => (v5 ? code5 : 0x80);
     const added: [Subscription, boolean][] = [];
     const codes: number[] = [];
@@ -738,7 +751,7 @@ export class MqttBroker {
       }
       if (!this.l.wildcards && (filter.includes("+") || filter.includes("#"))) { codes.push(fail(RC_WILDCARDS_NOT_SUPPORTED)); continue; }
       const ok = this.authorize === undefined ? true : this.authorize(s.clientId, f.topic, "subscribe");
-      if (refused(ok)) { codes.push(fail(typeof ok === "number" && ok <= 0xff ? ok : RC_NOT_AUTHORIZED)); continue; }
+      if (refused(ok)) { codes.push(fail(typeof ok === "number" && isSubackReason(ok) ? ok : RC_NOT_AUTHORIZED)); continue; }
       const qos = Math.min(f.qos, this.l.maxQos);
       const existed = s.subs.has(f.topic);
       const sub: Subscription = { qos, options: f.options, id: subId, filter, shared: share !== undefined };

@@ -9,10 +9,12 @@ import { buildConnect } from "./builder.js";
 import { mqttClientSpec, type MqttCarrier } from "./open.js";
 import { createMqttState, DEFAULT_CONNECT_TIMEOUT_MS, sendPacket, type MqttClientAuth, type MqttOptions } from "./state.js";
 import {
-  MQTT_PROP_AUTHENTICATION_DATA, MQTT_PROP_AUTHENTICATION_METHOD, MQTT_PROP_SESSION_EXPIRY_INTERVAL, MQTT_PROP_TOPIC_ALIAS_MAXIMUM,
+  MQTT_CMD_CONNECT, MQTT_PROP_AUTHENTICATION_DATA, MQTT_PROP_AUTHENTICATION_METHOD, MQTT_PROP_SESSION_EXPIRY_INTERVAL, MQTT_PROP_TOPIC_ALIAS_MAXIMUM,
 } from "./constants.js";
 import { urlIsSsl, urlPass, urlScheme, urlUser } from "../util/url.js";
 import { MgError, optionError } from "../util/errors.js";
+import { checkSendProps } from "./send-props.js";
+import { PROPS_WILL } from "./props.js";
 import { MqttClientSession } from "./session.js";
 import { splitHandlerArgs, optBool, optFunction, optIntIn, optPositiveInt } from "../util/check.js";
 import { randomStr } from "../util/random.js";
@@ -118,6 +120,7 @@ export function mqttConnect(manager: CoreManager, url: string, handlerOrOpts?: C
   }
   const method = has(MQTT_PROP_AUTHENTICATION_METHOD)?.val;
   const urlU = urlUser(url), urlP = urlPass(url);
+  if (v >= 5) { checkSendProps(MQTT_CMD_CONNECT, all, "mqttConnect"); checkSendProps(PROPS_WILL, will?.props, "mqttConnect will"); }
   // Built before connecting, so bad options throw here and no connection is left behind.
   const packet = buildConnect({
     version: v,

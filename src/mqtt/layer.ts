@@ -17,6 +17,7 @@ import { receivePackets, RC_PROTOCOL_ERROR, type PacketSink } from "./receiver.j
 import { UNSUPPORTED_LEVEL } from "./parser.js";
 import { nextPacketId, sendChecked, sendPacket, sizeMqttRecv, type MqttConnState, type PendingPub } from "./state.js";
 import { copyPayload } from "./session.js";
+import { learnClientMaxPacket } from "./fit.js";
 import { logDebug } from "../util/log.js";
 
 /** MQTT 5 reason codes the layer sends (section 2.4). */
@@ -117,6 +118,10 @@ function fail(c: Connection, st: MqttConnState, reason: string, code: number): v
     // every level's client can read (MQTT 5 allows it: 0x84 is optional), then close.
     sendPacket(c, st, buildConnack(4, false, CONNACK_BAD_LEVEL));
     c._linger = true;
+  } else if (st.isServer && !st.connected && code !== 0 && st.version === 5 && c.canSend) {
+    // An MQTT 5 CONNECT refused (malformed 0x81, protocol error 0x82): CONNACK says why (section 3.1.4).
+    sendPacket(c, st, buildConnack(5, false, code));
+    c._linger = true;
   }
   c.error(new MgError("ERR_MQTT_PROTOCOL", `MQTT: ${reason}`, code !== 0 ? { reasonCode: code } : {}));
 }
@@ -132,6 +137,7 @@ const sink: PacketSink = {
       case MQTT_CMD_CONNECT:
         st.version = m.version;
         st.connected = true;
+        learnClientMaxPacket(st, m); // what the server sends stays within it [MQTT-3.1.2-24]
         break;
       case MQTT_CMD_CONNACK:
         if (m.ack !== 0) {
@@ -140,8 +146,12 @@ const sink: PacketSink = {
           c.close(); // refused (3.1.1 section 3.2.2.3): the server closes too
           return;
         }
-        // [MQTT-3.2.2-4]: after a clean start the server has no session to be present.
-        if (st.cleanStart && m.sessionPresent) { fail(c, st, "protocol error: CONNACK with Session Present 1 after Clean Start 1", RC_PROTOCOL_ERROR); return; }
+        // [MQTT-3.2.2-4]: after a clean start the server has no session to be present; nor with a
+        // `session` object no connection established yet (the client has no session state).
+        if (m.sessionPresent && (st.cleanStart || st.session?._established === false)) {
+          fail(c, st, `protocol error: CONNACK with Session Present 1 ${st.cleanStart ? "after Clean Start 1" : "and no session state (a new session object)"}`, RC_PROTOCOL_ERROR);
+          return;
+        }
         st.connected = true;
         if (m.props.length > 0) connackProps(st, m.properties());
         if (st.session !== undefined) resumeSession(c, st, m.sessionPresent);
@@ -320,6 +330,7 @@ function flushPublishes(c: Connection, st: MqttConnState): void {
  */
 function resumeSession(c: Connection, st: MqttConnState, present: boolean): void {
   const s = st.session!;
+  s._established = true;
   const ids = st.resumeIds;
   st.resumeIds = [];
   if (!present) {

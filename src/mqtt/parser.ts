@@ -7,7 +7,7 @@ import {
   MQTT_CMD_SUBSCRIBE, MQTT_CMD_UNSUBACK, MQTT_CMD_UNSUBSCRIBE,
 } from "./constants.js";
 import { MqttPacket, type MqttConnectInfo, type MqttTopicFilter, type MqttWill } from "./message.js";
-import { decodeProps, readPropsBlock } from "./props.js";
+import { decodeProps, PROPS_WILL, readPropsBlock } from "./props.js";
 import { MqttParseError, Reader, readVarint } from "./wire.js";
 
 /** A fixed header: the packet starts at 0 and is `total` bytes long. */
@@ -25,7 +25,19 @@ export function parseFixedHeader(buf: Buffer): FixedHeader | 0 | string {
   const r = readVarint(buf, 1);
   if (r === 0) return 0;
   if (r === -1) return "remaining length longer than 4 bytes";
+  if (r === -2) return "remaining length not in its minimal encoding [MQTT-1.5.5-1]";
   return { cmd, flags, headerLen: 1 + r[1], total: 1 + r[1] + r[0] };
+}
+
+/**
+ * The protocol level a CONNECT says (section 3.1.2.2) when its protocol name is "MQTT",
+ * else 0: read from a CONNECT the parser refused, for the server to answer MQTT 5 ones
+ * with CONNACK 0x81 or 0x82 (section 3.1.4, 4.13.1).
+ */
+export function connectLevel(pkt: Buffer, h: FixedHeader): number {
+  const at = h.headerLen;
+  if (h.cmd !== MQTT_CMD_CONNECT || pkt.length < at + 7 || pkt.readUInt16BE(at) !== 4 || pkt.toString("latin1", at + 2, at + 6) !== "MQTT") return 0;
+  return pkt[at + 6]!;
 }
 
 /** Fixed header flags every type but PUBLISH must carry (3.1.1 section 2.2.2). */
@@ -60,7 +72,7 @@ function parse(pkt: Buffer, h: FixedHeader, version: number): MqttPacket {
     case MQTT_CMD_CONNACK:
       m.sessionPresent = (r.u8("acknowledge flags") & 1) === 1;
       m.ack = r.u8("return code");
-      if (v5 && r.left > 0) m.props = readPropsBlock(r);
+      if (v5 && r.left > 0) m.props = readPropsBlock(r, cmd);
       break;
     case MQTT_CMD_PUBLISH: {
       m.qos = (flags >> 1) & 3;
@@ -75,7 +87,7 @@ function parse(pkt: Buffer, h: FixedHeader, version: number): MqttPacket {
         m.id = r.u16("packet identifier");
         if (m.id === 0) throw new MqttParseError("packet identifier 0");
       }
-      if (v5) m.props = readPropsBlock(r);
+      if (v5) m.props = readPropsBlock(r, cmd);
       m.data = r.rest();
       break;
     }
@@ -83,13 +95,13 @@ function parse(pkt: Buffer, h: FixedHeader, version: number): MqttPacket {
       m.id = r.u16("packet identifier");
       if (v5) {
         if (r.left > 0) m.ack = r.u8("reason code");
-        if (r.left > 0) m.props = readPropsBlock(r);
+        if (r.left > 0) m.props = readPropsBlock(r, cmd);
       }
       break;
     case MQTT_CMD_SUBSCRIBE: case MQTT_CMD_UNSUBSCRIBE: {
       m.id = r.u16("packet identifier");
       if (m.id === 0) throw new MqttParseError("packet identifier 0");
-      if (v5) m.props = readPropsBlock(r);
+      if (v5) m.props = readPropsBlock(r, cmd);
       m.data = pkt.subarray(r.pos);
       const filters: MqttTopicFilter[] = [];
       while (r.left > 0) {
@@ -111,7 +123,7 @@ function parse(pkt: Buffer, h: FixedHeader, version: number): MqttPacket {
     }
     case MQTT_CMD_SUBACK: case MQTT_CMD_UNSUBACK:
       m.id = r.u16("packet identifier");
-      if (v5) m.props = readPropsBlock(r);
+      if (v5) m.props = readPropsBlock(r, cmd);
       m.data = r.rest();
       if (m.data.length > 0) m.ack = m.data[0]!;
       break;
@@ -121,7 +133,7 @@ function parse(pkt: Buffer, h: FixedHeader, version: number): MqttPacket {
       if (cmd === MQTT_CMD_AUTH && !v5) throw new MqttParseError("AUTH packet in MQTT 3.1.1");
       if (v5) {
         if (r.left > 0) m.ack = r.u8("reason code");
-        if (r.left > 0) m.props = readPropsBlock(r);
+        if (r.left > 0) m.props = readPropsBlock(r, cmd);
       }
       break;
     default:
@@ -149,11 +161,11 @@ function parseConnect(r: Reader, m: MqttPacket): MqttConnectInfo {
   const hasWill = (f & 4) !== 0, willQos = (f >> 3) & 3, willRetain = (f & 0x20) !== 0;
   if (willQos === 3 || (!hasWill && (willQos !== 0 || willRetain))) throw new MqttParseError("bad will flags");
   const keepAlive = r.u16("keep alive");
-  if (version >= 5) m.props = readPropsBlock(r);
+  if (version >= 5) m.props = readPropsBlock(r, MQTT_CMD_CONNECT);
   const clientId = r.str("client identifier");
   let will: MqttWill | undefined;
   if (hasWill) {
-    const props = version >= 5 ? decodeProps(readPropsBlock(r)) : [];
+    const props = version >= 5 ? decodeProps(readPropsBlock(r, PROPS_WILL)) : [];
     const topic = r.str("will topic");
     if (topic.length === 0 || topic.includes("+") || topic.includes("#")) throw new MqttParseError("bad will topic");
     will = { topic, message: r.bin("will message"), qos: willQos, retain: willRetain, props };

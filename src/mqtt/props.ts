@@ -91,18 +91,125 @@ function strArg(v: string | undefined, id: number): string {
 /** The size of a property block on the wire: length prefix plus properties. */
 export function propsBlockSize(p: EncodedProps): number { return varintSize(p.size) + p.size; }
 
+/** The property context of a will (CONNECT payload, section 3.1.3.2): after the 15 packet types. */
+export const PROPS_WILL = 16;
+
+// Where each property may appear (MQTT 5.0 section 2.2.2.2, the table of identifiers),
+// as a bit mask over contexts: bit n for packet type n, bit 16 for will properties.
+const P = (...ctx: number[]): number => ctx.reduce((m, c) => m | (1 << c), 0);
+const CONNECT = 1, CONNACK = 2, PUBLISH = 3, PUBACK = 4, PUBREC = 5, PUBREL = 6, PUBCOMP = 7, SUBSCRIBE = 8;
+const SUBACK = 9, UNSUBSCRIBE = 10, UNSUBACK = 11, DISCONNECT = 14, AUTH = 15, WILL = PROPS_WILL;
+const WHERE = new Uint32Array(64);
+WHERE[0x01] = WHERE[0x02] = WHERE[0x03] = WHERE[0x08] = WHERE[0x09] = P(PUBLISH, WILL);
+WHERE[0x0b] = P(PUBLISH, SUBSCRIBE);
+WHERE[0x11] = P(CONNECT, CONNACK, DISCONNECT);
+WHERE[0x12] = WHERE[0x13] = WHERE[0x1a] = WHERE[0x24] = WHERE[0x25] = WHERE[0x28] = WHERE[0x29] = WHERE[0x2a] = P(CONNACK);
+WHERE[0x15] = WHERE[0x16] = P(CONNECT, CONNACK, AUTH);
+WHERE[0x17] = WHERE[0x19] = P(CONNECT);
+WHERE[0x18] = P(WILL);
+WHERE[0x1c] = P(CONNACK, DISCONNECT);
+WHERE[0x1f] = P(CONNACK, PUBACK, PUBREC, PUBREL, PUBCOMP, SUBACK, UNSUBACK, DISCONNECT, AUTH);
+WHERE[0x21] = WHERE[0x22] = WHERE[0x27] = P(CONNECT, CONNACK);
+WHERE[0x23] = P(PUBLISH);
+WHERE[0x26] = P(CONNECT, CONNACK, PUBLISH, PUBACK, PUBREC, PUBREL, PUBCOMP, SUBSCRIBE, SUBACK, UNSUBSCRIBE, UNSUBACK, DISCONNECT, AUTH, WILL);
+
+/** True when property `id` may appear in packet type `ctx` (or PROPS_WILL), section 2.2.2.2. */
+export function mqttPropAllowed(ctx: number, id: number): boolean {
+  return id >= 0 && id < 64 && (WHERE[id]! & (1 << ctx)) !== 0;
+}
+
 /**
- * Reads a property block at the reader's position: checks every property (known id,
- * complete value, valid UTF-8) and returns a view of the properties (without the length).
+ * True when property `id` may appear more than once in context `ctx`: User Property
+ * anywhere, Subscription Identifier in PUBLISH (one per matching subscription, section
+ * 3.3.2.3.8; a client's PUBLISH carries none at all [MQTT-3.3.4-6], which the server
+ * side checks, not knowing the direction here).
  */
-export function readPropsBlock(r: Reader): Buffer {
+export function mqttPropRepeats(ctx: number, id: number): boolean {
+  return id === 0x26 || (id === 0x0b && ctx === PUBLISH);
+}
+
+/**
+ * Property values the spec calls a Protocol Error (section 3.1.2.11 and 3.2.2.3): a byte
+ * that must be 0 or 1, a Receive Maximum or Maximum Packet Size of 0, a Subscription
+ * Identifier of 0 (section 3.8.2.1.2). Returns what is wrong, or undefined.
+ */
+function badValue(id: number, v: number): string | undefined {
+  switch (id) {
+    case 0x01: case 0x17: case 0x19: case 0x24: case 0x25: case 0x28: case 0x29: case 0x2a:
+      return v > 1 ? `property 0x${id.toString(16)} has value ${v}, not 0 or 1` : undefined;
+    case 0x21: case 0x27: case 0x0b:
+      return v === 0 ? `property 0x${id.toString(16)} has value 0` : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * Reads a property block of packet type `ctx` (or PROPS_WILL) at the reader's position
+ * and checks every property: a known identifier allowed in `ctx` and a complete value of
+ * its type, valid UTF-8 (else a Malformed Packet, section 2.2.2.2); no property twice but
+ * those that may repeat, values in range (else a Protocol Error). Returns a view of the
+ * properties (without the length). Allocates nothing per property: the ones seen so far
+ * are two 32-bit masks.
+ */
+export function readPropsBlock(r: Reader, ctx: number): Buffer {
   const len = r.varint("property length");
   if (len > r.left) throw new MqttParseError("property length past the end of the packet");
   const view = r.buf.subarray(r.pos, r.pos + len);
   const pr = new Reader(r.buf, r.pos, r.pos + len);
-  while (pr.left > 0) readProp(pr);
+  const bit = 1 << ctx;
+  let seenLo = 0, seenHi = 0;
+  while (pr.left > 0) {
+    const id = pr.varint("property identifier");
+    if (id >= 64 || (WHERE[id]! & bit) === 0) {
+      throw new MqttParseError(mqttPropType(id) < 0 ? `unknown property identifier ${id}` : `property 0x${id.toString(16)} is not allowed in ${ctxName(ctx)}`);
+    }
+    const m = 1 << (id & 31);
+    const seen = id < 32 ? seenLo : seenHi;
+    if ((seen & m) !== 0 && !mqttPropRepeats(ctx, id)) throw new MqttParseError(`property 0x${id.toString(16)} more than once in ${ctxName(ctx)}`, true);
+    if (id < 32) seenLo |= m; else seenHi |= m;
+    const v = checkValue(pr, id);
+    if (v >= 0) { const bad = badValue(id, v); if (bad !== undefined) throw new MqttParseError(bad, true); }
+  }
   r.pos += len;
   return view;
+}
+
+/** Reads and checks the value of property `id`: the integer for integer types, else -1. */
+function checkValue(r: Reader, id: number): number {
+  switch (mqttPropType(id)) {
+    case MQTT_PROP_TYPE_BYTE: return r.u8("property value");
+    case MQTT_PROP_TYPE_SHORT: return r.u16("property value");
+    case MQTT_PROP_TYPE_INT: return r.u32("property value");
+    case MQTT_PROP_TYPE_VARIABLE_INT: return r.varint("property value");
+    case MQTT_PROP_TYPE_STRING: r.utf8("property value"); return -1;
+    case MQTT_PROP_TYPE_BINARY_DATA: r.bin("property value"); return -1;
+    default: r.utf8("user property name"); r.utf8("user property value"); return -1; // string pair
+  }
+}
+
+/**
+ * The value of integer property `id` in a property view readPropsBlock() checked, or -1
+ * when absent: found without decoding the others (a CONNECT may carry thousands of User
+ * Properties).
+ */
+export function findIntProp(view: Buffer, id: number): number {
+  const r = new Reader(view);
+  while (r.left > 0) {
+    const pid = r.varint();
+    const type = mqttPropType(pid);
+    let v = -1;
+    if (type === MQTT_PROP_TYPE_BYTE) v = r.u8();
+    else if (type === MQTT_PROP_TYPE_SHORT) v = r.u16();
+    else if (type === MQTT_PROP_TYPE_INT) v = r.u32();
+    else if (type === MQTT_PROP_TYPE_VARIABLE_INT) v = r.varint();
+    else { r.bin(); if (type === MQTT_PROP_TYPE_STRING_PAIR) r.bin(); } // already checked: skipped
+    if (pid === id) return v;
+  }
+  return -1;
+}
+
+function ctxName(ctx: number): string {
+  return ctx === PROPS_WILL ? "will properties" : `packet type ${ctx}`;
 }
 
 function readProp(r: Reader): MqttProperty {

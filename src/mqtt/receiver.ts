@@ -4,7 +4,8 @@
 import type { CoreConnection as Connection } from "../core/connection.js";
 import type { MqttPacket } from "./message.js";
 import type { MqttConnState } from "./state.js";
-import { parseFixedHeader, parsePacket } from "./parser.js";
+import { connectLevel, parseFixedHeader, parsePacket, type FixedHeader } from "./parser.js";
+import { PROTOCOL_ERROR_PREFIX } from "./wire.js";
 
 export interface PacketSink {
   packet(c: Connection, st: MqttConnState, m: MqttPacket): void;
@@ -40,8 +41,19 @@ export function receivePackets(c: Connection, st: MqttConnState, sink: PacketSin
     }
     if (buf.length < h.total) return; // wait for the rest
     const m = parsePacket(buf.subarray(0, h.total), h, st.version);
-    if (typeof m === "string") { sink.fail(c, st, `malformed packet: ${m}`, RC_MALFORMED); return; }
+    if (typeof m === "string") { refused(c, st, sink, m, buf, h); return; }
     src.recvConsume(h.total);
     sink.packet(c, st, m);
   }
+}
+
+/**
+ * A packet the parser refused: a Protocol Error (0x82) when the verdict says so, else a
+ * Malformed Packet (0x81), section 4.13. A server learns the level of a refused CONNECT
+ * here, so that an MQTT 5 one is answered with a CONNACK carrying the code.
+ */
+function refused(c: Connection, st: MqttConnState, sink: PacketSink, why: string, buf: Buffer, h: FixedHeader): void {
+  if (st.isServer && !st.connected) { const level = connectLevel(buf, h); if (level !== 0) st.version = level; }
+  if (why.startsWith(PROTOCOL_ERROR_PREFIX)) sink.fail(c, st, why, RC_PROTOCOL_ERROR);
+  else sink.fail(c, st, `malformed packet: ${why}`, RC_MALFORMED);
 }

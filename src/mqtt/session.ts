@@ -62,6 +62,12 @@ export class MqttClientSession {
   readonly _qos2In = new Set<number>();
   /** @internal The last packet identifier used. */
   _nextId = 0;
+  /**
+   * @internal A connection with this object got a successful CONNACK: from then on the
+   * client holds session state. Before, a CONNACK with Session Present 1 is refused
+   * ([MQTT-3.2.2-4]: a client without session state closes the connection).
+   */
+  _established = false;
   #dropped: MqttSessionMessage[] = [];
 
   /** Our QoS 1/2 publishes whose flow has not completed. */

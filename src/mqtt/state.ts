@@ -120,7 +120,7 @@ export interface MqttConnState {
   aliasOut: Map<string, number>;
   /** The server's Receive Maximum (CONNACK; 65535 when absent). */
   peerReceiveMax: number;
-  /** The server's Maximum Packet Size (CONNACK; unlimited when absent). */
+  /** The peer's Maximum Packet Size: the server's (CONNACK) on a client, the client's (CONNECT) on a server; unlimited when absent. */
   peerMaxPacket: number;
   /** Our unacknowledged QoS 1/2 PUBLISH ids (counted against peerReceiveMax). */
   pubInflight: Set<number>;
@@ -195,7 +195,7 @@ const SEND_QUEUE_OK = 256 * 1024;
  */
 export function sendChecked(c: Connection, st: MqttConnState, pkt: Buffer, what: string): boolean {
   if (pkt.length > st.peerMaxPacket) {
-    throw new MgError("ERR_INVALID_ARG", `${what}: packet of ${pkt.length} bytes is over the server's Maximum Packet Size of ${st.peerMaxPacket}`);
+    throw new MgError("ERR_INVALID_ARG", `${what}: packet of ${pkt.length} bytes is over the ${st.isServer ? "client's" : "server's"} Maximum Packet Size of ${st.peerMaxPacket}`);
   }
   return sendPacket(c, st, pkt);
 }

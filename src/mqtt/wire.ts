@@ -5,22 +5,35 @@
 import { isUtf8 } from "node:buffer";
 import { MgError } from "../util/errors.js";
 
-export class MqttParseError extends Error {}
+/**
+ * Input the parser refuses. `protocol` marks a Protocol Error (MQTT 5 reason code 0x82,
+ * e.g. a property given twice, section 2.2.2.2) rather than a Malformed Packet (0x81);
+ * its message then starts with PROTOCOL_ERROR_PREFIX, which is how parsePacket()'s
+ * string verdict carries the difference.
+ */
+export class MqttParseError extends Error {
+  constructor(message: string, readonly protocol = false) { super(protocol ? PROTOCOL_ERROR_PREFIX + message : message); }
+}
+
+/** How a parse verdict that is a Protocol Error (0x82), not a Malformed Packet (0x81), begins. */
+export const PROTOCOL_ERROR_PREFIX = "protocol error: ";
 
 /** The largest remaining length four varint bytes can hold (3.1.1 section 2.2.3). */
 export const MAX_VARINT = 268_435_455;
 
 /**
  * Decodes a variable byte integer at `at`: [value, bytes used], 0 when more bytes are
- * needed, or -1 when a fifth byte would be needed (malformed).
+ * needed, -1 when a fifth byte would be needed, or -2 when it is not in its minimal
+ * encoding (a last byte of 0 after others, e.g. 0x80 0x00 for 0: [MQTT-1.5.5-1], a
+ * Malformed Packet). Both refusals happen at the byte that decides them.
  */
-export function readVarint(buf: Uint8Array, at: number, end = buf.length): [number, number] | 0 | -1 {
+export function readVarint(buf: Uint8Array, at: number, end = buf.length): [number, number] | 0 | -1 | -2 {
   let value = 0, mult = 1;
   for (let i = 0; i < 4; i++) {
     if (at + i >= end) return 0;
     const b = buf[at + i]!;
     value += (b & 0x7f) * mult;
-    if ((b & 0x80) === 0) return [value, i + 1];
+    if ((b & 0x80) === 0) return i > 0 && b === 0 ? -2 : [value, i + 1];
     mult *= 128;
   }
   return -1;
@@ -64,6 +77,7 @@ export class Reader {
     const r = readVarint(this.buf, this.pos, this.end);
     if (r === 0) throw new MqttParseError(`truncated ${what}`);
     if (r === -1) throw new MqttParseError(`${what} longer than 4 bytes`);
+    if (r === -2) throw new MqttParseError(`${what} not in its minimal encoding [MQTT-1.5.5-1]`);
     this.pos += r[1];
     return r[0];
   }
@@ -80,6 +94,19 @@ export class Reader {
     const v = this.bin(what);
     if (!isMqttUtf8(v)) throw new MqttParseError(`${what} is not valid UTF-8`);
     return v.toString("utf8");
+  }
+  /**
+   * Skips a length-prefixed UTF-8 string after checking it, making no string and, for
+   * ASCII (the common case: property names and values), no view either.
+   */
+  utf8(what = "string"): void {
+    const n = this.u16(what);
+    this.need(n, what);
+    const b = this.buf, start = this.pos, end = start + n;
+    let i = start;
+    while (i < end) { const c = b[i]!; if (c === 0 || c >= 0x80) break; i++; }
+    if (i < end && !isMqttUtf8(b.subarray(start, end))) throw new MqttParseError(`${what} is not valid UTF-8`);
+    this.pos = end;
   }
   /** The rest of the packet, as a view. */
   rest(): Buffer { const v = this.buf.subarray(this.pos, this.end); this.pos = this.end; return v; }

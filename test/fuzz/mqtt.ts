@@ -13,6 +13,7 @@ import {
 import { buildAck, buildConnack, buildConnect, buildPublish, buildSimple, buildSubAck, buildSubscribe } from "../../src/mqtt/builder.js";
 import { MqttPacket, type MqttProperty } from "../../src/mqtt/message.js";
 import { parseFixedHeader, parsePacket, type FixedHeader } from "../../src/mqtt/parser.js";
+import { mqttPropAllowed, mqttPropRepeats, PROPS_WILL } from "../../src/mqtt/props.js";
 import { failure, mutate, Rng, splitPoints } from "./mutate.js";
 
 // Every property identifier MQTT 5 defines (section 2.2.2.2).
@@ -29,16 +30,24 @@ function str(r: Rng, max: number, chars: readonly string[] = CHARS): string {
   return s;
 }
 
-function props(r: Rng, v: number): MqttProperty[] | undefined {
+// Byte properties whose value is 0 or 1, and integer ones that are never 0 (a Protocol Error otherwise).
+const FLAG_PROPS = new Set([0x01, 0x17, 0x19, 0x24, 0x25, 0x28, 0x29, 0x2a]);
+const NONZERO_PROPS = new Set([0x0b, 0x21, 0x27]);
+
+/** Valid properties for packet type `ctx` (or PROPS_WILL): allowed there, each once unless it may repeat. */
+function props(r: Rng, v: number, ctx: number): MqttProperty[] | undefined {
   if (v < 5 || r.chance(0.4)) return undefined;
   const out: MqttProperty[] = [];
+  const ids = PROP_IDS.filter((id) => mqttPropAllowed(ctx, id));
   for (let n = r.range(0, 4); n > 0; n--) {
-    const id = r.pick(PROP_IDS);
+    const id = r.pick(ids);
+    if (!mqttPropRepeats(ctx, id) && out.some((p) => p.id === id)) continue;
+    const nz = (x: number): number => (NONZERO_PROPS.has(id) && x === 0 ? 1 : x);
     switch (mqttPropType(id)) {
-      case MQTT_PROP_TYPE_BYTE: out.push({ id, iv: r.int(256) }); break;
-      case MQTT_PROP_TYPE_SHORT: out.push({ id, iv: r.int(65536) }); break;
-      case MQTT_PROP_TYPE_INT: out.push({ id, iv: r.pick([0, 1, 0xffffffff, r.u32()]) }); break;
-      case MQTT_PROP_TYPE_VARIABLE_INT: out.push({ id, iv: r.pick([0, 127, 128, 16384, 268_435_455, r.int(268_435_456)]) }); break;
+      case MQTT_PROP_TYPE_BYTE: out.push({ id, iv: FLAG_PROPS.has(id) ? r.int(2) : r.int(256) }); break;
+      case MQTT_PROP_TYPE_SHORT: out.push({ id, iv: nz(r.int(65536)) }); break;
+      case MQTT_PROP_TYPE_INT: out.push({ id, iv: nz(r.pick([0, 1, 0xffffffff, r.u32()])) }); break;
+      case MQTT_PROP_TYPE_VARIABLE_INT: out.push({ id, iv: nz(r.pick([0, 127, 128, 16384, 268_435_455, r.int(268_435_456)])) }); break;
       case MQTT_PROP_TYPE_STRING: out.push({ id, val: str(r, 40) }); break;
       case MQTT_PROP_TYPE_BINARY_DATA: out.push({ id, bin: r.bytes(r.length(40)) }); break;
       case MQTT_PROP_TYPE_STRING_PAIR: out.push({ id, key: str(r, 20), val: str(r, 20) }); break;
@@ -70,13 +79,17 @@ const bhex = (b: Uint8Array | undefined): string | undefined => (b === undefined
 
 function randomPacket(r: Rng): Built {
   const v = r.chance(0.5) ? 5 : 4;
-  const ps = props(r, v);
-  switch (r.int(11)) {
+  const kind = r.int(11);
+  // The packet type each case builds (acks, SUBSCRIBE/UNSUBSCRIBE, ... share the properties they allow).
+  const ctx = [MQTT_CMD_CONNECT, MQTT_CMD_CONNACK, MQTT_CMD_PUBLISH, MQTT_CMD_PUBLISH, MQTT_CMD_PUBACK, MQTT_CMD_SUBSCRIBE, MQTT_CMD_SUBSCRIBE,
+    MQTT_CMD_SUBACK, MQTT_CMD_PINGREQ, MQTT_CMD_DISCONNECT, MQTT_CMD_DISCONNECT][kind]!;
+  const ps = props(r, v, ctx);
+  switch (kind) {
     case 0: {
       const version = r.pick([3, 4, 5]);
-      const cp = props(r, version);
+      const cp = props(r, version, MQTT_CMD_CONNECT);
       const will = r.chance(0.4) ? {
-        topic: "w" + str(r, 30), message: r.bytes(r.length(100)), qos: r.int(3), retain: r.chance(0.5), props: props(r, version),
+        topic: "w" + str(r, 30), message: r.bytes(r.length(100)), qos: r.int(3), retain: r.chance(0.5), props: props(r, version, PROPS_WILL),
       } : undefined;
       const f = {
         version, clientId: str(r, 23), keepAlive: r.pick([0, 60, 65535, r.int(65536)]), clean: r.chance(0.5),
@@ -126,6 +139,7 @@ function randomPacket(r: Rng): Built {
     case 5: case 6: {
       const cmd = r.chance(0.6) ? MQTT_CMD_SUBSCRIBE : MQTT_CMD_UNSUBSCRIBE;
       const id = r.range(1, 65535);
+      const ps = props(r, v, cmd); // UNSUBSCRIBE takes no Subscription Identifier
       const filters: { topic: string; options: number }[] = [];
       for (let n = r.range(1, 4); n > 0; n--) {
         // 3.1.1: QoS only; 5.0 adds no local (4), retain as published (8), retain handling 0-2 (bits 4-5).
@@ -156,6 +170,7 @@ function randomPacket(r: Rng): Built {
     default: {
       const cmd = v >= 5 && r.chance(0.3) ? MQTT_CMD_AUTH : MQTT_CMD_DISCONNECT;
       const reason = v >= 5 && r.chance(0.5) ? r.int(256) : 0;
+      const ps = props(r, v, cmd);
       return {
         pkt: buildSimple(cmd, v, reason, ps), version: v,
         check: (m) => diff({ cmd: [m.cmd, cmd], ack: [m.ack, reason], props: [propsKey(m.properties()), propsKey(ps)] }),

@@ -71,7 +71,7 @@ for (const v of [4, 5]) {
     const ua = roundTrip(buildSubAck(MQTT_CMD_UNSUBACK, v, 4, [0]), v);
     assert.equal(ua.data.length, v === 5 ? 1 : 0);
     assert.equal(roundTrip(buildSimple(MQTT_CMD_PINGREQ, v), v).cmd, MQTT_CMD_PINGREQ);
-    const d = roundTrip(buildSimple(MQTT_CMD_DISCONNECT, v, v === 5 ? 0x04 : 0, v === 5 ? [{ id: MQTT_PROP_RECEIVE_MAXIMUM, iv: 5 }] : undefined), v);
+    const d = roundTrip(buildSimple(MQTT_CMD_DISCONNECT, v, v === 5 ? 0x04 : 0, v === 5 ? [{ id: MQTT_PROP_SESSION_EXPIRY_INTERVAL, iv: 5 }] : undefined), v);
     assert.equal(d.ack, v === 5 ? 4 : 0);
   });
 }
