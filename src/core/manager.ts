@@ -113,8 +113,11 @@ const CORE_SCHEMES: Record<string, OpenSpec> = {
 const CLOSE_TIMEOUT_MS = 10_000;
 // What an ended socket gets to deliver what was handed to it before it is destroyed.
 const END_GRACE_MS = 2000;
-// When concatenating queued sends into one write stops paying off.
+// When concatenating queued sends into one write stops paying off: past this many bytes
+// in all, or when one chunk is this big (a WebSocket payload behind its header): a copy
+// of it would be an unpooled allocation for the GC, a writev of the pieces costs less.
 const CONCAT_LIMIT = 64 * 1024;
+const WRITEV_MIN = 4096;
 // How often MG_EV_POLL reaches every connection when I/O keeps the loop busy.
 const POLL_INTERVAL_MS = 1000;
 // The most connections one dispatch visits for the MG_EV_POLL round; the rest of the
@@ -781,7 +784,7 @@ export class CoreManager implements CoreHost {
     if (logLevel >= MG_LL_VERBOSE) logTraffic(c.id, "->", queuedBytes(q, n), `${c.remoteAddr.ip}:${c.remoteAddr.port}`);
     const wasIdle = sock.writableLength === 0;
     c._handed += n;
-    if (q.length === 1 || n <= CONCAT_LIMIT) {
+    if (q.length === 1 || (n <= CONCAT_LIMIT && !hasBigChunk(q))) {
       let chunk = joinQueued(q, n);
       // A string goes to a TCP socket as it is (encoded straight into the write), but TLS
       // would copy it once more before encrypting: give it bytes. As many bytes as
@@ -911,4 +914,13 @@ export function checkUrl(url: string, what: string): string {
 function bareHost(s: string): string {
   if (net.isIP(s) !== 0) return s;
   return urlHost(`tcp://${s}`);
+}
+
+/** Whether a queued Buffer is big enough to be written as it is (WRITEV_MIN). */
+function hasBigChunk(q: readonly (Buffer | string)[]): boolean {
+  for (let i = 0; i < q.length; i++) {
+    const b = q[i]!;
+    if (typeof b !== "string" && b.length >= WRITEV_MIN) return true;
+  }
+  return false;
 }

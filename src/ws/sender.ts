@@ -11,10 +11,10 @@ import type { CoreConnection as Connection } from "../core/connection.js";
 import type { WsConnState } from "./state.js";
 import { FIN, RSV1, headerLength, writeHeader, writeHeaderAt, writeMaskKey, maskInto, maskRange } from "./frame.js";
 
-// Payloads up to this size are copied behind their header (one buffer, one write);
-// larger ones are queued as they are, after a separate header.
-const COPY_LIMIT = 16 * 1024;
-// Frames up to this size go into the slab.
+// Frames up to this size go into the slab (payload copied behind its header). A larger
+// unmasked payload is queued as it is, after its header in the slab: no copy and no
+// per-message allocation (a 16 KiB copy is an unpooled allocation the GC pays for);
+// the core writes such big chunks with one writev instead of concatenating them.
 const SMALL = 2048;
 const SLAB_SIZE = 64 * 1024;
 
@@ -90,15 +90,12 @@ export function sendFrame(c: Connection, st: WsConnState, op: number, payload: s
     writeMaskKey(frame, at);
     maskInto(payload, frame, hl, at);
     c.send(frame);
-  } else if (len <= COPY_LIMIT) {
-    const frame = Buffer.allocUnsafe(size);
-    writeHeader(frame, b0, len, false);
-    frame.set(payload, hl);
-    c.send(frame);
   } else {
-    const head = Buffer.allocUnsafe(hl);
-    writeHeader(head, b0, len, false);
-    c.send(head);
+    // The header joins the connection's small frames queued just before (slabQueue);
+    // the payload is queued after it, which ends that run (the layer's onSend).
+    const at = slabRoom(hl);
+    writeHeaderAt(slab, at, b0, len, false);
+    slabQueue(c, st, at, hl);
     c.send(payload);
   }
   return size;

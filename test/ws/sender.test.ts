@@ -55,6 +55,34 @@ describe("WebSocket sender", () => {
     } finally { await s.stop(); }
   });
 
+  it("payloads queued as they are behind their headers arrive intact and in order, whatever the flush writes", async () => {
+    // Sizes around the slab cut-off (2 KiB frames), the core's writev cut-off (4 KiB
+    // chunks) and its concatenation limit (64 KiB in all), each with its own bytes, with
+    // small frames between them; sent in one handler call, so they are flushed together.
+    const sizes = [2040, 2044, 2045, 2046, 4095, 4096, 4097, 16_384, 30_000, 65_535, 65_536, 70_000];
+    const payload = (i: number, n: number): Buffer => { const b = Buffer.allocUnsafe(n); for (let k = 0; k < n; k++) b[k] = (k * 7 + i * 13) & 0xff; return b; };
+    const want: Buffer[] = [];
+    sizes.forEach((n, i) => { want.push(payload(i, n), Buffer.from(`small ${i}`)); });
+    const s = startServer((c, ev, data) => {
+      if (ev === MG_EV_HTTP_MSG) c.wsUpgrade(data);
+      else if (ev === MG_EV_WS_MSG && data.text === "go") {
+        for (const b of want) c.wsSend(b, WEBSOCKET_OP_BINARY);
+        // Once more, the big ones alone (a queue of headers and payloads only).
+        for (let i = 0; i < sizes.length; i++) c.wsSend(want[2 * i]!, WEBSOCKET_OP_BINARY);
+      }
+    });
+    try {
+      const ws = await open(`ws://127.0.0.1:${s.port}/`);
+      const got: Buffer[] = [];
+      ws.on("message", (d: Buffer) => got.push(d));
+      ws.send("go");
+      const all = [...want, ...want.filter((_, k) => k % 2 === 0)];
+      await waitFor(() => got.length === all.length, 10_000, `${all.length} messages`);
+      got.forEach((d, k) => assert.ok(d.equals(all[k]!), `message ${k} (${all[k]!.length} bytes) differs: got ${d.length} bytes`));
+      ws.close();
+    } finally { await s.stop(); }
+  });
+
   it("100,000 empty messages and a mix of sizes are echoed in order", async () => {
     const s = startServer((c, ev, data) => {
       if (ev === MG_EV_HTTP_MSG) c.wsUpgrade(data);
