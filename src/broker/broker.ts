@@ -114,6 +114,9 @@ export class MqttBroker {
   readonly ready: Promise<void>;
   /** The sessions each topic reaches (broker-routes.ts). */
   private readonly routes = new RouteCache();
+  /** The connection of the last event and its Client (see dispatch). */
+  private lastConn: Connection | undefined;
+  private lastClient: Client | undefined;
 
   constructor(manager: Manager, opts: MqttBrokerOptions) {
     const {
@@ -246,13 +249,23 @@ export class MqttBroker {
         session: undefined, version: 4, will: undefined, willDelay: 0, graceful: false, keepAliveMs: 0, lastRecv: now,
         acceptedAt: now, connectExpiry: 0, receiveMax: 65535, maxPacket: Infinity, aliasesIn: undefined,
         aliasesOut: undefined, aliasOutMax: 0, qos2In: new Set(), auth: undefined, connectMethod: undefined, held: undefined,
+        recvSeen: false,
       });
       return;
     }
-    const cl = this.clients.get(c);
-    if (cl === undefined) return;
+    // A connection's events come in a burst (READ, its packets, POLL, WRITE): the last one's
+    // Client is kept at hand rather than looked up in the map for each.
+    let cl = this.lastClient;
+    if (c !== this.lastConn || cl === undefined) {
+      cl = this.clients.get(c);
+      if (cl === undefined) return;
+      this.lastConn = c;
+      this.lastClient = cl;
+    }
     if (cl.held !== undefined && (ev === MG_EV_MQTT_MSG || ev === MG_EV_MQTT_CMD)) { cl.held.push([ev, copyPacket(data as MqttPacket)]); return; }
-    if (ev === MG_EV_READ) { cl.lastRecv = millis(); this.stats.bytesIn += data as number; }
+    // The time of a READ is taken from the MG_EV_POLL that follows a connection's events in
+    // the same dispatch (with the dispatch's clock): no clock read per READ.
+    if (ev === MG_EV_READ) { cl.recvSeen = true; this.stats.bytesIn += data as number; }
     else if (ev === MG_EV_WRITE) this.stats.bytesOut += data as number;
     else if (ev === MG_EV_POLL) this.poll(c, cl, data as number);
     else if (ev === MG_EV_MQTT_MSG) { this.stats.publishIn++; this.onPublish(c, cl, data as MqttPacket); }
@@ -272,6 +285,7 @@ export class MqttBroker {
   }
 
   private poll(c: Connection, cl: Client, now: number): void {
+    if (cl.recvSeen) { cl.lastRecv = now; cl.recvSeen = false; }
     if (c.isClosing) return;
     const s = cl.session;
     if (s === undefined) {
@@ -309,7 +323,6 @@ export class MqttBroker {
     if (m.cmd === MQTT_CMD_DISCONNECT) { this.onDisconnect(c, cl, m); return; }
     // [MQTT-3.1.2-30]: during an AUTH exchange only AUTH and DISCONNECT may come.
     if (s === undefined || cl.auth !== undefined && !cl.auth.reauth) { this.refuse(c, cl, RC_PROTOCOL_ERROR); return; }
-    const now = millis();
     switch (m.cmd) {
       case MQTT_CMD_SUBSCRIBE: this.onSubscribe(c, cl, s, m); break;
       case MQTT_CMD_UNSUBSCRIBE:
@@ -317,8 +330,8 @@ export class MqttBroker {
         if (s.log !== undefined) this.persist?.session(s);
         break;
       case MQTT_CMD_PINGREQ: c.mqttPong(); break;
-      case MQTT_CMD_PUBACK: case MQTT_CMD_PUBCOMP: acked(s, m.id, false, this.l, now); break;
-      case MQTT_CMD_PUBREC: acked(s, m.id, m.ack < 0x80, this.l, now); break;
+      case MQTT_CMD_PUBACK: case MQTT_CMD_PUBCOMP: acked(s, m.id, false, this.l); break;
+      case MQTT_CMD_PUBREC: acked(s, m.id, m.ack < 0x80, this.l); break;
       case MQTT_CMD_PUBREL: cl.qos2In.delete(m.id); break;
       // Section 3.9 / 3.11: SUBACK and UNSUBACK go from server to client only.
       case MQTT_CMD_SUBACK: case MQTT_CMD_UNSUBACK: this.refuse(c, cl, RC_PROTOCOL_ERROR); break;
@@ -607,7 +620,8 @@ export class MqttBroker {
     // [MQTT-4.3.3-10]: a QoS 2 PUBLISH not yet released, resent (after a reconnect), is
     // acknowledged (the layer sends PUBREC) but not routed again.
     if (m.qos === 2 && cl.qos2In.has(m.id)) return;
-    const msg = checkPublish(cl, m, this.l, millis());
+    const now = millis();
+    const msg = checkPublish(cl, m, this.l, now);
     if (typeof msg === "number") { if (m.qos === 2) cl.qos2In.delete(m.id); this.refuse(c, cl, msg); return; }
     const ok = this.authorize === undefined ? true : this.authorize(s.clientId, msg.topic, "publish");
     if (refused(ok)) {
@@ -615,15 +629,14 @@ export class MqttBroker {
       if (m.qos > 0) { cl.qos2In.delete(m.id); c.mqttAck(m, typeof ok === "number" && isPubAckReason(ok) ? ok : RC_NOT_AUTHORIZED); }
       return;
     }
-    this.route(msg, s);
+    this.route(msg, s, now);
   }
 
   /** Retains (or clears) and delivers a message to every matching subscription. `msg.payload` may be a view. */
-  private route(msg: Stored, from: Session | undefined): void {
-    const now = millis();
+  private route(msg: Stored, from: Session | undefined, now = millis()): void {
     // Queued and in-flight messages outlive the receive buffer's views: one copy, made when needed.
     let copy: Stored | undefined;
-    const stable = (): Stored => (copy ??= { topic: msg.topic, payload: Buffer.from(msg.payload), qos: msg.qos, retain: msg.retain, props: msg.props, expiresAt: msg.expiresAt });
+    const stable = (): Stored => (copy ??= stableCopy(msg));
     if (msg.retain) {
       // [MQTT-3.3.1-5] replace; [MQTT-3.3.1-6] an empty payload removes the retained message.
       if (msg.payload.length === 0) { if (this.retained.delete(msg.topic)) this.persist?.retain(msg.topic, undefined); }
@@ -643,7 +656,11 @@ export class MqttBroker {
 
   /** Delivers to every session whose ordinary (not shared) subscriptions match. */
   private fanOut(msg: Stored, from: Session | undefined, stable: () => Stored, now: number): void {
-    for (const { s, subs } of this.routes.hits(msg.topic, this.sessions.values())) {
+    const r = this.routes.route(msg.topic, this.sessions);
+    if (r.hits.length === 0) return;
+    // The topic's bytes come with its route: encoded once per topic, not per message (only deliveries use them).
+    if (msg.topicBytes === undefined) msg.topicBytes = r.topicBytes ??= Buffer.from(msg.topic, "utf8");
+    for (const { s, subs } of r.hits) {
       let qos = -1, retainAsPublished = false;
       let ids: number[] | undefined;
       for (const sub of subs) {
@@ -789,6 +806,7 @@ export class MqttBroker {
 
   private onClose(c: Connection, cl: Client): void {
     this.clients.delete(c);
+    if (this.lastConn === c) { this.lastConn = undefined; this.lastClient = undefined; }
     const s = cl.session;
     if (s === undefined || s.conn !== c) return;
     s.conn = undefined;
@@ -858,6 +876,19 @@ function stored(topic: string, payload: Buffer, qos: number, retain: boolean, pr
     else if (p.id !== MQTT_PROP_TOPIC_ALIAS && p.id !== MQTT_PROP_SUBSCRIPTION_IDENTIFIER) rest.push(p);
   }
   return { topic, payload, qos, retain, props: rest, expiresAt };
+}
+
+/**
+ * A message that outlives the receive buffer: its payload copied (with the packet it came
+ * in, when it keeps one: then the payload is a view of that copy, and the copy is free for
+ * the first delivery to send).
+ */
+function stableCopy(msg: Stored): Stored {
+  const { topic, qos, retain, props, expiresAt, topicBytes } = msg;
+  const raw = msg.raw;
+  if (raw === undefined) return { topic, payload: Buffer.from(msg.payload), qos, retain, props, expiresAt, topicBytes, raw: undefined, rawFree: false };
+  const copy = Buffer.from(raw);
+  return { topic, payload: copy.subarray(copy.length - msg.payload.length), qos, retain, props, expiresAt, topicBytes, raw: copy, rawFree: true };
 }
 
 /** A packet that outlives its event (held during a cluster CONNECT): its bytes copied out of the receive buffer. */

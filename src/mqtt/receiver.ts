@@ -37,7 +37,8 @@ export function receivePackets(c: Connection, st: MqttConnState, sink: PacketSin
       return;
     }
     if (buf.length < h.total) return; // wait for the rest
-    const m = parsePacket(buf.subarray(0, h.total), h, st.version);
+    // The last packet in the buffer is the buffer's whole view: no second view of it.
+    const m = parsePacket(buf.length === h.total ? buf : buf.subarray(0, h.total), h, st.version, st.topics);
     if (typeof m === "string") { sink.fail(c, st, `malformed packet: ${m}`, RC_MALFORMED); return; }
     c.recvConsume(h.total);
     sink.packet(c, st, m);
