@@ -54,5 +54,5 @@ export function checkPublish(cl: Client, m: MqttPacket, l: BrokerLimits, now: nu
   // Every version: the session remembers it until PUBREL (exactly once across reconnects).
   if (m.qos === 2) cl.qos2In.add(m.id);
   // A 3.1.1 QoS 1/2 PUBLISH keeps its packet: deliveries at QoS 1/2 are copies of it (Stored.raw).
-  return { topic, payload: m.data, qos: m.qos, retain: m.retain, props, expiresAt, raw: cl.version < 5 && m.qos > 0 ? m.dgram : undefined, rawFree: false };
+  return { topic, payload: m.data, qos: m.qos, retain: m.retain, props, expiresAt, raw: cl.version < 5 && m.qos > 0 ? m.dgram : undefined, rawFree: false, copy: undefined };
 }

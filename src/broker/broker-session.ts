@@ -32,6 +32,8 @@ export interface Stored {
   raw?: Buffer;
   /** The stable copy's `raw` is no delivery's packet yet: the first delivery sends it as it is, the others copy it. */
   rawFree?: boolean;
+  /** Its stable copy once made, for the other deliveries of one routing (broker.ts stableOf): payload views do not outlive the event. */
+  copy?: Stored;
 }
 
 /** One message on its way to one session. */

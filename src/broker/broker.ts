@@ -634,28 +634,27 @@ export class MqttBroker {
 
   /** Retains (or clears) and delivers a message to every matching subscription. `msg.payload` may be a view. */
   private route(msg: Stored, from: Session | undefined, now = millis()): void {
-    // Queued and in-flight messages outlive the receive buffer's views: one copy, made when needed.
-    let copy: Stored | undefined;
-    const stable = (): Stored => (copy ??= stableCopy(msg));
+    // Queued and in-flight messages outlive the receive buffer's views: one copy, made when
+    // needed (stableOf; kept on the message, not in a closure made per message).
     if (msg.retain) {
       // [MQTT-3.3.1-5] replace; [MQTT-3.3.1-6] an empty payload removes the retained message.
       if (msg.payload.length === 0) { if (this.retained.delete(msg.topic)) this.persist?.retain(msg.topic, undefined); }
-      else { const r = stable(); this.retained.set(msg.topic, r); this.persist?.retain(msg.topic, r); }
+      else { const r = stableOf(msg); this.retained.set(msg.topic, r); this.persist?.retain(msg.topic, r); }
     }
-    this.fanOut(msg, from, stable, now);
-    if (this.cluster !== undefined) { this.routeCluster(this.cluster, msg, stable, now); return; }
+    this.fanOut(msg, from, now);
+    if (this.cluster !== undefined) { this.routeCluster(this.cluster, msg, now); return; }
     if (this.groups.size === 0) return;
     for (const g of this.groups.values()) {
       if (!topicMatches(g.filter, msg.topic)) continue;
       // Section 4.8.2: one member of the group gets it.
       const s = pickMember(g, (x) => x.conn !== undefined && !x.conn.isClosing && !x.conn.isDraining);
       if (s === undefined) continue;
-      this.deliverShared(s, g.key, msg, stable, now);
+      this.deliverShared(s, g.key, msg, now);
     }
   }
 
   /** Delivers to every session whose ordinary (not shared) subscriptions match. */
-  private fanOut(msg: Stored, from: Session | undefined, stable: () => Stored, now: number): void {
+  private fanOut(msg: Stored, from: Session | undefined, now: number): void {
     const r = this.routes.route(msg.topic, this.sessions);
     if (r.hits.length === 0) return;
     // The topic's bytes come with its route: encoded once per topic, not per message (only deliveries use them).
@@ -672,16 +671,16 @@ export class MqttBroker {
       if (qos < 0) continue;
       const q = Math.min(qos, msg.qos);
       // [MQTT-3.3.1-12] [MQTT-3.3.1-13]: retain as published keeps the flag, else live messages carry 0.
-      deliver(s, q > 0 ? stable() : msg, q, retainAsPublished && msg.retain, ids, this.l, now);
+      deliver(s, q > 0 ? stableOf(msg) : msg, q, retainAsPublished && msg.retain, ids, this.l, now);
     }
   }
 
   /** A message for one member of a shared subscription group (`key`: "$share/g/f"). */
-  private deliverShared(s: Session, key: string, msg: Stored, stable: () => Stored, now: number): void {
+  private deliverShared(s: Session, key: string, msg: Stored, now: number): void {
     const sub = s.subs.get(key);
     if (sub === undefined) return;
     const q = Math.min(sub.qos, msg.qos);
-    deliver(s, q > 0 ? stable() : msg, q, (sub.options & 8) !== 0 && msg.retain, sub.id > 0 ? [sub.id] : undefined, this.l, now);
+    deliver(s, q > 0 ? stableOf(msg) : msg, q, (sub.options & 8) !== 0 && msg.retain, sub.id > 0 ? [sub.id] : undefined, this.l, now);
   }
 
   /**
@@ -689,14 +688,14 @@ export class MqttBroker {
    * (wherever it is), and the message goes to the other nodes with the picks of theirs.
    * The broker's own $SYS topics stay on this node.
    */
-  private routeCluster(cl: BrokerCluster, msg: Stored, stable: () => Stored, now: number): void {
+  private routeCluster(cl: BrokerCluster, msg: Stored, now: number): void {
     if (msg.topic.startsWith("$SYS/")) return;
     let targets: [string, string][] | undefined;
     if (cl.shares.size > 0) {
       cl.shares.pick(msg.topic, cl.alive, (key, m) => {
         if (m.node !== cl.nodeId) { (targets ??= []).push([key, m.clientId]); return; }
         const s = this.sessions.get(m.clientId);
-        if (s !== undefined) this.deliverShared(s, key, msg, stable, now);
+        if (s !== undefined) this.deliverShared(s, key, msg, now);
       });
     }
     cl.publish(msg, targets);
@@ -705,16 +704,16 @@ export class MqttBroker {
   /** A message another node of the cluster published (retained there already). */
   private routeFromNode(msg: Stored, targets: [string, string][] | undefined): void {
     const now = millis();
-    const stable = (): Stored => msg; // decoded from Redis: already a copy of its own
+    msg.copy = msg; // decoded from Redis: already a copy of its own
     if (msg.retain) {
       if (msg.payload.length === 0) this.retained.delete(msg.topic);
       else this.retained.set(msg.topic, msg);
     }
-    this.fanOut(msg, undefined, stable, now);
+    this.fanOut(msg, undefined, now);
     if (targets === undefined) return;
     for (const [key, id] of targets) {
       const s = this.sessions.get(id);
-      if (s !== undefined) this.deliverShared(s, key, msg, stable, now);
+      if (s !== undefined) this.deliverShared(s, key, msg, now);
     }
   }
 
@@ -883,12 +882,14 @@ function stored(topic: string, payload: Buffer, qos: number, retain: boolean, pr
  * in, when it keeps one: then the payload is a view of that copy, and the copy is free for
  * the first delivery to send).
  */
-function stableCopy(msg: Stored): Stored {
+function stableOf(msg: Stored): Stored {
+  const c = msg.copy;
+  if (c !== undefined) return c;
   const { topic, qos, retain, props, expiresAt, topicBytes } = msg;
   const raw = msg.raw;
-  if (raw === undefined) return { topic, payload: Buffer.from(msg.payload), qos, retain, props, expiresAt, topicBytes, raw: undefined, rawFree: false };
-  const copy = Buffer.from(raw);
-  return { topic, payload: copy.subarray(copy.length - msg.payload.length), qos, retain, props, expiresAt, topicBytes, raw: copy, rawFree: true };
+  if (raw === undefined) return (msg.copy = { topic, payload: Buffer.from(msg.payload), qos, retain, props, expiresAt, topicBytes, raw: undefined, rawFree: false, copy: undefined });
+  const b = Buffer.from(raw);
+  return (msg.copy = { topic, payload: b.subarray(b.length - msg.payload.length), qos, retain, props, expiresAt, topicBytes, raw: b, rawFree: true, copy: undefined });
 }
 
 /** A packet that outlives its event (held during a cluster CONNECT): its bytes copied out of the receive buffer. */
