@@ -12,11 +12,17 @@ export interface RouteHit {
   subs: Subscription[];
 }
 
+/** Where one topic goes, and its UTF-8 bytes for the PUBLISH packets (encoded once per topic, not per message). */
+export interface Route {
+  hits: RouteHit[];
+  topicBytes: Buffer | undefined;
+}
+
 /** Topics remembered at most; past it the cache starts over (many one-off topics). */
 const MAX_TOPICS = 4096;
 
 export class RouteCache {
-  readonly #byTopic = new Map<string, RouteHit[]>();
+  readonly #byTopic = new Map<string, Route>();
 
   /** A subscription was added, replaced or removed, or a session came or went. */
   invalidate(): void {
@@ -24,11 +30,11 @@ export class RouteCache {
   }
 
   /** The sessions `topic` reaches among `sessions` (computed once per topic until invalidated). */
-  hits(topic: string, sessions: Iterable<Session>): RouteHit[] {
-    let hits = this.#byTopic.get(topic);
-    if (hits !== undefined) return hits;
-    hits = [];
-    for (const s of sessions) {
+  route(topic: string, sessions: ReadonlyMap<string, Session>): Route {
+    let r = this.#byTopic.get(topic);
+    if (r !== undefined) return r;
+    const hits: RouteHit[] = [];
+    for (const s of sessions.values()) {
       if (s.subs.size === 0) continue;
       let subs: Subscription[] | undefined;
       for (const sub of s.subs.values()) {
@@ -37,7 +43,8 @@ export class RouteCache {
       if (subs !== undefined) hits.push({ s, subs });
     }
     if (this.#byTopic.size >= MAX_TOPICS) this.#byTopic.clear();
-    this.#byTopic.set(topic, hits);
-    return hits;
+    r = { hits, topicBytes: undefined };
+    this.#byTopic.set(topic, r);
+    return r;
   }
 }

@@ -7,6 +7,7 @@ import type { MqttPacket, MqttProperty } from "../mqtt/message.js";
 import { buildAck, buildPublishRaw } from "../mqtt/builder.js";
 import type { BrokerLimits } from "./broker-options.js";
 import type { BrokerStats } from "./broker-sys.js";
+import { millis } from "../util/time.js";
 
 /** A message as the broker keeps it (retained, queued, or a will). */
 export interface Stored {
@@ -22,6 +23,17 @@ export interface Stored {
   topicBytes?: Buffer;
   /** QoS 0 PUBLISH packets built for this message, by [version 5 ? 2 : 0 | retain]. */
   qos0Packets?: Buffer[];
+  /**
+   * A 3.1.1 QoS 1/2 PUBLISH as a client sent it (a view of the receive buffer; in the stable
+   * copy, a copy with `payload` a view of it). A QoS 1/2 delivery to a 3.1.1 session is these
+   * bytes with its own flags and packet identifier (the same layout, section 3.3): one copy,
+   * no encoding. The packet identifier is the two bytes before the payload.
+   */
+  raw?: Buffer;
+  /** The stable copy's `raw` is no delivery's packet yet: the first delivery sends it as it is, the others copy it. */
+  rawFree?: boolean;
+  /** Its stable copy once made, for the other deliveries of one routing (broker.ts stableOf): payload views do not outlive the event. */
+  copy?: Stored;
 }
 
 /** One message on its way to one session. */
@@ -87,6 +99,8 @@ export interface Client {
   connectMethod: string | undefined;
   /** In a cluster, while the CONNECT waits for the session (cluster/cluster.ts): the packets that came after it. */
   held: [number, MqttPacket][] | undefined;
+  /** Bytes came since the last MG_EV_POLL (which then sets lastRecv). */
+  recvSeen: boolean;
 }
 
 export interface AuthExchange {
@@ -189,14 +203,15 @@ export function pump(s: Session, l: BrokerLimits, now: number): void {
 }
 
 /** An acknowledgement from the client: PUBACK, PUBREC or PUBCOMP. Frees window room. */
-export function acked(s: Session, id: number, released: boolean, l: BrokerLimits, now: number): void {
+export function acked(s: Session, id: number, released: boolean, l: BrokerLimits): void {
   const d = s.inflight.get(id);
   if (d === undefined) return;
   // PUBREC < 0x80 on QoS 2: the layer sent PUBREL; the window frees on PUBCOMP (section 4.9).
   if (released && d.qos === 2) { d.released = true; s.log?.update(s, d); return; }
   s.inflight.delete(id);
   s.log?.remove(s, d);
-  pump(s, l, now);
+  // The clock is read only when something waits (for its expiry).
+  if (s.queue.length > 0) pump(s, l, millis());
 }
 
 /**
@@ -244,6 +259,7 @@ function nextId(s: Session): number {
 /** Builds and queues one PUBLISH; false when it is over the client's Maximum Packet Size (not sent). */
 function write(s: Session, c: Connection, msg: Stored, qos: number, retain: boolean, subIds: number[] | undefined, id: number, dup: boolean, now: number): boolean {
   const cl = s.client!;
+  if (qos > 0 && s.version < 5 && msg.raw !== undefined) return writeRaw(s, c, msg, msg.raw, qos, retain, id, dup);
   let topic = msg.topic, props: MqttProperty[] | undefined, newAlias = false, shareable = qos === 0;
   if (s.version >= 5) {
     props = msg.props;
@@ -284,6 +300,22 @@ function write(s: Session, c: Connection, msg: Stored, qos: number, retain: bool
     s.stats.dropped++;
     return false;
   }
+  c.mqttSend(pkt); // (over WebSocket: in a binary frame)
+  s.stats.published++;
+  return true;
+}
+
+/** A QoS 1/2 PUBLISH to a 3.1.1 session made from the 3.1.1 packet the message came in (see Stored.raw). */
+function writeRaw(s: Session, c: Connection, msg: Stored, raw: Buffer, qos: number, retain: boolean, id: number, dup: boolean): boolean {
+  let pkt = raw;
+  if (msg.rawFree === true) msg.rawFree = false;
+  else { pkt = Buffer.allocUnsafe(raw.length); raw.copy(pkt); }
+  // Fixed header flags (section 3.3.1): DUP, QoS, RETAIN; the rest of the header is unchanged.
+  pkt[0] = 0x30 | (dup ? 8 : 0) | (qos << 1) | (retain ? 1 : 0);
+  const at = pkt.length - msg.payload.length - 2;
+  pkt[at] = id >> 8;
+  pkt[at + 1] = id & 0xff;
+  if (pkt.length > s.client!.maxPacket) { s.dropped++; s.stats.dropped++; return false; }
   c.mqttSend(pkt); // (over WebSocket: in a binary frame)
   s.stats.published++;
   return true;

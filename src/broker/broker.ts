@@ -127,6 +127,9 @@ export class MqttBroker {
   readonly ready: Promise<void>;
   /** The sessions each topic reaches (broker-routes.ts). */
   private readonly routes = new RouteCache();
+  /** The connection of the last event and its Client (see dispatch). */
+  private lastConn: Connection | undefined;
+  private lastClient: Client | undefined;
 
   constructor(manager: Manager, opts: MqttBrokerOptions) {
     const {
@@ -266,13 +269,23 @@ export class MqttBroker {
         session: undefined, version: 4, will: undefined, willDelay: 0, graceful: false, keepAliveMs: 0, lastRecv: now,
         acceptedAt: now, connectExpiry: 0, receiveMax: 65535, maxPacket: Infinity, aliasesIn: undefined,
         aliasesOut: undefined, aliasOutMax: 0, qos2In: new Set(), auth: undefined, connectMethod: undefined, held: undefined,
+        recvSeen: false,
       });
       return;
     }
-    const cl = this.clients.get(c);
-    if (cl === undefined) return;
+    // A connection's events come in a burst (READ, its packets, POLL, WRITE): the last one's
+    // Client is kept at hand rather than looked up in the map for each.
+    let cl = this.lastClient;
+    if (c !== this.lastConn || cl === undefined) {
+      cl = this.clients.get(c);
+      if (cl === undefined) return;
+      this.lastConn = c;
+      this.lastClient = cl;
+    }
     if (cl.held !== undefined && (ev === MG_EV_MQTT_MSG || ev === MG_EV_MQTT_CMD)) { cl.held.push([ev, copyPacket(data as MqttPacket)]); return; }
-    if (ev === MG_EV_READ) { cl.lastRecv = millis(); this.stats.bytesIn += data as number; }
+    // The time of a READ is taken from the MG_EV_POLL that follows a connection's events in
+    // the same dispatch (with the dispatch's clock): no clock read per READ.
+    if (ev === MG_EV_READ) { cl.recvSeen = true; this.stats.bytesIn += data as number; }
     else if (ev === MG_EV_WRITE) this.stats.bytesOut += data as number;
     else if (ev === MG_EV_POLL) this.poll(c, cl, data as number);
     else if (ev === MG_EV_MQTT_MSG) { this.stats.publishIn++; this.onPublish(c, cl, data as MqttPacket); }
@@ -292,6 +305,7 @@ export class MqttBroker {
   }
 
   private poll(c: Connection, cl: Client, now: number): void {
+    if (cl.recvSeen) { cl.lastRecv = now; cl.recvSeen = false; }
     if (c.isClosing) return;
     const s = cl.session;
     if (s === undefined) {
@@ -329,7 +343,6 @@ export class MqttBroker {
     if (m.cmd === MQTT_CMD_DISCONNECT) { this.onDisconnect(c, cl, m); return; }
     // [MQTT-3.1.2-30]: during an AUTH exchange only AUTH and DISCONNECT may come.
     if (s === undefined || cl.auth !== undefined && !cl.auth.reauth) { this.refuse(c, cl, RC_PROTOCOL_ERROR); return; }
-    const now = millis();
     switch (m.cmd) {
       case MQTT_CMD_SUBSCRIBE: this.onSubscribe(c, cl, s, m); break;
       case MQTT_CMD_UNSUBSCRIBE:
@@ -338,8 +351,8 @@ export class MqttBroker {
         if (s.log !== undefined) this.persist?.session(s);
         break;
       case MQTT_CMD_PINGREQ: c.mqttPong(); break;
-      case MQTT_CMD_PUBACK: case MQTT_CMD_PUBCOMP: acked(s, m.id, false, this.l, now); break;
-      case MQTT_CMD_PUBREC: acked(s, m.id, m.ack < 0x80, this.l, now); break;
+      case MQTT_CMD_PUBACK: case MQTT_CMD_PUBCOMP: acked(s, m.id, false, this.l); break;
+      case MQTT_CMD_PUBREC: acked(s, m.id, m.ack < 0x80, this.l); break;
       case MQTT_CMD_PUBREL: if (cl.qos2In.delete(m.id)) this.persist?.qos2(s); break;
       // Section 3.9 / 3.11: SUBACK and UNSUBACK go from server to client only.
       case MQTT_CMD_SUBACK: case MQTT_CMD_UNSUBACK: this.refuse(c, cl, RC_PROTOCOL_ERROR); break;
@@ -628,7 +641,8 @@ export class MqttBroker {
     // [MQTT-4.3.3-10]: a QoS 2 PUBLISH not yet released, resent (after a reconnect), is
     // acknowledged (the layer sends PUBREC) but not routed again.
     if (m.qos === 2 && cl.qos2In.has(m.id)) return;
-    const msg = checkPublish(cl, m, this.l, millis());
+    const now = millis();
+    const msg = checkPublish(cl, m, this.l, now);
     if (typeof msg === "number") { if (m.qos === 2) cl.qos2In.delete(m.id); this.refuse(c, cl, msg); return; }
     const ok = this.authorize === undefined ? true : this.authorize(s.clientId, msg.topic, "publish");
     if (refused(ok)) {
@@ -636,36 +650,38 @@ export class MqttBroker {
       if (m.qos > 0) { cl.qos2In.delete(m.id); c.mqttAck(m, typeof ok === "number" && isPubAckReason(ok) ? ok : RC_NOT_AUTHORIZED); }
       return;
     }
-    this.route(msg, s);
+    this.route(msg, s, now);
     if (m.qos === 2) this.persist?.qos2(s); // the id awaiting PUBREL outlives a restart [MQTT-4.3.3-10]
   }
 
   /** Retains (or clears) and delivers a message to every matching subscription. `msg.payload` may be a view. */
-  private route(msg: Stored, from: Session | undefined): void {
-    const now = millis();
-    // Queued and in-flight messages outlive the receive buffer's views: one copy, made when needed.
-    let copy: Stored | undefined;
-    const stable = (): Stored => (copy ??= { topic: msg.topic, payload: Buffer.from(msg.payload), qos: msg.qos, retain: msg.retain, props: msg.props, expiresAt: msg.expiresAt });
+  private route(msg: Stored, from: Session | undefined, now = millis()): void {
+    // Queued and in-flight messages outlive the receive buffer's views: one copy, made when
+    // needed (stableOf; kept on the message, not in a closure made per message).
     if (msg.retain) {
       // [MQTT-3.3.1-5] replace; [MQTT-3.3.1-6] an empty payload removes the retained message.
       if (msg.payload.length === 0) { if (this.retained.delete(msg.topic)) this.persist?.retain(msg.topic, undefined); }
-      else { const r = stable(); this.retained.set(msg.topic, r); this.persist?.retain(msg.topic, r); }
+      else { const r = stableOf(msg); this.retained.set(msg.topic, r); this.persist?.retain(msg.topic, r); }
     }
-    this.fanOut(msg, from, stable, now);
-    if (this.cluster !== undefined) { this.routeCluster(this.cluster, msg, stable, now); return; }
+    this.fanOut(msg, from, now);
+    if (this.cluster !== undefined) { this.routeCluster(this.cluster, msg, now); return; }
     if (this.groups.size === 0) return;
     for (const g of this.groups.values()) {
       if (!topicMatches(g.filter, msg.topic)) continue;
       // Section 4.8.2: one member of the group gets it.
       const s = pickMember(g, (x) => x.conn !== undefined && !x.conn.isClosing && !x.conn.isDraining);
       if (s === undefined) continue;
-      this.deliverShared(s, g.key, msg, stable, now);
+      this.deliverShared(s, g.key, msg, now);
     }
   }
 
   /** Delivers to every session whose ordinary (not shared) subscriptions match. */
-  private fanOut(msg: Stored, from: Session | undefined, stable: () => Stored, now: number): void {
-    for (const { s, subs } of this.routes.hits(msg.topic, this.sessions.values())) {
+  private fanOut(msg: Stored, from: Session | undefined, now: number): void {
+    const r = this.routes.route(msg.topic, this.sessions);
+    if (r.hits.length === 0) return;
+    // The topic's bytes come with its route: encoded once per topic, not per message (only deliveries use them).
+    if (msg.topicBytes === undefined) msg.topicBytes = r.topicBytes ??= Buffer.from(msg.topic, "utf8");
+    for (const { s, subs } of r.hits) {
       let qos = -1, retainAsPublished = false;
       let ids: number[] | undefined;
       for (const sub of subs) {
@@ -677,16 +693,16 @@ export class MqttBroker {
       if (qos < 0) continue;
       const q = Math.min(qos, msg.qos);
       // [MQTT-3.3.1-12] [MQTT-3.3.1-13]: retain as published keeps the flag, else live messages carry 0.
-      deliver(s, q > 0 ? stable() : msg, q, retainAsPublished && msg.retain, ids, this.l, now);
+      deliver(s, q > 0 ? stableOf(msg) : msg, q, retainAsPublished && msg.retain, ids, this.l, now);
     }
   }
 
   /** A message for one member of a shared subscription group (`key`: "$share/g/f"). */
-  private deliverShared(s: Session, key: string, msg: Stored, stable: () => Stored, now: number): void {
+  private deliverShared(s: Session, key: string, msg: Stored, now: number): void {
     const sub = s.subs.get(key);
     if (sub === undefined) return;
     const q = Math.min(sub.qos, msg.qos);
-    deliver(s, q > 0 ? stable() : msg, q, (sub.options & 8) !== 0 && msg.retain, sub.id > 0 ? [sub.id] : undefined, this.l, now);
+    deliver(s, q > 0 ? stableOf(msg) : msg, q, (sub.options & 8) !== 0 && msg.retain, sub.id > 0 ? [sub.id] : undefined, this.l, now);
   }
 
   /**
@@ -694,14 +710,14 @@ export class MqttBroker {
    * (wherever it is), and the message goes to the other nodes with the picks of theirs.
    * The broker's own $SYS topics stay on this node.
    */
-  private routeCluster(cl: BrokerCluster, msg: Stored, stable: () => Stored, now: number): void {
+  private routeCluster(cl: BrokerCluster, msg: Stored, now: number): void {
     if (msg.topic.startsWith("$SYS/")) return;
     let targets: [string, string][] | undefined;
     if (cl.shares.size > 0) {
       cl.shares.pick(msg.topic, cl.alive, (key, m) => {
         if (m.node !== cl.nodeId) { (targets ??= []).push([key, m.clientId]); return; }
         const s = this.sessions.get(m.clientId);
-        if (s !== undefined) this.deliverShared(s, key, msg, stable, now);
+        if (s !== undefined) this.deliverShared(s, key, msg, now);
       });
     }
     cl.publish(msg, targets);
@@ -710,16 +726,16 @@ export class MqttBroker {
   /** A message another node of the cluster published (retained there already). */
   private routeFromNode(msg: Stored, targets: [string, string][] | undefined): void {
     const now = millis();
-    const stable = (): Stored => msg; // decoded from Redis: already a copy of its own
+    msg.copy = msg; // decoded from Redis: already a copy of its own
     if (msg.retain) {
       if (msg.payload.length === 0) this.retained.delete(msg.topic);
       else this.retained.set(msg.topic, msg);
     }
-    this.fanOut(msg, undefined, stable, now);
+    this.fanOut(msg, undefined, now);
     if (targets === undefined) return;
     for (const [key, id] of targets) {
       const s = this.sessions.get(id);
-      if (s !== undefined) this.deliverShared(s, key, msg, stable, now);
+      if (s !== undefined) this.deliverShared(s, key, msg, now);
     }
   }
 
@@ -812,6 +828,7 @@ export class MqttBroker {
 
   private onClose(c: Connection, cl: Client): void {
     this.clients.delete(c);
+    if (this.lastConn === c) { this.lastConn = undefined; this.lastClient = undefined; }
     const s = cl.session;
     if (s === undefined || s.conn !== c) return;
     s.conn = undefined;
@@ -881,6 +898,21 @@ function stored(topic: string, payload: Buffer, qos: number, retain: boolean, pr
     else if (p.id !== MQTT_PROP_TOPIC_ALIAS && p.id !== MQTT_PROP_SUBSCRIPTION_IDENTIFIER) rest.push(p);
   }
   return { topic, payload, qos, retain, props: rest, expiresAt };
+}
+
+/**
+ * A message that outlives the receive buffer: its payload copied (with the packet it came
+ * in, when it keeps one: then the payload is a view of that copy, and the copy is free for
+ * the first delivery to send).
+ */
+function stableOf(msg: Stored): Stored {
+  const c = msg.copy;
+  if (c !== undefined) return c;
+  const { topic, qos, retain, props, expiresAt, topicBytes } = msg;
+  const raw = msg.raw;
+  if (raw === undefined) return (msg.copy = { topic, payload: Buffer.from(msg.payload), qos, retain, props, expiresAt, topicBytes, raw: undefined, rawFree: false, copy: undefined });
+  const b = Buffer.from(raw);
+  return (msg.copy = { topic, payload: b.subarray(b.length - msg.payload.length), qos, retain, props, expiresAt, topicBytes, raw: b, rawFree: true, copy: undefined });
 }
 
 /** A packet that outlives its event (held during a cluster CONNECT): its bytes copied out of the receive buffer. */

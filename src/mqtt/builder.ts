@@ -125,6 +125,15 @@ export function buildSubscribe(cmd: typeof MQTT_CMD_SUBSCRIBE | typeof MQTT_CMD_
 
 /** PUBACK, PUBREC, PUBREL, PUBCOMP. MQTT 5 leaves out a success reason code without properties. */
 export function buildAck(cmd: number, version: number, id: number, reason = 0, props?: readonly MqttProperty[]): Buffer {
+  if ((version < 5 || reason === 0) && (props === undefined || props.length === 0)) {
+    // The common ack, 4 bytes (one per QoS 1/2 message each way): written directly, no Writer.
+    const b = Buffer.allocUnsafe(4);
+    b[0] = (cmd << 4) | (cmd === MQTT_CMD_PUBREL ? 2 : 0);
+    b[1] = 2;
+    b[2] = id >> 8;
+    b[3] = id & 0xff;
+    return b;
+  }
   const p = version >= 5 && props !== undefined && props.length > 0 ? encodeProps(props) : undefined;
   const withReason = version >= 5 && (reason !== 0 || p !== undefined);
   const len = 2 + (withReason ? 1 : 0) + psize(p);

@@ -241,6 +241,9 @@ export function sendPubAck(c: Connection, st: MqttConnState, qos: number, id: nu
 
 /** Our PUBLISH `id` is done (PUBACK, PUBCOMP, or PUBREC refusing it): room for a queued one. */
 function published(c: Connection, st: MqttConnState, id: number): void {
+  // A broker's connection publishes nothing of its own (its deliveries are the broker's):
+  // the empty sets are not searched on every PUBACK.
+  if (st.inflight.size === 0) return;
   st.inflight.delete(id);
   st.session?._entries.delete(id);
   if (st.pubInflight.delete(id) && st.pubQueue.length > 0) flushPublishes(c, st);

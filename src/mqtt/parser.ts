@@ -9,6 +9,7 @@ import {
 import { MqttPacket, type MqttConnectInfo, type MqttTopicFilter, type MqttWill } from "./message.js";
 import { decodeProps, PROPS_WILL, readPropsBlock } from "./props.js";
 import { MqttParseError, Reader, readVarint } from "./wire.js";
+import { readTopic, type TopicCache } from "./topic-cache.js";
 
 /** A fixed header: the packet starts at 0 and is `total` bytes long. */
 export interface FixedHeader { cmd: number; flags: number; headerLen: number; total: number }
@@ -22,6 +23,8 @@ export function parseFixedHeader(buf: Buffer): FixedHeader | 0 | string {
   const b0 = buf[0]!;
   const cmd = b0 >> 4, flags = b0 & 0x0f;
   if (cmd === 0) return "reserved packet type 0";
+  const b1 = buf[1]!;
+  if (b1 < 0x80) return { cmd, flags, headerLen: 2, total: 2 + b1 }; // one length byte (most packets)
   const r = readVarint(buf, 1);
   if (r === 0) return 0;
   if (r === -1) return "remaining length longer than 4 bytes";
@@ -47,18 +50,19 @@ function requiredFlags(cmd: number): number {
 
 /**
  * Parses one whole packet (`pkt` starts with its fixed header) for protocol level
- * `version`: an MqttPacket, or a string saying what is malformed.
+ * `version`: an MqttPacket, or a string saying what is malformed. `topics`: the
+ * connection's last PUBLISH topic (topic-cache.ts), to reuse its string.
  */
-export function parsePacket(pkt: Buffer, h: FixedHeader, version: number): MqttPacket | string {
+export function parsePacket(pkt: Buffer, h: FixedHeader, version: number, topics?: TopicCache): MqttPacket | string {
   try {
-    return parse(pkt, h, version);
+    return parse(pkt, h, version, topics);
   } catch (e) {
     if (e instanceof MqttParseError) return e.message;
     throw e;
   }
 }
 
-function parse(pkt: Buffer, h: FixedHeader, version: number): MqttPacket {
+function parse(pkt: Buffer, h: FixedHeader, version: number, topics: TopicCache | undefined): MqttPacket {
   const { cmd, flags } = h;
   const m = new MqttPacket(cmd, flags, pkt);
   m.version = version;
@@ -79,7 +83,7 @@ function parse(pkt: Buffer, h: FixedHeader, version: number): MqttPacket {
       if (m.qos === 3) throw new MqttParseError("PUBLISH with QoS 3");
       m.dup = (flags & 8) !== 0;
       m.retain = (flags & 1) !== 0;
-      m.topic = r.str("topic");
+      m.topic = topics === undefined ? r.str("topic") : readTopic(r, topics);
       // Topic names carry no wildcards (section 4.7.1); only MQTT 5 allows an empty one (topic alias).
       if (m.topic.includes("+") || m.topic.includes("#")) throw new MqttParseError("wildcard in a PUBLISH topic");
       if (m.topic.length === 0 && !v5) throw new MqttParseError("empty PUBLISH topic");

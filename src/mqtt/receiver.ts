@@ -40,7 +40,8 @@ export function receivePackets(c: Connection, st: MqttConnState, sink: PacketSin
       return;
     }
     if (buf.length < h.total) return; // wait for the rest
-    const m = parsePacket(buf.subarray(0, h.total), h, st.version);
+    // The last packet in the buffer is the buffer's whole view: no second view of it.
+    const m = parsePacket(buf.length === h.total ? buf : buf.subarray(0, h.total), h, st.version, st.topics);
     if (typeof m === "string") { refused(c, st, sink, m, buf, h); return; }
     src.recvConsume(h.total);
     sink.packet(c, st, m);

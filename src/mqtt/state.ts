@@ -5,6 +5,7 @@ import type { MqttProperty } from "./props.js";
 import { millis } from "../util/time.js";
 import { optBool, optIntIn } from "../util/check.js";
 import { MgError } from "../util/errors.js";
+import { TopicCache } from "./topic-cache.js";
 
 /** Options of the MQTT layer (mqttListen, mqttConnect, mqtt:// URLs). */
 export interface MqttOptions {
@@ -109,6 +110,8 @@ export interface MqttConnState {
   manualAcks: boolean;
   /** Received QoS 1/2 PUBLISH ids the application has not acknowledged yet. */
   unacked: Set<number>;
+  /** The last PUBLISH topic received, reused while the next ones repeat it (topic-cache.ts). */
+  topics: TopicCache;
   // ---- MQTT 5 client --------------------------------------------------------------
   /** Topic Alias Maximum we announced in CONNECT: aliases the server may use towards us. */
   aliasInMax: number;
@@ -154,7 +157,7 @@ export function createMqttState(o: MqttOptions, isServer: boolean, version = 4):
   return {
     isServer, input: undefined, output: undefined, version, maxPacket: max, failed: false, connected: false, nextId: 0,
     inflight: new Set(), qos2In: new Set(), keepAliveMs: 0, lastSent: millis(), pingSentAt: 0,
-    connectDeadline: Infinity, sendHighWater: hw, paused: false, manualAcks: manual, unacked: new Set(),
+    connectDeadline: Infinity, sendHighWater: hw, paused: false, manualAcks: manual, unacked: new Set(), topics: new TopicCache(),
     aliasInMax: 0, aliasIn: [], useAliases: false, aliasOutMax: 0, aliasOut: new Map(),
     peerReceiveMax: 65535, peerMaxPacket: Infinity, pubInflight: new Set(), pubQueue: [], maxQueuedPubs: 1000,
     authMethod: undefined, auth: undefined, session: undefined, resumeIds: [],
@@ -176,9 +179,9 @@ export function sizeMqttRecv(c: Connection, st: MqttConnState): void {
   c.needRecvSize(Math.max(64 * 1024, st.maxPacket));
 }
 
-/** Queues a packet and notes the time, for keep alive. */
+/** Queues a packet; a client notes the time, for keep alive (a server never reads lastSent: no clock read per packet). */
 export function sendPacket(c: Connection, st: MqttConnState, pkt: Buffer): boolean {
-  st.lastSent = millis();
+  if (!st.isServer) st.lastSent = millis();
   const out = st.output;
   if (out === undefined) return c.send(pkt);
   if (!c.canSend) throw c.closedError("send");
