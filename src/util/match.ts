@@ -102,12 +102,12 @@ export function match(str: string, pattern: string): [boolean, string[]] {
   // pattern position, its start and its current end.
   let mem: Int32Array;
   if (P <= SCRATCH_MAX) {
-    if (scratch.length < 5 * P) scratch = new Int32Array(5 * SCRATCH_MAX);
+    if (scratch.length < 6 * P) scratch = new Int32Array(6 * SCRATCH_MAX);
     mem = scratch;
   } else {
-    mem = new Int32Array(5 * P);
+    mem = new Int32Array(6 * P);
   }
-  const failFrom = 0, failTo = P, stPi = 2 * P, stFrom = 3 * P, stEnd = 4 * P;
+  const failFrom = 0, failTo = P, stPi = 2 * P, stFrom = 3 * P, stEnd = 4 * P, stFixed = 5 * P;
   mem.fill(-1, failFrom, failTo + P);
   let depth = 0, pi = 0, si = 0, plain = -1, slashFrom = -1, slashAt = -1, steps = 0;
   // Per wildcard (by pattern position): the literal run that follows it (up to the next
@@ -205,11 +205,16 @@ export function match(str: string, pattern: string): [boolean, string[]] {
             }
           }
         } else {
+          // Arriving inside a surrogate pair (after a literal lone high half) where the
+          // wildcard already failed from an earlier start of this run: growing from here
+          // reaches only character boundaries that start covered, so only the empty run
+          // is new. Try just that (fixed), or every mid-pair arrival would explore anew.
+          const fixed = f >= 0 && si > f && si <= to ? 1 : 0;
           // Try it empty first: the rest of the pattern from the same position (or from
           // where its literal run first occurs).
-          mem[stPi + depth] = pi; mem[stFrom + depth] = si; mem[stEnd + depth] = si;
+          mem[stPi + depth] = pi; mem[stFrom + depth] = si; mem[stEnd + depth] = si; mem[stFixed + depth] = fixed;
           depth++;
-          const j = segs === undefined ? si : seek(pi, si);
+          const j = segs === undefined || fixed === 1 ? si : seek(pi, si);
           if (j >= 0) {
             mem[stEnd + depth - 1] = j;
             pi++; si = j;
@@ -225,7 +230,8 @@ export function match(str: string, pattern: string): [boolean, string[]] {
     for (;;) {
       if (depth === 0) { matchSteps.count += steps; return [false, []]; }
       const top = depth - 1, wp = mem[stPi + top]!, end = mem[stEnd + top]!;
-      if (end < S && (pattern.charCodeAt(wp) === HASH || str.charCodeAt(end) !== SLASH)) {
+      const fixed = mem[stFixed + top] === 1;
+      if (!fixed && end < S && (pattern.charCodeAt(wp) === HASH || str.charCodeAt(end) !== SLASH)) {
         const next = end + charWidth(str, end);
         const j = segs === undefined ? next : seek(wp, next);
         if (j >= 0) {
@@ -237,8 +243,8 @@ export function match(str: string, pattern: string): [boolean, string[]] {
         giveUp(top);
         continue;
       }
-      mem[failFrom + wp] = mem[stFrom + top]!;
-      mem[failTo + wp] = end;
+      // (A fixed try leaves the remembered start as it was: that one covers more.)
+      if (!fixed) { mem[failFrom + wp] = mem[stFrom + top]!; mem[failTo + wp] = end; }
       depth--;
     }
   }
