@@ -80,11 +80,16 @@ export const matchSteps = { count: 0 };
 // costs one search, not |string| x |run| steps. Shorter strings (route tables) skip it
 // and allocate nothing.
 const SEEK_MIN = 64;
+/** @internal For tests and fuzz targets: the string length from which seek() is used (0: always). */
+export const matchTuning = { seekMin: SEEK_MIN };
 const NO_SEG = "";
 
 // Scratch arrays reused by calls with short patterns (route tables), so a match does not
 // allocate; long patterns get their own, freed when the call returns.
 const SCRATCH_MAX = 1024;
+
+/** A segment with `?` between a wildcard and the next (see seekQ). */
+interface QSeg { len: number; tail: boolean; offs: number[]; texts: string[] }
 let scratch = new Int32Array(0);
 
 /**
@@ -113,8 +118,9 @@ export function match(str: string, pattern: string): [boolean, string[]] {
   // Per wildcard (by pattern position): the literal run that follows it (up to the next
   // wildcard or the end) when it has no `?` and does not start inside a surrogate pair,
   // else NO_SEG; made on first use. segTail: the run ends the pattern (it must end the string).
-  const segs: string[] | undefined = S >= SEEK_MIN ? [] : undefined;
+  const segs: string[] | undefined = S >= matchTuning.seekMin ? [] : undefined;
   let segTail = false;
+  let jump = 0; // set by seek(): units (= pattern positions) of a segment seekQ checked
   let nsFrom = -1, nsAt = -1; // the next "/" at or after nsFrom is at nsAt (S: none)
   const nextSlash = (from: number): number => {
     if (from >= nsFrom && from <= nsAt) return nsAt;
@@ -135,11 +141,42 @@ export function match(str: string, pattern: string): [boolean, string[]] {
     segTail = wp + 1 + seg.length === P;
     return seg;
   };
-  // The first end >= from at which the wildcard at wp can stop (its literal run occurs
+  // Segments with `?` (strings without surrogates only, where a `?` is one unit): per
+  // wildcard, the segment up to the next wildcard cut into its literal pieces
+  // (unit offset, text) and its length; made on first use.
+  const qsegs: (QSeg | null)[] | undefined = segs === undefined ? undefined : [];
+  const qsegAfter = (wp: number): QSeg | null => {
+    let q = qsegs![wp];
+    if (q === undefined) {
+      q = null;
+      let e = wp + 1, hasQ = false;
+      while (e < P) { const pc = pattern.charCodeAt(e); if (pc === STAR || pc === HASH) break; if (pc === Q) hasQ = true; e++; }
+      if (hasQ) {
+        if (plain < 0) plain = hasSurrogate(str, 0, S) ? 0 : 1;
+        if (plain === 1) {
+          const offs: number[] = [], texts: string[] = [];
+          let k = wp + 1;
+          while (k < e) {
+            if (pattern.charCodeAt(k) === Q) { k++; continue; }
+            const b = k;
+            while (k < e && pattern.charCodeAt(k) !== Q) k++;
+            offs.push(b - wp - 1); texts.push(pattern.slice(b, k));
+          }
+          q = { len: e - wp - 1, tail: e === P, offs, texts };
+        }
+      }
+      qsegs![wp] = q;
+    }
+    return q;
+  };
+  // The first end >= from at which the wildcard at wp can stop (its segment occurs
   // there), or -1 when there is none within its reach. Ends skipped cannot match.
   const seek = (wp: number, from: number): number => {
+    jump = 0;
     // The last wildcard takes the rest of the string (a `*` only when no "/" is left).
     if (wp === P - 1) return pattern.charCodeAt(wp) === HASH || nextSlash(from) === S ? S : -1;
+    const q = qsegAfter(wp);
+    if (q !== null) return seekQ(wp, from, q);
     const seg = segAfter(wp);
     if (seg === NO_SEG) return from;
     steps++;
@@ -148,6 +185,37 @@ export function match(str: string, pattern: string): [boolean, string[]] {
     else { j = str.indexOf(seg, from); if (j < 0) return -1; }
     if (pattern.charCodeAt(wp) === STAR && nextSlash(from) < j) return -1;
     return j;
+  };
+  // seek() for a segment with `?` in a string of one unit per character: the segment
+  // is a fixed-length run with don't-cares. Candidates come from indexOf of its first
+  // literal piece; each is checked piece by piece (startsWith), never unit by unit, so
+  // a run of `?` costs nothing and "*" + "?".repeat(n) + "b" is one search.
+  const seekQ = (wp: number, from: number, q: QSeg): number => {
+    const limit = pattern.charCodeAt(wp) === HASH ? S : nextSlash(from);
+    const n = q.texts.length;
+    steps++;
+    if (q.tail) {
+      // The segment ends the pattern: it must end the string.
+      const j = S - q.len;
+      if (j < from || j > limit) return -1;
+      for (let k = 0; k < n; k++) { steps++; if (!str.startsWith(q.texts[k]!, j + q.offs[k]!)) return -1; }
+      jump = q.len;
+      return j;
+    }
+    if (n === 0) { if (from + q.len > S) return -1; jump = q.len; return from; }
+    const o0 = q.offs[0]!, t0 = q.texts[0]!;
+    let j = from;
+    for (;;) {
+      const t = str.indexOf(t0, j + o0);
+      steps++;
+      if (t < 0) return -1;
+      j = t - o0;
+      if (j > limit || j + q.len > S) return -1;
+      let k = 1;
+      while (k < n && str.startsWith(q.texts[k]!, j + q.offs[k]!)) { k++; steps++; }
+      if (k === n) { jump = q.len; return j; }
+      j++;
+    }
   };
   // The wildcard at stack slot `top` stops where it can no longer grow.
   const giveUp = (top: number): void => {
@@ -214,10 +282,12 @@ export function match(str: string, pattern: string): [boolean, string[]] {
           // where its literal run first occurs).
           mem[stPi + depth] = pi; mem[stFrom + depth] = si; mem[stEnd + depth] = si; mem[stFixed + depth] = fixed;
           depth++;
+          jump = 0;
           const j = segs === undefined || fixed === 1 ? si : seek(pi, si);
           if (j >= 0) {
             mem[stEnd + depth - 1] = j;
-            pi++; si = j;
+            // A segment with `?` that seekQ checked is not walked again.
+            pi += 1 + jump; si = j + jump;
             continue;
           }
           giveUp(depth - 1);
@@ -233,10 +303,11 @@ export function match(str: string, pattern: string): [boolean, string[]] {
       const fixed = mem[stFixed + top] === 1;
       if (!fixed && end < S && (pattern.charCodeAt(wp) === HASH || str.charCodeAt(end) !== SLASH)) {
         const next = end + charWidth(str, end);
+        jump = 0;
         const j = segs === undefined ? next : seek(wp, next);
         if (j >= 0) {
           mem[stEnd + top] = j;
-          pi = wp + 1; si = j;
+          pi = wp + 1 + jump; si = j + jump;
           break;
         }
         mem[stEnd + top] = next;
