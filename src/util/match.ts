@@ -101,6 +101,35 @@ let scratch = new Int32Array(0);
  */
 export function match(str: string, pattern: string): [boolean, string[]] {
   if (!hasWildcard(pattern)) return str === pattern ? [true, []] : [false, []];
+  // A long string with surrogates, against a pattern without any: every character
+  // (pair or lone half) becomes one unit (U+FFFF, which no literal of the pattern
+  // matches and which is not "/"), so the walk and its searches see one unit per
+  // character; the captures are cut from the original at the mapped positions.
+  if (str.length >= matchTuning.seekMin && hasSurrogate(str, 0, str.length) && !hasSurrogate(pattern, 0, pattern.length) && pattern.indexOf(ONE_CHAR) < 0) {
+    const pos = new Int32Array(str.length + 1);
+    const units: string[] = [];
+    let n = 0, from = 0;
+    for (let i = 0; i < str.length; n++) {
+      pos[n] = i;
+      const w = charWidth(str, i), c = str.charCodeAt(i);
+      if (c >= 0xd800 && c <= 0xdfff) { if (i > from) units.push(str.slice(from, i)); units.push(ONE_CHAR); from = i + w; }
+      i += w;
+    }
+    pos[n] = str.length;
+    if (from < str.length) units.push(str.slice(from));
+    return matchUnits(units.join(""), pattern, str, pos);
+  }
+  return matchUnits(str, pattern, str, undefined);
+}
+
+/** The stand-in for a character made of surrogate code units (see match()). */
+const ONE_CHAR = "\uffff";
+
+/**
+ * match() on `str`; the captures are cut from `orig` (the same string, or the one `str`
+ * was made from, with pos[i] the offset in `orig` of unit i of `str`).
+ */
+function matchUnits(str: string, pattern: string, orig: string, pos: Int32Array | undefined): [boolean, string[]] {
   const P = pattern.length, S = str.length;
   // Per pattern position: failFrom/failTo, the last start at which the wildcard there
   // failed and where it had to stop growing (-1: none yet). Per stack slot: the wildcard's
@@ -330,11 +359,11 @@ export function match(str: string, pattern: string): [boolean, string[]] {
     if (pc === STAR || pc === HASH) {
       const from = mem[stFrom + k]!, end = mem[stEnd + k]!;
       k++;
-      caps.push(str.slice(from, end));
+      caps.push(pos === undefined ? str.slice(from, end) : orig.slice(pos[from], pos[end]));
       si = end;
     } else if (pc === Q) {
       const w = charWidth(str, si);
-      caps.push(str.slice(si, si + w));
+      caps.push(pos === undefined ? str.slice(si, si + w) : orig.slice(pos[si], pos[si + w]));
       si += w;
     } else {
       si++;

@@ -238,6 +238,11 @@ test("runs of ? and many wildcards on long strings: results as the reference say
     ["ab".repeat(10_000), ("*" + "a?").repeat(5_000) + "*", true, 100_000],
     ["a/".repeat(10_000), "#?".repeat(5_000) + "b", false, 50_000],
     ["a/".repeat(10_000), "#" + q(5_000) + "/#", true, 20_000],
+    // Surrogates in the string (pairs and lone halves), none in the pattern: one unit per character.
+    [a(20_000) + "😀", "*" + q(100) + "b", false, 10],
+    [a(20_000) + "😀", "*?".repeat(5_000) + "b", false, 50_000],
+    ["😀".repeat(10_000), "#" + q(5_000) + "#", true, 20_000],
+    ["😀a\ud83d".repeat(5_000), "#" + "?a?".repeat(1_000) + "b", false, 100],
   ];
   for (const [str, pattern, ok, maxSteps] of rows) {
     const label = `match(<${str.length} chars>, <${pattern.slice(0, 24)}… ${pattern.length} chars>)`;
@@ -252,7 +257,7 @@ test("runs of ? and many wildcards on long strings: results as the reference say
   // The same shapes small enough for the table reference, captures included.
   for (const n of [63, 64, 65, 200]) {
     for (const p of ["*" + q(20) + "b", "#" + q(20) + "a", "*a?a?*", "#?a#?", "?*??*?", "*" + q(n - 1), "#" + q(n) + "#", "*a?b?*"]) {
-      for (const str of [a(n), a(n) + "b", "ab".repeat(n / 2 | 0), "a/".repeat(n / 2 | 0) + "b"]) {
+      for (const str of [a(n), a(n) + "b", "ab".repeat(n / 2 | 0), "a/".repeat(n / 2 | 0) + "b", "😀a/\ude00".repeat(n / 4 | 0) + "b", "a\ud83d😀".repeat(n / 4 | 0)]) {
         assert.deepEqual(match(str, p), tableReference(str, p), `match(<${str.slice(0, 8)}… ${str.length}>, ${JSON.stringify(p)})`);
       }
     }
