@@ -222,6 +222,13 @@ test("runs of ? and many wildcards on long strings: results as the reference say
     [a(20_000), "*" + q(10_000) + "b", false, 10],
     [a(20_000), "#" + q(10_000) + "b", false, 10],
     [a(20_000), "*" + q(10_000) + "b*", false, 10],
+    [a(20_000), "#" + q(10_000) + "b#", false, 10],
+    [a(20_000), ("#" + q(10)).repeat(100) + "b#", false, 2_000],
+    [a(20_000), "*?".repeat(5_000) + "b*", false, 50_000],
+    [a(20_000), "#?".repeat(5_000) + "b#", false, 50_000],
+    [a(20_000) + "😀", "*?".repeat(5_000) + "b*", false, 50_000],
+    // Every candidate checked piece by piece: |string| x pieces, not |string| x |pattern|.
+    [a(20_000), "#" + "a?".repeat(50) + "b#", false, 1_100_000],
     [a(20_000) + "b", "#" + q(10_000) + "b", true, 20],
     [a(20_000), q(100) + "*" + q(100) + "b", false, 200],
     [a(20_000), "*" + "a?".repeat(50) + "b", false, 100],
