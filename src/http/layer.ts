@@ -29,9 +29,10 @@ const CONNECTION_CLOSE = Buffer.from(CONNECTION_CLOSE_TEXT);
 export class HttpLayer implements Layer {
   /**
    * MG_EV_POLL before this time (ms) has nothing to do here: no timeout can be due and no
-   * parse waits (0: look at the next one). Set when a poll found nothing due, from the
-   * deadlines of the state then; every change that can bring a deadline earlier or make a
-   * poll parse resets it (pollNow). First field: an idle round reads one cache line here.
+   * parse waits (0: look at the next one). Set by checkTimeouts when a poll found nothing
+   * due, from the deadlines of the state then, and copied to the connection's
+   * _layerPollAt, so the core's round does not call this layer before it; every change
+   * that can bring a deadline earlier or make a poll parse resets both to 0.
    */
   pollAt = 0;
   readonly isServer: boolean;
