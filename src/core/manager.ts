@@ -603,7 +603,10 @@ export class CoreManager implements CoreHost {
       // Only connections with bytes in their socket are looked at (idle ones cost one field).
       if (c._writing && c._socket !== undefined && this.writeStalled(c, c._socket, now)) continue;
       if (c._pollStamp === stamp) continue; // had events: MG_EV_POLL went out with them
-      c.call(MG_EV_POLL, now);
+      // A layer with no deadline due is not called (HTTP keep-alive connections between
+      // requests); the handler always is.
+      if (now < c._layerPollAt) c._callHandler(MG_EV_POLL, now);
+      else c.call(MG_EV_POLL, now);
       this.afterEvents(c);
     }
     this.roundNext = i;

@@ -5,7 +5,7 @@
 // back into the pattern give the string, `*` captures hold no "/", `?` captures are one
 // character; the walk's steps stay within |pattern| x |string|; nothing throws.
 import * as fc from "fast-check";
-import { match, matchSteps } from "../../src/util/match.js";
+import { match, matchSteps, matchTuning } from "../../src/util/match.js";
 import { tableReference } from "../util/match-table.js";
 
 export interface MatchFuzzStats { runs: number; matched: number; maxStepsPerCell: number }
@@ -68,9 +68,17 @@ function checkOne(str: string, pattern: string, stats: MatchFuzzStats): void {
   if (k !== caps.length || rebuilt !== str) throw new Error(`${label}: captures ${JSON.stringify(caps)} do not rebuild the string`);
 }
 
+/** Each case twice: as match() runs it, and with the searches of long strings (seek) forced on. */
+function checkBoth(str: string, pattern: string, stats: MatchFuzzStats): void {
+  checkOne(str, pattern, stats);
+  const saved = matchTuning.seekMin;
+  matchTuning.seekMin = 0;
+  try { checkOne(str, pattern, stats); } finally { matchTuning.seekMin = saved; }
+}
+
 /** `iterations` fast-check runs from `seed`; throws (with the shrunk case) on a broken property. */
 export function fuzzMatch(iterations: number, seed: number): MatchFuzzStats {
   const stats: MatchFuzzStats = { runs: 0, matched: 0, maxStepsPerCell: 0 };
-  fc.assert(fc.property(pair, ([str, pattern]) => { stats.runs++; checkOne(str, pattern, stats); }), { numRuns: iterations, seed: seed | 0 });
+  fc.assert(fc.property(pair, ([str, pattern]) => { stats.runs++; checkBoth(str, pattern, stats); }), { numRuns: iterations, seed: seed | 0 });
   return stats;
 }

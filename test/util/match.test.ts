@@ -212,5 +212,64 @@ test("hostile patterns: results as the reference says, work bounded by the walk'
   }
 });
 
+test("runs of ? and many wildcards on long strings: results as the reference says, work bounded", () => {
+  const a = (n: number): string => "a".repeat(n);
+  const q = (n: number): string => "?".repeat(n);
+  // [string, pattern, matches, at most this many walk steps]. On a string without
+  // surrogates a segment with `?` is searched (indexOf of its first literal piece, then
+  // piece by piece), not walked from every start: a run of `?` costs nothing.
+  const rows: [string, string, boolean, number][] = [
+    [a(20_000), "*" + q(10_000) + "b", false, 10],
+    [a(20_000), "#" + q(10_000) + "b", false, 10],
+    [a(20_000), "*" + q(10_000) + "b*", false, 10],
+    [a(20_000), "#" + q(10_000) + "b#", false, 10],
+    [a(20_000), ("#" + q(10)).repeat(100) + "b#", false, 2_000],
+    [a(20_000), "*?".repeat(5_000) + "b*", false, 50_000],
+    [a(20_000), "#?".repeat(5_000) + "b#", false, 50_000],
+    [a(20_000) + "😀", "*?".repeat(5_000) + "b*", false, 50_000],
+    // Every candidate checked piece by piece: |string| x pieces, not |string| x |pattern|.
+    [a(20_000), "#" + "a?".repeat(50) + "b#", false, 1_100_000],
+    [a(20_000) + "b", "#" + q(10_000) + "b", true, 20],
+    [a(20_000), q(100) + "*" + q(100) + "b", false, 200],
+    [a(20_000), "*" + "a?".repeat(50) + "b", false, 100],
+    [a(20_000), "#" + "a?".repeat(50) + "b", false, 100],
+    [a(19_999) + "b", "#" + "a?".repeat(50) + "b", true, 20_000],
+    [a(20_000), "*a?".repeat(50) + "b", false, 2_000],
+    [a(20_000), ("*" + q(10)).repeat(100) + "b", false, 5_000],
+    [a(20_000), ("#" + q(10)).repeat(100) + "b", false, 5_000],
+    [a(20_000), ("#" + q(10)).repeat(100) + "#", true, 5_000],
+    [a(20_000), "*?".repeat(5_000) + "b", false, 50_000],
+    [a(20_000), "#?".repeat(5_000) + "b", false, 50_000],
+    [a(20_000), "#?".repeat(10_000) + "#", true, 50_000],
+    [a(20_000), "*?".repeat(10_000) + "*", true, 50_000],
+    ["ab".repeat(10_000), ("*" + "a?").repeat(5_000) + "*", true, 100_000],
+    ["a/".repeat(10_000), "#?".repeat(5_000) + "b", false, 50_000],
+    ["a/".repeat(10_000), "#" + q(5_000) + "/#", true, 20_000],
+    // Surrogates in the string (pairs and lone halves), none in the pattern: one unit per character.
+    [a(20_000) + "😀", "*" + q(100) + "b", false, 10],
+    [a(20_000) + "😀", "*?".repeat(5_000) + "b", false, 50_000],
+    ["😀".repeat(10_000), "#" + q(5_000) + "#", true, 20_000],
+    ["😀a\ud83d".repeat(5_000), "#" + "?a?".repeat(1_000) + "b", false, 100],
+  ];
+  for (const [str, pattern, ok, maxSteps] of rows) {
+    const label = `match(<${str.length} chars>, <${pattern.slice(0, 24)}… ${pattern.length} chars>)`;
+    const before = matchSteps.count;
+    const got = match(str, pattern);
+    const steps = matchSteps.count - before;
+    assert.equal(got[0], ok, label);
+    assert.ok(steps <= maxSteps, `${label}: ${steps} steps (at most ${maxSteps} expected)`);
+    if (ok) assert.equal(got[1].length, [...pattern].filter((c) => c === "*" || c === "#" || c === "?").length, `${label}: one capture per wildcard`);
+    if (str.length * pattern.length <= 4_000_000) assert.deepEqual(got, tableReference(str, pattern), `${label} (reference)`);
+  }
+  // The same shapes small enough for the table reference, captures included.
+  for (const n of [63, 64, 65, 200]) {
+    for (const p of ["*" + q(20) + "b", "#" + q(20) + "a", "*a?a?*", "#?a#?", "?*??*?", "*" + q(n - 1), "#" + q(n) + "#", "*a?b?*"]) {
+      for (const str of [a(n), a(n) + "b", "ab".repeat(n / 2 | 0), "a/".repeat(n / 2 | 0) + "b", "😀a/\ude00".repeat(n / 4 | 0) + "b", "a\ud83d😀".repeat(n / 4 | 0)]) {
+        assert.deepEqual(match(str, p), tableReference(str, p), `match(<${str.slice(0, 8)}… ${str.length}>, ${JSON.stringify(p)})`);
+      }
+    }
+  }
+});
+
 // Leak check: nothing of this file is left open (sockets, timers, files, processes).
 leakCheckAfterAll();
