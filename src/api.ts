@@ -178,7 +178,8 @@ export class Connection extends CoreConnection {
   /**
    * Sends a WebSocket message (text by default). Returns the bytes queued; 0 when the
    * closing handshake has started or the "drop" policy dropped it. Throws on a closed
-   * or closing connection.
+   * or closing connection. A binary payload over 2 KiB is queued as it is, not copied:
+   * change it only after MG_EV_WRITE (or send a copy).
    */
   wsSend(data: string | Uint8Array, op: number = WEBSOCKET_OP_TEXT): number { return wsSend(this, data, op); }
   /** Starts the WebSocket closing handshake: close frame with `code` and `reason`, then MG_EV_CLOSE when the peer answers. */
@@ -215,9 +216,17 @@ export class Connection extends CoreConnection {
    * connection closes: returns false. MQTT options are the listener's.
    */
   mqttWsUpgrade(msg: HttpMessage, extraHeaders?: HeadersInit): boolean { return mqttWsUpgrade(this, msg, extraHeaders); }
-  /** Server: answers CONNECT with CONNACK; a non-zero code refuses and closes. */
+  /**
+   * Server: answers CONNECT with CONNACK; a non-zero code refuses and closes. Throws
+   * ERR_INVALID_ARG for a code that is not a CONNACK reason code of the connection's
+   * MQTT version, or properties CONNACK may not carry.
+   */
   mqttConnack(code?: number, opts?: MqttConnackOptions): void { mqttConnack(this, code, opts); }
-  /** Server: answers SUBSCRIBE (granted QoS or 0x80 per filter) or UNSUBSCRIBE with SUBACK / UNSUBACK. */
+  /**
+   * Server: answers SUBSCRIBE (granted QoS or 0x80 per filter) or UNSUBSCRIBE with
+   * SUBACK / UNSUBACK. Throws ERR_INVALID_ARG for a code that is not a SUBACK / UNSUBACK
+   * reason code.
+   */
   mqttSuback(msg: MqttMessage, codes: readonly number[], props?: MqttProperty[]): void { mqttSuback(this, msg, codes, props); }
 
   // ---- SNTP ---------------------------------------------------------------------
