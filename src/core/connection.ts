@@ -34,6 +34,12 @@ export interface Layer {
   /** drain() was called: the last chance to adjust what is queued (before it is written). */
   onDrain?(c: CoreConnection): void;
   /**
+   * close() or error() was called on an open connection: what is queued now is still
+   * written before the socket goes, so a carrier can queue its last word (MQTT over
+   * WebSocket: the close frame).
+   */
+  onClose?(c: CoreConnection): void;
+  /**
    * The manager is shutting down: tell the peer (WebSocket 1001, ...). Return true when
    * work in progress should finish first (the layer then drains or closes the
    * connection itself, and the manager waits for it up to its deadline); false lets the
@@ -334,6 +340,7 @@ export class CoreConnection {
   /** Closes the connection at the end of this event: what is queued is written once, then the socket closes. */
   close(): void {
     if (this._closed) return;
+    if (!this.isClosing) this.#closingHook();
     this.isClosing = true;
     this.manager._needsFlush(this);
   }
@@ -356,9 +363,17 @@ export class CoreConnection {
     const err = typeof msg === "string" ? new MgError("ERR_HANDLER", msg) : msg;
     this.lastError = err;
     if (logLevel >= MG_LL_DEBUG) logDebug(`conn ${this.id}: ${err.code}: ${err.message}`);
+    if (!this.isClosing && !this._closed) this.#closingHook();
     this.call(MG_EV_ERROR, err.message);
     this.isClosing = true;
     this.manager._needsFlush(this);
+  }
+
+  /** The layer's onClose, once, before the connection is marked closing (sends still allowed). */
+  #closingHook(): void {
+    const l = this._layer;
+    if (l?.onClose === undefined) return;
+    try { l.onClose(this); } catch (e) { this.manager._reportError(e); }
   }
 
   // ---- for protocol layers --------------------------------------------------------

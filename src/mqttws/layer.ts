@@ -12,7 +12,7 @@ import { WsLayer, type WsCarrier } from "../ws/layer.js";
 import type { WsConnState } from "../ws/state.js";
 import { MG_EV_WS_OPEN } from "../ws/events.js";
 import { WEBSOCKET_OP_BINARY } from "../ws/constants.js";
-import { WS_CLOSE_UNSUPPORTED_DATA } from "../ws/close.js";
+import { WS_CLOSE_NORMAL, WS_CLOSE_POLICY_VIOLATION, WS_CLOSE_UNSUPPORTED_DATA } from "../ws/close.js";
 
 /**
  * The MQTT bytes unwrapped from binary messages, in order: packets are not aligned
@@ -66,7 +66,25 @@ export class MqttWsLayer extends MqttLayer implements WsCarrier {
   }
 
   onSend(c: Connection, data: Buffer): void { this.wsLayer.onSend(c, data); }
-  onDrain(c: Connection): void { this.wsLayer.onDrain(c); }
+  onDrain(c: Connection): void {
+    this.#closeFrame(c);
+    this.wsLayer.onDrain(c);
+  }
+
+  /** The MQTT side closes the connection (DISCONNECT, an error): the WebSocket closes too. */
+  onClose(c: Connection): void { this.#closeFrame(c); }
+
+  /**
+   * RFC 6455 section 7.1.1: the WebSocket is closed with a close frame, not only the TCP
+   * connection under it: 1000 after an orderly MQTT end, 1008 after an MQTT error
+   * (the WebSocket itself was fine: its peer broke the carried protocol's rules).
+   */
+  #closeFrame(c: Connection): void {
+    const failed = this.st.failed;
+    if (this.wsLayer.sendCloseFrame(c, failed ? WS_CLOSE_POLICY_VIOLATION : WS_CLOSE_NORMAL, failed ? "MQTT protocol error" : "")) {
+      c._linger = true; // the peer reads the frame before the socket goes (core/linger.ts)
+    }
+  }
 
   /** Shutdown: MQTT 5 clients get DISCONNECT 0x8B, then the WebSocket closes with 1001. */
   override onShutdown(c: Connection): boolean {

@@ -157,6 +157,18 @@ export class WsLayer implements Layer {
   /** @internal Fails the WebSocket (RFC 6455 section 7.1.7): close frame with `code`, MG_EV_ERROR, drain. */
   fail(c: Connection, code: number, reason: string): void { wsFail(c, this.st, code, reason); }
 
+  /**
+   * Queues a close frame with `code` when the WebSocket is open and none was sent (for
+   * a carried protocol ending the connection). Returns whether one was queued.
+   */
+  sendCloseFrame(c: Connection, code: number, reason: string): boolean {
+    const st = this.st;
+    if (st.handshake !== undefined || st.failed || st.closeSent || !c.isWebsocket || !c.canSend) return false;
+    markCloseSent(st);
+    sendFrame(c, st, WEBSOCKET_OP_CLOSE, closePayload(code, reason), !st.isServer);
+    return true;
+  }
+
   /** @internal Receive-side backpressure: decoding pauses above `high` bytes waiting to be sent, resumes at half. */
   setBackpressure(high: number): void {
     this.st.pauseAbove = high;
