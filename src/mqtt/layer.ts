@@ -10,6 +10,7 @@ import {
   MQTT_CMD_PUBCOMP, MQTT_CMD_PUBLISH, MQTT_CMD_PUBREC, MQTT_CMD_PUBREL, MQTT_CMD_SUBACK, MQTT_CMD_UNSUBACK,
   MQTT_PROP_AUTHENTICATION_DATA, MQTT_PROP_AUTHENTICATION_METHOD, MQTT_PROP_MAXIMUM_PACKET_SIZE, MQTT_PROP_RECEIVE_MAXIMUM,
   MQTT_PROP_SERVER_KEEP_ALIVE, MQTT_PROP_TOPIC_ALIAS, MQTT_PROP_TOPIC_ALIAS_MAXIMUM, MQTT_PROP_MAXIMUM_QOS, MQTT_PROP_RETAIN_AVAILABLE,
+  MQTT_PROP_SUBSCRIPTION_IDENTIFIER,
 } from "./constants.js";
 import type { MqttPacket, MqttProperty } from "./message.js";
 import { buildAck, buildConnack, buildPublish, buildSimple } from "./builder.js";
@@ -160,6 +161,12 @@ const sink: PacketSink = {
         break;
       case MQTT_CMD_PUBLISH: {
         if (!st.isServer && st.version >= 5 && !resolveAlias(c, st, m)) return;
+        // [MQTT-3.3.4-6]: a Subscription Identifier is the server's to send; the codec
+        // cannot know the direction, the layer does.
+        if (st.isServer && m.props.length > 0 && m.properties().some((p) => p.id === MQTT_PROP_SUBSCRIPTION_IDENTIFIER)) {
+          fail(c, st, "protocol error: a PUBLISH from a client carries a Subscription Identifier [MQTT-3.3.4-6]", RC_PROTOCOL_ERROR);
+          return;
+        }
         if (m.qos === 2) {
           // Exactly once (section 4.3.3): a resent PUBLISH before PUBREL is acknowledged again, not delivered again.
           if (st.qos2In.has(m.id)) {
