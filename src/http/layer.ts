@@ -27,14 +27,6 @@ const CONNECTION_CLOSE = Buffer.from(CONNECTION_CLOSE_TEXT);
 
 /** The HTTP layer of one connection: its state and the answers it gives the core. */
 export class HttpLayer implements Layer {
-  /**
-   * MG_EV_POLL before this time (ms) has nothing to do here: no timeout can be due and no
-   * parse waits (0: look at the next one). Set by checkTimeouts when a poll found nothing
-   * due, from the deadlines of the state then, and copied to the connection's
-   * _layerPollAt, so the core's round does not call this layer before it; every change
-   * that can bring a deadline earlier or make a poll parse resets both to 0.
-   */
-  pollAt = 0;
   readonly isServer: boolean;
   readonly maxHead: number;
   readonly maxBody: number;
@@ -114,7 +106,10 @@ export class HttpLayer implements Layer {
       if (this.failed || this.lastRequest && !this.busy && this.cur === undefined) { c.recvConsume(); return; }
       processInput(c, this);
     } else if (ev === MG_EV_POLL || ev === MG_EV_WRITE) {
-      if ((data as number) < this.pollAt && ev === MG_EV_POLL) return; // idle: nothing due
+      // Idle, nothing due before the connection's _layerPollAt: set by checkTimeouts when a
+      // poll found nothing due (the core's round then skips this layer too), reset to 0 by
+      // every change that can bring a deadline earlier or make a poll parse.
+      if (ev === MG_EV_POLL && (data as number) < c._layerPollAt) return;
       if (this.waitWrite && c.sendLen <= DEFAULT_MAX_PIPELINE_SEND / 2) { this.waitWrite = false; this.reparse = true; }
       if (this.reparse && !this.inCall) { this.reparse = false; processInput(c, this); }
       if (ev === MG_EV_POLL) checkTimeouts(c, this, data as number);
@@ -165,7 +160,7 @@ export class HttpLayer implements Layer {
     if (c.recvLen === 0) return false;
     // Bytes wait in the buffer (a request not parsed yet): parse them at the next poll.
     this.reparse = true;
-    this.pollAt = c._layerPollAt = 0;
+    c._layerPollAt = 0;
     c.touch();
     return true;
   }
@@ -174,7 +169,6 @@ export class HttpLayer implements Layer {
   handOver(): void {
     this.responded = true;
     this.busy = false;
-    this.pollAt = 0;
   }
 
   /** Server: anything sent while a request is being answered starts its response (adapters, raw sends). */
@@ -230,7 +224,7 @@ function parseAll(c: Connection, st: HttpLayer): void {
       // waits until they are written; reading from the socket pauses once the receive
       // buffer is full.
       st.waitWrite = true;
-      st.pollAt = c._layerPollAt = 0;
+      c._layerPollAt = 0;
       return;
     }
     const buf = c.recvData();
@@ -238,7 +232,7 @@ function parseAll(c: Connection, st: HttpLayer): void {
     let data = buf;
     let headView: Buffer | undefined;
     let h = st.cur;
-    if (st.reqStart === 0) { st.reqStart = c.manager._now; st.since = 0; st.pollAt = c._layerPollAt = 0; }
+    if (st.reqStart === 0) { st.reqStart = c.manager._now; st.since = 0; c._layerPollAt = 0; }
     if (h === undefined) {
       const r = parseHead(buf, !st.isServer, st.maxHead, st.maxHeaders);
       if (r === 0) return;
@@ -321,7 +315,7 @@ function deliver(c: Connection, st: HttpLayer, h: ParsedHead, raw: Buffer, body:
   st.inCall = true;
   try { c.call(MG_EV_HTTP_MSG, msg); } finally { st.inCall = false; }
   c.recvConsume(end);
-  if (!st.busy) { st.since = c.manager._now; st.pollAt = c._layerPollAt = 0; }
+  if (!st.busy) { st.since = c.manager._now; c._layerPollAt = 0; }
   const next = c.layer;
   if (next !== st) {
     // Upgraded (WebSocket) or turned into a tunnel: the new owner takes the bytes that
@@ -401,14 +395,14 @@ function checkTimeouts(c: Connection, st: HttpLayer, now: number): void {
       // (1 ms early: the sum may round up where the difference above does not).
       const head = st.cur === undefined && st.headersTimeoutMs > 0 ? st.headersTimeoutMs : Infinity;
       const whole = st.requestTimeoutMs > 0 ? st.requestTimeoutMs : Infinity;
-      c._layerPollAt = st.pollAt = st.reqStart + Math.min(head, whole) - 1;
+      c._layerPollAt = st.reqStart + Math.min(head, whole) - 1;
     }
   } else if (st.since !== 0 && !st.busy && st.idleTimeoutMs > 0 && now - st.since > st.idleTimeoutMs) {
     c.close();
   } else if (!st.busy && !st.reparse && !st.waitWrite) {
-    // Idle (or no idle timeout): only the idle deadline; a new request resets pollAt.
-    if (st.idleTimeoutMs <= 0) c._layerPollAt = st.pollAt = Infinity;
-    else if (st.since !== 0) c._layerPollAt = st.pollAt = st.since + st.idleTimeoutMs - 1;
+    // Idle (or no idle timeout): only the idle deadline; a new request resets it.
+    if (st.idleTimeoutMs <= 0) c._layerPollAt = Infinity;
+    else if (st.since !== 0) c._layerPollAt = st.since + st.idleTimeoutMs - 1;
   }
 }
 
@@ -421,7 +415,7 @@ export function responseDone(c: Connection, st: HttpLayer | undefined = httpLaye
   st.busy = false;
   st.streaming = 0;
   st.since = millis();
-  st.pollAt = c._layerPollAt = 0;
+  c._layerPollAt = 0;
   if (st.connectRequest) {
     st.connectRequest = false;
     // A 2xx answer to CONNECT (RFC 9110 §9.3.6) makes the connection a tunnel (httpReply
@@ -433,7 +427,7 @@ export function responseDone(c: Connection, st: HttpLayer | undefined = httpLaye
   if (st.shuttingDown) {
     // Requests received behind this one are answered first (processInput closes after them).
     if (st.inCall) return; // the parse loop goes on by itself
-    if (c.recvLen > 0) { st.reparse = true; st.pollAt = c._layerPollAt = 0; c.touch(); } else c.drain();
+    if (c.recvLen > 0) { st.reparse = true; c._layerPollAt = 0; c.touch(); } else c.drain();
     return;
   }
   if (st.peerEnded && c.recvLen === 0 && !st.inCall) { c.drain(); return; }
