@@ -158,14 +158,13 @@ export class WsLayer implements Layer {
   fail(c: Connection, code: number, reason: string): void { wsFail(c, this.st, code, reason); }
 
   /**
-   * Queues a close frame with `code` when the WebSocket is open and none was sent (for
-   * a carried protocol ending the connection). Returns whether one was queued.
+   * @internal Queues a close frame with `code` when the WebSocket is open and none was
+   * sent (for a carried protocol ending the connection). Returns whether one was queued.
    */
   sendCloseFrame(c: Connection, code: number, reason: string): boolean {
     const st = this.st;
     if (st.handshake !== undefined || st.failed || st.closeSent || !c.isWebsocket || !c.canSend) return false;
-    markCloseSent(st);
-    sendFrame(c, st, WEBSOCKET_OP_CLOSE, closePayload(code, reason), !st.isServer);
+    sendClose(c, st, code, reason);
     return true;
   }
 
@@ -225,8 +224,7 @@ export class WsLayer implements Layer {
     const st = this.st;
     if (st.handshake !== undefined || st.failed || !c.isWebsocket) return false;
     if (!st.closeSent) {
-      markCloseSent(st);
-      sendFrame(c, st, WEBSOCKET_OP_CLOSE, closePayload(WS_CLOSE_GOING_AWAY, "server shutting down"), !st.isServer);
+      sendClose(c, st, WS_CLOSE_GOING_AWAY, "server shutting down");
     }
     return !st.closeReceived;
   }
@@ -236,8 +234,7 @@ export class WsLayer implements Layer {
     const st = this.st;
     if (ev !== MG_EV_WS_MSG && ev !== MG_EV_WS_CTL && ev !== MG_EV_WS_OPEN) return;
     if (st.closeSent || st.failed || !c.canSend) return;
-    markCloseSent(st);
-    sendFrame(c, st, WEBSOCKET_OP_CLOSE, closePayload(WS_CLOSE_INTERNAL_ERROR, "handler error"), !st.isServer);
+    sendClose(c, st, WS_CLOSE_INTERNAL_ERROR, "handler error");
   }
 }
 
@@ -274,13 +271,18 @@ const sink: FrameSink = {
 function wsFail(c: Connection, st: WsConnState, code: number, reason: string): void {
   st.failed = true;
   if (!st.closeSent) {
-    markCloseSent(st);
-    sendFrame(c, st, WEBSOCKET_OP_CLOSE, closePayload(code, reason.length > 120 ? reason.slice(0, 120) : reason), !st.isServer);
+    sendClose(c, st, code, reason);
   }
   if (c.recvLen > 0) c.recvConsume();
   c.lastError = new MgError("ERR_WS_PROTOCOL", `WebSocket: ${reason} (close ${code})`, { closeCode: code });
   c.call(MG_EV_ERROR, c.lastError.message);
   c.drain();
+}
+
+/** Queues our close frame (the reason cut to fit a control frame) and notes it was sent. */
+function sendClose(c: Connection, st: WsConnState, code: number, reason: string): void {
+  markCloseSent(st);
+  sendFrame(c, st, WEBSOCKET_OP_CLOSE, closePayload(code, reason.length > 120 ? reason.slice(0, 120) : reason), !st.isServer);
 }
 
 function markCloseSent(st: WsConnState): void {
@@ -351,8 +353,7 @@ function canSend(c: Connection, st: WsConnState): boolean {
 /** The send queue went over wsMaxSendQueue under the "close" policy: close 1008. */
 function overflow(c: Connection, st: WsConnState): void {
   st.failed = true;
-  markCloseSent(st);
-  sendFrame(c, st, WEBSOCKET_OP_CLOSE, closePayload(WS_CLOSE_POLICY_VIOLATION, "send queue full"), !st.isServer);
+  sendClose(c, st, WS_CLOSE_POLICY_VIOLATION, "send queue full");
   c.lastError = new MgError("ERR_WS_PROTOCOL", `WebSocket: send queue over ${st.maxSendQueue} bytes, the peer reads too slowly (close ${WS_CLOSE_POLICY_VIOLATION})`, { closeCode: WS_CLOSE_POLICY_VIOLATION });
   c.call(MG_EV_ERROR, c.lastError.message);
   c.close();
