@@ -17,12 +17,13 @@ export function checkSendProps(ctx: number, props: readonly MqttProperty[] | und
   for (const p of props) {
     const id = p.id;
     if (mqttPropType(id) < 0) continue;
-    const where = ctx === PROPS_WILL ? "will properties" : NAMES[ctx];
-    const hex = `0x${id.toString(16).padStart(2, "0")}`;
-    if (!mqttPropAllowed(ctx, id)) throw new MgError("ERR_INVALID_ARG", `${what}: property ${hex} is not allowed in ${where} (MQTT 5 section 2.2.2.2)`);
+    if (!mqttPropAllowed(ctx, id)) throw new MgError("ERR_INVALID_ARG", `${what}: property ${hex(id)} is not allowed in ${ctx === PROPS_WILL ? "will properties" : NAMES[ctx]} (MQTT 5 section 2.2.2.2)`);
     const m = 1 << (id & 31);
     const seen = (id < 32 ? lo : hi) & m;
-    if (seen !== 0 && !mqttPropRepeats(ctx, id)) throw new MgError("ERR_INVALID_ARG", `${what}: property ${hex} is given more than once (a protocol error, MQTT 5 section 2.2.2.2)`);
+    if (seen !== 0 && !mqttPropRepeats(ctx, id)) throw new MgError("ERR_INVALID_ARG", `${what}: property ${hex(id)} is given more than once (a protocol error, MQTT 5 section 2.2.2.2)`);
     if (id < 32) lo |= m; else hi |= m;
   }
 }
+
+/** A property identifier as the messages name it (0x0b). Only built for an error. */
+function hex(id: number): string { return `0x${id.toString(16).padStart(2, "0")}`; }
