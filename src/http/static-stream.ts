@@ -12,7 +12,6 @@ import { CHUNK_SIZE, lendChunk, takeChunk } from "./static-chunks.js";
 
 /** Bodies up to this size are read with one read and sent with the head. */
 export const SMALL_FILE = 64 * 1024;
-export { CHUNK_SIZE };
 /** Reading continues while less than this is queued for sending. */
 export const SEND_HIGH_WATER = 512 * 1024;
 
