@@ -215,7 +215,7 @@ function logResponses(c: Connection, write: (line: string) => void): Pending[] {
   const send = c.send.bind(c);
   c.send = (data: string | Uint8Array): boolean => { seen(data); return send(data); };
   const sendText = c._sendText.bind(c);
-  c._sendText = (text: string, bytes: number): void => { seen(text); sendText(text, bytes); };
+  c._sendText = (text: string | Buffer, bytes: number): void => { seen(text); sendText(text, bytes); };
   return queue;
 }
 

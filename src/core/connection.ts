@@ -304,10 +304,11 @@ export class CoreConnection {
 
   /**
    * @internal Queues `text`, `bytes` long in UTF-8, as a string: the socket encodes it as
-   * it writes (no Buffer per message). For layers that build their own messages (the
-   * HTTP server's answers): the layer's onSend is not called.
+   * it writes (no Buffer per message), or bytes that must not be written to. For layers
+   * that build their own messages (the HTTP server's answers): the layer's onSend is not
+   * called.
    */
-  _sendText(text: string, bytes: number): void {
+  _sendText(text: string | Buffer, bytes: number): void {
     if (this._closed || this.isClosing) throw this.closedError("send");
     this._out.push(text);
     this._outBytes += bytes;

@@ -245,7 +245,8 @@ function parseAll(c: Connection, st: HttpLayer): void {
       }
       st.cur = h;
       if (!framing(c, st, h)) return;
-      headView = buf.subarray(h.skip, h.headLen);
+      // (A read that holds exactly one head, the usual GET, is its own view.)
+      headView = h.skip === 0 && h.headLen === buf.length ? buf : buf.subarray(h.skip, h.headLen);
       st.msg = new HttpMessage(h.method, h.uri, h.query, h.proto, headView, EMPTY, h.head, h.hdr, !st.isServer);
       c.call(MG_EV_HTTP_HDRS, st.msg);
       if (st.cur !== h || c.layer !== st || !c.canSend) return;
@@ -414,7 +415,9 @@ export function responseDone(c: Connection, st: HttpLayer | undefined = httpLaye
   if (st === undefined || !st.isServer || !st.busy) return;
   st.busy = false;
   st.streaming = 0;
-  st.since = millis();
+  // Answered inside MG_EV_HTTP_MSG: the dispatch's clock is current enough (one clock
+  // read less per request); answered later (async work), the time now.
+  st.since = st.inCall ? c.manager._now : millis();
   c._layerPollAt = 0;
   if (st.connectRequest) {
     st.connectRequest = false;

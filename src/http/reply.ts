@@ -36,6 +36,13 @@ function plainPrefix(status: number, conn: number): string {
   return s;
 }
 
+// The last plain answer sent (see httpReply's fast path): status, Connection kind, body,
+// the whole answer as text, and as bytes once it repeats.
+const PLAIN_CACHE_MAX = 4096;
+const lastPlain: { status: number; conn: number; body: string | undefined; text: string; bytes: Buffer | undefined } = {
+  status: 0, conn: 0, body: undefined, text: "", bytes: undefined,
+};
+
 /** What the response headers say about framing; filled while formatting them. */
 export interface HeaderFacts {
   contentType: boolean;
@@ -140,11 +147,26 @@ export function httpReply(c: Connection, status: number, body: string | Uint8Arr
     // a per-status cache and the response is one string, one Buffer, one send. The bytes
     // are exactly those the general path below writes.
     const conn = !st.reqKeepAlive ? CONN_CLOSE : st.reqHttp10 ? CONN_KEEP : CONN_NONE;
+    if (st.reqMethod !== "HEAD" && body === lastPlain.body && status === lastPlain.status && conn === lastPlain.conn) {
+      // The same answer as the last one (a health check, a fixed page): its bytes once
+      // more. The Buffer is shared and never written to (onDrain replaces it, it does not
+      // edit it); a socket writes it without encoding anything.
+      const bytes = lastPlain.bytes ??= Buffer.from(lastPlain.text, "utf8");
+      sendHead(c, st, bytes, conn !== CONN_NONE, bytes.length);
+      responseDone(c, st);
+      return;
+    }
     const pre = plainPrefix(status, conn);
     const n = Buffer.byteLength(body);
     const head = pre + n + "\r\n\r\n"; // ASCII: as many bytes as characters
     if (st.reqMethod === "HEAD") sendHead(c, st, head, conn !== CONN_NONE, head.length);
-    else sendHead(c, st, head + body, conn !== CONN_NONE, head.length + n);
+    else {
+      const text = head + body;
+      sendHead(c, st, text, conn !== CONN_NONE, head.length + n);
+      // Remembered (small answers only: comparing a body is cheap then); its Buffer is
+      // made when the same answer comes a second time.
+      if (n <= PLAIN_CACHE_MAX) { lastPlain.body = body; lastPlain.status = status; lastPlain.conn = conn; lastPlain.text = text; lastPlain.bytes = undefined; }
+    }
     responseDone(c, st);
     return;
   }
@@ -234,16 +256,16 @@ const JSON_HEADERS = { "Content-Type": "application/json" } as const;
  * Queues a response head (and maybe its body) and remembers it, so that a drain()
  * called before it is written can still add "Connection: close" to it.
  */
-function sendHead(c: Connection, st: HttpLayer | undefined, text: string, hasConnection: boolean, bytes = -1): void {
+function sendHead(c: Connection, st: HttpLayer | undefined, text: string | Buffer, hasConnection: boolean, bytes = -1): void {
   if (st !== undefined && st.isServer) {
     // Queued as a string: the socket encodes it while writing, no Buffer per answer.
     // (What the layer's onSend would note, the answer has started, is set here.)
-    c._sendText(text, bytes >= 0 ? bytes : Buffer.byteLength(text));
+    c._sendText(text, bytes >= 0 ? bytes : typeof text === "string" ? Buffer.byteLength(text) : text.length);
     if (st.busy) st.responded = true;
     st.lastHead = hasConnection ? undefined : text;
     return;
   }
-  c.send(Buffer.from(text, "utf8"));
+  c.send(typeof text === "string" ? Buffer.from(text, "utf8") : text);
 }
 
 /** Sends one chunk of a chunked response. Empty data sends the last chunk and ends the response. */

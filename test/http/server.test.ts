@@ -379,5 +379,29 @@ test("plain replies byte for byte: UTF-8 body length in bytes, HTTP/1.0 keep-ali
   await srv.stop();
 });
 
+test("a repeated plain answer goes out as shared bytes that drain() never edits: other connections keep their keep-alive answer", async () => {
+  const srv = startServer((c, ev, data) => {
+    if (ev !== MG_EV_HTTP_MSG) return;
+    c.reply(200, "same ✓");
+    if (data.uri === "/drain") c.drain();
+  });
+  const same = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 8\r\n\r\nsame ✓";
+  const closing = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 8\r\nConnection: close\r\n\r\nsame ✓";
+  const req = (uri: string): string => `GET ${uri} HTTP/1.1\r\nHost: x\r\n\r\n`;
+  // The same answer three times in a row (the 2nd and 3rd are the cached bytes), then
+  // one that drain() turns into a closing answer, on one connection...
+  const a = await rawExchange(srv.port, [req("/a"), req("/b"), req("/c"), req("/drain")], { idleMs: 2000, gapMs: 30 });
+  assert.deepEqual(a.data.toString("utf8").split(/(?=HTTP\/1\.1 )/), [same, same, same, closing]);
+  assert.equal(a.closed, true);
+  // ...and the bytes shared with the next connection were not edited by that drain.
+  const b = await rawExchange(srv.port, [req("/a"), req("/b")], { idleMs: 300, gapMs: 30 });
+  assert.deepEqual(b.data.toString("utf8").split(/(?=HTTP\/1\.1 )/), [same, same]);
+  assert.equal(b.closed, false);
+  // HEAD gets the head only, even right after the cached answer; a different body is not the cached one.
+  const c = await rawExchange(srv.port, [req("/a"), `HEAD /h HTTP/1.1\r\nHost: x\r\n\r\n`, req("/a")], { idleMs: 300, gapMs: 30 });
+  assert.deepEqual(c.data.toString("utf8").split(/(?=HTTP\/1\.1 )/), [same, same.slice(0, same.indexOf("\r\n\r\n") + 4), same]);
+  await srv.stop();
+});
+
 // Leak check: nothing of this file is left open (sockets, timers, files, processes).
 leakCheckAfterAll();
