@@ -21,19 +21,31 @@ export class HttpMessage {
   message: Buffer;
   /** The body (chunked bodies decoded). */
   bodyBytes: Buffer;
-  /** @internal */ readonly _head: string;
   /** @internal */ readonly _hdr: number[];
   /** @internal */ readonly _isResponse: boolean;
   #bodyText: string | undefined;
+  // The head as latin1 text, or until first needed, how many bytes of #src it is.
+  #head: string | number;
+  // The received bytes the head is at the start of (message may be replaced by a longer view).
+  readonly #src: Buffer;
 
-  /** @internal Built by the parser. */
+  /**
+   * @internal Built by the parser. `head` is the head decoded as latin1 (without the
+   * final CRLFCRLF), or its length in bytes to decode from `message` when needed.
+   */
   constructor(
     method: string, uri: string, query: string, proto: string,
-    message: Buffer, body: Buffer, head: string, hdr: number[], isResponse: boolean,
+    message: Buffer, body: Buffer, head: string | number, hdr: number[], isResponse: boolean,
   ) {
     this.method = method; this.uri = uri; this.query = query; this.proto = proto;
     this.message = message; this.bodyBytes = body;
-    this._head = head; this._hdr = hdr; this._isResponse = isResponse;
+    this.#head = head; this.#src = message; this._hdr = hdr; this._isResponse = isResponse;
+  }
+
+  /** @internal The head as latin1 text (start line and headers, without the final CRLFCRLF), decoded once. */
+  get _head(): string {
+    const h = this.#head;
+    return typeof h === "string" ? h : (this.#head = this.#src.toString("latin1", 0, h));
   }
 
   /** The body decoded as UTF-8. */
@@ -42,7 +54,10 @@ export class HttpMessage {
   }
 
   /** The head (start line and headers, without the final blank line) as received. */
-  get head(): Buffer { return this.message.subarray(0, this._head.length); }
+  get head(): Buffer {
+    const h = this.#head;
+    return this.message.subarray(0, typeof h === "string" ? h.length : h);
+  }
 
   /** Value of the first header called `name` (any case), or `def`. */
   header(name: string): string | undefined;
@@ -89,13 +104,14 @@ export class HttpMessage {
   }
 
   private find(name: string, from: number): number {
-    const h = this._hdr, s = this._head, len = name.length;
+    // Names are compared with the received bytes: no text of the head is needed for a miss.
+    const h = this._hdr, s = this.#src, len = name.length;
     for (let i = from; i < h.length; i += 4) {
       const a = h[i]!;
       if (h[i + 1]! - a !== len) continue;
       let j = 0;
       for (; j < len; j++) {
-        let x = s.charCodeAt(a + j), y = name.charCodeAt(j);
+        let x = s[a + j]!, y = name.charCodeAt(j);
         if (x === y) continue;
         x |= 0x20; y |= 0x20;
         if (x !== y || x < 0x61 || x > 0x7a) break;

@@ -17,7 +17,11 @@ export interface ParsedHead {
   headLen: number;
   /** Leading empty lines skipped before the start line. */
   skip: number;
-  head: string;
+  /**
+   * Responses: the head decoded as latin1, without the final CRLFCRLF. Requests leave it
+   * undefined: their message decodes it only when a header is asked for.
+   */
+  head: string | undefined;
   hdr: number[];
   method: string;
   uri: string;
@@ -409,16 +413,19 @@ export function parseHead(buf: Buffer, isResponse: boolean, maxHead: number, max
   if (!isResponse && minor === 1 && hostCount === 0) return bad("HTTP/1.1 request without Host"); // RFC 9112 section 3.2
   if (isConnect) { contentLength = -1; chunked = false; } // RFC 9110 section 9.3.6: no content
 
-  const head = buf.toString("latin1", skip, headEnd - 2); // without the final CRLFCRLF
+  let head: string | undefined;
   let uri: string, query = "", proto: string;
   if (!isResponse) {
+    // No string of the whole head: the target's from a cache of recent ones (see
+    // internLatin1), the rest decoded by the message when asked for.
     const q = tQuery < 0 ? tEnd : tQuery;
-    uri = head.slice(tStart - skip, q - skip);
-    if (tQuery >= 0) query = head.slice(tQuery + 1 - skip, tEnd - skip);
+    uri = internLatin1(buf, tStart, q);
+    if (tQuery >= 0) query = internLatin1(buf, tQuery + 1, tEnd);
     // The version was checked above (HTTP/1.x); the two common ones are constants.
     const minorDigit = buf[lineEnd - 1];
-    proto = minorDigit === 0x31 ? HTTP11 : minorDigit === 0x30 ? HTTP10 : head.slice(tEnd + 1 - skip, lineEnd - skip);
+    proto = minorDigit === 0x31 ? HTTP11 : minorDigit === 0x30 ? HTTP10 : buf.toString("latin1", tEnd + 1, lineEnd);
   } else {
+    head = buf.toString("latin1", skip, headEnd - 2); // without the final CRLFCRLF
     method = head.slice(0, 8);
     uri = head.slice(9, 12);
     proto = tEnd > tStart ? head.slice(tStart - skip, tEnd - skip) : "";
@@ -429,6 +436,33 @@ export function parseHead(buf: Buffer, isResponse: boolean, maxHead: number, max
     keepAlive, connectionClose: connClose, expectContinue: expectContinue && minor >= 1,
     upgrade: connUpgrade && upgradeHdr, isConnect, hostCount,
   };
+}
+
+// Request targets seen lately, by a hash of their bytes: a server asked for the same
+// paths again and again gets the same string back instead of decoding a new one (a
+// native call and an allocation per request). Short targets only; a collision replaces.
+const INTERN_SLOTS = 256, INTERN_MAX = 96;
+const internCache: (string | undefined)[] = new Array<string | undefined>(INTERN_SLOTS).fill(undefined);
+const ONE_CHAR: string[] = Array.from({ length: 256 }, (_, c) => String.fromCharCode(c));
+
+/** buf[a..b) decoded as latin1, from the cache of recent targets when it is there. */
+function internLatin1(buf: Buffer, a: number, b: number): string {
+  const n = b - a;
+  if (n === 1) return ONE_CHAR[buf[a]!]!;
+  if (n === 0) return "";
+  if (n > INTERN_MAX) return buf.toString("latin1", a, b);
+  let h = n;
+  for (let k = a; k < b; k++) h = (Math.imul(h, 31) + buf[k]!) | 0;
+  const slot = (h ^ (h >>> 8)) & (INTERN_SLOTS - 1);
+  const s = internCache[slot];
+  if (s !== undefined && s.length === n) {
+    let k = 0;
+    while (k < n && s.charCodeAt(k) === buf[a + k]) k++;
+    if (k === n) return s;
+  }
+  const t = buf.toString("latin1", a, b);
+  internCache[slot] = t;
+  return t;
 }
 
 /** Ran out of bytes: need more, or (at the size limit) 414 in the request line / 431. */

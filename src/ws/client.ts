@@ -123,7 +123,7 @@ class ClientHandshake implements WsHandshake {
     const h = parseHead(buf, true, this.maxHead, this.maxHeaders);
     if (h === 0) return;
     if (h instanceof HttpParseError) { failHandshake(c, st, `bad handshake response: ${h.reason}`); return; }
-    const msg = new HttpMessage(h.method, h.uri, h.query, h.proto, buf.subarray(h.skip, h.headLen), EMPTY, h.head, h.hdr, true);
+    const msg = new HttpMessage(h.method, h.uri, h.query, h.proto, buf.subarray(h.skip, h.headLen), EMPTY, h.head ?? h.headLen - h.skip - 4, h.hdr, true);
     const err = checkUpgradeResponse(msg, this.key, this.protocols);
     if (err !== undefined) { failHandshake(c, st, err); return; }
     const agreed = clientAccept(msg.headerAll("Sec-WebSocket-Extensions"), this.deflate);

@@ -9,7 +9,7 @@ function request(target: string, headers: string[] = []): HttpMessage {
   const raw = Buffer.from(`GET ${target} HTTP/1.1\r\nHost: x\r\n${headers.map((h) => h + "\r\n").join("")}\r\n`);
   const h = parseHead(raw, false, 16384, 100);
   if (h === 0 || h instanceof HttpParseError) throw new Error("test request did not parse");
-  return new HttpMessage(h.method, h.uri, h.query, h.proto, raw, Buffer.alloc(0), h.head, h.hdr, false);
+  return new HttpMessage(h.method, h.uri, h.query, h.proto, raw, Buffer.alloc(0), h.head ?? h.headLen - h.skip - 4, h.hdr, false);
 }
 
 const b64 = (s: string): string => Buffer.from(s).toString("base64");

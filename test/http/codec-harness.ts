@@ -74,11 +74,12 @@ function check(h: ParsedHead, buf: Buffer): void {
   const fail = (what: string): never => { throw new Error(`parsed head breaks an invariant: ${what}`); };
   if (h.headLen > buf.length || h.headLen < 4) fail("headLen");
   if (buf[h.headLen - 1] !== 10 || buf[h.headLen - 2] !== 13 || buf[h.headLen - 3] !== 10 || buf[h.headLen - 4] !== 13) fail("head end");
-  if (h.head.length !== h.headLen - h.skip - 4) fail("head string");
+  const headChars = h.headLen - h.skip - 4;
+  if (h.head !== undefined && h.head.length !== headChars) fail("head string");
   if (h.hdr.length % 4 !== 0) fail("hdr");
   for (let k = 0; k < h.hdr.length; k += 4) {
     const [a, b, c, d] = [h.hdr[k]!, h.hdr[k + 1]!, h.hdr[k + 2]!, h.hdr[k + 3]!];
-    if (!(a < b && b < c + 1 && c <= d && d <= h.head.length)) fail("hdr offsets");
+    if (!(a < b && b < c + 1 && c <= d && d <= headChars)) fail("hdr offsets");
   }
   if (h.chunked && h.contentLength >= 0) fail("chunked and Content-Length");
 }

@@ -7,11 +7,30 @@ import * as http from "node:http";
 import * as net from "node:net";
 import { REQUESTS } from "./codec-table.js";
 import { checkRow, decodeEveryWay, verdictClass } from "./codec-harness.js";
+import { parseHead, HttpParseError } from "../../src/http/parser.js";
 import { waitFor, leakCheckAfterAll } from "../helpers.js";
 
 test("request table: verdicts and fields, the same whatever way the bytes arrive", () => {
   assert.ok(REQUESTS.length > 100);
   for (const row of REQUESTS) checkRow(row, decodeEveryWay(Buffer.from(row.raw, "latin1"), false));
+});
+
+test("targets and queries decode to their own bytes whatever the cache of recent targets holds (same lengths, collisions, latin1)", () => {
+  // Many distinct targets of equal length compete for the cache's slots; each one, asked
+  // again in another order, must come back as itself, never as a neighbour's string.
+  const targets: string[] = [];
+  for (let i = 0; i < 3000; i++) targets.push(`/p${(i * 7919 % 100000).toString().padStart(5, "0")}`);
+  targets.push("/", "/a", "/\xe9t\xe9", "/x".repeat(60), "/" + "y".repeat(200));
+  for (const round of [0, 1, 2]) {
+    const order = round === 1 ? [...targets].reverse() : targets;
+    for (const t of order) {
+      const q = round === 2 ? `?q=${t.length}` : "";
+      const h = parseHead(Buffer.from(`GET ${t}${q} HTTP/1.1\r\nHost: x\r\n\r\n`, "latin1"), false, 16384, 100);
+      assert.ok(h !== 0 && !(h instanceof HttpParseError), t);
+      assert.equal(h.uri, t);
+      assert.equal(h.query, q.slice(1));
+    }
+  }
 });
 
 test("a bad byte is refused before the head is complete", () => {
