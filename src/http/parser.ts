@@ -104,6 +104,10 @@ for (const ch of "-._~%!$&'()*+,;=") REGNAME[ch.charCodeAt(0)] = 1;
 const IPLIT = Uint8Array.from(REGNAME);
 IPLIT[0x3a] = 1;
 
+// Bytes of a field value (RFC 9110 section 5.5): field-vchar (VCHAR, obs-text), SP, HTAB.
+const VALUE_BYTE = Uint8Array.from(FIELD_VCHAR);
+VALUE_BYTE[0x20] = VALUE_BYTE[0x09] = 1;
+
 const CR = 13, LF = 10, SP = 0x20, COLON = 0x3a, COMMA = 0x2c, SEMI = 0x3b, DQUOTE = 0x22;
 const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
 const isAlpha = (c: number): boolean => ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a);
@@ -350,13 +354,15 @@ export function parseHead(buf: Buffer, isResponse: boolean, maxHead: number, max
       if (digits === 0) return bad("empty Content-Length");
       contentLength = val;
     } else {
+      // One table test per byte; the trailing OWS is taken off afterwards.
       for (; ; i++) {
         if (i >= lim) return more(full, false, maxHead);
         c = buf[i]!;
-        if (FIELD_VCHAR[c]) ve = i + 1;
-        else if (!isSpTab(c)) break;
+        if (!VALUE_BYTE[c]) break;
       }
       if (c !== CR) return bad(c === LF ? "bare LF in head (CRLF required)" : "invalid character in header value");
+      ve = i;
+      while (ve > vs && isSpTab(buf[ve - 1]!)) ve--;
       switch (kind) {
         case K_TE: {
           te ??= { codings: 0, chunked: false };
@@ -478,6 +484,12 @@ function more(full: boolean, inRequestLine: boolean, maxHead: number): 0 | HttpP
  * malformed. Refuses at the first wrong byte ("HTTP" is case-sensitive, section 2.3).
  */
 function version(buf: Buffer, i: number, lim: number): number {
+  // The whole version there and right (the usual case): one test of its 8 bytes.
+  if (i + 8 <= lim && buf[i] === 0x48 && buf[i + 1] === 0x54 && buf[i + 2] === 0x54 && buf[i + 3] === 0x50 &&
+      buf[i + 4] === 0x2f && buf[i + 6] === 0x2e && isDigit(buf[i + 5]!) && isDigit(buf[i + 7]!)) {
+    return ((buf[i + 5]! - 0x30) << 4) | (buf[i + 7]! - 0x30);
+  }
+  // Otherwise byte by byte, to tell "more bytes needed" from the first wrong byte.
   for (let k = 0; k < 8; k++) {
     if (i + k >= lim) return -1;
     const c = buf[i + k]!;
