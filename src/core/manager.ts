@@ -650,7 +650,7 @@ export class CoreManager implements CoreHost {
     c.call(MG_EV_ERROR, err.message);
     c.isClosing = true;
     c.isDraining = false;
-    c._out = []; c._outBytes = 0;
+    c._out.length = 0; c._outBytes = 0; // (emptied in place: see flush())
     // A reset frees what the kernel still holds for the peer (a FIN would wait behind it).
     try { sock.resetAndDestroy(); } catch { sock.destroy(); } // TLS sockets cannot reset
     this.finishClose(c);
@@ -686,6 +686,7 @@ export class CoreManager implements CoreHost {
         c.call(MG_EV_READ, d.data.length);
         c._recv.clear();
       }
+      ds.length = 0; // (no pointers left behind in an array that may be old: see flush())
     }
     if (c._evRead > 0) {
       const n = c._evRead;
@@ -697,6 +698,7 @@ export class CoreManager implements CoreHost {
       const ws = c._wakeups;
       c._wakeups = [];
       for (const d of ws) c.call(MG_EV_WAKEUP, d);
+      ws.length = 0;
     }
     if (c._onWritable && !c._closed && c.sendLen < WRITABLE_LOW) c._onWritable();
     while (c._evErrors.length > 0) {
@@ -778,6 +780,7 @@ export class CoreManager implements CoreHost {
       if (c._established) {
         const q = c._out; c._out = []; c._outBytes = 0;
         for (const b of q) this._sendDatagram(c, typeof b === "string" ? Buffer.from(b, "utf8") : b);
+        q.length = 0; // (no pointers left behind: see the TCP case below)
       }
       return;
     }
