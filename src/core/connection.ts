@@ -416,7 +416,8 @@ export class CoreConnection {
     if (this._socket !== undefined) this._socket.destroy();
     this.isClosing = true;
     this.isDraining = false;
-    this._out = [];
+    // Emptied in place, not replaced: a dropped array would keep its buffers alive for V8's young-generation GC (see CoreManager.flush).
+    this._out.length = 0;
     this._outBytes = 0;
     this.manager._needsFlush(this);
   }

@@ -152,4 +152,34 @@ test("a peer that half-closes still gets its answer", async () => {
 });
 
 // Leak check: nothing of this file is left open (sockets, timers, files, processes).
+test("a written send queue keeps no pointer to the buffers it held (emptied in place, not replaced)", async () => {
+  // A queue array dropped with its elements would keep a written payload alive through
+  // V8's young-generation GCs once the array is in the old generation (see flush()).
+  const big = Buffer.alloc(256 * 1024, 7);
+  let queue: (Buffer | string)[] | undefined;
+  const m = new Manager((c, ev) => {
+    if (ev === MG_EV_READ) {
+      c.recvConsume();
+      queue = c._out;
+      c.send(Buffer.from("hdr")); // two chunks, one big: the writev path
+      c.send(big);
+    }
+  });
+  const port = m.listen("tcp://127.0.0.1:0").localAddr.port;
+  const loop = startLoop(m);
+  const n = await new Promise<number>((resolve, reject) => {
+    const s = net.connect(port, "127.0.0.1");
+    let got = 0;
+    s.on("data", (d) => { got += d.length; if (got >= 3 + big.length) { s.destroy(); resolve(got); } });
+    s.on("error", reject);
+    s.write("x");
+  });
+  assert.equal(n, 3 + big.length);
+  assert.ok(queue !== undefined);
+  assert.equal(queue.length, 0);
+  const conn = [...m.connections].find((c) => !c.isListening);
+  if (conn !== undefined) assert.equal(conn._out, queue); // the same array, reused
+  await loop.stop();
+});
+
 leakCheckAfterAll();
