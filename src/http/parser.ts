@@ -127,6 +127,7 @@ function nameKind(b: Buffer, a: number, e: number): number {
 }
 
 const HTTP11 = "HTTP/1.1", HTTP10 = "HTTP/1.0";
+const NO_FIELDS: number[] = [];
 const bad = (reason: string): HttpParseError => new HttpParseError(400, reason);
 
 /** Transfer-Encoding seen so far (the field lines combine into one list, RFC 9110 section 5.3). */
@@ -290,7 +291,9 @@ export function parseHead(buf: Buffer, isResponse: boolean, maxHead: number, max
   if (minor > 1) minor = 1;
 
   // field lines (RFC 9112 section 5): field-name ":" OWS field-value OWS CRLF.
-  const hdr: number[] = [];
+  // The first field line makes the array with its 4 offsets (no growth for a head with
+  // one field); a head without any shares NO_FIELDS (nobody writes to it).
+  let hdr: number[] = NO_FIELDS;
   let contentLength = -1, hostCount = 0;
   let connClose = false, connKeep = false, connUpgrade = false, upgradeHdr = false, expectContinue = false;
   let te: TeState | undefined;
@@ -395,7 +398,8 @@ export function parseHead(buf: Buffer, isResponse: boolean, maxHead: number, max
           break;
       }
     }
-    hdr.push(ns - skip, ne - skip, vs - skip, ve - skip);
+    if (hdr === NO_FIELDS) hdr = [ns - skip, ne - skip, vs - skip, ve - skip];
+    else hdr.push(ns - skip, ne - skip, vs - skip, ve - skip);
   }
   // buf[i] is the CR of the final CRLF.
   if (i + 1 >= lim) return more(full, false, maxHead);
