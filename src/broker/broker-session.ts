@@ -8,6 +8,7 @@ import { buildAck, buildPublishRaw } from "../mqtt/builder.js";
 import type { BrokerLimits } from "./broker-options.js";
 import type { BrokerStats } from "./broker-sys.js";
 import { millis } from "../util/time.js";
+import { IdMap } from "../mqtt/id-set.js";
 
 /** A message as the broker keeps it (retained, queued, or a will). */
 export interface Stored {
@@ -125,7 +126,7 @@ export interface Session {
   queue: Delivery[];
   queuedBytes: number;
   /** Sent and not yet completed, by packet identifier (insertion order is sending order). */
-  inflight: Map<number, Delivery>;
+  inflight: IdMap<Delivery>;
   nextId: number;
   /** While disconnected: when the session ends (millis; Infinity: never). */
   endsAt: number;
@@ -149,7 +150,7 @@ export interface Session {
 export function newSession(clientId: string, version: number, expiry: number, stats: BrokerStats): Session {
   return {
     clientId, version, expiry, subs: new Map(), conn: undefined, client: undefined, queue: [], queuedBytes: 0,
-    inflight: new Map(), nextId: 0, endsAt: Infinity, will: undefined, willAt: 0, dropped: 0, log: undefined, stats,
+    inflight: new IdMap(), nextId: 0, endsAt: Infinity, will: undefined, willAt: 0, dropped: 0, log: undefined, stats,
     qos2In: new Set(),
   };
 }
