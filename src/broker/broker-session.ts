@@ -1,6 +1,7 @@
 // What the broker keeps per session and per connection, and how messages reach a
 // session: sent at once when the client's window and socket have room, queued otherwise
 // (bounded), acknowledged, and sent again with DUP=1 when the session resumes.
+import { Buffer } from "node:buffer"; // the module's binding: the global Buffer is a getter, called at each use
 import type { Connection } from "../connection.js";
 import { MQTT_CMD_PUBREL, MQTT_PROP_MESSAGE_EXPIRY_INTERVAL, MQTT_PROP_SUBSCRIPTION_IDENTIFIER, MQTT_PROP_TOPIC_ALIAS } from "../mqtt/constants.js";
 import type { MqttPacket, MqttProperty } from "../mqtt/message.js";

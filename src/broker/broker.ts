@@ -4,6 +4,7 @@
 // keep alive, and authenticate / authorize / enhanced auth hooks; optionally persistence
 // (broker-persist.ts, broker-file-store.ts) and $SYS topics (broker-sys.ts). Delivery and
 // the per-session state are in broker-session.ts, the options in broker-options.ts.
+import { Buffer } from "node:buffer"; // the module's binding: the global Buffer is a getter, called at each use
 import type { Connection } from "../connection.js";
 import type { Manager } from "../manager.js";
 import { isPubAckReason, isSubackReason } from "../mqtt/send.js";

@@ -2,6 +2,7 @@
 // queue, the handler that receives its events, and the protocol layer that sees every
 // event first (Mongoose's `pfn`). It knows no protocol: the public Connection
 // (src/connection.ts) extends it with the protocol methods.
+import { Buffer } from "node:buffer"; // the module's binding: the global Buffer is a getter, called at each use
 import type * as net from "node:net";
 import type * as dgram from "node:dgram";
 import { MG_EV_ERROR } from "./events.js";

@@ -2,7 +2,7 @@
 // integers, variable byte integers, length-prefixed UTF-8 strings and binary data.
 // Reading is bounds-checked: running past the end throws MqttParseError, which the
 // packet parser turns into a malformed-packet error.
-import { isUtf8 } from "node:buffer";
+import { Buffer, isUtf8 } from "node:buffer"; // the module's Buffer: the global one is a getter, called at each use
 import { MgError } from "../util/errors.js";
 
 /**
