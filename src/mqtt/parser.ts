@@ -85,8 +85,11 @@ function parse(pkt: Buffer, h: FixedHeader, version: number, topics: TopicCache 
       m.retain = (flags & 1) !== 0;
       m.topic = topics === undefined ? r.str("topic") : readTopic(r, topics);
       // Topic names carry no wildcards (section 4.7.1); only MQTT 5 allows an empty one (topic alias).
-      if (m.topic.includes("+") || m.topic.includes("#")) throw new MqttParseError("wildcard in a PUBLISH topic");
-      if (m.topic.length === 0 && !v5) throw new MqttParseError("empty PUBLISH topic");
+      // (The connection's cached topic passed these checks when it was cached.)
+      if (topics === undefined || !topics.hit) {
+        if (m.topic.includes("+") || m.topic.includes("#")) throw new MqttParseError("wildcard in a PUBLISH topic");
+        if (m.topic.length === 0 && !v5) throw new MqttParseError("empty PUBLISH topic");
+      }
       if (m.qos > 0) {
         m.id = r.u16("packet identifier");
         if (m.id === 0) throw new MqttParseError("packet identifier 0");
