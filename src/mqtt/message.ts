@@ -95,13 +95,36 @@ export class MqttPacket implements MqttMessage {
   /** CONNACK: the session present flag. */
   sessionPresent = false;
   #text: string | undefined;
+  /** The packet's bytes from its first one; longer than the packet (`#end`) until dgram is asked for. */
+  #bytes: Buffer;
+  #end: number;
   constructor(
     readonly cmd: number,
     /** The fixed header's flags (low 4 bits). */
     readonly flags: number,
     /** The whole packet as received. */
-    readonly dgram: Buffer,
-  ) {}
+    dgram: Buffer,
+  ) {
+    this.#bytes = dgram;
+    this.#end = dgram.length;
+  }
+  /**
+   * @internal A packet that is the first `end` bytes of `bytes` (the receive buffer, with
+   * the packets after it): its own view is made only if `dgram` is read.
+   */
+  static _of(cmd: number, flags: number, bytes: Buffer, end: number): MqttPacket {
+    const m = new MqttPacket(cmd, flags, bytes);
+    m.#end = end;
+    return m;
+  }
+  /** The whole packet as received. */
+  get dgram(): Buffer {
+    const b = this.#bytes;
+    if (b.length === this.#end) return b;
+    const v = b.subarray(0, this.#end);
+    this.#bytes = v;
+    return v;
+  }
   get text(): string { return (this.#text ??= this.data.toString("utf8")); }
   properties(): MqttProperty[] { return this.props.length === 0 ? [] : decodeProps(this.props); }
 }

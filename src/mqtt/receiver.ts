@@ -4,7 +4,7 @@
 import type { CoreConnection as Connection } from "../core/connection.js";
 import type { MqttPacket } from "./message.js";
 import type { MqttConnState } from "./state.js";
-import { connectLevel, parseFixedHeader, parsePacket, type FixedHeader } from "./parser.js";
+import { connectLevel, parsePacket, readFixedHeader, type FixedHeader } from "./parser.js";
 import { PROTOCOL_ERROR_PREFIX } from "./wire.js";
 
 export interface PacketSink {
@@ -16,6 +16,13 @@ export interface PacketSink {
 /** MQTT 5 reason codes for the failures found here. */
 export const RC_MALFORMED = 0x81, RC_PROTOCOL_ERROR = 0x82, RC_PACKET_TOO_LARGE = 0x95;
 
+/**
+ * The fixed header of the packet being received, one for every connection: it is read
+ * again at each turn of the loop and used only before the packet is handed on (a
+ * handler that makes another connection receive cannot disturb it).
+ */
+const header: FixedHeader = { cmd: 0, flags: 0, headerLen: 0, total: 0 };
+
 export function receivePackets(c: Connection, st: MqttConnState, sink: PacketSink): void {
   // The bytes: the connection's receive buffer, or what a carrier (WebSocket) unwrapped.
   const src = st.input ?? c;
@@ -26,11 +33,10 @@ export function receivePackets(c: Connection, st: MqttConnState, sink: PacketSin
     // (the receive buffer then fills and reading pauses); the layer resumes below half.
     if (c.sendLen > st.sendHighWater) { st.paused = true; return; }
     const buf = src.recvData();
-    const h = parseFixedHeader(buf);
-    if (h === 0) {
-      return;
-    }
-    if (typeof h === "string") { sink.fail(c, st, h, RC_MALFORMED); return; }
+    const v = readFixedHeader(buf, header);
+    if (v === 0) return;
+    if (typeof v === "string") { sink.fail(c, st, v, RC_MALFORMED); return; }
+    const h = header;
     if (h.total > st.maxPacket) {
       sink.fail(c, st, `packet of ${h.total} bytes is over the limit of ${st.maxPacket} (mqttMaxPacketSize)`, RC_PACKET_TOO_LARGE);
       return;
@@ -40,8 +46,8 @@ export function receivePackets(c: Connection, st: MqttConnState, sink: PacketSin
       return;
     }
     if (buf.length < h.total) return; // wait for the rest
-    // The last packet in the buffer is the buffer's whole view: no second view of it.
-    const m = parsePacket(buf.length === h.total ? buf : buf.subarray(0, h.total), h, st.version, st.topics);
+    // Parsed where it is: a view of the packet alone is made only if asked for (MqttPacket.dgram).
+    const m = parsePacket(buf, h, st.version, st.topics);
     if (typeof m === "string") { refused(c, st, sink, m, buf, h); return; }
     src.recvConsume(h.total);
     sink.packet(c, st, m);

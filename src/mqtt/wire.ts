@@ -71,7 +71,7 @@ export class Reader {
     if (this.pos + n > this.end) throw new MqttParseError(`truncated ${what}`);
   }
   u8(what = "byte"): number { this.need(1, what); return this.buf[this.pos++]!; }
-  u16(what = "two-byte integer"): number { this.need(2, what); const v = this.buf.readUInt16BE(this.pos); this.pos += 2; return v; }
+  u16(what = "two-byte integer"): number { this.need(2, what); const b = this.buf, p = this.pos; this.pos = p + 2; return (b[p]! << 8) | b[p + 1]!; }
   u32(what = "four-byte integer"): number { this.need(4, what); const v = this.buf.readUInt32BE(this.pos); this.pos += 4; return v; }
   varint(what = "variable byte integer"): number {
     const r = readVarint(this.buf, this.pos, this.end);
