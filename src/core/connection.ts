@@ -468,8 +468,25 @@ export function joinQueued(q: readonly (Buffer | string)[], bytes: number): Buff
   let strings = 0;
   for (let i = 0; i < q.length; i++) if (typeof q[i] === "string") strings++;
   if (strings === q.length) return q.join("");
-  if (strings === 0) return Buffer.concat(q as Buffer[], bytes);
+  if (strings === 0) return concatBuffers(q as Buffer[], bytes);
   return Buffer.concat(q.map((b) => typeof b === "string" ? Buffer.from(b, "utf8") : b), bytes);
+}
+
+/**
+ * Buffer.concat of the queued Buffers (`bytes` in all): the short ones (an MQTT ack, a
+ * frame header) are copied byte by byte, which costs less than a TypedArray set() each.
+ */
+function concatBuffers(q: readonly Buffer[], bytes: number): Buffer {
+  const out = Buffer.allocUnsafe(bytes);
+  let pos = 0;
+  for (let i = 0; i < q.length; i++) {
+    const b = q[i]!;
+    const n = b.length;
+    if (n <= 16) { for (let j = 0; j < n; j++) out[pos + j] = b[j]!; }
+    else out.set(b, pos);
+    pos += n;
+  }
+  return out;
 }
 
 /** What is queued, as one Buffer. */

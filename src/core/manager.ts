@@ -799,9 +799,9 @@ export class CoreManager implements CoreHost {
       for (const b of q) sock.write(b);
       sock.uncork();
     }
-    // The queue array is reused when it held one chunk (pop is cheap; setting `length`
-    // is a runtime call in V8), replaced otherwise.
-    if (q.length === 1) q.pop(); else c._out = [];
+    // The queue array is reused when it held a few chunks (pop is cheap; setting `length`
+    // is a runtime call in V8, and a new array grows again at its first push), replaced otherwise.
+    if (q.length <= 4) { while (q.length > 0) q.pop(); } else c._out = [];
     c._outBytes = 0;
     if (c._writeTimeoutMs > 0 && sock.writableLength > 0) {
       // Bytes wait in the socket: the write-stall clock starts now (not when written at once).
