@@ -25,18 +25,19 @@ export function parseFixedHeader(buf: Buffer): FixedHeader | 0 | string {
 }
 
 /**
- * parseFixedHeader() into `h` (the receive loop reuses one object rather than making one
- * per packet): 1 when `h` is filled, 0 when more bytes are needed, or why it is malformed.
+ * parseFixedHeader() of the packet at `at` into `h` (the receive loop reuses one object
+ * rather than making one per packet; `h.total` counts from `at`): 1 when `h` is filled,
+ * 0 when more bytes are needed, or why it is malformed.
  */
-export function readFixedHeader(buf: Buffer, h: FixedHeader): 1 | 0 | string {
-  if (buf.length < 2) return 0;
-  const b0 = buf[0]!;
+export function readFixedHeader(buf: Buffer, h: FixedHeader, at = 0): 1 | 0 | string {
+  if (buf.length - at < 2) return 0;
+  const b0 = buf[at]!;
   const cmd = b0 >> 4, flags = b0 & 0x0f;
   if (cmd === 0) return "reserved packet type 0";
-  const b1 = buf[1]!;
+  const b1 = buf[at + 1]!;
   let headerLen = 2, total = 2 + b1; // one length byte (most packets)
   if (b1 >= 0x80) {
-    const r = readVarint(buf, 1);
+    const r = readVarint(buf, at + 1);
     if (r === 0) return 0;
     if (r === -1) return "remaining length longer than 4 bytes";
     if (r === -2) return "remaining length not in its minimal encoding [MQTT-1.5.5-1]";
@@ -65,36 +66,36 @@ function requiredFlags(cmd: number): number {
 }
 
 /**
- * Parses one whole packet (`pkt` starts with its fixed header; bytes past its `h.total`,
+ * Parses one whole packet (its fixed header at `at` in `pkt`; bytes past its `h.total`,
  * the packets after it, are not read) for protocol level `version`: an MqttPacket, or a
  * string saying what is malformed. `topics`: the connection's last PUBLISH topic
  * (topic-cache.ts), to reuse its string.
  */
-export function parsePacket(pkt: Buffer, h: FixedHeader, version: number, topics?: TopicCache): MqttPacket | string {
+export function parsePacket(pkt: Buffer, h: FixedHeader, version: number, topics?: TopicCache, at = 0): MqttPacket | string {
   try {
-    return parse(pkt, h, version, topics);
+    return parse(pkt, h, version, topics, at);
   } catch (e) {
     if (e instanceof MqttParseError) return e.message;
     throw e;
   }
 }
 
-function parse(pkt: Buffer, h: FixedHeader, version: number, topics: TopicCache | undefined): MqttPacket {
+function parse(pkt: Buffer, h: FixedHeader, version: number, topics: TopicCache | undefined, at: number): MqttPacket {
   const { cmd, flags } = h;
-  // Its bytes are the first `total` of `pkt` (the view is made if asked for: MqttPacket.dgram);
-  // a `pkt` cut short is read to its end, and refused there as truncated.
-  const total = h.total < pkt.length ? h.total : pkt.length;
-  const m = MqttPacket._of(cmd, flags, pkt, total);
+  // Its bytes are pkt[at, end) (their view is made if asked for: MqttPacket.dgram); a
+  // `pkt` cut short is read to its end, and refused there as truncated.
+  const end = at + h.total < pkt.length ? at + h.total : pkt.length;
+  const m = MqttPacket._of(cmd, flags, pkt, at, end);
   m.version = version;
   const v5 = version >= 5;
   if (cmd !== MQTT_CMD_PUBLISH && flags !== requiredFlags(cmd)) throw new MqttParseError(`bad flags 0x${flags.toString(16)} for packet type ${cmd}`);
   // An ack that is just its packet identifier (every 3.1.1 one; MQTT 5 with success and no
   // properties): what the general case below reads, without a Reader.
-  if (total === 4 && cmd >= MQTT_CMD_PUBACK && cmd <= MQTT_CMD_PUBCOMP) {
-    m.id = (pkt[2]! << 8) | pkt[3]!;
+  if (end - at === 4 && cmd >= MQTT_CMD_PUBACK && cmd <= MQTT_CMD_PUBCOMP) {
+    m.id = (pkt[at + 2]! << 8) | pkt[at + 3]!;
     return m;
   }
-  const r = new Reader(pkt, h.headerLen, total);
+  const r = new Reader(pkt, at + h.headerLen, end);
   switch (cmd) {
     case MQTT_CMD_CONNECT:
       m.connect = parseConnect(r, m);
@@ -135,7 +136,7 @@ function parse(pkt: Buffer, h: FixedHeader, version: number, topics: TopicCache 
       m.id = r.u16("packet identifier");
       if (m.id === 0) throw new MqttParseError("packet identifier 0");
       if (v5) m.props = readPropsBlock(r, cmd);
-      m.data = pkt.subarray(r.pos, total);
+      m.data = pkt.subarray(r.pos, end);
       const filters: MqttTopicFilter[] = [];
       while (r.left > 0) {
         const topic = r.str("topic filter");
