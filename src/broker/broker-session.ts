@@ -1,6 +1,7 @@
 // What the broker keeps per session and per connection, and how messages reach a
 // session: sent at once when the client's window and socket have room, queued otherwise
 // (bounded), acknowledged, and sent again with DUP=1 when the session resumes.
+import { Buffer } from "node:buffer"; // the module's binding: the global Buffer is a getter, called at each use
 import type { Connection } from "../connection.js";
 import { MQTT_CMD_PUBREL, MQTT_PROP_MESSAGE_EXPIRY_INTERVAL, MQTT_PROP_SUBSCRIPTION_IDENTIFIER, MQTT_PROP_TOPIC_ALIAS } from "../mqtt/constants.js";
 import type { MqttPacket, MqttProperty } from "../mqtt/message.js";
@@ -8,6 +9,7 @@ import { buildAck, buildPublishRaw } from "../mqtt/builder.js";
 import type { BrokerLimits } from "./broker-options.js";
 import type { BrokerStats } from "./broker-sys.js";
 import { millis } from "../util/time.js";
+import { IdMap } from "../mqtt/id-set.js";
 
 /** A message as the broker keeps it (retained, queued, or a will). */
 export interface Stored {
@@ -125,7 +127,7 @@ export interface Session {
   queue: Delivery[];
   queuedBytes: number;
   /** Sent and not yet completed, by packet identifier (insertion order is sending order). */
-  inflight: Map<number, Delivery>;
+  inflight: IdMap<Delivery>;
   nextId: number;
   /** While disconnected: when the session ends (millis; Infinity: never). */
   endsAt: number;
@@ -149,7 +151,7 @@ export interface Session {
 export function newSession(clientId: string, version: number, expiry: number, stats: BrokerStats): Session {
   return {
     clientId, version, expiry, subs: new Map(), conn: undefined, client: undefined, queue: [], queuedBytes: 0,
-    inflight: new Map(), nextId: 0, endsAt: Infinity, will: undefined, willAt: 0, dropped: 0, log: undefined, stats,
+    inflight: new IdMap(), nextId: 0, endsAt: Infinity, will: undefined, willAt: 0, dropped: 0, log: undefined, stats,
     qos2In: new Set(),
   };
 }

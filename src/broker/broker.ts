@@ -4,6 +4,7 @@
 // keep alive, and authenticate / authorize / enhanced auth hooks; optionally persistence
 // (broker-persist.ts, broker-file-store.ts) and $SYS topics (broker-sys.ts). Delivery and
 // the per-session state are in broker-session.ts, the options in broker-options.ts.
+import { Buffer } from "node:buffer"; // the module's binding: the global Buffer is a getter, called at each use
 import type { Connection } from "../connection.js";
 import type { Manager } from "../manager.js";
 import { isPubAckReason, isSubackReason } from "../mqtt/send.js";
@@ -641,7 +642,9 @@ export class MqttBroker {
     // [MQTT-4.3.3-10]: a QoS 2 PUBLISH not yet released, resent (after a reconnect), is
     // acknowledged (the layer sends PUBREC) but not routed again.
     if (m.qos === 2 && cl.qos2In.has(m.id)) return;
-    const now = millis();
+    // The clock is only read for a Message Expiry Interval (a property): without one the
+    // message's expiresAt is 0, and nothing on its way (checkPublish, route, deliver) reads `now`.
+    const now = m.props.length > 0 ? millis() : 0;
     const msg = checkPublish(cl, m, this.l, now);
     if (typeof msg === "number") { if (m.qos === 2) cl.qos2In.delete(m.id); this.refuse(c, cl, msg); return; }
     const ok = this.authorize === undefined ? true : this.authorize(s.clientId, msg.topic, "publish");
@@ -903,7 +906,7 @@ function stored(topic: string, payload: Buffer, qos: number, retain: boolean, pr
 /**
  * A message that outlives the receive buffer: its payload copied (with the packet it came
  * in, when it keeps one: then the payload is a view of that copy, and the copy is free for
- * the first delivery to send).
+ * the first delivery to send), or the message itself when its packet needs no copy.
  */
 function stableOf(msg: Stored): Stored {
   const c = msg.copy;
@@ -911,6 +914,15 @@ function stableOf(msg: Stored): Stored {
   const { topic, qos, retain, props, expiresAt, topicBytes } = msg;
   const raw = msg.raw;
   if (raw === undefined) return (msg.copy = { topic, payload: Buffer.from(msg.payload), qos, retain, props, expiresAt, topicBytes, raw: undefined, rawFree: false, copy: undefined });
+  // A packet that is most of the memory it keeps alive (a socket read of about one
+  // packet: each read has a backing store of its own size) is not copied: the receive
+  // buffer never writes over bytes it handed out, and these are consumed (so the broker
+  // may patch them: writeRaw). A view of a large read (many packets) would keep all of
+  // it alive for as long as the message waits: that one is copied.
+  if (raw.buffer.byteLength <= 2 * raw.length) {
+    msg.rawFree = true;
+    return (msg.copy = msg);
+  }
   const b = Buffer.from(raw);
   return (msg.copy = { topic, payload: b.subarray(b.length - msg.payload.length), qos, retain, props, expiresAt, topicBytes, raw: b, rawFree: true, copy: undefined });
 }

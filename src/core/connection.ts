@@ -2,6 +2,7 @@
 // queue, the handler that receives its events, and the protocol layer that sees every
 // event first (Mongoose's `pfn`). It knows no protocol: the public Connection
 // (src/connection.ts) extends it with the protocol methods.
+import { Buffer } from "node:buffer"; // the module's binding: the global Buffer is a getter, called at each use
 import type * as net from "node:net";
 import type * as dgram from "node:dgram";
 import { MG_EV_ERROR } from "./events.js";
@@ -469,8 +470,25 @@ export function joinQueued(q: readonly (Buffer | string)[], bytes: number): Buff
   let strings = 0;
   for (let i = 0; i < q.length; i++) if (typeof q[i] === "string") strings++;
   if (strings === q.length) return q.join("");
-  if (strings === 0) return Buffer.concat(q as Buffer[], bytes);
+  if (strings === 0) return concatBuffers(q as Buffer[], bytes);
   return Buffer.concat(q.map((b) => typeof b === "string" ? Buffer.from(b, "utf8") : b), bytes);
+}
+
+/**
+ * Buffer.concat of the queued Buffers (`bytes` in all): the short ones (an MQTT ack, a
+ * frame header) are copied byte by byte, which costs less than a TypedArray set() each.
+ */
+function concatBuffers(q: readonly Buffer[], bytes: number): Buffer {
+  const out = Buffer.allocUnsafe(bytes);
+  let pos = 0;
+  for (let i = 0; i < q.length; i++) {
+    const b = q[i]!;
+    const n = b.length;
+    if (n <= 16) { for (let j = 0; j < n; j++) out[pos + j] = b[j]!; }
+    else out.set(b, pos);
+    pos += n;
+  }
+  return out;
 }
 
 /** What is queued, as one Buffer. */

@@ -808,8 +808,8 @@ export class CoreManager implements CoreHost {
     // as live, dead or not, so a written 16 MiB payload would outlive every young GC,
     // get promoted, and wait for a full GC (a WebSocket echo of 16 MiB messages held
     // 60 MiB more than `ws` that way). Emptying the array clears those pointers.
-    // (pop() is cheap; setting `length` is a runtime call in V8.)
-    if (q.length === 1) q.pop(); else q.length = 0;
+    // (pop() is cheap for a few chunks; setting `length` is a runtime call in V8.)
+    if (q.length <= 4) { while (q.length > 0) q.pop(); } else q.length = 0;
     c._outBytes = 0;
     if (c._writeTimeoutMs > 0 && sock.writableLength > 0) {
       // Bytes wait in the socket: the write-stall clock starts now (not when written at once).

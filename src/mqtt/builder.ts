@@ -1,5 +1,6 @@
 // Packet building (MQTT 3.1.1 chapter 3, MQTT 5.0 chapter 3): each packet is measured,
 // then written into one buffer.
+import { Buffer } from "node:buffer"; // the module's binding: the global Buffer is a getter, called at each use
 import type { MqttProperty } from "./message.js";
 import {
   MQTT_CMD_CONNACK, MQTT_CMD_CONNECT, MQTT_CMD_PUBLISH, MQTT_CMD_PUBREL, MQTT_CMD_SUBACK, MQTT_CMD_SUBSCRIBE,

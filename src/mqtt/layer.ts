@@ -130,6 +130,9 @@ function fail(c: Connection, st: MqttConnState, reason: string, code: number): v
 /** 3.1.1 CONNACK return code 1: unacceptable protocol level (section 3.2.2.3). */
 const CONNACK_BAD_LEVEL = 1;
 
+// The MQTT events the layer raises go to the handler alone (c._callHandler, not c.call):
+// the layer itself does nothing with them (MqttLayer.onEvent and MqttWsLayer.onEvent pass
+// them by), so the three calls per PUBLISH skip a visit to it.
 const sink: PacketSink = {
   fail,
   packet(c, st, m) {
@@ -142,8 +145,8 @@ const sink: PacketSink = {
         break;
       case MQTT_CMD_CONNACK:
         if (m.ack !== 0) {
-          c.call(MG_EV_MQTT_OPEN, m.ack);
-          c.call(MG_EV_MQTT_CMD, m);
+          c._callHandler(MG_EV_MQTT_OPEN, m.ack);
+          c._callHandler(MG_EV_MQTT_CMD, m);
           c.close(); // refused (3.1.1 section 3.2.2.3): the server closes too
           return;
         }
@@ -156,7 +159,7 @@ const sink: PacketSink = {
         st.connected = true;
         if (m.props.length > 0) connackProps(st, m.properties());
         if (st.session !== undefined) resumeSession(c, st, m.sessionPresent);
-        c.call(MG_EV_MQTT_OPEN, m.ack);
+        c._callHandler(MG_EV_MQTT_OPEN, m.ack);
         flushPublishes(c, st); // held until the server said its Receive Maximum
         break;
       case MQTT_CMD_PUBLISH: {
@@ -175,10 +178,10 @@ const sink: PacketSink = {
           }
           st.qos2In.add(m.id);
         }
-        if (m.qos === 0) { c.call(MG_EV_MQTT_MSG, m); break; }
+        if (m.qos === 0) { c._callHandler(MG_EV_MQTT_MSG, m); break; }
         // The ack goes out once the handler has decided: mqttAck() inside it sets the reason code.
         st.unacked.add(m.id);
-        c.call(MG_EV_MQTT_MSG, m);
+        c._callHandler(MG_EV_MQTT_MSG, m);
         if (!st.manualAcks && st.unacked.delete(m.id) && !st.failed && c.canSend) sendPubAck(c, st, m.qos, m.id, 0, undefined);
         break;
       }
@@ -204,7 +207,7 @@ const sink: PacketSink = {
         st.pingSentAt = 0;
         break;
     }
-    c.call(MG_EV_MQTT_CMD, m);
+    c._callHandler(MG_EV_MQTT_CMD, m);
   },
 };
 

@@ -95,13 +95,40 @@ export class MqttPacket implements MqttMessage {
   /** CONNACK: the session present flag. */
   sessionPresent = false;
   #text: string | undefined;
+  /** The packet is #bytes[#start, #end) (the receive buffer's view, with other packets) until dgram is asked for. */
+  #bytes: Buffer;
+  #start = 0;
+  #end: number;
   constructor(
     readonly cmd: number,
     /** The fixed header's flags (low 4 bits). */
     readonly flags: number,
     /** The whole packet as received. */
-    readonly dgram: Buffer,
-  ) {}
+    dgram: Buffer,
+  ) {
+    this.#bytes = dgram;
+    this.#end = dgram.length;
+  }
+  /**
+   * @internal A packet that is bytes[start, end) (a view of the receive buffer, with the
+   * packets around it): its own view is made only if `dgram` is read.
+   */
+  static _of(cmd: number, flags: number, bytes: Buffer, start: number, end: number): MqttPacket {
+    const m = new MqttPacket(cmd, flags, bytes);
+    m.#start = start;
+    m.#end = end;
+    return m;
+  }
+  /** The whole packet as received. */
+  get dgram(): Buffer {
+    const b = this.#bytes;
+    if (this.#start === 0 && b.length === this.#end) return b;
+    const v = b.subarray(this.#start, this.#end);
+    this.#bytes = v;
+    this.#start = 0;
+    this.#end = v.length;
+    return v;
+  }
   get text(): string { return (this.#text ??= this.data.toString("utf8")); }
   properties(): MqttProperty[] { return this.props.length === 0 ? [] : decodeProps(this.props); }
 }

@@ -19,17 +19,33 @@ export interface FixedHeader { cmd: number; flags: number; headerLen: number; to
  * needed, or a string saying why the input is malformed.
  */
 export function parseFixedHeader(buf: Buffer): FixedHeader | 0 | string {
-  if (buf.length < 2) return 0;
-  const b0 = buf[0]!;
+  const h: FixedHeader = { cmd: 0, flags: 0, headerLen: 0, total: 0 };
+  const v = readFixedHeader(buf, h);
+  return v === 1 ? h : v;
+}
+
+/**
+ * parseFixedHeader() of the packet at `at` into `h` (the receive loop reuses one object
+ * rather than making one per packet; `h.total` counts from `at`): 1 when `h` is filled,
+ * 0 when more bytes are needed, or why it is malformed.
+ */
+export function readFixedHeader(buf: Buffer, h: FixedHeader, at = 0): 1 | 0 | string {
+  if (buf.length - at < 2) return 0;
+  const b0 = buf[at]!;
   const cmd = b0 >> 4, flags = b0 & 0x0f;
   if (cmd === 0) return "reserved packet type 0";
-  const b1 = buf[1]!;
-  if (b1 < 0x80) return { cmd, flags, headerLen: 2, total: 2 + b1 }; // one length byte (most packets)
-  const r = readVarint(buf, 1);
-  if (r === 0) return 0;
-  if (r === -1) return "remaining length longer than 4 bytes";
-  if (r === -2) return "remaining length not in its minimal encoding [MQTT-1.5.5-1]";
-  return { cmd, flags, headerLen: 1 + r[1], total: 1 + r[1] + r[0] };
+  const b1 = buf[at + 1]!;
+  let headerLen = 2, total = 2 + b1; // one length byte (most packets)
+  if (b1 >= 0x80) {
+    const r = readVarint(buf, at + 1);
+    if (r === 0) return 0;
+    if (r === -1) return "remaining length longer than 4 bytes";
+    if (r === -2) return "remaining length not in its minimal encoding [MQTT-1.5.5-1]";
+    headerLen = 1 + r[1];
+    total = headerLen + r[0];
+  }
+  h.cmd = cmd; h.flags = flags; h.headerLen = headerLen; h.total = total;
+  return 1;
 }
 
 /**
@@ -39,7 +55,8 @@ export function parseFixedHeader(buf: Buffer): FixedHeader | 0 | string {
  */
 export function connectLevel(pkt: Buffer, h: FixedHeader): number {
   const at = h.headerLen;
-  if (h.cmd !== MQTT_CMD_CONNECT || pkt.length < at + 7 || pkt.readUInt16BE(at) !== 4 || pkt.toString("latin1", at + 2, at + 6) !== "MQTT") return 0;
+  // (`pkt` may go on with the packets after this one: only its own `h.total` bytes count.)
+  if (h.cmd !== MQTT_CMD_CONNECT || Math.min(pkt.length, h.total) < at + 7 || pkt.readUInt16BE(at) !== 4 || pkt.toString("latin1", at + 2, at + 6) !== "MQTT") return 0;
   return pkt[at + 6]!;
 }
 
@@ -49,26 +66,36 @@ function requiredFlags(cmd: number): number {
 }
 
 /**
- * Parses one whole packet (`pkt` starts with its fixed header) for protocol level
- * `version`: an MqttPacket, or a string saying what is malformed. `topics`: the
- * connection's last PUBLISH topic (topic-cache.ts), to reuse its string.
+ * Parses one whole packet (its fixed header at `at` in `pkt`; bytes past its `h.total`,
+ * the packets after it, are not read) for protocol level `version`: an MqttPacket, or a
+ * string saying what is malformed. `topics`: the connection's last PUBLISH topic
+ * (topic-cache.ts), to reuse its string.
  */
-export function parsePacket(pkt: Buffer, h: FixedHeader, version: number, topics?: TopicCache): MqttPacket | string {
+export function parsePacket(pkt: Buffer, h: FixedHeader, version: number, topics?: TopicCache, at = 0): MqttPacket | string {
   try {
-    return parse(pkt, h, version, topics);
+    return parse(pkt, h, version, topics, at);
   } catch (e) {
     if (e instanceof MqttParseError) return e.message;
     throw e;
   }
 }
 
-function parse(pkt: Buffer, h: FixedHeader, version: number, topics: TopicCache | undefined): MqttPacket {
+function parse(pkt: Buffer, h: FixedHeader, version: number, topics: TopicCache | undefined, at: number): MqttPacket {
   const { cmd, flags } = h;
-  const m = new MqttPacket(cmd, flags, pkt);
+  // Its bytes are pkt[at, end) (their view is made if asked for: MqttPacket.dgram); a
+  // `pkt` cut short is read to its end, and refused there as truncated.
+  const end = at + h.total < pkt.length ? at + h.total : pkt.length;
+  const m = MqttPacket._of(cmd, flags, pkt, at, end);
   m.version = version;
   const v5 = version >= 5;
   if (cmd !== MQTT_CMD_PUBLISH && flags !== requiredFlags(cmd)) throw new MqttParseError(`bad flags 0x${flags.toString(16)} for packet type ${cmd}`);
-  const r = new Reader(pkt, h.headerLen);
+  // An ack that is just its packet identifier (every 3.1.1 one; MQTT 5 with success and no
+  // properties): what the general case below reads, without a Reader.
+  if (end - at === 4 && cmd >= MQTT_CMD_PUBACK && cmd <= MQTT_CMD_PUBCOMP) {
+    m.id = (pkt[at + 2]! << 8) | pkt[at + 3]!;
+    return m;
+  }
+  const r = new Reader(pkt, at + h.headerLen, end);
   switch (cmd) {
     case MQTT_CMD_CONNECT:
       m.connect = parseConnect(r, m);
@@ -85,8 +112,11 @@ function parse(pkt: Buffer, h: FixedHeader, version: number, topics: TopicCache 
       m.retain = (flags & 1) !== 0;
       m.topic = topics === undefined ? r.str("topic") : readTopic(r, topics);
       // Topic names carry no wildcards (section 4.7.1); only MQTT 5 allows an empty one (topic alias).
-      if (m.topic.includes("+") || m.topic.includes("#")) throw new MqttParseError("wildcard in a PUBLISH topic");
-      if (m.topic.length === 0 && !v5) throw new MqttParseError("empty PUBLISH topic");
+      // (The connection's cached topic passed these checks when it was cached.)
+      if (topics === undefined || !topics.hit) {
+        if (m.topic.includes("+") || m.topic.includes("#")) throw new MqttParseError("wildcard in a PUBLISH topic");
+        if (m.topic.length === 0 && !v5) throw new MqttParseError("empty PUBLISH topic");
+      }
       if (m.qos > 0) {
         m.id = r.u16("packet identifier");
         if (m.id === 0) throw new MqttParseError("packet identifier 0");
@@ -106,7 +136,7 @@ function parse(pkt: Buffer, h: FixedHeader, version: number, topics: TopicCache 
       m.id = r.u16("packet identifier");
       if (m.id === 0) throw new MqttParseError("packet identifier 0");
       if (v5) m.props = readPropsBlock(r, cmd);
-      m.data = pkt.subarray(r.pos);
+      m.data = pkt.subarray(r.pos, end);
       const filters: MqttTopicFilter[] = [];
       while (r.left > 0) {
         const topic = r.str("topic filter");

@@ -1,10 +1,11 @@
 // The receive loop: a state machine over the connection's receive buffer. A packet is
 // parsed once it is complete in the buffer; its fields are views of those bytes (the
 // buffer never overwrites them, so they stay valid). Malformed input ends the loop.
+import { Buffer } from "node:buffer";
 import type { CoreConnection as Connection } from "../core/connection.js";
 import type { MqttPacket } from "./message.js";
 import type { MqttConnState } from "./state.js";
-import { connectLevel, parseFixedHeader, parsePacket, type FixedHeader } from "./parser.js";
+import { connectLevel, parsePacket, readFixedHeader, type FixedHeader } from "./parser.js";
 import { PROTOCOL_ERROR_PREFIX } from "./wire.js";
 
 export interface PacketSink {
@@ -16,21 +17,33 @@ export interface PacketSink {
 /** MQTT 5 reason codes for the failures found here. */
 export const RC_MALFORMED = 0x81, RC_PROTOCOL_ERROR = 0x82, RC_PACKET_TOO_LARGE = 0x95;
 
+/**
+ * The fixed header of the packet being received, one for every connection: it is read
+ * again at each turn of the loop and used only before the packet is handed on (a
+ * handler that makes another connection receive cannot disturb it).
+ */
+const header: FixedHeader = { cmd: 0, flags: 0, headerLen: 0, total: 0 };
+const NOTHING = Buffer.alloc(0);
+
 export function receivePackets(c: Connection, st: MqttConnState, sink: PacketSink): void {
   // The bytes: the connection's receive buffer, or what a carrier (WebSocket) unwrapped.
   const src = st.input ?? c;
+  // A view of the received bytes, and where in it the next packet starts: the packets of
+  // one read are parsed from one view. It is taken again when the buffer no longer holds
+  // just what is left of it (a handler consumed, or a failure dropped everything; bytes
+  // are only ever appended by socket events, never while a handler runs).
+  let buf: Buffer = NOTHING, at = 0;
   for (;;) {
     if (st.failed) { if (src.recvLen > 0) src.recvConsume(); return; }
     if (!c.canSend) return;
     // Backpressure: a peer that does not read our answers gets no more of its packets parsed
     // (the receive buffer then fills and reading pauses); the layer resumes below half.
     if (c.sendLen > st.sendHighWater) { st.paused = true; return; }
-    const buf = src.recvData();
-    const h = parseFixedHeader(buf);
-    if (h === 0) {
-      return;
-    }
-    if (typeof h === "string") { sink.fail(c, st, h, RC_MALFORMED); return; }
+    if (src.recvLen !== buf.length - at) { buf = src.recvData(); at = 0; }
+    const v = readFixedHeader(buf, header, at);
+    if (v === 0) return;
+    if (typeof v === "string") { sink.fail(c, st, v, RC_MALFORMED); return; }
+    const h = header;
     if (h.total > st.maxPacket) {
       sink.fail(c, st, `packet of ${h.total} bytes is over the limit of ${st.maxPacket} (mqttMaxPacketSize)`, RC_PACKET_TOO_LARGE);
       return;
@@ -39,11 +52,12 @@ export function receivePackets(c: Connection, st: MqttConnState, sink: PacketSin
       sink.fail(c, st, `packet of ${h.total} bytes does not fit the receive buffer (${src.recvSize} bytes)`, RC_PACKET_TOO_LARGE);
       return;
     }
-    if (buf.length < h.total) return; // wait for the rest
-    // The last packet in the buffer is the buffer's whole view: no second view of it.
-    const m = parsePacket(buf.length === h.total ? buf : buf.subarray(0, h.total), h, st.version, st.topics);
-    if (typeof m === "string") { refused(c, st, sink, m, buf, h); return; }
+    if (buf.length - at < h.total) return; // wait for the rest
+    // Parsed where it is: a view of the packet alone is made only if asked for (MqttPacket.dgram).
+    const m = parsePacket(buf, h, st.version, st.topics, at);
+    if (typeof m === "string") { refused(c, st, sink, m, at === 0 ? buf : buf.subarray(at), h); return; }
     src.recvConsume(h.total);
+    at += h.total;
     sink.packet(c, st, m);
   }
 }

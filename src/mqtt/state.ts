@@ -6,6 +6,7 @@ import { millis } from "../util/time.js";
 import { optBool, optIntIn } from "../util/check.js";
 import { MgError } from "../util/errors.js";
 import { TopicCache } from "./topic-cache.js";
+import { IdSet } from "./id-set.js";
 
 /** Options of the MQTT layer (mqttListen, mqttConnect, mqtt:// URLs). */
 export interface MqttOptions {
@@ -108,8 +109,8 @@ export interface MqttConnState {
   /** Parsing is paused until the send queue is below half of sendHighWater. */
   paused: boolean;
   manualAcks: boolean;
-  /** Received QoS 1/2 PUBLISH ids the application has not acknowledged yet. */
-  unacked: Set<number>;
+  /** Received QoS 1/2 PUBLISH ids the application has not acknowledged yet (mostly none or one: id-set.ts). */
+  unacked: IdSet;
   /** The last PUBLISH topic received, reused while the next ones repeat it (topic-cache.ts). */
   topics: TopicCache;
   // ---- MQTT 5 client --------------------------------------------------------------
@@ -157,7 +158,7 @@ export function createMqttState(o: MqttOptions, isServer: boolean, version = 4):
   return {
     isServer, input: undefined, output: undefined, version, maxPacket: max, failed: false, connected: false, nextId: 0,
     inflight: new Set(), qos2In: new Set(), keepAliveMs: 0, lastSent: millis(), pingSentAt: 0,
-    connectDeadline: Infinity, sendHighWater: hw, paused: false, manualAcks: manual, unacked: new Set(), topics: new TopicCache(),
+    connectDeadline: Infinity, sendHighWater: hw, paused: false, manualAcks: manual, unacked: new IdSet(), topics: new TopicCache(),
     aliasInMax: 0, aliasIn: [], useAliases: false, aliasOutMax: 0, aliasOut: new Map(),
     peerReceiveMax: 65535, peerMaxPacket: Infinity, pubInflight: new Set(), pubQueue: [], maxQueuedPubs: 1000,
     authMethod: undefined, auth: undefined, session: undefined, resumeIds: [],

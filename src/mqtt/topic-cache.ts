@@ -11,13 +11,16 @@ const EMPTY = Buffer.alloc(0);
 export class TopicCache {
   bytes: Buffer = EMPTY;
   topic = "";
+  /** The last readTopic() returned the cached string (known to be a valid topic name: no checks again). */
+  hit = false;
 }
 
 /**
  * Reads the topic name at `r` (a length-prefixed UTF-8 string, 3.1.1 section 1.5.3): the
  * cached string when the bytes are the cached ones, else `r.str()` (validated, and any
  * error thrown as before). Only a topic that can name a PUBLISH (not empty, no wildcard:
- * section 4.7.1) is remembered; the caller still checks every topic it gets.
+ * section 4.7.1) is remembered; the caller checks every topic that is not a hit
+ * (`cache.hit`: a hit is a topic it has checked before).
  */
 export function readTopic(r: Reader, cache: TopicCache): string {
   const b = r.buf, at = r.pos, cb = cache.bytes, n = cb.length;
@@ -26,9 +29,11 @@ export function readTopic(r: Reader, cache: TopicCache): string {
     while (i < n && b[at + 2 + i] === cb[i]) i++;
     if (i === n) {
       r.pos = at + 2 + n;
+      cache.hit = true;
       return cache.topic;
     }
   }
+  cache.hit = false;
   const topic = r.str("topic");
   if (topic.length > 0 && topic.indexOf("+") < 0 && topic.indexOf("#") < 0) {
     cache.bytes = Buffer.from(b.subarray(at + 2, r.pos));

@@ -2,7 +2,7 @@
 // integers, variable byte integers, length-prefixed UTF-8 strings and binary data.
 // Reading is bounds-checked: running past the end throws MqttParseError, which the
 // packet parser turns into a malformed-packet error.
-import { isUtf8 } from "node:buffer";
+import { Buffer, isUtf8 } from "node:buffer"; // the module's Buffer: the global one is a getter, called at each use
 import { MgError } from "../util/errors.js";
 
 /**
@@ -71,7 +71,7 @@ export class Reader {
     if (this.pos + n > this.end) throw new MqttParseError(`truncated ${what}`);
   }
   u8(what = "byte"): number { this.need(1, what); return this.buf[this.pos++]!; }
-  u16(what = "two-byte integer"): number { this.need(2, what); const v = this.buf.readUInt16BE(this.pos); this.pos += 2; return v; }
+  u16(what = "two-byte integer"): number { this.need(2, what); const b = this.buf, p = this.pos; this.pos = p + 2; return (b[p]! << 8) | b[p + 1]!; }
   u32(what = "four-byte integer"): number { this.need(4, what); const v = this.buf.readUInt32BE(this.pos); this.pos += 4; return v; }
   varint(what = "variable byte integer"): number {
     const r = readVarint(this.buf, this.pos, this.end);

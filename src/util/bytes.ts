@@ -1,4 +1,5 @@
 // Conversions between the input types the API accepts and Buffer.
+import { Buffer } from "node:buffer"; // the module's binding: the global Buffer is a getter, called at each use
 import { MgError, typeError, rangeError } from "./errors.js";
 
 /** Strings become UTF-8; Uint8Arrays are viewed without copying. */
