@@ -4,49 +4,8 @@
 // (V8 rehashes when it is under a quarter full, and 4 is its smallest capacity): a
 // runtime call and a new table per message (a Map the same: a broker's delivery in
 // flight to a client that acknowledges each before the next). One element lives in
-// fields here; a Set or Map is made only while two or more are held. Identifiers are
+// fields here; a Map is made only while two or more are held. Identifiers are
 // 1..65535 (0 is never one: it marks the empty field).
-
-/** @internal Packet identifiers (1..65535): add, has, delete, clear, size. */
-export class IdSet {
-  /** The only identifier while `#more` is unset (0: none). */
-  #one = 0;
-  /** Every identifier, once two or more were held at the same time. */
-  #more: Set<number> | undefined = undefined;
-
-  get size(): number { return this.#more !== undefined ? this.#more.size : this.#one !== 0 ? 1 : 0; }
-
-  has(id: number): boolean {
-    return this.#more !== undefined ? this.#more.has(id) : this.#one === id && id !== 0;
-  }
-
-  add(id: number): void {
-    const more = this.#more;
-    if (more !== undefined) { more.add(id); return; }
-    if (this.#one === 0 || this.#one === id) { this.#one = id; return; }
-    this.#more = new Set([this.#one, id]);
-    this.#one = 0;
-  }
-
-  /** Removes `id`; false when it was not there. */
-  delete(id: number): boolean {
-    const more = this.#more;
-    if (more === undefined) {
-      if (this.#one !== id || id === 0) return false;
-      this.#one = 0;
-      return true;
-    }
-    // The last one: the Set goes (deleting it from the Set would shrink its table).
-    if (more.size === 1) {
-      if (!more.has(id)) return false;
-      this.#more = undefined;
-      return true;
-    }
-    return more.delete(id);
-  }
-
-  clear(): void { this.#one = 0; this.#more = undefined; }
-}
 
 /**
  * @internal Values by packet identifier (1..65535), in insertion order like a Map, for
@@ -108,4 +67,9 @@ export class IdMap<V> {
     if (more !== undefined) return more.values();
     return this.#id !== 0 ? [this.#value as V] : [];
   }
+}
+
+/** @internal Packet identifiers (1..65535): an IdMap whose values say only "held" (add, has, delete, clear, size). */
+export class IdSet extends IdMap<true> {
+  add(id: number): void { this.set(id, true); }
 }
