@@ -6,7 +6,7 @@ import type { CoreConnection as Connection, Layer } from "../core/connection.js"
 import { MG_EV_CLOSE, MG_EV_ERROR, MG_EV_POLL, MG_EV_READ, MG_EV_WRITE } from "../core/events.js";
 import { MG_EV_HTTP_HDRS, MG_EV_HTTP_MSG } from "./events.js";
 import { HttpMessage } from "./message.js";
-import { parseHead, HttpParseError, type ParsedHead } from "./parser.js";
+import { parseHead, headOf, HttpParseError, type ParsedHead } from "./parser.js";
 import { ChunkedDecoder } from "./chunked.js";
 import { statusText } from "./status.js";
 import { DEFAULT_MAX_PIPELINE_SEND, type HttpSettings } from "./options.js";
@@ -247,7 +247,7 @@ function parseAll(c: Connection, st: HttpLayer): void {
       if (!framing(c, st, h)) return;
       // (A read that holds exactly one head, the usual GET, is its own view.)
       headView = h.skip === 0 && h.headLen === buf.length ? buf : buf.subarray(h.skip, h.headLen);
-      st.msg = new HttpMessage(h.method, h.uri, h.query, h.proto, headView, EMPTY, h.head ?? h.headLen - h.skip - 4, h.hdr, !st.isServer);
+      st.msg = new HttpMessage(h.method, h.uri, h.query, h.proto, headView, EMPTY, headOf(h), h.hdr, !st.isServer);
       c.call(MG_EV_HTTP_HDRS, st.msg);
       if (st.cur !== h || c.layer !== st || !c.canSend) return;
       if (st.oversized) { fail(c, st, new HttpParseError(413, `body of ${h.contentLength} bytes is larger than ${st.maxBody}`)); return; }

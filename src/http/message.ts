@@ -24,8 +24,9 @@ export class HttpMessage {
   /** @internal */ readonly _hdr: number[];
   /** @internal */ readonly _isResponse: boolean;
   #bodyText: string | undefined;
-  // The head as latin1 text, or until first needed, how many bytes of #src it is.
-  #head: string | number;
+  // The head as latin1 text, decoded when first needed, and its length in bytes of #src.
+  #head: string | undefined;
+  readonly #headLen: number;
   // The received bytes the head is at the start of (message may be replaced by a longer view).
   readonly #src: Buffer;
 
@@ -39,14 +40,12 @@ export class HttpMessage {
   ) {
     this.method = method; this.uri = uri; this.query = query; this.proto = proto;
     this.message = message; this.bodyBytes = body;
-    this.#head = head; this.#src = message; this._hdr = hdr; this._isResponse = isResponse;
+    if (typeof head === "string") { this.#head = head; this.#headLen = head.length; } else { this.#head = undefined; this.#headLen = head; }
+    this.#src = message; this._hdr = hdr; this._isResponse = isResponse;
   }
 
   /** @internal The head as latin1 text (start line and headers, without the final CRLFCRLF), decoded once. */
-  get _head(): string {
-    const h = this.#head;
-    return typeof h === "string" ? h : (this.#head = this.#src.toString("latin1", 0, h));
-  }
+  get _head(): string { return this.#head ??= this.#src.toString("latin1", 0, this.#headLen); }
 
   /** The body decoded as UTF-8. */
   get bodyText(): string {
@@ -54,10 +53,7 @@ export class HttpMessage {
   }
 
   /** The head (start line and headers, without the final blank line) as received. */
-  get head(): Buffer {
-    const h = this.#head;
-    return this.message.subarray(0, typeof h === "string" ? h.length : h);
-  }
+  get head(): Buffer { return this.message.subarray(0, this.#headLen); }
 
   /** Value of the first header called `name` (any case), or `def`. */
   header(name: string): string | undefined;

@@ -475,6 +475,9 @@ function internLatin1(buf: Buffer, a: number, b: number): string {
   return t;
 }
 
+/** What HttpMessage takes as the head: its text when the parser made it, else its length in bytes. */
+export function headOf(h: ParsedHead): string | number { return h.head ?? h.headLen - h.skip - 4; }
+
 /** Ran out of bytes: need more, or (at the size limit) 414 in the request line / 431. */
 function more(full: boolean, inRequestLine: boolean, maxHead: number): 0 | HttpParseError {
   if (!full) return 0;

@@ -9,7 +9,7 @@ import { MG_EV_WS_OPEN } from "./events.js";
 import type { CoreOptions } from "../core/options.js";
 import type { TlsOpts } from "../tls/options.js";
 import { HttpMessage } from "../http/message.js";
-import { parseHead, HttpParseError } from "../http/parser.js";
+import { parseHead, headOf, HttpParseError } from "../http/parser.js";
 import { formatHeaders, type HeadersInit } from "../http/reply.js";
 import { httpSettings, type HttpLimits } from "../http/options.js";
 import { urlHost, urlPort, urlScheme, urlUri } from "../util/url.js";
@@ -123,7 +123,7 @@ class ClientHandshake implements WsHandshake {
     const h = parseHead(buf, true, this.maxHead, this.maxHeaders);
     if (h === 0) return;
     if (h instanceof HttpParseError) { failHandshake(c, st, `bad handshake response: ${h.reason}`); return; }
-    const msg = new HttpMessage(h.method, h.uri, h.query, h.proto, buf.subarray(h.skip, h.headLen), EMPTY, h.head ?? h.headLen - h.skip - 4, h.hdr, true);
+    const msg = new HttpMessage(h.method, h.uri, h.query, h.proto, buf.subarray(h.skip, h.headLen), EMPTY, headOf(h), h.hdr, true);
     const err = checkUpgradeResponse(msg, this.key, this.protocols);
     if (err !== undefined) { failHandshake(c, st, err); return; }
     const agreed = clientAccept(msg.headerAll("Sec-WebSocket-Extensions"), this.deflate);

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { httpCreds, HttpMessage, MG_EV_HTTP_MSG, type HttpCreds } from "../../src/index.js";
-import { parseHead, HttpParseError } from "../../src/http/parser.js";
+import { parseHead, headOf, HttpParseError } from "../../src/http/parser.js";
 import { startServer, curl, leakCheckAfterAll } from "../helpers.js";
 
 /** A request message parsed from raw head lines. */
@@ -9,7 +9,7 @@ function request(target: string, headers: string[] = []): HttpMessage {
   const raw = Buffer.from(`GET ${target} HTTP/1.1\r\nHost: x\r\n${headers.map((h) => h + "\r\n").join("")}\r\n`);
   const h = parseHead(raw, false, 16384, 100);
   if (h === 0 || h instanceof HttpParseError) throw new Error("test request did not parse");
-  return new HttpMessage(h.method, h.uri, h.query, h.proto, raw, Buffer.alloc(0), h.head ?? h.headLen - h.skip - 4, h.hdr, false);
+  return new HttpMessage(h.method, h.uri, h.query, h.proto, raw, Buffer.alloc(0), headOf(h), h.hdr, false);
 }
 
 const b64 = (s: string): string => Buffer.from(s).toString("base64");

@@ -10,7 +10,7 @@ import {
 import { RecordingClient } from "./peers.js";
 import { offeredProtocols, checkUpgradeRequest, headerIn } from "../../src/ws/handshake.js";
 import { HttpMessage } from "../../src/http/message.js";
-import { parseHead } from "../../src/http/parser.js";
+import { parseHead, headOf } from "../../src/http/parser.js";
 import { rawExchange, run, startLoop, startServer, type Loop, type TestServer, leakCheckAfterAll } from "../helpers.js";
 import { Child } from "../examples/spawn.js";
 
@@ -32,7 +32,7 @@ function request(headers: string): HttpMessage {
   const raw = Buffer.from(`GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n${headers}\r\n`);
   const h = parseHead(raw, false, 65536, 100);
   if (typeof h === "number" || !("hdr" in h)) throw new Error("test request did not parse");
-  return new HttpMessage(h.method, h.uri, h.query, h.proto, raw.subarray(h.skip, h.headLen), Buffer.alloc(0), h.head ?? h.headLen - h.skip - 4, h.hdr, false);
+  return new HttpMessage(h.method, h.uri, h.query, h.proto, raw.subarray(h.skip, h.headLen), Buffer.alloc(0), headOf(h), h.hdr, false);
 }
 
 describe("Sec-WebSocket-Protocol grammar (1#token, unique)", () => {
