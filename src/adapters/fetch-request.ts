@@ -51,31 +51,45 @@ export function requestUrl(c: Connection, msg: HttpMessage): string {
  * constructor costs about a third of the adapter's time per request, and most apps never
  * look at it.
  */
-export class AdapterRequest extends Request {
+export interface AdapterRequest extends Request {
   /** @internal */ _abort: AbortController | undefined;
-  /** @internal */ _gone = false;
-
+  /** @internal */ _gone: boolean;
   /** @internal The client went away: abort the signal (now, or when it is made) with an AbortError. */
-  _disconnected(): void {
-    if (this._gone) return;
-    this._gone = true;
-    this._abort?.abort();
-  }
+  _disconnected(): void;
 }
-// `signal` is an accessor on Request.prototype; this one shadows it (TypeScript declares it
-// as a property, so it is defined here rather than as a getter in the class).
-Object.defineProperty(AdapterRequest.prototype, "signal", {
-  configurable: true,
-  enumerable: true,
-  get(this: AdapterRequest): AbortSignal {
-    let ac = this._abort;
-    if (ac === undefined) {
-      ac = this._abort = new AbortController();
-      if (this._gone) ac.abort();
+
+type AdapterRequestClass = new (url: string, init: RequestInit) => AdapterRequest;
+let adapterRequestClass: AdapterRequestClass | undefined;
+
+// The class is made on first use, not when this module loads: the global `Request` is a
+// getter that loads Node's fetch implementation (about 2 MB of heap), which a program that
+// imports the package but never calls fetchHandler() should not pay for.
+function makeAdapterRequestClass(): AdapterRequestClass {
+  class Req extends Request implements AdapterRequest {
+    _abort: AbortController | undefined;
+    _gone = false;
+    _disconnected(): void {
+      if (this._gone) return;
+      this._gone = true;
+      this._abort?.abort();
     }
-    return ac.signal;
-  },
-});
+  }
+  // `signal` is an accessor on Request.prototype; this one shadows it (TypeScript declares
+  // it as a property, so it is defined here rather than as a getter in the class).
+  Object.defineProperty(Req.prototype, "signal", {
+    configurable: true,
+    enumerable: true,
+    get(this: Req): AbortSignal {
+      let ac = this._abort;
+      if (ac === undefined) {
+        ac = this._abort = new AbortController();
+        if (this._gone) ac.abort();
+      }
+      return ac.signal;
+    },
+  });
+  return Req;
+}
 
 /** A `Request` for `msg`: URL, method, headers (repeated ones kept), body for methods that have one. */
 export function toRequest(c: Connection, msg: HttpMessage): AdapterRequest {
@@ -93,7 +107,7 @@ export function toRequest(c: Connection, msg: HttpMessage): AdapterRequest {
   // GET and HEAD requests cannot carry a body in a Request; a body sent with them is ignored.
   if (method !== "GET" && method !== "HEAD" && msg.bodyBytes.length > 0) init.body = msg.bodyBytes;
   try {
-    return new AdapterRequest(url, init);
+    return new (adapterRequestClass ??= makeAdapterRequestClass())(url, init);
   } catch (e) {
     throw new BadRequest((e as Error).message);
   }

@@ -9,6 +9,7 @@ import { MG_EV_ERROR } from "./events.js";
 import { RecvBuffer } from "./recv-buffer.js";
 import type { Addr } from "./addr.js";
 import { DEFAULT_WRITE_TIMEOUT_MS, type CoreOptions } from "./options.js";
+import type { Listening } from "./accept.js";
 import type { TlsOpts } from "../tls/options.js";
 import { toBuffer } from "../util/bytes.js";
 import { MgError, type MgErrorCode } from "../util/errors.js";
@@ -34,6 +35,11 @@ export interface Layer {
   onPeerEnd?(c: CoreConnection): boolean;
   /** drain() was called: the last chance to adjust what is queued (before it is written). */
   onDrain?(c: CoreConnection): void;
+  /**
+   * The queue is about to be written: a layer that counted bytes with _sendMore() puts
+   * the chunk that holds them in place of the one it queued (see _sendMore()).
+   */
+  onFlush?(c: CoreConnection): void;
   /**
    * close() or error() was called on an open connection: what is queued now is still
    * written before the socket goes, so a carrier can queue its last word (MQTT over
@@ -146,7 +152,7 @@ export class CoreConnection {
    */
   _out: (Buffer | string)[] = [];
   /** @internal */ _socket: net.Socket | undefined;
-  /** @internal */ _server: net.Server | undefined;
+  /** @internal */ _server: Listening | undefined;
   /** @internal */ _udp: dgram.Socket | undefined;
   /** @internal UDP datagrams waiting for dispatch, with their senders. */
   _datagrams: { data: Buffer; from: Addr }[] = [];
@@ -314,6 +320,28 @@ export class CoreConnection {
     this._out.push(text);
     this._outBytes += bytes;
     this.manager._needsFlush(this);
+  }
+
+  /**
+   * @internal The chunk the layer queued last grows by `bytes` before it is written:
+   * they are counted now (sendLen, backpressure) and the layer's onFlush() swaps in the
+   * longer chunk (_swapQueued()). A WebSocket echo of many small frames makes one view
+   * of its slab when the queue is written, instead of a new view per frame. Throws as
+   * send() does on a closed or closing connection.
+   */
+  _sendMore(bytes: number): void {
+    if (this._closed || this.isClosing) throw this.closedError("send");
+    this._outBytes += bytes;
+    this.manager._needsFlush(this);
+  }
+
+  /** @internal onFlush(): `neu` is queued in place of `old`; its extra bytes were counted by _sendMore(). */
+  _swapQueued(old: Buffer, neu: Buffer): void {
+    const q = this._out;
+    let i = q.length - 1;
+    if (q[i] !== old) i = q.lastIndexOf(old);
+    if (i >= 0) q[i] = neu;
+    else this._outBytes -= neu.length - old.length; // (gone already: the count must not stay ahead)
   }
 
   /** @internal An MgError for a send on a closed or closing connection. */

@@ -785,6 +785,8 @@ export class CoreManager implements CoreHost {
       return;
     }
     if (!sock || !c._established || c._tlsPending || sock.destroyed || sock.connecting) return;
+    const l = c._layer;
+    if (l !== undefined && l.onFlush !== undefined) l.onFlush(c);
     const q = c._out;
     const n = c._outBytes;
     if (logLevel >= MG_LL_VERBOSE) logTraffic(c.id, "->", queuedBytes(q, n), `${c.remoteAddr.ip}:${c.remoteAddr.port}`);

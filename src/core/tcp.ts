@@ -5,6 +5,7 @@ import * as net from "node:net";
 import type { CoreConnection as Connection, CoreHost as Manager } from "./connection.js";
 import { toAddr, errMessage } from "./addr.js";
 import { bindTcp } from "./bind.js";
+import { acceptOn } from "./accept.js";
 import { urlHost } from "../util/url.js";
 import { startTlsClient, tlsSocketError } from "./tls-init.js";
 import { logLevel, logTraffic, MG_LL_VERBOSE } from "../util/log.js";
@@ -14,12 +15,16 @@ export function listenTcp(mgr: Manager, c: Connection, host: string, port: numbe
   const bound = bindTcp(host, port);
   // Accepted sockets start paused: nothing is read before MG_EV_ACCEPT's handler had
   // the chance to call tlsInit().
+  if (bound.handle) {
+    c._server = acceptOn(bound.handle, (sock) => onAccept(mgr, c, sock), (msg) => mgr._onError(c, msg, "ERR_SOCKET"));
+    c.localAddr = toAddr(bound.address, bound.port, bound.family);
+    return;
+  }
   const server = net.createServer({ pauseOnConnect: true, allowHalfOpen: true, noDelay: true });
   c._server = server;
   server.on("connection", (sock) => onAccept(mgr, c, sock));
   server.on("error", (e) => { mgr._onError(c, errMessage("listen", e), "ERR_BIND"); mgr._onClosed(c); });
-  if (bound.handle) server.listen(bound.handle);
-  else server.listen(bound.port, bound.address, () => {
+  server.listen(bound.port, bound.address, () => {
     const a = server.address() as net.AddressInfo;
     c.localAddr = toAddr(a.address, a.port, a.family);
   });

@@ -66,6 +66,7 @@ export class MqttWsLayer extends MqttLayer implements WsCarrier {
   }
 
   onSend(c: Connection, data: Buffer): void { this.wsLayer.onSend(c, data); }
+  onFlush(c: Connection): void { this.wsLayer.onFlush(c); }
   onDrain(c: Connection): void {
     this.#closeFrame(c);
     this.wsLayer.onDrain(c);

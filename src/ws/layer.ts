@@ -15,7 +15,7 @@ import {
 } from "./constants.js";
 import { createWsState, enableDeflate, sizeRecvBuffer, type WsConnState, type WsOptions, type WsProtocolSelector } from "./state.js";
 import { receiveFrames, releaseHook, resumeFrames, type FrameSink } from "./receiver.js";
-import { sendFrame } from "./sender.js";
+import { sendFrame, endRun } from "./sender.js";
 import { acceptKey, checkUpgradeRequest, headerIn, offeredProtocols } from "./handshake.js";
 import { deflateOptions, serverNegotiate } from "./deflate.js";
 import { closePayload, isValidCloseCode, WS_CLOSE_GOING_AWAY, WS_CLOSE_INTERNAL_ERROR, WS_CLOSE_NORMAL, WS_CLOSE_POLICY_VIOLATION } from "./close.js";
@@ -210,8 +210,14 @@ export class WsLayer implements Layer {
   }
 
   /** Something was queued: a small frame queued earlier is no longer the last thing queued (see sender.ts). */
-  onSend(_c: Connection, data: Buffer): void {
-    if (data !== this.st.pending) this.st.pending = undefined;
+  onSend(c: Connection, data: Buffer): void {
+    // (The run's view is made now, while it is still the last thing queued.)
+    if (data !== this.st.pending && this.st.pending !== undefined) endRun(c, this.st);
+  }
+
+  /** The queue is about to be written: the run of small frames becomes one chunk (sender.ts). */
+  onFlush(c: Connection): void {
+    if (this.st.pending !== undefined) endRun(c, this.st);
   }
 
   /** drain(): a paused decoder must not hold the connection open through the producer hook. */

@@ -31,15 +31,25 @@ function slabRoom(size: number): number {
 function slabQueue(c: Connection, st: WsConnState, at: number, size: number): void {
   const end = at + size;
   slabAt = end;
-  const p = st.pending;
-  if (p !== undefined && st.pendSlab === slab && st.pendEnd === at) {
-    const merged = slab.subarray(st.pendStart, end);
-    // False when `p` was already handed to the socket: then queue the frame on its own.
-    if (c.replaceQueued(p, merged)) { st.pending = merged; st.pendEnd = end; return; }
+  if (st.pending !== undefined && st.pendSlab === slab && st.pendEnd === at) {
+    // The run grows; its longer view is made once, when the queue is written (endRun()).
+    c._sendMore(size);
+    st.pendEnd = end;
+    return;
   }
+  if (st.pending !== undefined) endRun(c, st); // (the run before, in another slab or not adjacent)
   const view = slab.subarray(at, end);
   st.pending = view; st.pendSlab = slab; st.pendStart = at; st.pendEnd = end;
   c.send(view); // (the layer's onSend sees that this is `pending` and keeps it)
+}
+
+/** The queue is about to be written (the layer's onFlush): the run of small frames becomes one view of its slab, and the next frame starts a new run. */
+export function endRun(c: Connection, st: WsConnState): void {
+  const p = st.pending;
+  if (p === undefined) return;
+  st.pending = undefined;
+  if (st.pendEnd - st.pendStart !== p.length) c._swapQueued(p, st.pendSlab!.subarray(st.pendStart, st.pendEnd));
+  st.pendSlab = undefined;
 }
 
 /**

@@ -3,6 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
+import { execFileSync } from "node:child_process";
 import { fetchHandler, type Connection, type FetchApp, type FetchHandlerOptions } from "../../src/index.js";
 import { curl, rawExchange, startServer, waitFor, type TestServer, leakCheckAfterAll } from "../helpers.js";
 import { parseResponses, rawClient, selfSignedCert, serverConns, sleep } from "./peers.js";
@@ -550,6 +551,15 @@ test("malformed, oversized and truncated requests are refused by the HTTP layer 
 test("options are checked", () => {
   assert.throws(() => fetchHandler(undefined as unknown as FetchApp), /app must be a function/);
   assert.throws(() => fetchHandler(() => new Response(""), { bufferLimit: -1 }), /bufferLimit/);
+});
+
+test("importing the package does not load Node's fetch implementation (only fetchHandler's first request does)", () => {
+  // The global Request is a getter that loads undici (about 2 MB of heap); the adapter's
+  // Request subclass is made on first use, so a program that never uses it does not pay.
+  const entry = new URL("../../src/index.js", import.meta.url).href;
+  const script = `await import(${JSON.stringify(entry)}); console.log(process.moduleLoadList.some((m) => m.includes("undici")));`;
+  const out = execFileSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8" }).trim();
+  assert.equal(out, "false");
 });
 
 // Leak check: nothing of this file is left open (sockets, timers, files, processes).

@@ -182,4 +182,41 @@ test("a written send queue keeps no pointer to the buffers it held (emptied in p
   await loop.stop();
 });
 
+test("received bytes kept by a handler stay intact while later reads arrive (small reads share a slab, large ones do not)", async () => {
+  // Accepted sockets read into one shared buffer and the bytes are copied out (core/accept.ts):
+  // every chunk a handler keeps must still hold what was read, after thousands of reads
+  // of this and other connections.
+  const kept: Buffer[] = [];
+  let keptBytes = 0;
+  const m = new Manager((c, ev) => {
+    if (ev === MG_EV_READ) { const d = c.recvData(); kept.push(d); keptBytes += d.length; c.recvConsume(); }
+  });
+  const port = m.listen("tcp://127.0.0.1:0").localAddr.port;
+  const loop = startLoop(m);
+  const sizes = [1, 7, 100, 4095, 4096, 4097, 30000, 65536, 200000];
+  const sent: Buffer[] = [];
+  const peers = await Promise.all([0, 1].map((p) => new Promise<net.Socket>((resolve, reject) => {
+    const s = net.connect(port, "127.0.0.1", () => resolve(s));
+    s.on("error", reject);
+    s.setNoDelay(p === 0);
+  })));
+  let total = 0;
+  for (let round = 0; round < 300; round++) {
+    const size = sizes[round % sizes.length]!;
+    const b = Buffer.alloc(size);
+    for (let i = 0; i < size; i++) b[i] = (round * 131 + i * 7) & 0xff;
+    sent.push(b);
+    total += size;
+    peers[round % 2]!.write(b);
+    await waitFor(() => keptBytes >= total, 5000);
+  }
+  for (const s of peers) s.destroy();
+  await waitFor(() => m.connections.length === 1, 5000);
+  await loop.stop();
+  // Each write was read whole before the next was sent, so the kept chunks, in order, are the writes.
+  const all = Buffer.concat(kept), want = Buffer.concat(sent);
+  assert.equal(all.length, want.length);
+  assert.ok(all.equals(want), "a kept chunk was overwritten by a later read");
+});
+
 leakCheckAfterAll();

@@ -1,0 +1,75 @@
+// Accepting on a listening handle bound by bind.ts, and how accepted sockets read.
+//
+// net.Server creates the sockets it accepts itself and gives them no `onread` option, so
+// every read of theirs allocates a fresh 64 KiB ArrayBuffer in C++, trims it and pushes
+// it through the Readable stream machinery. Those ArrayBuffers outlive young-generation
+// collections: a server that reads fast accumulates them until a full collection (tens
+// of MiB for a WebSocket echo of small messages). Accepting on the handle ourselves lets
+// the socket be created with `onread`: every read lands in one shared buffer and is
+// copied out at once, into a pooled slab for small reads (no allocation of its own) or
+// a buffer of exactly its size, both ordinary JS allocations that the young generation
+// frees. The copy is then handed on as a "data" event, so everything that listens for
+// one (the connection's reader, a lingering close) works unchanged.
+import { Buffer } from "node:buffer"; // the module's binding: the global Buffer is a getter
+import * as net from "node:net";
+import * as util from "node:util";
+
+/** What tcp.ts needs of a listener: closing it. */
+export interface Listening { close(): void }
+
+interface ListenHandle {
+  onconnection: ((err: number, client: object | undefined) => void) | null;
+  close(): void;
+}
+
+// Every read goes into this buffer; the callback copies it out before the next read
+// (reads of all sockets happen one after another on this thread).
+const READ_SIZE = 64 * 1024;
+const readBuf = Buffer.allocUnsafeSlow(READ_SIZE);
+
+// Reads up to POOLED bytes are copied into a slab shared by every socket; slab bytes once
+// handed out are never written again (a full slab is left to the collector once nothing
+// views it), so a chunk stays valid for as long as a layer keeps it.
+const POOLED = 4096;
+const SLAB_SIZE = 32 * 1024;
+let slab = Buffer.allocUnsafeSlow(SLAB_SIZE);
+let slabAt = 0;
+
+/** A copy of the first `n` bytes of the read buffer. */
+function copyOut(n: number): Buffer {
+  if (n > POOLED) {
+    const b = Buffer.allocUnsafeSlow(n);
+    readBuf.copy(b, 0, 0, n);
+    return b;
+  }
+  if (slabAt + n > SLAB_SIZE) { slab = Buffer.allocUnsafeSlow(SLAB_SIZE); slabAt = 0; }
+  const at = slabAt;
+  readBuf.copy(slab, at, 0, n);
+  // (Next chunk 8-byte aligned: typed-array views of it stay aligned.)
+  slabAt = (at + n + 7) & ~7;
+  return slab.subarray(at, at + n);
+}
+
+function onRead(this: net.Socket, n: number): void {
+  this.emit("data", copyOut(n));
+}
+
+const readOption = { buffer: readBuf, callback: onRead };
+
+/**
+ * Accepts connections on `handle` (bound and listening). Each socket starts paused, as
+ * with net.Server's `pauseOnConnect`, and is given to `onSocket`; `onError` gets an
+ * accept error (the listener keeps listening).
+ */
+export function acceptOn(handle: object, onSocket: (sock: net.Socket) => void, onError: (msg: string) => void): Listening {
+  const h = handle as ListenHandle;
+  h.onconnection = (err, client) => {
+    if (err !== 0 || client === undefined) { onError(`accept: ${util.getSystemErrorName(err)}`); return; }
+    const sock = new net.Socket({
+      handle: client, allowHalfOpen: true, pauseOnCreate: true, readable: true, writable: true, onread: readOption,
+    } as net.SocketConstructorOpts);
+    onSocket(sock);
+  };
+  let closed = false;
+  return { close(): void { if (!closed) { closed = true; h.onconnection = null; h.close(); } } };
+}
