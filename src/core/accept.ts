@@ -35,12 +35,24 @@ const SLAB_SIZE = 32 * 1024;
 let slab = Buffer.allocUnsafeSlow(SLAB_SIZE);
 let slabAt = 0;
 
+// Larger reads are copied into an arena of their own (READ_SIZE bytes). An arena whose
+// bytes nobody took a view of (the receive buffer says so: see RecvBuffer) goes back to
+// a few spares once the receive buffer lets go of it, and the next large read reuses
+// it: a WebSocket server reading a flood of empty messages, or streaming a large frame
+// into its own buffer, then allocates nothing per read, where each read's 64 KiB would
+// otherwise wait, often for a full collection, before its memory is freed.
+const SPARES_MAX = 16;
+const spares: Buffer[] = [];
+/** Arenas handed out whose bytes no one has a view of (yet). */
+const clean = new WeakSet<ArrayBufferLike>();
+
 /** A copy of the first `n` bytes of the read buffer. */
 function copyOut(n: number): Buffer {
   if (n > POOLED) {
-    const b = Buffer.allocUnsafeSlow(n);
+    const b = spares.pop() ?? Buffer.allocUnsafeSlow(READ_SIZE);
+    clean.add(b.buffer);
     readBuf.copy(b, 0, 0, n);
-    return b;
+    return n === READ_SIZE ? b : b.subarray(0, n);
   }
   if (slabAt + n > SLAB_SIZE) { slab = Buffer.allocUnsafeSlow(SLAB_SIZE); slabAt = 0; }
   const at = slabAt;
@@ -48,6 +60,19 @@ function copyOut(n: number): Buffer {
   // (Next chunk 8-byte aligned: typed-array views of it stay aligned.)
   slabAt = (at + n + 7) & ~7;
   return slab.subarray(at, at + n);
+}
+
+/** Someone may keep a view of `chunk`'s bytes: its arena (if it is one) is never reused. */
+export function taintRead(chunk: Buffer): void {
+  clean.delete(chunk.buffer);
+}
+
+/** The receive buffer holds nothing of `chunk` any more: a clean arena becomes a spare. */
+export function releaseRead(chunk: Buffer): void {
+  const ab = chunk.buffer;
+  if (ab.byteLength !== READ_SIZE || !clean.has(ab)) return;
+  clean.delete(ab);
+  if (spares.length < SPARES_MAX) spares.push(chunk.byteOffset === 0 && chunk.length === READ_SIZE ? chunk : Buffer.from(ab, 0, READ_SIZE));
 }
 
 function onRead(this: net.Socket, n: number): void {

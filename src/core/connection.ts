@@ -9,7 +9,7 @@ import { MG_EV_ERROR } from "./events.js";
 import { RecvBuffer } from "./recv-buffer.js";
 import type { Addr } from "./addr.js";
 import { DEFAULT_WRITE_TIMEOUT_MS, type CoreOptions } from "./options.js";
-import type { Listening } from "./accept.js";
+import { taintRead, type Listening } from "./accept.js";
 import type { TlsOpts } from "../tls/options.js";
 import { toBuffer } from "../util/bytes.js";
 import { MgError, type MgErrorCode } from "../util/errors.js";
@@ -425,6 +425,17 @@ export class CoreConnection {
    * this and consumes with recvConsume(); recvData(n) gathers n bytes across pieces.
    */
   recvHead(): Buffer { return this._recv.head(); }
+
+  /**
+   * @internal recvHead() and recvData() for a layer that keeps no view of what they
+   * return unless it says so with _recvKept(): the memory of what it consumed may then
+   * be reused for later reads (core/accept.ts). The public ones assume views are kept.
+   */
+  _recvHeadOwn(): Buffer { return this._recv.head(false); }
+  /** @internal See _recvHeadOwn(). */
+  _recvDataOwn(n: number): Buffer { return this._recv.view(n, false); }
+  /** @internal A view of `piece` (from _recvHeadOwn/_recvDataOwn) may be kept: its memory is never reused. */
+  _recvKept(piece: Buffer): void { taintRead(piece); }
   /**
    * @internal The message at the front of the receive buffer needs `n` contiguous bytes:
    * when recvData() next has to gather, it allocates room for them at once. Capped at

@@ -12,6 +12,8 @@
 // writes past the end of the front's data, and growing allocates a new backing store
 // instead of compacting the old one.
 
+import { releaseRead, taintRead } from "./accept.js";
+
 const EMPTY = Buffer.alloc(0);
 // Growth of the front when view() gathers everything: doubling, at most 1 MiB at a time.
 const GROW_MAX_STEP = 1 << 20;
@@ -55,17 +57,20 @@ export class RecvBuffer {
    * there). Copies only when they span chunks, and then only what it must. Valid for as
    * long as it is kept.
    */
-  view(n?: number): Buffer {
+  view(n?: number, kept = true): Buffer {
     const len = this.length;
     const take = n === undefined || n > len ? len : n < 0 ? 0 : n;
     if (this.start + take > this.end) this.gather(take, n === undefined);
+    // (A view that may be kept: the memory it shows is never reused for later reads.)
+    if (kept) taintRead(this.buf);
     return this.start === 0 && take === this.buf.length ? this.buf : this.buf.subarray(this.start, this.start + take);
   }
 
   /** The first contiguous piece (empty when there is nothing), without copying. */
-  head(): Buffer {
+  head(kept = true): Buffer {
     // A chunk read whole (the common case) is handed on as it is: no view to allocate.
     const b = this.buf;
+    if (kept) taintRead(b);
     return this.start === 0 && this.end === b.length ? b : b.subarray(this.start, this.end);
   }
 
@@ -86,9 +91,10 @@ export class RecvBuffer {
     if (n < front) { this.start += n; return; }
     n -= front;
     // The front is used up: the next chunk (less what is consumed of it) becomes the front.
+    releaseRead(this.buf);
     const rest = this.rest;
     let c = rest[this.ri]!;
-    while (n >= c.length) { n -= c.length; this.restLen -= c.length; c = rest[++this.ri]!; }
+    while (n >= c.length) { n -= c.length; this.restLen -= c.length; releaseRead(c); c = rest[++this.ri]!; }
     this.ri++;
     this.restLen -= c.length;
     this.buf = c; this.start = n; this.end = c.length; this.owned = false;
@@ -96,6 +102,8 @@ export class RecvBuffer {
   }
 
   clear(): void {
+    releaseRead(this.buf);
+    for (let i = this.ri; i < this.rest.length; i++) releaseRead(this.rest[i]!);
     this.buf = EMPTY; this.start = 0; this.end = 0; this.owned = false;
     if (this.rest.length > 0) { this.rest.length = 0; this.ri = 0; this.restLen = 0; }
     this.hint = 0;
@@ -112,6 +120,7 @@ export class RecvBuffer {
       this.hint = 0;
       const next = Buffer.allocUnsafeSlow(cap);
       this.buf.copy(next, 0, this.start, this.end);
+      releaseRead(this.buf);
       this.buf = next; this.start = 0; this.end = front; this.owned = true;
     }
     // Move chunks (the last one maybe in part) behind the front's data.
@@ -121,6 +130,7 @@ export class RecvBuffer {
       const c = rest[this.ri]!;
       if (c.length <= need) {
         c.copy(this.buf, this.end);
+        releaseRead(c);
         this.end += c.length; this.restLen -= c.length; need -= c.length;
         this.ri++;
       } else {

@@ -111,6 +111,8 @@ export class WsDecoder {
    * A caller whose input comes in chunks gathers that many before calling again.
    */
   wants = 0;
+  /** Set when decode() made a view of its input that may be kept (a payload, a control frame's body); the caller clears it (a chunk nobody views can be reused). */
+  viewed = false;
 
   constructor(o: WsDecoderOptions) {
     this.isServer = o.isServer;
@@ -234,6 +236,7 @@ export class WsDecoder {
 
       if (isControl) {
         const payload = buf.subarray(from, end);
+        this.viewed = true;
         if (op === WEBSOCKET_OP_CLOSE) {
           const bad = checkClosePayload(payload);
           if (bad !== undefined) return this.fail(sink, n, bad[0], bad[1]);
@@ -251,6 +254,7 @@ export class WsDecoder {
         if (op === WEBSOCKET_OP_TEXT && done === 0) {
           // Fast path: a whole unfragmented text frame at once, checked natively.
           if (fin) this.utf8 = len === 0 || isUtf8(whole = buf.subarray(from, end)) ? UTF8_ACCEPT : UTF8_REJECT;
+          if (whole !== undefined) this.viewed = true;
           else this.utf8 = utf8Feed(UTF8_ACCEPT, buf, from, end);
         } else if (len > done) {
           this.utf8 = utf8Feed(this.utf8, buf, from + done, end);
@@ -268,7 +272,9 @@ export class WsDecoder {
         this.append(buf, from, end, compressed ? this.maxWire : this.maxMessage);
         if (!fin) continue;
       }
-      const r = this.frameDone(sink, n, op, fin, compressed, op === WEBSOCKET_OP_CONTINUE || len === 0 ? EMPTY : whole ?? buf.subarray(from, end));
+      let payload: Buffer = EMPTY;
+      if (op !== WEBSOCKET_OP_CONTINUE && len > 0) { payload = whole ?? buf.subarray(from, end); this.viewed = true; }
+      const r = this.frameDone(sink, n, op, fin, compressed, payload);
       if (r < 0) return n;
       if (r === 0) return at;
     }

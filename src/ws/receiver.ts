@@ -98,15 +98,20 @@ export function receiveFrames(c: Connection, st: WsConnState, sink: FrameSink): 
     for (;;) {
       const total = c.recvLen;
       if (total === 0) return;
-      let buf = c.recvHead();
+      // (The own variants: the decoder says when it keeps a view, below; what it keeps
+      // none of — empty messages, a large frame streamed into its own buffer — may have
+      // its memory reused for later reads.)
+      let buf = c._recvHeadOwn();
       const w = d.wants;
       if (w > buf.length) {
         if (total < 2) return; // (nothing to decode yet: the buffer holds one byte)
         // The frame or header at the front spans chunks: gather what it needs (or all there is).
         c.recvReserve(w);
-        buf = c.recvData(w);
+        buf = c._recvDataOwn(w);
       }
+      d.viewed = false;
       const used = d.decode(buf, bridge, c.recvSize);
+      if (d.viewed) c._recvKept(buf);
       // (On a failure the layer has already emptied the buffer.)
       if (used > 0 && c.recvLen > 0) c.recvConsume(used);
       // After a close frame or a failure, later input is discarded (section 5.5.1).

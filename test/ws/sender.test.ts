@@ -111,6 +111,37 @@ describe("WebSocket sender", () => {
     } finally { await s.stop(); }
   });
 
+  it("payloads a handler keeps stay intact while reads of empty messages reuse their memory", async () => {
+    // Reads of 64 KiB that the decoder keeps no view of (empty messages) go back to be
+    // reused (core/accept.ts): a payload view kept from a read, or bytes a handler took
+    // with recvData(), must never be overwritten by a later read.
+    const kept: Buffer[] = [];
+    const raw: Buffer[] = [];
+    let empties = 0;
+    const s = startServer((c, ev, data) => {
+      if (ev === MG_EV_HTTP_MSG) c.wsUpgrade(data);
+      else if (ev === MG_EV_WS_MSG) {
+        if (data.data.length > 0) kept.push(data.data);
+        else if (++empties % 5000 === 0) raw.push(Buffer.from(c.recvData(64)), c.recvData(64));
+      }
+    });
+    try {
+      const ws = await open(`ws://127.0.0.1:${s.port}/`);
+      const sent: Buffer[] = [];
+      for (let round = 0; round < 20; round++) {
+        for (let i = 0; i < 20_000; i++) ws.send(Buffer.alloc(0), { binary: true });
+        const m = Buffer.alloc(300);
+        for (let i = 0; i < m.length; i++) m[i] = (round * 53 + i) & 0xff;
+        sent.push(m);
+        ws.send(m, { binary: true });
+      }
+      await waitFor(() => kept.length === sent.length && empties === 400_000, 60_000, "every message");
+      for (let i = 0; i < sent.length; i++) assert.ok(kept[i]!.equals(sent[i]!), `message ${i} was overwritten`);
+      for (let i = 0; i < raw.length; i += 2) assert.ok(raw[i + 1]!.equals(raw[i]!), "bytes taken with recvData() were overwritten");
+      ws.close();
+    } finally { await s.stop(); }
+  });
+
   it("small frames of several connections interleave without mixing (broadcast)", async () => {
     const conns: Connection[] = [];
     const s = startServer((c, ev, data) => {
