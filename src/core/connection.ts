@@ -41,6 +41,12 @@ export interface Layer {
    */
   onFlush?(c: CoreConnection): void;
   /**
+   * The queue was handed to the socket; `handedOver` is true when the socket took every
+   * byte at once (plain TCP, nothing left in its buffer), so nothing of what was queued
+   * is read any more and a layer may write into that memory again.
+   */
+  onFlushed?(c: CoreConnection, handedOver: boolean): void;
+  /**
    * close() or error() was called on an open connection: what is queued now is still
    * written before the socket goes, so a carrier can queue its last word (MQTT over
    * WebSocket: the close frame).

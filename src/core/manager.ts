@@ -813,6 +813,7 @@ export class CoreManager implements CoreHost {
     // (pop() is cheap for a few chunks; setting `length` is a runtime call in V8.)
     if (q.length <= 4) { while (q.length > 0) q.pop(); } else q.length = 0;
     c._outBytes = 0;
+    if (l !== undefined && l.onFlushed !== undefined) l.onFlushed(c, !c.isTls && sock.writableLength === 0);
     if (c._writeTimeoutMs > 0 && sock.writableLength > 0) {
       // Bytes wait in the socket: the write-stall clock starts now (not when written at once).
       if (wasIdle) c._progressAt = millis();

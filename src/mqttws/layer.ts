@@ -67,6 +67,7 @@ export class MqttWsLayer extends MqttLayer implements WsCarrier {
 
   onSend(c: Connection, data: Buffer): void { this.wsLayer.onSend(c, data); }
   onFlush(c: Connection): void { this.wsLayer.onFlush(c); }
+  onFlushed(c: Connection, handedOver: boolean): void { this.wsLayer.onFlushed(c, handedOver); }
   onDrain(c: Connection): void {
     this.#closeFrame(c);
     this.wsLayer.onDrain(c);

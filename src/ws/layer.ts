@@ -15,7 +15,7 @@ import {
 } from "./constants.js";
 import { createWsState, enableDeflate, sizeRecvBuffer, type WsConnState, type WsOptions, type WsProtocolSelector } from "./state.js";
 import { receiveFrames, releaseHook, resumeFrames, type FrameSink } from "./receiver.js";
-import { sendFrame, endRun } from "./sender.js";
+import { sendFrame, endRun, slabsWritten } from "./sender.js";
 import { acceptKey, checkUpgradeRequest, headerIn, offeredProtocols } from "./handshake.js";
 import { deflateOptions, serverNegotiate } from "./deflate.js";
 import { closePayload, isValidCloseCode, WS_CLOSE_GOING_AWAY, WS_CLOSE_INTERNAL_ERROR, WS_CLOSE_NORMAL, WS_CLOSE_POLICY_VIOLATION } from "./close.js";
@@ -218,6 +218,11 @@ export class WsLayer implements Layer {
   /** The queue is about to be written: the run of small frames becomes one chunk (sender.ts). */
   onFlush(c: Connection): void {
     if (this.st.pending !== undefined) endRun(c, this.st);
+  }
+
+  /** The queue was written: the sender slabs it had views of may be reused (sender.ts). */
+  onFlushed(_c: Connection, handedOver: boolean): void {
+    if (this.st.slabsOut.length > 0) slabsWritten(this.st, handedOver);
   }
 
   /** drain(): a paused decoder must not hold the connection open through the producer hook. */

@@ -5,10 +5,12 @@
 // a connection sends one after another (an echo of many messages, a burst of
 // broadcasts to one client) are queued as ONE view of the slab that grows with each
 // frame, so a burst of 100,000 messages is a few buffers and a few writes, not 100,000.
-// Slab bytes once queued are never written again (a full slab is left to the garbage
-// collector once its views are written), so merging never changes queued data.
+// Slab bytes once queued are never written again while anything may still read them, so
+// merging never changes queued data. A full slab is reused once every connection that
+// queued views of it has handed them to its socket and the socket took them at once
+// (SlabUse below); otherwise it is left to the garbage collector.
 import type { CoreConnection as Connection } from "../core/connection.js";
-import type { WsConnState } from "./state.js";
+import type { WsConnState, SlabUse } from "./state.js";
 import { FIN, RSV1, headerLength, writeHeader, writeHeaderAt, writeMaskKey, maskInto, maskRange } from "./frame.js";
 
 // Frames up to this size go into the slab (payload copied behind its header). A larger
@@ -18,13 +20,45 @@ import { FIN, RSV1, headerLength, writeHeader, writeHeaderAt, writeMaskKey, mask
 const SMALL = 2048;
 const SLAB_SIZE = 64 * 1024;
 
-let slab = Buffer.allocUnsafeSlow(SLAB_SIZE);
+
+// Full slabs nobody reads any more, ready to be written again. A few are enough: an echo
+// of many small messages fills one while the one before is being written.
+const SPARES_MAX = 4;
+const spares: Buffer[] = [];
+
+let use: SlabUse = { buf: Buffer.allocUnsafeSlow(SLAB_SIZE), out: 0, kept: false };
+let slab = use.buf;
 let slabAt = 0;
+
+function reuse(u: SlabUse): void {
+  if (u.out === 0 && !u.kept && u !== use && spares.length < SPARES_MAX) { u.kept = true; spares.push(u.buf); }
+}
 
 /** Where in the slab a small frame of `size` bytes goes (a new slab when this one is full). */
 function slabRoom(size: number): number {
-  if (slabAt + size > SLAB_SIZE) { slab = Buffer.allocUnsafeSlow(SLAB_SIZE); slabAt = 0; }
+  if (slabAt + size > SLAB_SIZE) {
+    const full = use;
+    use = { buf: spares.pop() ?? Buffer.allocUnsafeSlow(SLAB_SIZE), out: 0, kept: false };
+    slab = use.buf; slabAt = 0;
+    reuse(full);
+  }
   return slabAt;
+}
+
+/**
+ * The connection's queue was handed to its socket (the layer's onFlushed): the slabs it
+ * had views of are free of them when the socket took every byte at once (`handedOver`);
+ * when it did not, the socket may still read them, and they are never reused.
+ */
+export function slabsWritten(st: WsConnState, handedOver: boolean): void {
+  const list = st.slabsOut;
+  for (let i = 0; i < list.length; i++) {
+    const u = list[i]!;
+    u.out--;
+    if (!handedOver) u.kept = true;
+    reuse(u);
+  }
+  list.length = 0;
 }
 
 /** Queues the frame just written at slab[at..at+size): merged into the connection's last small frames when they are still the last thing queued. */
@@ -38,6 +72,10 @@ function slabQueue(c: Connection, st: WsConnState, at: number, size: number): vo
     return;
   }
   if (st.pending !== undefined) endRun(c, st); // (the run before, in another slab or not adjacent)
+  const list = st.slabsOut;
+  if (list.length === 0 || list[list.length - 1] !== use) {
+    if (!list.includes(use)) { use.out++; list.push(use); }
+  }
   const view = slab.subarray(at, end);
   st.pending = view; st.pendSlab = slab; st.pendStart = at; st.pendEnd = end;
   c.send(view); // (the layer's onSend sees that this is `pending` and keeps it)

@@ -103,9 +103,14 @@ export interface WsConnState {
   pendSlab: Buffer | undefined;
   pendStart: number;
   pendEnd: number;
+  /** The sender slabs this connection's queue has views of since it was last written (sender.ts). */
+  slabsOut: SlabUse[];
   /** The producer hook that wakes decoding up when the socket drains (made on the first pause). */
   wake: (() => void) | undefined;
 }
+
+/** A sender slab and who may still read it: connections whose queue holds views of it (`out`), or a socket that did not take them at once (`kept`). See sender.ts. */
+export interface SlabUse { buf: Buffer; out: number; kept: boolean }
 
 /** Creates the WebSocket state from the options (throws an MgError naming a bad option). */
 export function createWsState(o: WsOptions, isServer: boolean): WsConnState {
@@ -122,7 +127,7 @@ export function createWsState(o: WsOptions, isServer: boolean): WsConnState {
     sendQueuePolicy: policy, dropped: 0,
     handshake: undefined, protocol: "",
     pauseAbove: highWater, resumeBelow: highWater >>> 1, paused: false, wake: undefined,
-    pending: undefined, pendSlab: undefined, pendStart: 0, pendEnd: 0,
+    pending: undefined, pendSlab: undefined, pendStart: 0, pendEnd: 0, slabsOut: [],
   };
 }
 

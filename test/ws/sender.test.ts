@@ -142,6 +142,50 @@ describe("WebSocket sender", () => {
     } finally { await s.stop(); }
   });
 
+  it("a client that does not read gets every frame intact while a fast one makes the slabs be reused", async () => {
+    // Sender slabs are written again once every socket that had views of them took them at
+    // once (sender.ts). A socket that could not (its peer does not read) keeps its slabs
+    // from being reused: what it sends later must be what was queued.
+    const conns: Connection[] = [];
+    let sent = 0;
+    const s = startServer((c, ev, data) => {
+      if (ev === MG_EV_HTTP_MSG) c.wsUpgrade(data);
+      else if (ev === MG_EV_WS_OPEN) conns.push(c);
+      else if (ev === MG_EV_WS_MSG && data.text === "go") {
+        // A batch per "go": the slow socket's unwritten views of earlier batches must
+        // survive the slabs the later batches fill.
+        for (let k = 0; k < 4000; k++, sent++) {
+          const m = Buffer.alloc(100, sent & 0xff);
+          m.writeUInt32BE(sent, 0);
+          for (const p of conns) p.wsSend(m, WEBSOCKET_OP_BINARY);
+        }
+      }
+    });
+    try {
+      const fast = await open(`ws://127.0.0.1:${s.port}/`), slow = await open(`ws://127.0.0.1:${s.port}/`);
+      await waitFor(() => conns.length === 2, 5000, "two connections");
+      const check = (ws: WebSocket): { got: () => number; bad: () => string } => {
+        let got = 0, bad = "";
+        ws.on("message", (d: Buffer) => {
+          if (bad === "" && (d.length !== 100 || d.readUInt32BE(0) !== got || d[99] !== (got & 0xff))) bad = `message ${got} changed`;
+          got++;
+        });
+        return { got: () => got, bad: () => bad };
+      };
+      const f = check(fast), w = check(slow);
+      (slow as unknown as { _socket: { pause(): void; resume(): void } })._socket.pause();
+      for (let batch = 1; batch <= 10; batch++) {
+        fast.send("go");
+        await waitFor(() => f.got() === batch * 4000, 30_000, "the fast client's messages");
+      }
+      (slow as unknown as { _socket: { pause(): void; resume(): void } })._socket.resume();
+      await waitFor(() => w.got() === 40_000, 30_000, "the slow client's messages");
+      assert.equal(f.bad(), "");
+      assert.equal(w.bad(), "");
+      fast.close(); slow.close();
+    } finally { await s.stop(); }
+  });
+
   it("small frames of several connections interleave without mixing (broadcast)", async () => {
     const conns: Connection[] = [];
     const s = startServer((c, ev, data) => {
