@@ -46,17 +46,18 @@ const spares: Buffer[] = [];
 /** Arenas handed out whose bytes no one has a view of (yet). */
 const clean = new WeakSet<ArrayBufferLike>();
 
-/** A copy of the first `n` bytes of the read buffer. */
-function copyOut(n: number): Buffer {
+/** A copy of bytes [from..to) of the read buffer. */
+function copyOut(from: number, to: number): Buffer {
+  const n = to - from;
   if (n > POOLED) {
     const b = spares.pop() ?? Buffer.allocUnsafeSlow(READ_SIZE);
     clean.add(b.buffer);
-    readBuf.copy(b, 0, 0, n);
+    readBuf.copy(b, 0, from, to);
     return n === READ_SIZE ? b : b.subarray(0, n);
   }
   if (slabAt + n > SLAB_SIZE) { slab = Buffer.allocUnsafeSlow(SLAB_SIZE); slabAt = 0; }
   const at = slabAt;
-  readBuf.copy(slab, at, 0, n);
+  readBuf.copy(slab, at, from, to);
   // (Next chunk 8-byte aligned: typed-array views of it stay aligned.)
   slabAt = (at + n + 7) & ~7;
   return slab.subarray(at, at + n);
@@ -75,8 +76,41 @@ export function releaseRead(chunk: Buffer): void {
   if (spares.length < SPARES_MAX) spares.push(chunk.byteOffset === 0 && chunk.length === READ_SIZE ? chunk : Buffer.from(ab, 0, READ_SIZE));
 }
 
-function onRead(this: net.Socket, n: number): void {
-  this.emit("data", copyOut(n));
+/**
+ * Where a socket's next bytes go instead of its receive buffer: `left` bytes at
+ * dest[at..]. A layer expecting that many bytes of one message (a large WebSocket frame
+ * streaming into its own buffer) has them copied there straight from the read, once;
+ * `placed` counts what arrived that way and the layer has not taken yet.
+ */
+export interface ReadPlace { dest: Buffer; at: number; left: number; placed: number }
+
+const PLACE = Symbol("readPlace");
+type PlacingSocket = net.Socket & { [PLACE]: ReadPlace | undefined };
+
+/**
+ * Sends `sock`'s next `left` bytes to dest[at..] (see ReadPlace), or stops that (`dest`
+ * undefined). Returns the place, or undefined when the socket does not read through
+ * the shared buffer (TLS, outgoing sockets): the bytes then come as usual.
+ */
+export function placeReads(sock: net.Socket, dest: Buffer | undefined, at = 0, left = 0): ReadPlace | undefined {
+  if (!(PLACE in sock)) return undefined;
+  const s = sock as PlacingSocket;
+  s[PLACE] = dest === undefined || left <= 0 ? undefined : { dest, at, left, placed: 0 };
+  return s[PLACE];
+}
+
+function onRead(this: PlacingSocket, n: number): void {
+  const p = this[PLACE];
+  if (p !== undefined && p.left > 0) {
+    const k = n < p.left ? n : p.left;
+    readBuf.copy(p.dest, p.at, 0, k);
+    p.at += k; p.left -= k; p.placed += k;
+    if (p.left === 0) this[PLACE] = undefined;
+    this.emit("placed", k);
+    if (k < n) this.emit("data", copyOut(k, n));
+    return;
+  }
+  this.emit("data", copyOut(0, n));
 }
 
 const readOption = { buffer: readBuf, callback: onRead };
@@ -92,7 +126,8 @@ export function acceptOn(handle: object, onSocket: (sock: net.Socket) => void, o
     if (err !== 0 || client === undefined) { onError(`accept: ${util.getSystemErrorName(err)}`); return; }
     const sock = new net.Socket({
       handle: client, allowHalfOpen: true, pauseOnCreate: true, readable: true, writable: true, onread: readOption,
-    } as net.SocketConstructorOpts);
+    } as net.SocketConstructorOpts) as PlacingSocket;
+    sock[PLACE] = undefined;
     onSocket(sock);
   };
   let closed = false;

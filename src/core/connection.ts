@@ -9,7 +9,7 @@ import { MG_EV_ERROR } from "./events.js";
 import { RecvBuffer } from "./recv-buffer.js";
 import type { Addr } from "./addr.js";
 import { DEFAULT_WRITE_TIMEOUT_MS, type CoreOptions } from "./options.js";
-import { taintRead, type Listening } from "./accept.js";
+import { taintRead, placeReads, type Listening, type ReadPlace } from "./accept.js";
 import type { TlsOpts } from "../tls/options.js";
 import { toBuffer } from "../util/bytes.js";
 import { MgError, type MgErrorCode } from "../util/errors.js";
@@ -440,6 +440,18 @@ export class CoreConnection {
   _recvHeadOwn(): Buffer { return this._recv.head(false); }
   /** @internal See _recvHeadOwn(). */
   _recvDataOwn(n: number): Buffer { return this._recv.view(n, false); }
+  /**
+   * @internal The next `left` bytes from the socket are one message's and go straight
+   * to dest[at..] (core/accept.ts placeReads), copied once from the read, when the
+   * receive buffer is empty and the socket reads through the shared buffer; undefined
+   * otherwise (they come through the receive buffer as usual). `dest` undefined stops it.
+   */
+  _recvPlace(dest: Buffer | undefined, at = 0, left = 0): ReadPlace | undefined {
+    const sock = this._socket;
+    if (sock === undefined || this._closed || (dest !== undefined && this._recv.length !== 0)) return undefined;
+    return placeReads(sock, dest, at, left);
+  }
+
   /** @internal A view of `piece` (from _recvHeadOwn/_recvDataOwn) may be kept: its memory is never reused. */
   _recvKept(piece: Buffer): void { taintRead(piece); }
   /**

@@ -74,6 +74,12 @@ export function attachSocket(mgr: Manager, c: Connection, sock: net.Socket): voi
     if (c._recv.length >= c._maxRecv) { sock.pause(); c._paused = true; }
     mgr._markDirty(c);
   });
+  // Bytes read straight into a layer's buffer (core/accept.ts placeReads): counted as read.
+  sock.on("placed", (n: number) => {
+    if (c._closed || sock !== c._socket) return;
+    c._evRead += n;
+    mgr._markDirty(c);
+  });
   sock.on("end", () => { if (sock === c._socket) { c._evEnd = true; mgr._markDirty(c); } });
   sock.on("error", (e) => {
     if (sock !== c._socket) return;

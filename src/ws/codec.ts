@@ -347,10 +347,35 @@ export class WsDecoder {
    * asks to pause after the frame.
    */
   private streamInto(sink: WsDecodeSink, buf: Buffer, from: number, done: number): number {
-    const dest = this.sDest!;
     const k = Math.min(buf.length - from, this.sLen - this.sGot);
+    if (k > 0) buf.copy(this.sDest!, this.sStart + this.sGot, from, from + k);
+    return this.streamed(sink, k, done);
+  }
+
+  /**
+   * While a large frame streams (streamLeft > 0): the buffer its next payload bytes go
+   * to, at streamAt. A caller that can have them written there directly (the receive
+   * path reading straight into it) reports them with placed() instead of decode().
+   */
+  get streamTarget(): Buffer | undefined { return this.state === OPEN ? this.sDest : undefined; }
+  get streamAt(): number { return this.sStart + this.sGot; }
+  get streamLeft(): number { return this.sDest === undefined ? 0 : this.sLen - this.sGot; }
+
+  /**
+   * `k` more payload bytes of the streaming frame were written at streamAt of
+   * streamTarget (at most streamLeft): unmasked and checked as decode() does with bytes
+   * it copies there, and the message delivered when they complete it. Returns false
+   * after a failure (the sink was told).
+   */
+  placed(sink: WsDecodeSink, k: number): boolean {
+    if (this.sDest === undefined || this.state !== OPEN || k <= 0) return this.state !== FAILED;
+    return this.streamed(sink, Math.min(k, this.sLen - this.sGot), 0) !== -1;
+  }
+
+  /** `k` payload bytes of the streaming frame are in place (the first `done` already unmasked and checked): see streamInto(). */
+  private streamed(sink: WsDecodeSink, k: number, done: number): number {
+    const dest = this.sDest!;
     const at = this.sStart + this.sGot;
-    if (k > 0) buf.copy(dest, at, from, from + k);
     if (this.sMasked && k > done) unmask(dest, at + done, at + k, this.key, 0, this.sGot + done);
     if (this.sText && k > done) {
       this.utf8 = utf8Feed(this.utf8, dest, at + done, at + k);

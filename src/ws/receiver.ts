@@ -54,6 +54,13 @@ export function resumeFrames(c: Connection, st: WsConnState, sink: FrameSink): b
   return true;
 }
 
+/** Reads go to the receive buffer again. */
+function unplace(c: Connection, st: WsConnState): void {
+  if (st.place === undefined) return;
+  st.place = undefined;
+  c._recvPlace(undefined);
+}
+
 // One bridge reused by every call (no allocation per read); the fields are saved and
 // restored around decode() in case a handler makes another connection receive.
 class Bridge implements WsDecodeSink {
@@ -95,6 +102,17 @@ export function receiveFrames(c: Connection, st: WsConnState, sink: FrameSink): 
   bridge.c = c; bridge.st = st; bridge.sink = sink;
   try {
     const d = st.decoder;
+    // Bytes the socket read straight into the streaming frame's buffer (see below) come
+    // before anything in the receive buffer.
+    const pl = st.place;
+    if (pl !== undefined && pl.placed > 0) {
+      const k = pl.placed;
+      pl.placed = 0;
+      d.placed(bridge, k);
+      if (d.streamLeft === 0) unplace(c, st);
+      if (st.failed || st.closeReceived || d.closed || d.failed) { unplace(c, st); if (c.recvLen > 0) c.recvConsume(); return; }
+      if (st.paused || !c.canSend) return;
+    }
     for (;;) {
       const total = c.recvLen;
       if (total === 0) return;
@@ -114,8 +132,11 @@ export function receiveFrames(c: Connection, st: WsConnState, sink: FrameSink): 
       if (d.viewed) c._recvKept(buf);
       // (On a failure the layer has already emptied the buffer.)
       if (used > 0 && c.recvLen > 0) c.recvConsume(used);
+      // A large frame streams and nothing else waits: the socket's next reads go straight
+      // into the frame's buffer, copied once (no receive-buffer chunk in between).
+      if (st.place === undefined && c.recvLen === 0 && d.streamLeft > 0) st.place = c._recvPlace(d.streamTarget, d.streamAt, d.streamLeft);
       // After a close frame or a failure, later input is discarded (section 5.5.1).
-      if (st.failed || st.closeReceived || d.closed || d.failed) { if (c.recvLen > 0) c.recvConsume(); return; }
+      if (st.failed || st.closeReceived || d.closed || d.failed) { unplace(c, st); if (c.recvLen > 0) c.recvConsume(); return; }
       if (st.paused || !c.canSend) return;
       // Stopped inside what it was given: a pause, or it needs more than there is.
       const left = buf.length - used;

@@ -1,5 +1,6 @@
 // Per-connection WebSocket state and the limits taken from the connection's options.
 import type { CoreConnection as Connection } from "../core/connection.js";
+import type { ReadPlace } from "../core/accept.js";
 import { PerMessageDeflate, type DeflateParams, type WsDeflateOptions } from "./deflate.js";
 import { DEFAULT_MAX_FRAGMENTS, WsDecoder } from "./codec.js";
 import { optPositiveInt, optOneOf } from "../util/check.js";
@@ -103,6 +104,8 @@ export interface WsConnState {
   pendSlab: Buffer | undefined;
   pendStart: number;
   pendEnd: number;
+  /** While a large frame streams: the socket reads straight into its buffer (receiver.ts). */
+  place: ReadPlace | undefined;
   /** The sender slabs this connection's queue has views of since it was last written (sender.ts). */
   slabsOut: SlabUse[];
   /** The producer hook that wakes decoding up when the socket drains (made on the first pause). */
@@ -127,7 +130,7 @@ export function createWsState(o: WsOptions, isServer: boolean): WsConnState {
     sendQueuePolicy: policy, dropped: 0,
     handshake: undefined, protocol: "",
     pauseAbove: highWater, resumeBelow: highWater >>> 1, paused: false, wake: undefined,
-    pending: undefined, pendSlab: undefined, pendStart: 0, pendEnd: 0, slabsOut: [],
+    pending: undefined, pendSlab: undefined, pendStart: 0, pendEnd: 0, slabsOut: [], place: undefined,
   };
 }
 

@@ -9,7 +9,9 @@ import { CoreConnection, type CoreHost } from "../../src/core/connection.js";
 import { createWsState, sizeRecvBuffer, type WsOptions } from "../../src/ws/state.js";
 import { receiveFrames, type FrameSink } from "../../src/ws/receiver.js";
 import { rawFrame as f } from "./codec-util.js";
-import { leakCheckAfterAll } from "../helpers.js";
+import * as net from "node:net";
+import { Manager, MG_EV_HTTP_MSG, MG_EV_WS_MSG, MG_EV_WS_CTL } from "../../src/index.js";
+import { leakCheckAfterAll, startLoop, waitFor } from "../helpers.js";
 
 const CONT = 0, TEXT = 1, BIN = 2, CLOSE = 8, PING = 9;
 
@@ -168,6 +170,78 @@ describe("WebSocket receiver over chunked reads", () => {
     const t = setup({ wsMaxMessageSize: 1 << 20, maxRecvSize: 10_000 });
     t.dispatch([frame.subarray(0, 3), frame.subarray(3, 100)]);
     assert.deepEqual(t.events, ["fail 1009"]);
+  });
+});
+
+// Over a real socket: an accepted connection reads a large frame that streams straight
+// into the message's buffer (core/accept.ts placeReads), then goes back to its receive
+// buffer for what follows in the same read.
+describe("large frames read straight into place, over a real socket", () => {
+  const upgrade = (port: number): Promise<net.Socket> => new Promise((resolve, reject) => {
+    const s = net.connect(port, "127.0.0.1");
+    s.on("error", reject);
+    s.write("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+    let head = "";
+    const onData = (d: Buffer): void => {
+      head += d.toString("latin1");
+      if (head.includes("\r\n\r\n")) { s.off("data", onData); assert.match(head, /^HTTP\/1\.1 101/); resolve(s); }
+    };
+    s.on("data", onData);
+  });
+  const server = (got: Array<{ op: number; data: Buffer }>, closes: number[]) => {
+    const m = new Manager((c, ev, data) => {
+      if (ev === MG_EV_HTTP_MSG) c.wsUpgrade(data);
+      else if (ev === MG_EV_WS_MSG) got.push({ op: data.op, data: Buffer.from(data.data) });
+      else if (ev === MG_EV_WS_CTL && data.op === CLOSE) closes.push(data.data.length >= 2 ? data.data.readUInt16BE(0) : 0);
+    });
+    const port = m.listen("ws://127.0.0.1:0").localAddr.port;
+    return { m, port, loop: startLoop(m) };
+  };
+
+  it("a 3 MiB masked text frame sent in uneven pieces, then two small frames in its last write", async () => {
+    const got: Array<{ op: number; data: Buffer }> = [], closes: number[] = [];
+    const { m, port, loop } = server(got, closes);
+    const text = Buffer.from("héllo wörld ✓ ".repeat(200_000).slice(0, 3 << 20));
+    const bigText = Buffer.from(text.toString("utf8")); // (whole characters only)
+    const frames = Buffer.concat([f({ op: TEXT, payload: bigText }), f({ op: BIN, payload: Buffer.from([1, 2, 3]) }), f({ op: TEXT, payload: "after" })]);
+    const s = await upgrade(port);
+    const cuts = [3, 70_000, 70_001, 1 << 20, (2 << 20) + 13, frames.length - 1000];
+    let at = 0;
+    for (const k of [...cuts, frames.length]) {
+      s.write(frames.subarray(at, k));
+      at = k;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await waitFor(() => got.length === 3, 10_000, "three messages");
+    assert.equal(got[0]!.op, TEXT);
+    assert.ok(got[0]!.data.equals(bigText), "the large message differs");
+    assert.deepEqual([...got[1]!.data], [1, 2, 3]);
+    assert.equal(got[2]!.data.toString(), "after");
+    s.destroy();
+    await waitFor(() => m.connections.length === 1, 5000, "the close");
+    await loop.stop();
+  });
+
+  it("invalid UTF-8 late in a large text frame read into place closes with 1007", async () => {
+    const got: Array<{ op: number; data: Buffer }> = [], closes: number[] = [];
+    const { m, port, loop } = server(got, closes);
+    const bad = Buffer.alloc(2 << 20, 0x61);
+    bad[(2 << 20) - 100] = 0xff;
+    const frame = f({ op: TEXT, payload: bad });
+    const s = await upgrade(port);
+    let answer = Buffer.alloc(0);
+    s.on("data", (d: Buffer) => { answer = Buffer.concat([answer, d]); });
+    s.write(frame.subarray(0, 100_000));
+    await new Promise((r) => setTimeout(r, 20));
+    s.write(frame.subarray(100_000));
+    await waitFor(() => answer.length >= 4, 10_000, "the close frame");
+    assert.equal(answer[0], 0x88);
+    assert.equal(answer.readUInt16BE(2), 1007);
+    assert.equal(got.length, 0);
+    s.destroy();
+    await waitFor(() => m.connections.length === 1, 5000, "the close");
+    await loop.stop();
   });
 });
 
