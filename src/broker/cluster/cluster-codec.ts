@@ -81,6 +81,40 @@ export function decodeFrame(b: Buffer): { msg: WireMessage; header: Record<strin
   return { msg: { topic: h.t, payload, qos: h.q, retain: h.r === 1, props: propsIn(h.p), expiresAt: typeof h.e === "number" ? h.e : 0 }, header: h };
 }
 
+// Several frames in one Redis message (a node publishes what its clients sent in one
+// event-loop turn as one PUBLISH): version byte, count (u32), then each frame's length
+// (u32) and bytes.
+const BATCH_VERSION = 2;
+
+/** Frames (from encodeFrame) as one batch. */
+export function encodeBatch(frames: readonly Buffer[]): Buffer {
+  let size = 5;
+  for (const f of frames) size += 4 + f.length;
+  const out = Buffer.allocUnsafe(size);
+  out[0] = BATCH_VERSION;
+  out.writeUInt32BE(frames.length, 1);
+  let at = 5;
+  for (const f of frames) { out.writeUInt32BE(f.length, at); f.copy(out, at + 4); at += 4 + f.length; }
+  return out;
+}
+
+/** The frames of a batch, or of a single frame ([b]); undefined when it is malformed. */
+export function splitBatch(b: Buffer): Buffer[] | undefined {
+  if (b.length === 0 || b[0] !== BATCH_VERSION) return [b];
+  if (b.length < 5) return undefined;
+  const n = b.readUInt32BE(1);
+  const out: Buffer[] = [];
+  let at = 5;
+  for (let i = 0; i < n; i++) {
+    if (at + 4 > b.length) return undefined;
+    const len = b.readUInt32BE(at);
+    if (at + 4 + len > b.length) return undefined;
+    out.push(b.subarray(at + 4, at + 4 + len));
+    at += 4 + len;
+  }
+  return at === b.length ? out : undefined;
+}
+
 /** A message inside a JSON record (a session's delayed will). */
 export function messageToJson(m: WireMessage): Record<string, unknown> {
   return { t: m.topic, q: m.qos, r: m.retain ? 1 : 0, e: m.expiresAt, p: propsOut(m.props), d: m.payload.toString("base64") };

@@ -18,7 +18,7 @@ import { millis } from "../../util/time.js";
 import type { MqttStoredDelivery, MqttStoredSession } from "../broker-store.js";
 import type { Stored } from "../broker-session.js";
 import type { ClusterConfig } from "./cluster-options.js";
-import { decodeFrame, encodeFrame, type WireMessage } from "./cluster-codec.js";
+import { decodeFrame, encodeFrame, encodeBatch, splitBatch, type WireMessage } from "./cluster-codec.js";
 import { ClusterKeys, RedisStore, decodeSession } from "./cluster-store.js";
 import { ShareView, type ShareMember } from "./cluster-shares.js";
 
@@ -61,6 +61,11 @@ type Ctl =
   | { op: "shx"; n: string; k: string; id: string }
   | { op: "hb"; n: string }
   | { op: "bye"; n: string };
+
+// A batch of messages to the other nodes is sent at the end of the event-loop turn, or
+// sooner once it holds this many messages or bytes.
+const BATCH_MAX = 512;
+const BATCH_BYTES = 256 * 1024;
 
 export class BrokerCluster {
   readonly nodeId = randomStr(12);
@@ -151,6 +156,7 @@ export class BrokerCluster {
     for (const w of this.pendingReleases.values()) w();
     const cmd = this.cmd, sub = this.sub;
     sub?.disconnect();
+    this.sendOutbox(); // (what was published this turn still goes out, before the goodbye)
     if (cmd !== undefined && this.up) {
       // The last writes go out first (same connection); a Redis gone meanwhile does not hold the stop up.
       this.store.commit();
@@ -171,21 +177,49 @@ export class BrokerCluster {
 
   // ---- messages -----------------------------------------------------------------
 
-  /** Sends a message to the other nodes (dropped while Redis is away: it reached only this node's clients). */
+  /**
+   * Sends a message to the other nodes (dropped while Redis is away: it reached only this
+   * node's clients). Messages published in one event-loop turn go as one PUBLISH, in
+   * order: one Redis command and one delivery on each node instead of one per message.
+   */
   publish(msg: Stored, targets: [string, string][] | undefined): void {
-    const cmd = this.cmd;
-    if (!this.up || cmd === undefined) { this.dropped++; return; }
+    if (!this.up || this.cmd === undefined) { this.dropped++; return; }
     const wire: WireMessage = { ...msg, expiresAt: toWall(msg.expiresAt) };
-    cmd.publish(this.keys.msgChannel, encodeFrame(wire, targets === undefined ? { n: this.nodeId } : { n: this.nodeId, s: targets })).catch(() => undefined);
+    const frame = encodeFrame(wire, targets === undefined ? { n: this.nodeId } : { n: this.nodeId, s: targets });
+    this.outbox.push(frame);
+    this.outBytes += frame.length;
+    if (this.outbox.length >= BATCH_MAX || this.outBytes >= BATCH_BYTES) this.sendOutbox();
+    else if (!this.outboxQueued) { this.outboxQueued = true; setImmediate(this.sendOutboxFn); }
+  }
+
+  private outbox: Buffer[] = [];
+  private outBytes = 0;
+  private outboxQueued = false;
+  private readonly sendOutboxFn = (): void => { this.outboxQueued = false; this.sendOutbox(); };
+
+  private sendOutbox(): void {
+    const list = this.outbox;
+    if (list.length === 0) return;
+    this.outbox = [];
+    this.outBytes = 0;
+    const cmd = this.cmd;
+    if (!this.up || cmd === undefined) { this.dropped += list.length; return; }
+    cmd.publish(this.keys.msgChannel, list.length === 1 ? list[0]! : encodeBatch(list)).catch(() => undefined);
   }
 
   private onMessage(data: Buffer): void {
-    const f = decodeFrame(data);
-    if (f === undefined || f.header.n === this.nodeId) return;
-    const m = f.msg;
-    const targets = Array.isArray(f.header.s) ? (f.header.s as [string, string][]) : undefined;
-    this.host.remote({ ...m, expiresAt: toMono(m.expiresAt) }, targets);
-    this.host.commit();
+    const frames = splitBatch(data);
+    if (frames === undefined) return;
+    let any = false;
+    for (const b of frames) {
+      const f = decodeFrame(b);
+      if (f === undefined || f.header.n === this.nodeId) continue;
+      const m = f.msg;
+      const targets = Array.isArray(f.header.s) ? (f.header.s as [string, string][]) : undefined;
+      this.host.remote({ ...m, expiresAt: toMono(m.expiresAt) }, targets);
+      any = true;
+    }
+    if (any) this.host.commit();
   }
 
   private async loadRetained(): Promise<void> {
