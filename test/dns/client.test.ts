@@ -137,8 +137,6 @@ test("scripted server: silence gives MG_EV_ERROR after three attempts; TTL 0 is 
 });
 
 test("scripted server: a truncated answer without an address is asked again over TCP (RFC 1035 section 4.2.2)", async () => {
-  const srv = await fakeServer((q) => [Buffer.concat([header({ id: q.readUInt16BE(0), flags: 0x8380, an: 1 }), q.subarray(12)])]);
-  const port = Number(srv.url.split(":").pop());
   const tcpQueries: Buffer[] = [];
   // The same port over TCP: the whole answer, with its length prefix, in two writes.
   const tcp = net.createServer((sock) => {
@@ -154,7 +152,19 @@ test("scripted server: a truncated answer without an address is asked again over
       setImmediate(() => sock.end(framed.subarray(5)));
     });
   });
-  await new Promise<void>((r) => tcp.listen(port, "127.0.0.1", () => r()));
+  // The UDP server's port may be taken over TCP by another program's connection: then
+  // the test takes another pair.
+  let srv: Awaited<ReturnType<typeof fakeServer>> | undefined;
+  for (let attempt = 0; srv === undefined; attempt++) {
+    const u = await fakeServer((q) => [Buffer.concat([header({ id: q.readUInt16BE(0), flags: 0x8380, an: 1 }), q.subarray(12)])]);
+    const port = Number(u.url.split(":").pop());
+    const ok = await new Promise<boolean>((r) => {
+      const onError = (e: NodeJS.ErrnoException): void => { if (e.code === "EADDRINUSE" && attempt < 10) r(false); else throw e; };
+      tcp.once("error", onError);
+      tcp.listen(port, "127.0.0.1", () => { tcp.off("error", onError); r(true); });
+    });
+    if (ok) srv = u; else await u.close();
+  }
   const mgr = new Manager(undefined, { dnsServer: srv.url });
   const loop = startLoop(mgr);
   const r = await resolveOnly(mgr, "big.example");
