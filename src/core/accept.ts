@@ -7,9 +7,9 @@
 // of MiB for a WebSocket echo of small messages). Accepting on the handle ourselves lets
 // the socket be created with `onread`: every read lands in one shared buffer and is
 // copied out at once, into a pooled slab for small reads (no allocation of its own) or
-// a buffer of exactly its size, both ordinary JS allocations that the young generation
-// frees. The copy is then handed on as a "data" event, so everything that listens for
-// one (the connection's reader, a lingering close) works unchanged.
+// an arena of 64 KiB that is reused once no one views it (below). The copy is then
+// handed on as a "data" event, so everything that listens for one (the connection's
+// reader, a lingering close) works unchanged.
 import { Buffer } from "node:buffer"; // the module's binding: the global Buffer is a getter
 import * as net from "node:net";
 import * as util from "node:util";
@@ -65,7 +65,8 @@ function copyOut(from: number, to: number): Buffer {
 
 /** Someone may keep a view of `chunk`'s bytes: its arena (if it is one) is never reused. */
 export function taintRead(chunk: Buffer): void {
-  clean.delete(chunk.buffer);
+  const ab = chunk.buffer;
+  if (ab.byteLength === READ_SIZE) clean.delete(ab); // (arenas are READ_SIZE long: a small read costs no lookup)
 }
 
 /** The receive buffer holds nothing of `chunk` any more: a clean arena becomes a spare. */
@@ -130,6 +131,5 @@ export function acceptOn(handle: object, onSocket: (sock: net.Socket) => void, o
     sock[PLACE] = undefined;
     onSocket(sock);
   };
-  let closed = false;
-  return { close(): void { if (!closed) { closed = true; h.onconnection = null; h.close(); } } };
+  return { close(): void { if (h.onconnection !== null) { h.onconnection = null; h.close(); } } };
 }

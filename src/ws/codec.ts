@@ -254,7 +254,6 @@ export class WsDecoder {
         if (op === WEBSOCKET_OP_TEXT && done === 0) {
           // Fast path: a whole unfragmented text frame at once, checked natively.
           if (fin) this.utf8 = len === 0 || isUtf8(whole = buf.subarray(from, end)) ? UTF8_ACCEPT : UTF8_REJECT;
-          if (whole !== undefined) this.viewed = true;
           else this.utf8 = utf8Feed(UTF8_ACCEPT, buf, from, end);
         } else if (len > done) {
           this.utf8 = utf8Feed(this.utf8, buf, from + done, end);
@@ -364,12 +363,11 @@ export class WsDecoder {
   /**
    * `k` more payload bytes of the streaming frame were written at streamAt of
    * streamTarget (at most streamLeft): unmasked and checked as decode() does with bytes
-   * it copies there, and the message delivered when they complete it. Returns false
-   * after a failure (the sink was told).
+   * it copies there, and the message delivered when they complete it (a failure goes
+   * to the sink, as from decode()).
    */
-  placed(sink: WsDecodeSink, k: number): boolean {
-    if (this.sDest === undefined || this.state !== OPEN || k <= 0) return this.state !== FAILED;
-    return this.streamed(sink, Math.min(k, this.sLen - this.sGot), 0) !== -1;
+  placed(sink: WsDecodeSink, k: number): void {
+    if (this.sDest !== undefined && this.state === OPEN && k > 0) this.streamed(sink, Math.min(k, this.sLen - this.sGot), 0);
   }
 
   /** `k` payload bytes of the streaming frame are in place (the first `done` already unmasked and checked): see streamInto(). */

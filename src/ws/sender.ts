@@ -20,14 +20,13 @@ import { FIN, RSV1, headerLength, writeHeader, writeHeaderAt, writeMaskKey, mask
 const SMALL = 2048;
 const SLAB_SIZE = 64 * 1024;
 
-
 // Full slabs nobody reads any more, ready to be written again. A few are enough: an echo
 // of many small messages fills one while the one before is being written.
 const SPARES_MAX = 4;
 const spares: Buffer[] = [];
 
+// The slab being filled (`use.buf`) and where its free part starts.
 let use: SlabUse = { buf: Buffer.allocUnsafeSlow(SLAB_SIZE), out: 0, kept: false };
-let slab = use.buf;
 let slabAt = 0;
 
 function reuse(u: SlabUse): void {
@@ -39,7 +38,7 @@ function slabRoom(size: number): number {
   if (slabAt + size > SLAB_SIZE) {
     const full = use;
     use = { buf: spares.pop() ?? Buffer.allocUnsafeSlow(SLAB_SIZE), out: 0, kept: false };
-    slab = use.buf; slabAt = 0;
+    slabAt = 0;
     reuse(full);
   }
   return slabAt;
@@ -65,6 +64,7 @@ export function slabsWritten(st: WsConnState, handedOver: boolean): void {
 function slabQueue(c: Connection, st: WsConnState, at: number, size: number): void {
   const end = at + size;
   slabAt = end;
+  const slab = use.buf;
   if (st.pending !== undefined && st.pendSlab === slab && st.pendEnd === at) {
     // The run grows; its longer view is made once, when the queue is written (endRun()).
     c._sendMore(size);
@@ -72,16 +72,14 @@ function slabQueue(c: Connection, st: WsConnState, at: number, size: number): vo
     return;
   }
   if (st.pending !== undefined) endRun(c, st); // (the run before, in another slab or not adjacent)
-  const list = st.slabsOut;
-  if (list.length === 0 || list[list.length - 1] !== use) {
-    if (!list.includes(use)) { use.out++; list.push(use); }
-  }
+  // (Counted once per connection and slab until the queue is written: slabsWritten().)
+  if (!st.slabsOut.includes(use)) { use.out++; st.slabsOut.push(use); }
   const view = slab.subarray(at, end);
   st.pending = view; st.pendSlab = slab; st.pendStart = at; st.pendEnd = end;
   c.send(view); // (the layer's onSend sees that this is `pending` and keeps it)
 }
 
-/** The queue is about to be written (the layer's onFlush): the run of small frames becomes one view of its slab, and the next frame starts a new run. */
+/** The run of small frames becomes one view of its slab, and the next frame starts a new one: before the queue is written (the layer's onFlush), or before something else is queued after the run. */
 export function endRun(c: Connection, st: WsConnState): void {
   const p = st.pending;
   if (p === undefined) return;
@@ -102,7 +100,7 @@ export function sendFrame(c: Connection, st: WsConnState, op: number, payload: s
   const size = hl + len;
   if (size <= SMALL) {
     const at = slabRoom(size);
-    const f = slab;
+    const f = use.buf;
     let p = writeHeaderAt(f, at, b0, len, masked);
     const keyAt = p;
     if (masked) { writeMaskKey(f, p); p += 4; }
@@ -142,7 +140,7 @@ export function sendFrame(c: Connection, st: WsConnState, op: number, payload: s
     // The header joins the connection's small frames queued just before (slabQueue);
     // the payload is queued after it, which ends that run (the layer's onSend).
     const at = slabRoom(hl);
-    writeHeaderAt(slab, at, b0, len, false);
+    writeHeaderAt(use.buf, at, b0, len, false);
     slabQueue(c, st, at, hl);
     c.send(payload);
   }
