@@ -45,12 +45,16 @@ const SPARES_MAX = 16;
 const spares: Buffer[] = [];
 /** Arenas handed out whose bytes no one has a view of (yet). */
 const clean = new WeakSet<ArrayBufferLike>();
+/** Arenas in `spares`. */
+const spared = new WeakSet<ArrayBufferLike>();
 
-/** A copy of bytes [from..to) of the read buffer. */
-function copyOut(from: number, to: number): Buffer {
+/** A copy of bytes [from..to) of the read buffer (exported for tests). */
+export function copyOut(from: number, to: number): Buffer {
   const n = to - from;
   if (n > POOLED) {
-    const b = spares.pop() ?? Buffer.allocUnsafeSlow(READ_SIZE);
+    let b = spares.pop();
+    if (b !== undefined) spared.delete(b.buffer);
+    else b = Buffer.allocUnsafeSlow(READ_SIZE);
     clean.add(b.buffer);
     readBuf.copy(b, 0, from, to);
     return n === READ_SIZE ? b : b.subarray(0, n);
@@ -63,10 +67,20 @@ function copyOut(from: number, to: number): Buffer {
   return slab.subarray(at, at + n);
 }
 
-/** Someone may keep a view of `chunk`'s bytes: its arena (if it is one) is never reused. */
+/**
+ * Someone may keep a view of `chunk`'s bytes: its arena (if it is one) is never reused,
+ * even when the receive buffer let go of it already (a handler's recvData() can gather a
+ * read out of the buffer while a layer is still reading it).
+ */
 export function taintRead(chunk: Buffer): void {
   const ab = chunk.buffer;
-  if (ab.byteLength === READ_SIZE) clean.delete(ab); // (arenas are READ_SIZE long: a small read costs no lookup)
+  if (ab.byteLength !== READ_SIZE) return; // (arenas are READ_SIZE long: a small read costs no lookup)
+  clean.delete(ab);
+  if (spared.has(ab)) {
+    spared.delete(ab);
+    const i = spares.findIndex((s) => s.buffer === ab);
+    if (i >= 0) spares.splice(i, 1);
+  }
 }
 
 /** The receive buffer holds nothing of `chunk` any more: a clean arena becomes a spare. */
@@ -74,7 +88,10 @@ export function releaseRead(chunk: Buffer): void {
   const ab = chunk.buffer;
   if (ab.byteLength !== READ_SIZE || !clean.has(ab)) return;
   clean.delete(ab);
-  if (spares.length < SPARES_MAX) spares.push(chunk.byteOffset === 0 && chunk.length === READ_SIZE ? chunk : Buffer.from(ab, 0, READ_SIZE));
+  if (spares.length < SPARES_MAX) {
+    spared.add(ab);
+    spares.push(chunk.byteOffset === 0 && chunk.length === READ_SIZE ? chunk : Buffer.from(ab, 0, READ_SIZE));
+  }
 }
 
 /**

@@ -111,8 +111,6 @@ export class WsDecoder {
    * A caller whose input comes in chunks gathers that many before calling again.
    */
   wants = 0;
-  /** Set when decode() made a view of its input that may be kept (a payload, a control frame's body); the caller clears it (a chunk nobody views can be reused). */
-  viewed = false;
 
   constructor(o: WsDecoderOptions) {
     this.isServer = o.isServer;
@@ -236,7 +234,6 @@ export class WsDecoder {
 
       if (isControl) {
         const payload = buf.subarray(from, end);
-        this.viewed = true;
         if (op === WEBSOCKET_OP_CLOSE) {
           const bad = checkClosePayload(payload);
           if (bad !== undefined) return this.fail(sink, n, bad[0], bad[1]);
@@ -272,7 +269,7 @@ export class WsDecoder {
         if (!fin) continue;
       }
       let payload: Buffer = EMPTY;
-      if (op !== WEBSOCKET_OP_CONTINUE && len > 0) { payload = whole ?? buf.subarray(from, end); this.viewed = true; }
+      if (op !== WEBSOCKET_OP_CONTINUE && len > 0) payload = whole ?? buf.subarray(from, end);
       const r = this.frameDone(sink, n, op, fin, compressed, payload);
       if (r < 0) return n;
       if (r === 0) return at;

@@ -67,14 +67,18 @@ class Bridge implements WsDecodeSink {
   c: Connection | undefined;
   st: WsConnState | undefined;
   sink: FrameSink | undefined;
+  // What is handed on may be a view of a read, kept by the handler: that read's memory
+  // is never reused (marked before any handler runs, which may itself release the read).
   message(op: number, data: Buffer, flags: number): boolean {
     const c = this.c!, st = this.st!;
+    if (data.length > 0) c._recvKept(data);
     this.sink!.message(c, st, op, data, flags);
     return goOn(c, st, this.sink!);
   }
   control(op: number, payload: Buffer, flags: number): boolean {
     const c = this.c!, st = this.st!;
     if (op === WEBSOCKET_OP_CLOSE) st.closeReceived = true;
+    if (payload.length > 0) c._recvKept(payload);
     this.sink!.control(c, st, op, payload, flags);
     return goOn(c, st, this.sink!);
   }
@@ -116,9 +120,9 @@ export function receiveFrames(c: Connection, st: WsConnState, sink: FrameSink): 
     for (;;) {
       const total = c.recvLen;
       if (total === 0) return;
-      // (The own variants: the decoder says when it keeps a view, below; what it keeps
-      // none of — empty messages, a large frame streamed into its own buffer — may have
-      // its memory reused for later reads.)
+      // (The own variants: the bridge marks what it hands on as kept, above; a read no
+      // one keeps a view of — empty messages, a large frame streamed into its own
+      // buffer — may have its memory reused for later reads.)
       let buf = c._recvHeadOwn();
       const w = d.wants;
       if (w > buf.length) {
@@ -127,9 +131,7 @@ export function receiveFrames(c: Connection, st: WsConnState, sink: FrameSink): 
         c.recvReserve(w);
         buf = c._recvDataOwn(w);
       }
-      d.viewed = false;
       const used = d.decode(buf, bridge, c.recvSize);
-      if (d.viewed) c._recvKept(buf);
       // (On a failure the layer has already emptied the buffer.)
       if (used > 0 && c.recvLen > 0) c.recvConsume(used);
       // A large frame streams and nothing else waits: the socket's next reads go straight

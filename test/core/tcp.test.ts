@@ -7,6 +7,7 @@ import {
   eventName, type Connection,
 } from "../../src/index.js";
 import { startLoop, waitFor, leakCheckAfterAll } from "../helpers.js";
+import { copyOut, releaseRead, taintRead } from "../../src/core/accept.js";
 
 function echoServer(): { m: Manager; port: number } {
   const m = new Manager((c, ev, _d) => {
@@ -217,6 +218,20 @@ test("received bytes kept by a handler stay intact while later reads arrive (sma
   const all = Buffer.concat(kept), want = Buffer.concat(sent);
   assert.equal(all.length, want.length);
   assert.ok(all.equals(want), "a kept chunk was overwritten by a later read");
+});
+
+test("a read marked as kept after the receive buffer let go of it is not reused", () => {
+  // A handler's recvData() can gather a read out of the receive buffer (releasing it) while
+  // a layer still reads it and then hands on a view of it: that view must stay intact.
+  const a = copyOut(0, 10_000);
+  releaseRead(a);
+  taintRead(a.subarray(100, 200));
+  const b = copyOut(0, 10_000);
+  assert.notEqual(b.buffer, a.buffer, "the read was reused although a view of it is kept");
+  // Without a view, the same sequence reuses the memory.
+  const c = copyOut(0, 10_000);
+  releaseRead(c);
+  assert.equal(copyOut(0, 10_000).buffer, c.buffer);
 });
 
 leakCheckAfterAll();
