@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Runs every test in dist/test (built by `npm run build`, which `npm test` runs first).
-// Tests use real peers from Debian: curl, openssl, chromium, python3-websockets, mosquitto
+// Tests use real peers from Debian: curl, openssl, chromium, python3-websockets, python3-paho-mqtt, mosquitto
 // (and its clients), chrony, dnsmasq, redis-server. Missing ones are installed when running as root, otherwise the
 // run stops with a clear message.
 import { execFileSync, spawnSync } from "node:child_process";
@@ -12,6 +12,8 @@ const peers = [
   { name: "openssl", check: () => has("openssl"), pkg: "openssl" },
   { name: "chromium", check: () => has("chromium"), pkg: "chromium" },
   { name: "python3-websockets", check: () => spawnSync("/usr/bin/python3", ["-c", "import websockets"]).status === 0, pkg: "python3-websockets" },
+  // Paho's Python client for the MQTT interoperability tests (test/mqtt/broker-raw.ts, test/mqttws).
+  { name: "python3-paho-mqtt", check: () => spawnSync("/usr/bin/python3", ["-c", "import paho.mqtt.client"]).status === 0, pkg: "python3-paho-mqtt" },
   // mosquitto (an MQTT broker, in /usr/sbin) and its clients for the MQTT tests (test/mqtt/peers.ts).
   { name: "mosquitto", check: () => has("mosquitto") || existsSync("/usr/sbin/mosquitto"), pkg: "mosquitto" },
   { name: "mosquitto-clients", check: () => has("mosquitto_sub") && has("mosquitto_pub"), pkg: "mosquitto-clients" },
