@@ -9,7 +9,8 @@
 // copied out at once, into a pooled slab for small reads (no allocation of its own) or
 // an arena of 64 KiB that is reused once no one views it (below). The copy is then
 // handed on as a "data" event, so everything that listens for one (the connection's
-// reader, a lingering close) works unchanged.
+// reader, a lingering close) works unchanged. While a layer waits for many bytes of one
+// message (placeReads), the socket reads them straight into the layer's buffer instead.
 import { Buffer } from "node:buffer"; // the module's binding: the global Buffer is a getter
 import * as net from "node:net";
 import * as util from "node:util";
@@ -48,20 +49,25 @@ const clean = new WeakSet<ArrayBufferLike>();
 /** Arenas in `spares`. */
 const spared = new WeakSet<ArrayBufferLike>();
 
-/** A copy of bytes [from..to) of the read buffer (exported for tests). */
-export function copyOut(from: number, to: number): Buffer {
+/** A copy of bytes [from..to) of `src`, a read (exported for tests). */
+export function copyOut(src: Buffer, from: number, to: number): Buffer {
   const n = to - from;
+  if (n > READ_SIZE) { // (from a read straight into a place given up meanwhile)
+    const b = Buffer.allocUnsafe(n);
+    src.copy(b, 0, from, to);
+    return b;
+  }
   if (n > POOLED) {
     let b = spares.pop();
     if (b !== undefined) spared.delete(b.buffer);
     else b = Buffer.allocUnsafeSlow(READ_SIZE);
     clean.add(b.buffer);
-    readBuf.copy(b, 0, from, to);
+    src.copy(b, 0, from, to);
     return n === READ_SIZE ? b : b.subarray(0, n);
   }
   if (slabAt + n > SLAB_SIZE) { slab = Buffer.allocUnsafeSlow(SLAB_SIZE); slabAt = 0; }
   const at = slabAt;
-  readBuf.copy(slab, at, from, to);
+  src.copy(slab, at, from, to);
   // (Next chunk 8-byte aligned: typed-array views of it stay aligned.)
   slabAt = (at + n + 7) & ~7;
   return slab.subarray(at, at + n);
@@ -97,10 +103,15 @@ export function releaseRead(chunk: Buffer): void {
 /**
  * Where a socket's next bytes go instead of its receive buffer: `left` bytes at
  * dest[at..]. A layer expecting that many bytes of one message (a large WebSocket frame
- * streaming into its own buffer) has them copied there straight from the read, once;
- * `placed` counts what arrived that way and the layer has not taken yet.
+ * streaming into its own buffer) has them put there: the read under way is copied from
+ * the shared buffer, later ones are read into dest itself (nextBuffer). `placed` counts
+ * what arrived that way and the layer has not taken yet.
  */
-export interface ReadPlace { dest: Buffer; at: number; left: number; placed: number }
+export interface ReadPlace {
+  dest: Buffer; at: number; left: number; placed: number;
+  /** The view of dest the socket's next read goes into, when it was given one (see nextBuffer). */
+  view: Buffer | undefined;
+}
 
 const PLACE = Symbol("readPlace");
 type PlacingSocket = net.Socket & { [PLACE]: ReadPlace | undefined };
@@ -113,25 +124,57 @@ type PlacingSocket = net.Socket & { [PLACE]: ReadPlace | undefined };
 export function placeReads(sock: net.Socket, dest: Buffer | undefined, at = 0, left = 0): ReadPlace | undefined {
   if (!(PLACE in sock)) return undefined;
   const s = sock as PlacingSocket;
-  s[PLACE] = dest === undefined || left <= 0 ? undefined : { dest, at, left, placed: 0 };
+  s[PLACE] = dest === undefined || left <= 0 ? undefined : { dest, at, left, placed: 0, view: undefined };
   return s[PLACE];
 }
 
-function onRead(this: PlacingSocket, n: number): void {
+function onRead(this: PlacingSocket, n: number, buf: Buffer): void {
   const p = this[PLACE];
+  reader = this;
+  if (buf !== readBuf) {
+    // The read went into the view nextBuffer() gave: in place already, unless the place
+    // was given up meanwhile (a failed frame: those bytes are then the socket's as usual).
+    if (p !== undefined && p.view === buf) {
+      p.view = undefined;
+      p.at += n; p.left -= n; p.placed += n;
+      if (p.left === 0) this[PLACE] = undefined;
+      this.emit("placed", n);
+    } else {
+      this.emit("data", copyOut(buf, 0, n));
+    }
+    return;
+  }
   if (p !== undefined && p.left > 0) {
     const k = n < p.left ? n : p.left;
     readBuf.copy(p.dest, p.at, 0, k);
     p.at += k; p.left -= k; p.placed += k;
     if (p.left === 0) this[PLACE] = undefined;
     this.emit("placed", k);
-    if (k < n) this.emit("data", copyOut(k, n));
+    if (k < n) this.emit("data", copyOut(readBuf, k, n));
     return;
   }
-  this.emit("data", copyOut(0, n));
+  this.emit("data", copyOut(readBuf, 0, n));
 }
 
-const readOption = { buffer: readBuf, callback: onRead };
+// The socket whose read callback ran last: Node asks nextBuffer() for that socket's next
+// read buffer right after its callback returns.
+let reader: PlacingSocket | undefined;
+
+/**
+ * Where the next read of the socket that just read goes: while a large frame is placed
+ * and at least a full read of it is still to come, straight into its buffer (the
+ * kernel copies the bytes there, none pass through the shared buffer; the view is at
+ * most what the frame still lacks, so no later bytes land in it); else the shared buffer.
+ */
+function nextBuffer(): Buffer {
+  const s = reader;
+  reader = undefined;
+  const p = s?.[PLACE];
+  if (p === undefined || p.left < READ_SIZE) return readBuf;
+  return p.view = p.dest.subarray(p.at, p.at + p.left);
+}
+
+const readOption = { buffer: nextBuffer, callback: onRead };
 
 /**
  * Accepts connections on `handle` (bound and listening). Each socket starts paused, as

@@ -442,8 +442,8 @@ export class CoreConnection {
   _recvDataOwn(n: number): Buffer { return this._recv.view(n, false); }
   /**
    * @internal The next `left` bytes from the socket are one message's and go straight
-   * to dest[at..] (core/accept.ts placeReads), copied once from the read, when the
-   * receive buffer is empty and the socket reads through the shared buffer; undefined
+   * to dest[at..] (core/accept.ts placeReads), without passing through the receive buffer, when the
+   * receive buffer is empty and the socket is an accepted plain one; undefined
    * otherwise (they come through the receive buffer as usual). `dest` undefined stops it.
    */
   _recvPlace(dest: Buffer | undefined, at = 0, left = 0): ReadPlace | undefined {

@@ -135,7 +135,7 @@ export function receiveFrames(c: Connection, st: WsConnState, sink: FrameSink): 
       // (On a failure the layer has already emptied the buffer.)
       if (used > 0 && c.recvLen > 0) c.recvConsume(used);
       // A large frame streams and nothing else waits: the socket's next reads go straight
-      // into the frame's buffer, copied once (no receive-buffer chunk in between).
+      // into the frame's buffer (no receive-buffer chunk in between).
       if (st.place === undefined && c.recvLen === 0 && d.streamLeft > 0) st.place = c._recvPlace(d.streamTarget, d.streamAt, d.streamLeft);
       // After a close frame or a failure, later input is discarded (section 5.5.1).
       if (st.failed || st.closeReceived || d.closed || d.failed) { unplace(c, st); if (c.recvLen > 0) c.recvConsume(); return; }

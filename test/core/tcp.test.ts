@@ -3,11 +3,11 @@ import assert from "node:assert/strict";
 import * as net from "node:net";
 import { createHash } from "node:crypto";
 import {
-  Manager, MG_EV_CLOSE, MG_EV_CONNECT, MG_EV_ERROR, MG_EV_READ, MG_EV_RESOLVE, MG_EV_OPEN, MG_EV_WRITE,
+  Manager, MG_EV_ACCEPT, MG_EV_CLOSE, MG_EV_CONNECT, MG_EV_ERROR, MG_EV_READ, MG_EV_RESOLVE, MG_EV_OPEN, MG_EV_WRITE,
   eventName, type Connection,
 } from "../../src/index.js";
 import { startLoop, waitFor, leakCheckAfterAll } from "../helpers.js";
-import { copyOut, releaseRead, taintRead } from "../../src/core/accept.js";
+import { copyOut, releaseRead, taintRead, type ReadPlace } from "../../src/core/accept.js";
 
 function echoServer(): { m: Manager; port: number } {
   const m = new Manager((c, ev, _d) => {
@@ -220,18 +220,54 @@ test("received bytes kept by a handler stay intact while later reads arrive (sma
   assert.ok(all.equals(want), "a kept chunk was overwritten by a later read");
 });
 
+test("reads placed straight into a layer's buffer land there whole; once the place is given up, later bytes come as usual", async () => {
+  // A layer expecting many bytes of one message has the socket read them into its own
+  // buffer (the WebSocket receiver, for a large frame): the first read is copied there
+  // from the shared buffer, the next ones are read straight into it. Giving the place up
+  // while such a read is already set up must not lose or shift what comes next.
+  const PLACE_LEN = 1 << 20;
+  const dest = Buffer.alloc(PLACE_LEN);
+  let place: ReadPlace | undefined;
+  let conn: Connection | undefined;
+  const got: Buffer[] = [];
+  let gotBytes = 0;
+  const m = new Manager((c, ev) => {
+    if (ev === MG_EV_ACCEPT) { conn = c; place = c._recvPlace(dest, 0, PLACE_LEN); }
+    if (ev === MG_EV_READ && c.recvLen > 0) { const d = Buffer.from(c.recvData()); got.push(d); gotBytes += d.length; c.recvConsume(); }
+  });
+  const port = m.listen("tcp://127.0.0.1:0").localAddr.port;
+  const loop = startLoop(m);
+  const pattern = (n: number, seed: number): Buffer => { const b = Buffer.alloc(n); for (let i = 0; i < n; i++) b[i] = (seed + i * 13 + (i >>> 9)) & 0xff; return b; };
+  const a = pattern(300_000, 1), b = pattern(200_000, 2);
+  const s = await new Promise<net.Socket>((resolve, reject) => { const k = net.connect(port, "127.0.0.1", () => resolve(k)); k.on("error", reject); });
+  await waitFor(() => place !== undefined, 5000);
+  s.write(a);
+  await waitFor(() => place!.placed >= a.length, 5000);
+  assert.equal(place!.placed, a.length, "more bytes were placed than sent");
+  assert.equal(gotBytes, 0, "placed bytes also reached the receive buffer");
+  assert.ok(dest.subarray(0, a.length).equals(a), "placed bytes differ from what was sent");
+  conn!._recvPlace(undefined);
+  s.write(b);
+  await waitFor(() => gotBytes >= b.length, 5000);
+  assert.ok(Buffer.concat(got).equals(b), "bytes after the place was given up were lost or shifted");
+  s.destroy();
+  await waitFor(() => m.connections.length === 1, 5000);
+  await loop.stop();
+});
+
 test("a read marked as kept after the receive buffer let go of it is not reused", () => {
   // A handler's recvData() can gather a read out of the receive buffer (releasing it) while
   // a layer still reads it and then hands on a view of it: that view must stay intact.
-  const a = copyOut(0, 10_000);
+  const read = Buffer.alloc(10_000, 1);
+  const a = copyOut(read, 0, 10_000);
   releaseRead(a);
   taintRead(a.subarray(100, 200));
-  const b = copyOut(0, 10_000);
+  const b = copyOut(read, 0, 10_000);
   assert.notEqual(b.buffer, a.buffer, "the read was reused although a view of it is kept");
   // Without a view, the same sequence reuses the memory.
-  const c = copyOut(0, 10_000);
+  const c = copyOut(read, 0, 10_000);
   releaseRead(c);
-  assert.equal(copyOut(0, 10_000).buffer, c.buffer);
+  assert.equal(copyOut(read, 0, 10_000).buffer, c.buffer);
 });
 
 leakCheckAfterAll();
