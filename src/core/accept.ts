@@ -109,6 +109,8 @@ export function releaseRead(chunk: Buffer): void {
  */
 export interface ReadPlace {
   dest: Buffer; at: number; left: number; placed: number;
+  /** The bytes belong to the connection's receive buffer (RecvBuffer.prepareFill), not to a layer's buffer. */
+  recv: boolean;
   /** The view of dest the socket's next read goes into, when it was given one (see nextBuffer). */
   view: Buffer | undefined;
 }
@@ -121,12 +123,18 @@ type PlacingSocket = net.Socket & { [PLACE]: ReadPlace | undefined };
  * undefined). Returns the place, or undefined when the socket does not read through
  * the shared buffer (TLS, outgoing sockets): the bytes then come as usual.
  */
-export function placeReads(sock: net.Socket, dest: Buffer | undefined, at = 0, left = 0): ReadPlace | undefined {
+export function placeReads(sock: net.Socket, dest: Buffer | undefined, at = 0, left = 0, recv = false): ReadPlace | undefined {
   if (!(PLACE in sock)) return undefined;
   const s = sock as PlacingSocket;
-  s[PLACE] = dest === undefined || left <= 0 ? undefined : { dest, at, left, placed: 0, view: undefined };
+  s[PLACE] = dest === undefined || left <= 0 ? undefined : { dest, at, left, placed: 0, recv, view: undefined };
   return s[PLACE];
 }
+
+/** True when `sock` can have its reads placed (an accepted plain socket). */
+export function canPlace(sock: net.Socket): boolean { return PLACE in sock; }
+
+/** Fewer bytes than this still to come are not worth placing: a read through the shared buffer takes them with what follows. */
+export const PLACE_MIN = READ_SIZE;
 
 function onRead(this: PlacingSocket, n: number, buf: Buffer): void {
   const p = this[PLACE];
@@ -138,7 +146,7 @@ function onRead(this: PlacingSocket, n: number, buf: Buffer): void {
       p.view = undefined;
       p.at += n; p.left -= n; p.placed += n;
       if (p.left === 0) this[PLACE] = undefined;
-      this.emit("placed", n);
+      this.emit("placed", n, p);
     } else {
       this.emit("data", copyOut(buf, 0, n));
     }
@@ -149,7 +157,7 @@ function onRead(this: PlacingSocket, n: number, buf: Buffer): void {
     readBuf.copy(p.dest, p.at, 0, k);
     p.at += k; p.left -= k; p.placed += k;
     if (p.left === 0) this[PLACE] = undefined;
-    this.emit("placed", k);
+    this.emit("placed", k, p);
     if (k < n) this.emit("data", copyOut(readBuf, k, n));
     return;
   }
@@ -170,7 +178,7 @@ function nextBuffer(): Buffer {
   const s = reader;
   reader = undefined;
   const p = s?.[PLACE];
-  if (p === undefined || p.left < READ_SIZE) return readBuf;
+  if (p === undefined || p.left < PLACE_MIN) return readBuf;
   return p.view = p.dest.subarray(p.at, p.at + p.left);
 }
 

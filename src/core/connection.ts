@@ -9,7 +9,7 @@ import { MG_EV_ERROR } from "./events.js";
 import { RecvBuffer } from "./recv-buffer.js";
 import type { Addr } from "./addr.js";
 import { DEFAULT_WRITE_TIMEOUT_MS, type CoreOptions } from "./options.js";
-import { taintRead, placeReads, type Listening, type ReadPlace } from "./accept.js";
+import { taintRead, placeReads, canPlace, PLACE_MIN, type Listening, type ReadPlace } from "./accept.js";
 import type { TlsOpts } from "../tls/options.js";
 import { toBuffer } from "../util/bytes.js";
 import { MgError, type MgErrorCode } from "../util/errors.js";
@@ -449,7 +449,44 @@ export class CoreConnection {
   _recvPlace(dest: Buffer | undefined, at = 0, left = 0): ReadPlace | undefined {
     const sock = this._socket;
     if (sock === undefined || this._closed || (dest !== undefined && this._recv.length !== 0)) return undefined;
+    this._recvFill = undefined; // (one place per socket: this one replaces a fill of the receive buffer)
     return placeReads(sock, dest, at, left);
+  }
+
+  /** @internal The receive buffer's fill in place under way (see _placeRecv). */
+  _recvFill: ReadPlace | undefined;
+
+  /**
+   * @internal After the layers have read: when the message at the front reserved (with
+   * recvReserve) at least a full read more than has arrived, the socket's next reads go
+   * straight into the receive buffer's front, sized for the whole message (an accepted
+   * plain socket only; others append as usual).
+   */
+  _placeRecv(): void {
+    const sock = this._socket;
+    if (sock === undefined || this._closed || !canPlace(sock)) return;
+    const f = this._recvFill, r = this._recv;
+    if (f !== undefined) {
+      // Still where the next bytes belong? (A layer may have consumed the message meanwhile.)
+      if (f.left > 0 && f.dest === r.fillBuf && f.at === r.fillAt) return;
+      this._recvFill = undefined;
+      placeReads(sock, undefined);
+    }
+    const left = r.prepareFill(PLACE_MIN);
+    if (left > 0) this._recvFill = placeReads(sock, r.fillBuf, r.fillAt, left, true);
+  }
+
+  /** @internal `n` bytes of a receive-buffer fill arrived (core/tcp.ts). */
+  _recvFilled(p: ReadPlace, n: number): void {
+    if (p !== this._recvFill) { this._recv.append(Buffer.from(p.dest.subarray(p.at - n, p.at))); return; }
+    p.placed = 0;
+    if (p.left === 0) this._recvFill = undefined;
+    if (!this._recv.filled(p.dest, p.at - n, n)) {
+      // The front changed under the fill: these bytes come after what it holds, as a copy.
+      this._recv.append(Buffer.from(p.dest.subarray(p.at - n, p.at)));
+      if (this._recvFill !== undefined && this._socket !== undefined) { this._recvFill = undefined; placeReads(this._socket, undefined); }
+    }
+    if (this._recv.length >= this._maxRecv && this._socket !== undefined) { this._socket.pause(); this._paused = true; }
   }
 
   /** @internal A view of `piece` (from _recvHeadOwn/_recvDataOwn) may be kept: its memory is never reused. */

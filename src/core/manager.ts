@@ -692,6 +692,7 @@ export class CoreManager implements CoreHost {
       const n = c._evRead;
       c._evRead = 0;
       if (!c.isClosing || c.isDraining) c.call(MG_EV_READ, n);
+      if (!c.isClosing) c._placeRecv();
     }
     if (c._evWrite > 0) { const n = c._evWrite; c._evWrite = 0; c.call(MG_EV_WRITE, n); }
     if (c._wakeups.length > 0) {

@@ -32,6 +32,8 @@ export class RecvBuffer {
   private restLen = 0;
   /** reserve(): the next allocation of the front has room for at least this many bytes. */
   private hint = 0;
+  /** reserve(): the bytes the message at the front needs in all (0: none reserved). */
+  private want = 0;
 
   get length(): number { return this.end - this.start + this.restLen; }
   /** Bytes the front can hold without a new allocation. */
@@ -80,13 +82,48 @@ export class RecvBuffer {
    * later are then copied once, behind the others, instead of again at each growth).
    * The caller caps `n` (CoreConnection.recvReserve caps it at the receive limit).
    */
-  reserve(n: number): void { this.hint = n > 0 ? n : 0; }
+  reserve(n: number): void { this.hint = this.want = n > 0 ? n : 0; }
+
+  /**
+   * Readies the front to be filled in place: when the reserved message still lacks at
+   * least `min` bytes, makes the front one buffer of our own with room for all of it
+   * (copying what is there, once) and returns how many bytes are still to come; the
+   * socket can then read them straight to fillBuf[fillAt..] and report them with
+   * filled(). Returns 0 otherwise.
+   */
+  prepareFill(min: number): number {
+    const len = this.length;
+    if (this.want - len < min || len === 0) return 0;
+    if (!this.owned || this.start + this.want > this.buf.length) {
+      const next = Buffer.allocUnsafeSlow(this.want);
+      this.buf.copy(next, 0, this.start, this.end);
+      releaseRead(this.buf);
+      this.buf = next; this.end -= this.start; this.start = 0; this.owned = true;
+      this.hint = 0;
+    }
+    if (this.ri < this.rest.length) this.gather(len, false);
+    return this.start + this.want - this.end;
+  }
+  get fillBuf(): Buffer { return this.buf; }
+  get fillAt(): number { return this.end; }
+
+  /**
+   * `n` bytes were written at dest[at..] for prepareFill(): they join the front when that
+   * is still where they belong (nothing consumed the front or arrived behind it since).
+   * False otherwise: the caller then appends a copy.
+   */
+  filled(dest: Buffer, at: number, n: number): boolean {
+    if (dest !== this.buf || at !== this.end || !this.owned || this.ri < this.rest.length || at + n > dest.length) return false;
+    this.end += n;
+    return true;
+  }
 
   /** Drops `n` bytes from the front (all when omitted). */
   consume(n?: number): void {
     const len = this.length;
     if (n === undefined || n >= len) { this.clear(); return; }
     if (!(n > 0)) return;
+    this.want = 0; // (the reserved message is what is consumed)
     const front = this.end - this.start;
     if (n < front) { this.start += n; return; }
     n -= front;
@@ -106,7 +143,7 @@ export class RecvBuffer {
     for (let i = this.ri; i < this.rest.length; i++) releaseRead(this.rest[i]!);
     this.buf = EMPTY; this.start = 0; this.end = 0; this.owned = false;
     if (this.rest.length > 0) { this.rest.length = 0; this.ri = 0; this.restLen = 0; }
-    this.hint = 0;
+    this.hint = this.want = 0;
   }
 
   /** Makes the first `take` bytes contiguous (they span the front and chunks behind it). */

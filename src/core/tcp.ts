@@ -5,7 +5,7 @@ import * as net from "node:net";
 import type { CoreConnection as Connection, CoreHost as Manager } from "./connection.js";
 import { toAddr, errMessage } from "./addr.js";
 import { bindTcp } from "./bind.js";
-import { acceptOn } from "./accept.js";
+import { acceptOn, type ReadPlace } from "./accept.js";
 import { urlHost } from "../util/url.js";
 import { startTlsClient, tlsSocketError } from "./tls-init.js";
 import { logLevel, logTraffic, MG_LL_VERBOSE } from "../util/log.js";
@@ -75,8 +75,9 @@ export function attachSocket(mgr: Manager, c: Connection, sock: net.Socket): voi
     mgr._markDirty(c);
   });
   // Bytes read straight into a layer's buffer (core/accept.ts placeReads): counted as read.
-  sock.on("placed", (n: number) => {
+  sock.on("placed", (n: number, p: ReadPlace) => {
     if (c._closed || sock !== c._socket) return;
+    if (p.recv) c._recvFilled(p, n);
     c._evRead += n;
     mgr._markDirty(c);
   });

@@ -245,6 +245,9 @@ function parseAll(c: Connection, st: HttpLayer): void {
       }
       st.cur = h;
       if (!framing(c, st, h)) return;
+      // A body of known length: the receive buffer makes room for the whole message at
+      // once (and, on an accepted plain socket, the rest of it is read straight there).
+      if (st.bodyLen > 0 && st.chunk === undefined && !st.oversized) c.recvReserve(h.headLen + st.bodyLen);
       // (A read that holds exactly one head, the usual GET, is its own view.)
       headView = h.skip === 0 && h.headLen === buf.length ? buf : buf.subarray(h.skip, h.headLen);
       st.msg = new HttpMessage(h.method, h.uri, h.query, h.proto, headView, EMPTY, headOf(h), h.hdr, !st.isServer);

@@ -122,6 +122,43 @@ describe("RecvBuffer", () => {
     const w = r.view(120);
     assert.equal(w.buffer, v.buffer);
   });
+
+  it("prepareFill(): a reserved message still lacking min bytes gets one front of its size, filled in place", () => {
+    const r = new RecvBuffer();
+    const data = bytes(5000, 4);
+    const ps = pieces(data, [300, 700]);
+    r.append(ps[0]!); r.append(ps[1]!);
+    assert.equal(r.prepareFill(100), 0, "nothing reserved: nothing to fill");
+    r.reserve(5000);
+    assert.equal(r.prepareFill(4301), 0, "fewer than min bytes to come");
+    const left = r.prepareFill(1000);
+    assert.equal(left, 5000 - 700);
+    assert.equal(r.pieces, 1, "what had arrived is gathered into the front");
+    assert.equal(r.fillAt, 700);
+    // The socket writes the next bytes in place, in two reads.
+    const dest = r.fillBuf;
+    ps[2]!.copy(dest, r.fillAt, 0, 2000);
+    assert.ok(r.filled(dest, 700, 2000));
+    ps[2]!.copy(dest, r.fillAt, 2000);
+    assert.ok(r.filled(dest, 2700, 2300));
+    assert.equal(r.length, 5000);
+    const v = r.view();
+    assert.deepEqual(v, data);
+    assert.equal(v.buffer, dest.buffer, "no gather: the view is of the filled front");
+  });
+
+  it("filled() refuses bytes that no longer belong behind the front (consumed, moved, or not at its end)", () => {
+    const r = new RecvBuffer();
+    r.append(bytes(100)); r.reserve(100_000);
+    assert.ok(r.prepareFill(1000) > 0);
+    const dest = r.fillBuf, at = r.fillAt;
+    assert.equal(r.filled(dest, at + 1, 10), false, "not at the end of the front");
+    assert.equal(r.filled(Buffer.alloc(100_000), at, 10), false, "another buffer");
+    assert.equal(r.filled(dest, at, 200_000), false, "past the buffer");
+    r.consume();
+    assert.equal(r.filled(dest, at, 10), false, "the message was consumed");
+    assert.equal(r.prepareFill(1000), 0, "consuming ends the reservation");
+  });
 });
 
 describe("CoreConnection.recvReserve", () => {

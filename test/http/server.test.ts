@@ -2,9 +2,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as net from "node:net";
 import {
-  MG_EV_ERROR, MG_EV_HTTP_HDRS, MG_EV_HTTP_MSG, type HttpMessage, type Connection, type EventHandler,
+  Manager, MG_EV_ERROR, MG_EV_HTTP_HDRS, MG_EV_HTTP_MSG, MG_EV_READ, type HttpMessage, type Connection, type EventHandler,
 } from "../../src/index.js";
-import { startServer, curl, rawExchange, waitFor, leakCheckAfterAll } from "../helpers.js";
+import { startServer, startLoop, curl, rawExchange, waitFor, leakCheckAfterAll } from "../helpers.js";
 
 const echoUri: EventHandler = (c, ev, data) => {
   if (ev === MG_EV_HTTP_MSG) c.reply(200, `${data.method} ${data.uri} ${data.bodyText}`);
@@ -404,4 +404,44 @@ test("a repeated plain answer goes out as shared bytes that drain() never edits:
 });
 
 // Leak check: nothing of this file is left open (sockets, timers, files, processes).
+test("a large body arriving in pieces is read straight into the request's buffer; a pipelined request behind it is intact", async () => {
+  // Content-Length known from the head: the receive buffer makes room for the whole
+  // request and the socket's later reads go there directly (core: recvReserve, fills).
+  const bodies: Buffer[] = [];
+  let filling = false;
+  const m = new Manager((c, ev, data) => {
+    if (ev === MG_EV_READ && c._recvFill !== undefined) filling = true;
+    if (ev === MG_EV_HTTP_MSG) { bodies.push(Buffer.from(data.bodyBytes)); c.reply(200, String(data.bodyBytes.length)); }
+  });
+  const port = m.listen("http://127.0.0.1:0").localAddr.port;
+  const loop = startLoop(m);
+  const body = Buffer.alloc(900_000);
+  for (let i = 0; i < body.length; i++) body[i] = (i * 7 + (i >>> 11)) & 0xff;
+  const s = net.connect(port, "127.0.0.1");
+  let answer = "";
+  s.setEncoding("latin1");
+  s.on("data", (d: string) => { answer += d; });
+  await new Promise<void>((resolve, reject) => { s.once("connect", resolve); s.once("error", reject); });
+  s.write(`POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: ${body.length}\r\n\r\n`);
+  s.write(body.subarray(0, 1000));
+  // Each piece waits until the server has read the one before (so the reservation is known).
+  let sent = 1000;
+  for (const end of [200_000, 500_000, 899_990]) {
+    await new Promise((r) => setTimeout(r, 20));
+    s.write(body.subarray(sent, end));
+    sent = end;
+  }
+  await new Promise((r) => setTimeout(r, 20));
+  s.write(Buffer.concat([body.subarray(sent), Buffer.from("POST /two HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc")]));
+  await waitFor(() => bodies.length === 2, 5000, "both requests");
+  assert.ok(filling, "the body was never read in place");
+  assert.equal(bodies[0]!.length, body.length);
+  assert.ok(bodies[0]!.equals(body), "the body read in place differs from what was sent");
+  assert.equal(bodies[1]!.toString(), "abc");
+  await waitFor(() => (answer.match(/HTTP\/1\.1 200/g) ?? []).length === 2, 5000, "two answers");
+  s.destroy();
+  await waitFor(() => m.connections.length === 1, 5000);
+  await loop.stop();
+});
+
 leakCheckAfterAll();
