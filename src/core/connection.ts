@@ -492,9 +492,11 @@ export class CoreConnection {
   /** @internal A view of `piece` (from _recvHeadOwn/_recvDataOwn) may be kept: its memory is never reused. */
   _recvKept(piece: Buffer): void { taintRead(piece); }
   /**
-   * @internal The message at the front of the receive buffer needs `n` contiguous bytes:
-   * when recvData() next has to gather, it allocates room for them at once. Capped at
+   * @internal The message at the front of the receive buffer needs `n` contiguous bytes: when
+   * recvData() next has to gather, it allocates room for them at once, and on an
+   * accepted plain socket the rest of the message is then read straight there. Capped at
    * the receive limit (recvSize), so a length announced by a peer never reserves more.
+   * Consuming ends the reservation.
    */
   recvReserve(n: number): void { this._recv.reserve(n < this._maxRecv ? n : this._maxRecv); }
   /** @internal Replaces a buffer still waiting in the send queue; false when it was written already. */
