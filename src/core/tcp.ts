@@ -63,6 +63,9 @@ export function connectTcp(mgr: Manager, c: Connection, ip: string, port: number
   attachSocket(mgr, c, sock);
 }
 
+/** Reads at least this long are shown to the layer's onArrive(). */
+const ARRIVE_MIN = 16 * 1024;
+
 /** Wires a socket's events into the connection. */
 export function attachSocket(mgr: Manager, c: Connection, sock: net.Socket): void {
   // `sock !== c._socket`: TLS took the socket over; only the TLS socket speaks for it now.
@@ -72,6 +75,13 @@ export function attachSocket(mgr: Manager, c: Connection, sock: net.Socket): voi
     c._recv.append(chunk);
     c._evRead += chunk.length;
     if (c._recv.length >= c._maxRecv) { sock.pause(); c._paused = true; }
+    // A large read may start a large message: a layer that can tell its size from the
+    // bytes alone reserves room for it now, so the reads still to come in this turn of
+    // the event loop go straight there rather than being copied out and gathered later.
+    if (chunk.length >= ARRIVE_MIN && c._recvFill === undefined) {
+      const l = c._layer;
+      if (l?.onArrive !== undefined) { l.onArrive(c); c._placeRecv(); }
+    }
     mgr._markDirty(c);
   });
   // Bytes read straight into a layer's buffer (core/accept.ts placeReads): counted as read.

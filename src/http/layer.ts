@@ -101,6 +101,20 @@ export class HttpLayer implements Layer {
     c.needRecvSize(s.maxHead + s.maxBody + 4096);
   }
 
+  /**
+   * A large read arrived (the core asks before any event): when it starts a request whose
+   * body has a known length, room for the whole request is reserved at once, so that
+   * the rest of it is read straight there. Nothing else changes: the head is parsed
+   * again, as usual, when the read is dispatched.
+   */
+  onArrive(c: Connection): void {
+    if (!this.isServer || this.cur !== undefined || this.busy || this.failed || this.lastRequest || this.tunnel) return;
+    const h = parseHead(c._recvHeadOwn(), false, this.maxHead, this.maxHeaders);
+    if (h === 0 || h instanceof HttpParseError) return;
+    if (h.chunked || h.contentLength <= 0 || h.contentLength > this.maxBody || h.method === "CONNECT") return;
+    c.recvReserve(h.headLen + h.contentLength);
+  }
+
   onEvent(c: Connection, ev: number, data: unknown): void {
     if (ev === MG_EV_READ) {
       if (this.failed || this.lastRequest && !this.busy && this.cur === undefined) { c.recvConsume(); return; }

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as net from "node:net";
 import {
-  Manager, MG_EV_ERROR, MG_EV_HTTP_HDRS, MG_EV_HTTP_MSG, MG_EV_READ, type HttpMessage, type Connection, type EventHandler,
+  Manager, MG_EV_ACCEPT, MG_EV_ERROR, MG_EV_HTTP_HDRS, MG_EV_HTTP_MSG, MG_EV_READ, type HttpMessage, type Connection, type EventHandler,
 } from "../../src/index.js";
 import { startServer, startLoop, curl, rawExchange, waitFor, leakCheckAfterAll } from "../helpers.js";
 
@@ -438,6 +438,42 @@ test("a large body arriving in pieces is read straight into the request's buffer
   assert.equal(bodies[0]!.length, body.length);
   assert.ok(bodies[0]!.equals(body), "the body read in place differs from what was sent");
   assert.equal(bodies[1]!.toString(), "abc");
+  await waitFor(() => (answer.match(/HTTP\/1\.1 200/g) ?? []).length === 2, 5000, "two answers");
+  s.destroy();
+  await waitFor(() => m.connections.length === 1, 5000);
+  await loop.stop();
+});
+
+test("a request written whole: the body's size is read from the first read, the rest of it goes straight into place", async () => {
+  // The reads of one event-loop turn come before any dispatch: the layer looks at a large
+  // first read (onArrive) and reserves the request's size, so later reads are placed.
+  const bodies: Buffer[] = [];
+  let placed = 0;
+  let firstRead: boolean | undefined;
+  const m = new Manager((c, ev, data) => {
+    if (ev === MG_EV_ACCEPT) c._socket!.on("placed", (n: number, p: { recv: boolean }) => { if (p.recv) placed += n; });
+    // (A reservation made at dispatch would start placing only after this handler.)
+    if (ev === MG_EV_READ && firstRead === undefined) firstRead = c._recvFill !== undefined || placed > 0;
+    if (ev === MG_EV_HTTP_MSG) { bodies.push(Buffer.from(data.bodyBytes)); c.reply(200, String(data.bodyBytes.length)); }
+  });
+  const port = m.listen("http://127.0.0.1:0").localAddr.port;
+  const loop = startLoop(m);
+  const body = Buffer.alloc(2_000_000);
+  for (let i = 0; i < body.length; i++) body[i] = (i * 11 + (i >>> 13)) & 0xff;
+  const s = net.connect(port, "127.0.0.1");
+  let answer = "";
+  s.setEncoding("latin1");
+  s.on("data", (d: string) => { answer += d; });
+  await new Promise<void>((resolve, reject) => { s.once("connect", resolve); s.once("error", reject); });
+  s.write(Buffer.concat([
+    Buffer.from(`POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: ${body.length}\r\n\r\n`), body,
+    Buffer.from("GET /next HTTP/1.1\r\nHost: x\r\n\r\n"),
+  ]));
+  await waitFor(() => bodies.length === 2, 5000, "both requests");
+  assert.ok(bodies[0]!.equals(body), "the body read in place differs from what was sent");
+  assert.equal(bodies[1]!.length, 0);
+  assert.ok(placed >= body.length * 0.8, `only ${placed} of ${body.length} bytes were read in place`);
+  assert.equal(firstRead, true, "reads were placed only once the request was dispatched, not from its first read");
   await waitFor(() => (answer.match(/HTTP\/1\.1 200/g) ?? []).length === 2, 5000, "two answers");
   s.destroy();
   await waitFor(() => m.connections.length === 1, 5000);
