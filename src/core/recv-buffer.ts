@@ -95,7 +95,10 @@ export class RecvBuffer {
     const len = this.length;
     if (this.want - len < min || len === 0) return 0;
     if (!this.owned || this.start + this.want > this.buf.length) {
-      const next = Buffer.allocUnsafeSlow(this.want);
+      let next: Buffer;
+      // (Room for the whole message is asked of the allocator before its bytes are in:
+      // when it refuses, the bytes just come as usual.)
+      try { next = Buffer.allocUnsafeSlow(this.want); } catch { return 0; }
       this.buf.copy(next, 0, this.start, this.end);
       releaseRead(this.buf);
       this.buf = next; this.end -= this.start; this.start = 0; this.owned = true;
