@@ -80,7 +80,8 @@ export function attachSocket(mgr: Manager, c: Connection, sock: net.Socket): voi
     // the event loop go straight there rather than being copied out and gathered later.
     if (chunk.length >= ARRIVE_MIN && c._recvFill === undefined) {
       const l = c._layer;
-      if (l?.onArrive !== undefined) { l.onArrive(c); c._placeRecv(); }
+      // (A socket callback: nothing may throw out of it.)
+      if (l?.onArrive !== undefined) { try { l.onArrive(c); c._placeRecv(); } catch (e) { mgr._reportError(e); } }
     }
     mgr._markDirty(c);
   });
