@@ -29,11 +29,11 @@ export interface Layer {
   /** Bytes the application queued with send() (client layers that track requests). */
   onSend?(c: CoreConnection, data: Buffer): void;
   /**
-   * A large read just reached the receive buffer, before any event: the layer may look
-   * at the buffer (without consuming) and reserve room for the message at its front
-   * (recvReserve), so that the rest of it is read straight there. No handler runs here.
+   * A large read of `bytes` just reached the receive buffer, before any event: the layer
+   * may look at the buffer (without consuming) and reserve room for the message at its
+   * front (recvReserve), so that the rest of it is read straight there. No handler runs here.
    */
-  onArrive?(c: CoreConnection): void;
+  onArrive?(c: CoreConnection, bytes: number): void;
   /**
    * The peer finished sending (half-close). Return true when the layer closes the
    * connection itself once the work in progress is done; false lets the core drain it.

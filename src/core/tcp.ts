@@ -81,7 +81,7 @@ export function attachSocket(mgr: Manager, c: Connection, sock: net.Socket): voi
     if (chunk.length >= ARRIVE_MIN && c._recvFill === undefined) {
       const l = c._layer;
       // (A socket callback: nothing may throw out of it.)
-      if (l?.onArrive !== undefined) { try { l.onArrive(c); c._placeRecv(); } catch (e) { mgr._reportError(e); } }
+      if (l?.onArrive !== undefined) { try { l.onArrive(c, chunk.length); c._placeRecv(); } catch (e) { mgr._reportError(e); } }
     }
     mgr._markDirty(c);
   });

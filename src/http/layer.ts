@@ -107,8 +107,9 @@ export class HttpLayer implements Layer {
    * the rest of it is read straight there. Nothing else changes: the head is parsed
    * again, as usual, when the read is dispatched.
    */
-  onArrive(c: Connection): void {
-    if (!this.isServer || this.cur !== undefined || this.busy || this.failed || this.lastRequest || this.tunnel) return;
+  onArrive(c: Connection, bytes: number): void {
+    // Only a read that starts the buffer (the later reads of a burst cost nothing here).
+    if (c.recvLen !== bytes || !this.isServer || this.cur !== undefined || this.busy || this.failed || this.lastRequest || this.tunnel) return;
     const h = parseHead(c._recvHeadOwn(), false, this.maxHead, this.maxHeaders);
     if (h === 0 || h instanceof HttpParseError) return;
     if (h.chunked || h.contentLength <= 0 || h.contentLength > this.maxBody || h.method === "CONNECT") return;
