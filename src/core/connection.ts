@@ -473,8 +473,10 @@ export class CoreConnection {
     if (sock === undefined || this._closed || !canPlace(sock)) return;
     const f = this._recvFill, r = this._recv;
     if (f !== undefined) {
-      // Still where the next bytes belong? (A layer may have consumed the message meanwhile.)
-      if (f.left > 0 && f.dest === r.fillBuf && f.at === r.fillAt) return;
+      // Still where the next bytes belong? (A layer may have consumed the message
+      // meanwhile, or be taking it piece by piece, as httpUpload() does: then the rest
+      // comes as usual, so that what was consumed is not kept in one buffer.)
+      if (f.left > 0 && r.reserving && f.dest === r.fillBuf && f.at === r.fillAt) return;
       this._recvFill = undefined;
       placeReads(sock, undefined);
     }

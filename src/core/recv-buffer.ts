@@ -107,6 +107,8 @@ export class RecvBuffer {
     if (this.ri < this.rest.length) this.gather(len, false);
     return this.start + this.want - this.end;
   }
+  /** A reservation is in force (reserve() and nothing consumed since). */
+  get reserving(): boolean { return this.want > 0; }
   get fillBuf(): Buffer { return this.buf; }
   get fillAt(): number { return this.end; }
 

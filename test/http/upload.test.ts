@@ -45,6 +45,18 @@ test("curl --data-binary @file: the body lands in dir/name, the answer gives its
   assert.equal(sha(path.join(dir, "custom.bin")), sha(src));
 });
 
+test("a body within maxBodySize, sent whole: httpUpload takes it piece by piece although its size was reserved at once", async () => {
+  // The HTTP layer reserves head + Content-Length from the first read (reads then go
+  // straight into one buffer); httpUpload consuming the body as it comes ends that, and
+  // every byte still lands in the file in order.
+  const src = path.join(base, "b.bin");
+  fs.writeFileSync(src, crypto.randomBytes(8_000_000));
+  const r = await curl(["--data-binary", `@${src}`, `${srv.url}/upload?file=b.bin`]);
+  assert.equal(r.stdout, '{"file":"b.bin","size":8000000}');
+  assert.equal(sha(path.join(dir, "b.bin")), sha(src));
+  fs.rmSync(src);
+});
+
 test("curl -T a 200 MiB file: on disk whole, memory stays bounded (the body is never buffered)", async (t) => {
   const big = path.join(base, "big.bin");
   const chunk = crypto.randomBytes(1 << 20);
