@@ -142,26 +142,25 @@ function onRead(this: PlacingSocket, n: number, buf: Buffer): void {
   if (buf !== readBuf) {
     // The read went into the view nextBuffer() gave: in place already, unless the place
     // was given up meanwhile (a failed frame: those bytes are then the socket's as usual).
-    if (p !== undefined && p.view === buf) {
-      p.view = undefined;
-      p.at += n; p.left -= n; p.placed += n;
-      if (p.left === 0) this[PLACE] = undefined;
-      this.emit("placed", n, p);
-    } else {
-      this.emit("data", copyOut(buf, 0, n));
-    }
+    if (p !== undefined && p.view === buf) { p.view = undefined; placedIn(this, p, n); }
+    else this.emit("data", copyOut(buf, 0, n));
     return;
   }
   if (p !== undefined && p.left > 0) {
     const k = n < p.left ? n : p.left;
     readBuf.copy(p.dest, p.at, 0, k);
-    p.at += k; p.left -= k; p.placed += k;
-    if (p.left === 0) this[PLACE] = undefined;
-    this.emit("placed", k, p);
+    placedIn(this, p, k);
     if (k < n) this.emit("data", copyOut(readBuf, k, n));
     return;
   }
   this.emit("data", copyOut(readBuf, 0, n));
+}
+
+/** `k` more bytes are at p.dest[p.at..]: counted, and reported as "placed". */
+function placedIn(sock: PlacingSocket, p: ReadPlace, k: number): void {
+  p.at += k; p.left -= k; p.placed += k;
+  if (p.left === 0) sock[PLACE] = undefined;
+  sock.emit("placed", k, p);
 }
 
 // The socket whose read callback ran last: Node asks nextBuffer() for that socket's next

@@ -469,9 +469,10 @@ export class CoreConnection {
    * plain socket only; others append as usual).
    */
   _placeRecv(): void {
+    const f = this._recvFill, r = this._recv;
+    if (f === undefined && !r.reserving) return; // (the common case: nothing reserved)
     const sock = this._socket;
     if (sock === undefined || this._closed || !canPlace(sock)) return;
-    const f = this._recvFill, r = this._recv;
     if (f !== undefined) {
       // Still where the next bytes belong? (A layer may have consumed the message
       // meanwhile, or be taking it piece by piece, as httpUpload() does: then the rest
@@ -484,17 +485,22 @@ export class CoreConnection {
     if (left > 0) this._recvFill = placeReads(sock, r.fillBuf, r.fillAt, left, true);
   }
 
-  /** @internal `n` bytes of a receive-buffer fill arrived (core/tcp.ts). */
+  /**
+   * @internal `n` bytes of a receive-buffer fill arrived (core/tcp.ts): they join the
+   * front, or, when the front changed under the fill, come after what it holds as a
+   * copy (and the fill stops).
+   */
   _recvFilled(p: ReadPlace, n: number): void {
-    if (p !== this._recvFill) { this._recv.append(Buffer.from(p.dest.subarray(p.at - n, p.at))); return; }
+    const at = p.at - n;
     p.placed = 0;
-    if (p.left === 0) this._recvFill = undefined;
-    if (!this._recv.filled(p.dest, p.at - n, n)) {
-      // The front changed under the fill: these bytes come after what it holds, as a copy.
-      this._recv.append(Buffer.from(p.dest.subarray(p.at - n, p.at)));
-      if (this._recvFill !== undefined && this._socket !== undefined) { this._recvFill = undefined; placeReads(this._socket, undefined); }
+    const current = p === this._recvFill;
+    if (current && p.left === 0) this._recvFill = undefined;
+    if (current && this._recv.filled(p.dest, at, n)) return;
+    this._recv.append(Buffer.from(p.dest.subarray(at, p.at)));
+    if (this._recvFill === p) {
+      this._recvFill = undefined;
+      if (this._socket !== undefined) placeReads(this._socket, undefined);
     }
-    if (this._recv.length >= this._maxRecv && this._socket !== undefined) { this._socket.pause(); this._paused = true; }
   }
 
   /** @internal A view of `piece` (from _recvHeadOwn/_recvDataOwn) may be kept: its memory is never reused. */

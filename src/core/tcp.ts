@@ -69,12 +69,13 @@ const ARRIVE_MIN = 16 * 1024;
 /** Wires a socket's events into the connection. */
 export function attachSocket(mgr: Manager, c: Connection, sock: net.Socket): void {
   // `sock !== c._socket`: TLS took the socket over; only the TLS socket speaks for it now.
+  const pauseWhenFull = (): void => { if (c._recv.length >= c._maxRecv) { sock.pause(); c._paused = true; } };
   sock.on("data", (chunk: Buffer) => {
     if (c._closed || sock !== c._socket) return;
     if (logLevel >= MG_LL_VERBOSE) logTraffic(c.id, "<-", chunk, `${c.remoteAddr.ip}:${c.remoteAddr.port}`);
     c._recv.append(chunk);
     c._evRead += chunk.length;
-    if (c._recv.length >= c._maxRecv) { sock.pause(); c._paused = true; }
+    pauseWhenFull();
     // A large read may start a large message: a layer that can tell its size from the
     // bytes alone reserves room for it now, so the reads still to come in this turn of
     // the event loop go straight there rather than being copied out and gathered later.
@@ -88,7 +89,7 @@ export function attachSocket(mgr: Manager, c: Connection, sock: net.Socket): voi
   // Bytes read straight into a layer's buffer (core/accept.ts placeReads): counted as read.
   sock.on("placed", (n: number, p: ReadPlace) => {
     if (c._closed || sock !== c._socket) return;
-    if (p.recv) c._recvFilled(p, n);
+    if (p.recv) { c._recvFilled(p, n); pauseWhenFull(); }
     c._evRead += n;
     mgr._markDirty(c);
   });
