@@ -403,25 +403,45 @@ test("a repeated plain answer goes out as shared bytes that drain() never edits:
   await srv.stop();
 });
 
-// Leak check: nothing of this file is left open (sockets, timers, files, processes).
-test("a large body arriving in pieces is read straight into the request's buffer; a pipelined request behind it is intact", async () => {
-  // Content-Length known from the head: the receive buffer makes room for the whole
-  // request and the socket's later reads go there directly (core: recvReserve, fills).
+// The two tests below: a server that keeps every request body it gets and answers its
+// length, and a raw socket client that counts the answers.
+interface BodyServer { m: Manager; port: number; loop: ReturnType<typeof startLoop>; bodies: Buffer[] }
+function bodyServer(observe: (c: Connection, ev: number) => void): BodyServer {
   const bodies: Buffer[] = [];
-  let filling = false;
   const m = new Manager((c, ev, data) => {
-    if (ev === MG_EV_READ && c._recvFill !== undefined) filling = true;
+    observe(c, ev);
     if (ev === MG_EV_HTTP_MSG) { bodies.push(Buffer.from(data.bodyBytes)); c.reply(200, String(data.bodyBytes.length)); }
   });
   const port = m.listen("http://127.0.0.1:0").localAddr.port;
-  const loop = startLoop(m);
-  const body = Buffer.alloc(900_000);
-  for (let i = 0; i < body.length; i++) body[i] = (i * 7 + (i >>> 11)) & 0xff;
+  return { m, port, loop: startLoop(m), bodies };
+}
+async function rawPeer(port: number): Promise<{ s: net.Socket; answers: () => number }> {
   const s = net.connect(port, "127.0.0.1");
   let answer = "";
   s.setEncoding("latin1");
   s.on("data", (d: string) => { answer += d; });
   await new Promise<void>((resolve, reject) => { s.once("connect", resolve); s.once("error", reject); });
+  return { s, answers: () => (answer.match(/HTTP\/1\.1 200/g) ?? []).length };
+}
+function patterned(n: number, mul: number, shift: number): Buffer {
+  const b = Buffer.alloc(n);
+  for (let i = 0; i < n; i++) b[i] = (i * mul + (i >>> shift)) & 0xff;
+  return b;
+}
+async function finish(srv: BodyServer, s: net.Socket): Promise<void> {
+  s.destroy();
+  await waitFor(() => srv.m.connections.length === 1, 5000);
+  await srv.loop.stop();
+}
+
+test("a large body arriving in pieces is read straight into the request's buffer; a pipelined request behind it is intact", async () => {
+  // Content-Length known from the head: the receive buffer makes room for the whole
+  // request and the socket's later reads go there directly (core: recvReserve, fills).
+  let filling = false;
+  const srv = bodyServer((c, ev) => { if (ev === MG_EV_READ && c._recvFill !== undefined) filling = true; });
+  const { bodies } = srv;
+  const body = patterned(900_000, 7, 11);
+  const { s, answers } = await rawPeer(srv.port);
   s.write(`POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: ${body.length}\r\n\r\n`);
   s.write(body.subarray(0, 1000));
   // Each piece waits until the server has read the one before (so the reservation is known).
@@ -438,33 +458,23 @@ test("a large body arriving in pieces is read straight into the request's buffer
   assert.equal(bodies[0]!.length, body.length);
   assert.ok(bodies[0]!.equals(body), "the body read in place differs from what was sent");
   assert.equal(bodies[1]!.toString(), "abc");
-  await waitFor(() => (answer.match(/HTTP\/1\.1 200/g) ?? []).length === 2, 5000, "two answers");
-  s.destroy();
-  await waitFor(() => m.connections.length === 1, 5000);
-  await loop.stop();
+  await waitFor(() => answers() === 2, 5000, "two answers");
+  await finish(srv, s);
 });
 
 test("a request written whole: the body's size is read from the first read, the rest of it goes straight into place", async () => {
   // The reads of one event-loop turn come before any dispatch: the layer looks at a large
   // first read (onArrive) and reserves the request's size, so later reads are placed.
-  const bodies: Buffer[] = [];
   let placed = 0;
   let firstRead: boolean | undefined;
-  const m = new Manager((c, ev, data) => {
+  const srv = bodyServer((c, ev) => {
     if (ev === MG_EV_ACCEPT) c._socket!.on("placed", (n: number, p: { recv: boolean }) => { if (p.recv) placed += n; });
     // (A reservation made at dispatch would start placing only after this handler.)
     if (ev === MG_EV_READ && firstRead === undefined) firstRead = c._recvFill !== undefined || placed > 0;
-    if (ev === MG_EV_HTTP_MSG) { bodies.push(Buffer.from(data.bodyBytes)); c.reply(200, String(data.bodyBytes.length)); }
   });
-  const port = m.listen("http://127.0.0.1:0").localAddr.port;
-  const loop = startLoop(m);
-  const body = Buffer.alloc(2_000_000);
-  for (let i = 0; i < body.length; i++) body[i] = (i * 11 + (i >>> 13)) & 0xff;
-  const s = net.connect(port, "127.0.0.1");
-  let answer = "";
-  s.setEncoding("latin1");
-  s.on("data", (d: string) => { answer += d; });
-  await new Promise<void>((resolve, reject) => { s.once("connect", resolve); s.once("error", reject); });
+  const { bodies } = srv;
+  const body = patterned(2_000_000, 11, 13);
+  const { s, answers } = await rawPeer(srv.port);
   s.write(Buffer.concat([
     Buffer.from(`POST /up HTTP/1.1\r\nHost: x\r\nContent-Length: ${body.length}\r\n\r\n`), body,
     Buffer.from("GET /next HTTP/1.1\r\nHost: x\r\n\r\n"),
@@ -474,10 +484,9 @@ test("a request written whole: the body's size is read from the first read, the 
   assert.equal(bodies[1]!.length, 0);
   assert.ok(placed >= body.length * 0.8, `only ${placed} of ${body.length} bytes were read in place`);
   assert.equal(firstRead, true, "reads were placed only once the request was dispatched, not from its first read");
-  await waitFor(() => (answer.match(/HTTP\/1\.1 200/g) ?? []).length === 2, 5000, "two answers");
-  s.destroy();
-  await waitFor(() => m.connections.length === 1, 5000);
-  await loop.stop();
+  await waitFor(() => answers() === 2, 5000, "two answers");
+  await finish(srv, s);
 });
 
+// Leak check: nothing of this file is left open (sockets, timers, files, processes).
 leakCheckAfterAll();
