@@ -33,12 +33,18 @@ after(async () => { await srv.stop(); fs.rmSync(base, { recursive: true, force: 
 
 function sha(p: string): string { return crypto.createHash("sha256").update(fs.readFileSync(p)).digest("hex"); }
 
+/** Random bytes in base/name, posted with curl to /upload?file=name: the answer and the stored file are checked. Returns the source file. */
+async function uploadChecked(name: string, size: number): Promise<string> {
+  const src = path.join(base, name);
+  fs.writeFileSync(src, crypto.randomBytes(size));
+  const r = await curl(["--data-binary", `@${src}`, `${srv.url}/upload?file=${name}`]);
+  assert.equal(r.stdout, `{"file":"${name}","size":${size}}`);
+  assert.equal(sha(path.join(dir, name)), sha(src));
+  return src;
+}
+
 test("curl --data-binary @file: the body lands in dir/name, the answer gives its size", async () => {
-  const src = path.join(base, "a.bin");
-  fs.writeFileSync(src, crypto.randomBytes(300_000));
-  const r = await curl(["--data-binary", `@${src}`, `${srv.url}/upload?file=a.bin`]);
-  assert.equal(r.stdout, '{"file":"a.bin","size":300000}');
-  assert.equal(sha(path.join(dir, "a.bin")), sha(src));
+  const src = await uploadChecked("a.bin", 300_000);
   // onDone answers instead, and the connection goes on with the next request.
   const k = await curl(["--data-binary", `@${src}`, `${srv.url}/custom`, "--next", `${srv.url}/other`]);
   assert.equal(k.stdout, "stored 300000buffered 0");
@@ -49,12 +55,7 @@ test("a body within maxBodySize, sent whole: httpUpload takes it piece by piece 
   // The HTTP layer reserves head + Content-Length from the first read (reads then go
   // straight into one buffer); httpUpload consuming the body as it comes ends that, and
   // every byte still lands in the file in order.
-  const src = path.join(base, "b.bin");
-  fs.writeFileSync(src, crypto.randomBytes(8_000_000));
-  const r = await curl(["--data-binary", `@${src}`, `${srv.url}/upload?file=b.bin`]);
-  assert.equal(r.stdout, '{"file":"b.bin","size":8000000}');
-  assert.equal(sha(path.join(dir, "b.bin")), sha(src));
-  fs.rmSync(src);
+  fs.rmSync(await uploadChecked("b.bin", 8_000_000));
 });
 
 test("curl -T a 200 MiB file: on disk whole, memory stays bounded (the body is never buffered)", async (t) => {
