@@ -27,7 +27,7 @@ export function problem(msg: string): void {
 }
 
 /** Prints the RESULT line and exits. */
-export function finish(r: Omit<LoadResult, "ok" | "errors">): never {
+export function finish<R extends LoadResult = LoadResult>(r: Omit<R, "ok" | "errors">): never {
   process.stdout.write(`RESULT ${JSON.stringify({ ok: errors.length === 0, errors, ...r })}\n`);
   process.exit(0);
 }

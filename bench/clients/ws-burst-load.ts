@@ -10,7 +10,7 @@
 import * as net from "node:net";
 import { FrameChecker, maskedTextFrames } from "./ws-frame-check.js";
 import { checkUpgradeResponse, MAX_UPGRADE_HEAD, newKey, upgradeRequest } from "./ws-upgrade.js";
-import { problem, finish, clientNote } from "./load-report.js";
+import { problem, finish, clientNote, type LoadResult } from "./load-report.js";
 
 export interface WsBurstConfig {
   url: string;
@@ -19,6 +19,15 @@ export interface WsBurstConfig {
   count: number;
   /** Bytes per message (0: empty text messages; otherwise binary). */
   size: number;
+}
+
+/** The RESULT of this client: besides the rate, the first burst's time and the server's memory. */
+export interface WsBurstResult extends LoadResult {
+  /** The first burst's time, ms (with `seconds: 0` the only burst: on a fresh server, the issue-15 case). */
+  firstMs: number;
+  /** The server's peak and startup resident size, bytes (see ServerStats). */
+  serverHwm: number;
+  serverRss0: number;
 }
 
 /** What the bench servers answer to STATS_REQUEST (bytes). */
@@ -132,8 +141,9 @@ try {
   const best = Math.min(...times);
   const n = times.length * cfg.count;
   const value = cfg.size === 0 ? n / s : (n * cfg.size) / MiB / s;
-  finish({
+  finish<WsBurstResult>({
     value, count: n, seconds: s, clientCpuPct: cpuPct,
+    firstMs: times[0]! * 1000, serverHwm: st.hwm, serverRss0: st.rss0,
     detail: `${times.length} bursts of ${cfg.count} x ${cfg.size} B, mean ${(mean * 1000).toFixed(1)} ms, best ${(best * 1000).toFixed(1)} ms; ` +
       `server peak RSS ${(st.hwm / MiB).toFixed(0)} MiB (+${((st.hwm - st.rss0) / MiB).toFixed(0)} MiB over its idle ${(st.rss0 / MiB).toFixed(0)} MiB), ${clientNote(cpuPct)}`,
   });
