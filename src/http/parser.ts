@@ -158,21 +158,22 @@ export function parseHead(buf: Buffer, isResponse: boolean, maxHead: number, max
 
   if (!isResponse) {
     // request-line = method SP request-target SP HTTP-version (RFC 9112 section 3).
+    // node -1: the token is no known method. The verdict waits for the end of the request
+    // line: a line that is not a request line at all ("GARBAGE" CRLF, "hello world" CRLF)
+    // is a 400, and only a well-formed request line with an unknown method is a 501.
     let node = 0;
     for (;;) {
       if (i >= lim) return more(full, true, maxHead);
       c = buf[i]!;
       if (c === SP) break;
       // method = token (RFC 9110 section 9.1), case-sensitive.
-      if (!TOKEN[c]) return bad("invalid character in method");
-      node = TRIE[node * TRIE_W + c]!;
-      if (node === 0) return new HttpParseError(501, "method not implemented");
+      if (!TOKEN[c]) return bad(c === CR || c === LF ? "request line without a request target" : "invalid character in method");
+      if (node >= 0) { node = TRIE[node * TRIE_W + c]!; if (node === 0) node = -1; }
       i++;
     }
     if (i === skip) return bad("request line starts with a space");
-    const m = trieName[node];
-    if (m === undefined) return new HttpParseError(501, "method not implemented");
-    method = m;
+    if (node > 0 && trieName[node] === undefined) node = -1; // (a prefix of a known method)
+    if (node > 0) method = trieName[node]!;
     isConnect = node === NODE_CONNECT;
     // request-target (RFC 9112 section 3.2); a second SP is not a target byte (single SP).
     tStart = ++i;
@@ -216,7 +217,8 @@ export function parseHead(buf: Buffer, isResponse: boolean, maxHead: number, max
       }
     } else if (c === 0x2a) {
       // asterisk-form = "*", OPTIONS only (section 3.2.4).
-      if (node !== NODE_OPTIONS) return bad("asterisk-form target is only for OPTIONS");
+      // (An unknown method may be one that takes it: its line is judged as a whole, below.)
+      if (node !== NODE_OPTIONS && node >= 0) return bad("asterisk-form target is only for OPTIONS");
       i++;
       if (i >= lim) return more(full, true, maxHead);
       c = buf[i]!;
@@ -254,6 +256,8 @@ export function parseHead(buf: Buffer, isResponse: boolean, maxHead: number, max
     if (buf[i] !== CR) return bad(buf[i] === LF ? "bare LF in head (CRLF required)" : "malformed HTTP version");
     // RFC 9110 section 6.2: a well-formed version we do not implement gets 505.
     if (major !== 1) return new HttpParseError(505, `unsupported protocol HTTP/${major}.${minor}`);
+    // RFC 9110 section 9.1: a well-formed request line with a method we do not know.
+    if (node < 0) return new HttpParseError(501, "method not implemented");
   } else {
     // status-line = HTTP-version SP status-code SP [ reason-phrase ] (RFC 9112 section 4).
     const v = version(buf, i, lim);
