@@ -8,7 +8,7 @@
 // 1..65535 (0 is never one: it marks the empty field).
 
 /**
- * @internal Values by packet identifier (1..65535), in insertion order like a Map, for
+ * Values by packet identifier (1..65535), in insertion order like a Map, for
  * what is mostly none or one at a time (a broker's QoS 1/2 deliveries in flight to a
  * client that acknowledges each before the next): the only entry lives in fields, a Map
  * is made while two or more are held, and dropped when the last one goes.
@@ -69,7 +69,7 @@ export class IdMap<V> {
   }
 }
 
-/** @internal Packet identifiers (1..65535): an IdMap whose values say only "held" (add, has, delete, clear, size). */
+/** Packet identifiers (1..65535): an IdMap whose values say only "held" (add, has, delete, clear, size). */
 export class IdSet extends IdMap<true> {
   add(id: number): void { this.set(id, true); }
 }

@@ -17,7 +17,7 @@ export function mqttClientSpec(tls: boolean, st: MqttConnState): OpenSpec {
 }
 
 /**
- * @internal A transport other than TCP and TLS that carries MQTT (MQTT over WebSocket,
+ * A transport other than TCP and TLS that carries MQTT (MQTT over WebSocket,
  * src/mqttws, which the public Manager passes in: this folder knows no WebSocket). Its
  * URL schemes, and the specs that give its connections their layers.
  */
