@@ -287,7 +287,8 @@ function parseAll(c: Connection, st: HttpLayer): void {
       if (st.answeredEarly) { if (skipAnswered(c, st, h)) continue; return; }
       if (st.cur !== h || c.layer !== st || !c.canSend) return;
       if (st.oversized) { fail(c, st, new HttpParseError(413, `body of ${h.contentLength} bytes is larger than ${st.maxBody}`)); return; }
-      if (h.expectContinue && st.bodyLen !== 0 && st.isServer) c.send("HTTP/1.1 100 Continue\r\n\r\n");
+      // RFC 9110 §10.1.1: the client waits for it before sending the body (a chunked one too).
+      if (h.expectContinue && (st.bodyLen !== 0 || st.chunk !== undefined) && st.isServer) c.send("HTTP/1.1 100 Continue\r\n\r\n");
       if (c.recvLen === 0) return;
       if (c.recvLen !== buf.length) data = c.recvData();
     }

@@ -153,6 +153,16 @@ test("Expect: 100-continue gets an interim 100 before the body", async () => {
   sock.destroy();
   const c = await curl(["-H", "Expect: 100-continue", "--data-binary", "z".repeat(5000), `${srv.url}/curl`]);
   assert.ok(c.stdout.endsWith("z".repeat(5000)));
+  // A chunked body waits for the 100 as well.
+  const ch = net.connect(srv.port, "127.0.0.1");
+  let chunked = "";
+  ch.on("data", (d) => { chunked += d; });
+  ch.write("PUT /c HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nExpect: 100-continue\r\n\r\n");
+  await waitFor(() => chunked.includes("100 Continue"), 3000, "100 Continue for a chunked body");
+  assert.equal(chunked, "HTTP/1.1 100 Continue\r\n\r\n");
+  ch.write("4\r\ndata\r\n0\r\n\r\n");
+  await waitFor(() => chunked.endsWith("PUT /c data"), 3000, "final response");
+  ch.destroy();
   await srv.stop();
 });
 
