@@ -58,6 +58,12 @@ export class HttpLayer implements Layer {
   reqStart = 0;
   /** The HTTP_MSG handler is running: the parse loop goes on by itself after it. */
   inCall = false;
+  /** The HTTP_HDRS handler is running: reply() may answer the request early (answerEarly). */
+  inHdrs = false;
+  /** reply() answered the request on MG_EV_HTTP_HDRS: the parse loop skips it, no MG_EV_HTTP_MSG. */
+  answeredEarly = false;
+  /** The response in progress sends no body (an answer to HEAD): httpChunk/httpSse write nothing. */
+  noBodyOut = false;
   /** Client: HEAD requests sent whose responses have no body. */
   headRequests = 0;
   /** Requests wait in the buffer and a response just finished: parse at the next poll. */
@@ -191,21 +197,29 @@ export class HttpLayer implements Layer {
     if (this.busy) this.responded = true;
   }
 
-  /** The handler threw on a request: 500 and close when no response has started, else close. */
+  /**
+   * The handler threw on a request: 500 and close when no response has started, else
+   * close. Either way the request is over: nothing more is read or dispatched for it
+   * (no MG_EV_HTTP_MSG after a throw on MG_EV_HTTP_HDRS), so only one answer goes out.
+   */
   onHandlerError(c: Connection, ev: number, _err: unknown): void {
     if (!this.isServer || (ev !== MG_EV_HTTP_MSG && ev !== MG_EV_HTTP_HDRS)) return;
     if (c.isClosing || c.isClosed) return;
-    if (!this.responded && (this.busy || ev === MG_EV_HTTP_HDRS)) {
+    // On HDRS only an early reply starts the response (`responded` may still describe the
+    // previous request of a keep-alive connection).
+    const started = ev === MG_EV_HTTP_HDRS ? this.answeredEarly && this.responded : this.responded || !this.busy;
+    if (!started) {
       const body = "Internal Server Error\n";
       c.send(`HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
       this.responded = true;
-      this.failed = true;
-      c.drain();
-    } else {
-      // The response (or part of it) is out: let what is queued go, then close.
-      this.failed = true;
-      c.drain();
     }
+    // (Else the response, or part of it, is out: let what is queued go, then close.)
+    this.failed = true;
+    this.cur = undefined;
+    this.msg = undefined;
+    this.chunk = undefined;
+    this.oversized = false;
+    c.drain();
   }
 }
 
@@ -266,10 +280,15 @@ function parseAll(c: Connection, st: HttpLayer): void {
       // (A read that holds exactly one head, the usual GET, is its own view.)
       headView = h.skip === 0 && h.headLen === buf.length ? buf : buf.subarray(h.skip, h.headLen);
       st.msg = new HttpMessage(h.method, h.uri, h.query, h.proto, headView, EMPTY, headOf(h), h.hdr, !st.isServer);
-      c.call(MG_EV_HTTP_HDRS, st.msg);
+      st.inHdrs = true;
+      try { c.call(MG_EV_HTTP_HDRS, st.msg); } finally { st.inHdrs = false; }
+      // The handler threw (answered 500, onHandlerError): nothing of this request goes on.
+      if (st.failed) { c.recvConsume(); return; }
+      if (st.answeredEarly) { if (skipAnswered(c, st, h)) continue; return; }
       if (st.cur !== h || c.layer !== st || !c.canSend) return;
       if (st.oversized) { fail(c, st, new HttpParseError(413, `body of ${h.contentLength} bytes is larger than ${st.maxBody}`)); return; }
-      if (h.expectContinue && st.bodyLen !== 0 && st.isServer) c.send("HTTP/1.1 100 Continue\r\n\r\n");
+      // RFC 9110 §10.1.1: the client waits for it before sending the body (a chunked one too).
+      if (h.expectContinue && (st.bodyLen !== 0 || st.chunk !== undefined) && st.isServer) c.send("HTTP/1.1 100 Continue\r\n\r\n");
       if (c.recvLen === 0) return;
       if (c.recvLen !== buf.length) data = c.recvData();
     }
@@ -324,6 +343,20 @@ function framing(c: Connection, st: HttpLayer, h: ParsedHead): boolean {
   return true;
 }
 
+/**
+ * After an early answer (answerEarly): drops the request from the receive buffer, or
+ * everything when no request follows it (its body was not read). Returns true when
+ * parsing goes on.
+ */
+function skipAnswered(c: Connection, st: HttpLayer, h: ParsedHead): boolean {
+  st.answeredEarly = false;
+  // (A CONNECT answered 2xx is a tunnel now: the bytes after its head are the tunnel's.)
+  if (st.lastRequest && c.layer === st) { c.recvConsume(); return false; }
+  c.recvConsume(h.headLen + st.bodyLen);
+  if (!st.busy) { st.since = c.manager._now; c._layerPollAt = 0; }
+  return c.layer === st;
+}
+
 function deliver(c: Connection, st: HttpLayer, h: ParsedHead, raw: Buffer, body: Buffer, end: number): void {
   const msg = st.msg!;
   msg.message = raw;
@@ -363,10 +396,31 @@ export function beginAnswer(st: HttpLayer, h: ParsedHead, lastReceived = true): 
   st.reqKeepAlive = h.keepAlive && !(st.shuttingDown && lastReceived);
   st.reqHttp10 = h.proto === "HTTP/1.0";
   st.streaming = 0;
+  st.noBodyOut = false;
   st.connectRequest = h.method === "CONNECT";
   st.reqStart = 0;
   // RFC 9112 §9.6: no request after one that closes the connection; none after CONNECT.
   if (!h.keepAlive || st.connectRequest) st.lastRequest = true;
+}
+
+/**
+ * Server: reply() on MG_EV_HTTP_HDRS answers the request whose head just arrived, before
+ * its body is read (docs/http.md: a handler can refuse early); MG_EV_HTTP_MSG does not
+ * follow. When the whole body is already in the receive buffer (none, or all of its
+ * Content-Length) the request is skipped and the connection stays usable. Otherwise the
+ * body is never read: the response says `Connection: close` and the connection closes
+ * after it (RFC 9112 §9.6), since unread body bytes would be taken for the next request.
+ */
+export function answerEarly(c: Connection, st: HttpLayer): void {
+  const h = st.cur!;
+  const end = h.headLen + st.bodyLen;
+  const whole = st.chunk === undefined && !st.oversized && c.recvLen >= end;
+  beginAnswer(st, h, c.recvLen <= end);
+  st.answeredEarly = true;
+  if (!whole) {
+    st.reqKeepAlive = false;
+    st.lastRequest = true;
+  }
 }
 
 /** Client side: a response framed by the connection closing is complete now. */
@@ -433,9 +487,12 @@ export function responseDone(c: Connection, st: HttpLayer | undefined = httpLaye
   if (st === undefined || !st.isServer || !st.busy) return;
   st.busy = false;
   st.streaming = 0;
-  // Answered inside MG_EV_HTTP_MSG: the dispatch's clock is current enough (one clock
+  st.noBodyOut = false;
+  // Answered inside MG_EV_HTTP_MSG (or early, in MG_EV_HTTP_HDRS): the parse loop goes on
+  // by itself after the handler, and the dispatch's clock is current enough (one clock
   // read less per request); answered later (async work), the time now.
-  st.since = st.inCall ? c.manager._now : millis();
+  const inCall = st.inCall || st.inHdrs;
+  st.since = inCall ? c.manager._now : millis();
   c._layerPollAt = 0;
   if (st.connectRequest) {
     st.connectRequest = false;
@@ -447,12 +504,12 @@ export function responseDone(c: Connection, st: HttpLayer | undefined = httpLaye
   if (!st.reqKeepAlive) { c.drain(); return; }
   if (st.shuttingDown) {
     // Requests received behind this one are answered first (processInput closes after them).
-    if (st.inCall) return; // the parse loop goes on by itself
+    if (inCall) return; // the parse loop goes on by itself
     if (c.recvLen > 0) { st.reparse = true; c._layerPollAt = 0; c.touch(); } else c.drain();
     return;
   }
-  if (st.peerEnded && c.recvLen === 0 && !st.inCall) { c.drain(); return; }
-  if (c.recvLen > 0 && !st.inCall) {
+  if (st.peerEnded && c.recvLen === 0 && !inCall) { c.drain(); return; }
+  if (c.recvLen > 0 && !inCall) {
     // Answered outside the HTTP_MSG handler: pipelined requests wait for the next poll.
     st.reparse = true;
     c.touch();

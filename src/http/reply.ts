@@ -1,6 +1,6 @@
 // HTTP responses: reply(), replyJson(), chunked streams and Server-Sent Events.
 import type { CoreConnection as Connection } from "../core/connection.js";
-import { httpLayerOf, responseDone, STREAM_CHUNKED, STREAM_EVENTS, STREAM_RAW, type HttpLayer } from "./layer.js";
+import { answerEarly, httpLayerOf, responseDone, STREAM_CHUNKED, STREAM_EVENTS, STREAM_RAW, type HttpLayer } from "./layer.js";
 import { statusText } from "./status.js";
 import { MG_EV_READ } from "../core/events.js";
 import { MgError, argError, typeError } from "../util/errors.js";
@@ -135,6 +135,8 @@ export function httpReply(c: Connection, status: number, body: string | Uint8Arr
   if (!c.canSend) throw c.closedError("reply");
   const st = httpLayerOf(c);
   if (st !== undefined && st.isServer) {
+    // On MG_EV_HTTP_HDRS: the answer comes before the body (a refusal, say 413).
+    if (st.inHdrs && !st.busy && st.cur !== undefined) answerEarly(c, st);
     // One response per request (RFC 9112 §9.3): a second one would desynchronise a keep-alive client.
     if (!st.busy || st.responded) {
       throw new MgError("ERR_HTTP_STATE", st.responded
@@ -189,12 +191,23 @@ export function httpReply(c: Connection, status: number, body: string | Uint8Arr
       responseDone(c, st);
       c.setLayer(undefined);
       // Answered later than the request: tunnel bytes that already arrived go to the handler now.
-      if (!st.inCall && c.recvLen > 0) c.call(MG_EV_READ, c.recvLen);
+      if (!st.inCall && !st.inHdrs && c.recvLen > 0) c.call(MG_EV_READ, c.recvLen);
       return;
     }
   }
   const hasConnection = f.connection || addedConnection;
 
+  if (noBody) {
+    // 1xx, 204 and 304 have no body (RFC 9110 §15.2, §15.3.5, §15.4.5), so no stream
+    // either: the response is complete now. No Transfer-Encoding in them (RFC 9112 §6.1),
+    // and no Content-Length in 1xx and 204 (RFC 9110 §8.6; a 304 may give the length of
+    // the representation it stands for).
+    if (f.chunked) head = dropHeader(head, "transfer-encoding");
+    if (f.contentLength && status !== 304) head = dropHeader(head, "content-length");
+    sendHead(c, st, head + "\r\n", hasConnection);
+    responseDone(c, st);
+    return;
+  }
   if (f.chunked || f.eventStream) {
     // A stream: no Content-Length; the body (if any) is the first chunk / event text.
     if (!f.contentType && !f.eventStream) head += "Content-Type: text/plain\r\n";
@@ -202,23 +215,22 @@ export function httpReply(c: Connection, status: number, body: string | Uint8Arr
     if (f.chunked && answering && st.reqHttp10) {
       // HTTP/1.0 has no chunked coding (RFC 9112 section 6.1): send the data as it is
       // and mark the end by closing.
-      head = head.replace(/Transfer-Encoding:[^\r]*\r\n/i, "");
+      head = dropHeader(head, "transfer-encoding");
       if (!/\r\nConnection:/i.test(head)) head += "Connection: close\r\n";
       st.reqKeepAlive = false;
       stream = STREAM_RAW;
     }
     sendHead(c, st, head + "\r\n", hasConnection || /\r\nConnection:/i.test(head));
-    if (isHead || noBody) { responseDone(c, st); return; }
-    if (st !== undefined) st.streaming = stream;
+    if (st !== undefined) {
+      st.streaming = stream;
+      // A stream answering HEAD keeps its state rules (the last chunk ends it) but
+      // sends no body (RFC 9110 §9.3.2).
+      st.noBodyOut = isHead;
+    }
     const n = typeof body === "string" ? Buffer.byteLength(body) : body.length;
     if (n > 0) {
-      if (stream === STREAM_CHUNKED) httpChunk(c, body); else c.send(body);
+      if (stream === STREAM_CHUNKED) httpChunk(c, body); else if (!isHead) c.send(body);
     }
-    return;
-  }
-  if (noBody) {
-    sendHead(c, st, head + "\r\n", hasConnection);
-    responseDone(c, st);
     return;
   }
   if (!f.contentType) head += "Content-Type: text/plain\r\n";
@@ -252,6 +264,20 @@ export function httpReplyJson(c: Connection, value: unknown, status = 200, heade
 const JSON_HEADERS = { "Content-Type": "application/json" } as const;
 
 
+/** `head` without its header lines called `lower` (lower case; every line follows a CRLF). */
+function dropHeader(head: string, lower: string): string {
+  let out = "";
+  let i = 0;
+  for (;;) {
+    const e = head.indexOf("\r\n", i);
+    if (e < 0) return out + head.slice(i);
+    const line = head.slice(i, e + 2);
+    const colon = line.indexOf(":");
+    if (i === 0 || colon < 0 || line.slice(0, colon).toLowerCase() !== lower) out += line;
+    i = e + 2;
+  }
+}
+
 /**
  * Queues a response head (and maybe its body) and remembers it, so that a drain()
  * called before it is written can still add "Connection: close" to it.
@@ -268,22 +294,43 @@ function sendHead(c: Connection, st: HttpLayer | undefined, text: string | Buffe
   c.send(typeof text === "string" ? Buffer.from(text, "utf8") : text);
 }
 
-/** Sends one chunk of a chunked response. Empty data sends the last chunk and ends the response. */
+/** The ERR_HTTP_STATE error of httpChunk/httpSse on a server connection without a stream for it. */
+function noStream(c: Connection, st: HttpLayer, what: string, start: string): MgError {
+  const why = st.streaming === STREAM_EVENTS ? "the response in progress is an event stream: send events with httpSse()"
+    : st.busy && st.responded ? "the response in progress is not a stream"
+    : st.busy ? `no response has started: start a stream with ${start}`
+    : `no response is in progress (a reply() that does not start a stream is complete when it returns): start a stream with ${start}`;
+  return new MgError("ERR_HTTP_STATE", `${what}: connection ${c.id}: ${why}`);
+}
+const START_CHUNKED = 'reply(status, "", { "Transfer-Encoding": "chunked" })';
+const START_EVENTS = 'reply(200, "", { "Content-Type": "text/event-stream" })';
+
+/**
+ * Sends one chunk of a chunked response. Empty data sends the last chunk and ends the response.
+ * On a server connection it needs a stream started by reply() (ERR_HTTP_STATE otherwise);
+ * elsewhere (a client's request body) it writes the chunk as it is.
+ */
 export function httpChunk(c: Connection, data: string | Uint8Array): void {
   if (typeof data !== "string" && !(data instanceof Uint8Array)) throw argError("httpChunk: data must be a string or Uint8Array");
   if (!c.canSend) throw c.closedError("httpChunk");
   const n = typeof data === "string" ? Buffer.byteLength(data) : data.length;
   const st = httpLayerOf(c);
-  if (n === 0) {
-    if (st !== undefined && st.streaming === STREAM_RAW) { st.streaming = 0; responseDone(c, st); return; }
-    c.send("0\r\n\r\n");
-    if (st !== undefined && st.streaming === STREAM_CHUNKED) { st.streaming = 0; responseDone(c, st); }
-    return;
+  if (st === undefined || !st.isServer) { sendChunk(c, data, n); return; }
+  const stream = st.streaming;
+  // Chunk framing anywhere else would corrupt the response (or precede its status line).
+  if (stream !== STREAM_CHUNKED && stream !== STREAM_RAW) throw noStream(c, st, "httpChunk", START_CHUNKED);
+  if (!st.noBodyOut) {
+    if (stream === STREAM_CHUNKED) sendChunk(c, data, n);
+    else if (n > 0) c.send(data);
   }
-  if (st !== undefined && st.streaming === STREAM_RAW) { c.send(data); return; }
-  if (typeof data === "string") {
-    c.send(n.toString(16) + "\r\n" + data + "\r\n");
-  } else {
+  if (n === 0) { st.streaming = 0; responseDone(c, st); }
+}
+
+/** Writes `data` as one chunk (RFC 9112 §7.1); empty data is the last chunk. */
+function sendChunk(c: Connection, data: string | Uint8Array, n: number): void {
+  if (n === 0) c.send("0\r\n\r\n");
+  else if (typeof data === "string") c.send(n.toString(16) + "\r\n" + data + "\r\n");
+  else {
     c.send(n.toString(16) + "\r\n");
     c.send(data);
     c.send("\r\n");
@@ -293,10 +340,14 @@ export function httpChunk(c: Connection, data: string | Uint8Array): void {
 /**
  * Sends one Server-Sent Event (HTML Living Standard, section 9.2): an `event:` line
  * when `eventType` is not empty, one `data:` line per line of `data`, and a blank line.
+ * On a server connection it needs a stream started by reply() (ERR_HTTP_STATE otherwise).
  */
 export function httpSse(c: Connection, eventType: string, data: string | Uint8Array): void {
   if (!c.canSend) throw c.closedError("httpSse");
   checkHeaderPart(eventType, "SSE event type");
+  const st = httpLayerOf(c);
+  const server = st !== undefined && st.isServer;
+  if (server && st.streaming === 0) throw noStream(c, st, "httpSse", START_EVENTS);
   let out = eventType ? "event: " + eventType + "\n" : "";
   // Bytes are UTF-8 text, as every input of the API.
   const text = typeof data === "string" ? data : data instanceof Uint8Array ? Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString("utf8") : String(data);
@@ -311,5 +362,6 @@ export function httpSse(c: Connection, eventType: string, data: string | Uint8Ar
     i = e + 1;
   }
   const payload = out + "\n";
-  if (httpLayerOf(c)?.streaming === STREAM_CHUNKED) httpChunk(c, payload); else c.send(payload);
+  if (st?.streaming === STREAM_CHUNKED) httpChunk(c, payload);
+  else if (!server || !st.noBodyOut) c.send(payload);
 }

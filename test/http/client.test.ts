@@ -94,6 +94,10 @@ test("responses framed by the connection closing, HEAD responses, and interim 10
   const interim = await rawServer("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\nok");
   const i = await get(m, interim.port, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
   assert.equal(i.msg?.status(), 201);
+  // Mongoose's layout for a response (docs/http.md): protocol, status code, reason phrase.
+  assert.equal(i.msg?.method, "HTTP/1.1");
+  assert.equal(i.msg?.uri, "201");
+  assert.equal(i.msg?.query, "");
   assert.equal(i.msg?.proto, "Created");
   await interim.close();
   await loop.stop();

@@ -153,6 +153,16 @@ test("Expect: 100-continue gets an interim 100 before the body", async () => {
   sock.destroy();
   const c = await curl(["-H", "Expect: 100-continue", "--data-binary", "z".repeat(5000), `${srv.url}/curl`]);
   assert.ok(c.stdout.endsWith("z".repeat(5000)));
+  // A chunked body waits for the 100 as well.
+  const ch = net.connect(srv.port, "127.0.0.1");
+  let chunked = "";
+  ch.on("data", (d) => { chunked += d; });
+  ch.write("PUT /c HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nExpect: 100-continue\r\n\r\n");
+  await waitFor(() => chunked.includes("100 Continue"), 3000, "100 Continue for a chunked body");
+  assert.equal(chunked, "HTTP/1.1 100 Continue\r\n\r\n");
+  ch.write("4\r\ndata\r\n0\r\n\r\n");
+  await waitFor(() => chunked.endsWith("PUT /c data"), 3000, "final response");
+  ch.destroy();
   await srv.stop();
 });
 
@@ -400,6 +410,257 @@ test("a repeated plain answer goes out as shared bytes that drain() never edits:
   // HEAD gets the head only, even right after the cached answer; a different body is not the cached one.
   const c = await rawExchange(srv.port, [req("/a"), `HEAD /h HTTP/1.1\r\nHost: x\r\n\r\n`, req("/a")], { idleMs: 300, gapMs: 30 });
   assert.deepEqual(c.data.toString("utf8").split(/(?=HTTP\/1\.1 )/), [same, same.slice(0, same.indexOf("\r\n\r\n") + 4), same]);
+  await srv.stop();
+});
+
+// Early answers on MG_EV_HTTP_HDRS: a server that refuses /early* from the head with a
+// 413 and answers other requests on MG_EV_HTTP_MSG, noting every event it gets.
+function earlyServer(): { srv: ReturnType<typeof startServer>; events: string[] } {
+  const events: string[] = [];
+  const srv = startServer((c, ev, data) => {
+    if (ev === MG_EV_HTTP_HDRS) {
+      events.push(`hdrs ${data.uri}`);
+      if (data.uri.startsWith("/early")) c.reply(413, "too big");
+    } else if (ev === MG_EV_HTTP_MSG) {
+      events.push(`msg ${data.uri}`);
+      c.reply(200, `late ${data.uri}`);
+    }
+  });
+  return { srv, events };
+}
+const EARLY_KEEP = "HTTP/1.1 413 Content Too Large\r\nContent-Type: text/plain\r\nContent-Length: 7\r\n\r\ntoo big";
+const EARLY_CLOSE = "HTTP/1.1 413 Content Too Large\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: 7\r\n\r\ntoo big";
+
+test("reply() on MG_EV_HTTP_HDRS with the whole request received: answered, no MG_EV_HTTP_MSG, the connection goes on", async () => {
+  const { srv, events } = earlyServer();
+  // No body, and a body whose Content-Length bytes came with the head: each is skipped
+  // and the request pipelined behind it is answered.
+  const r = await rawExchange(srv.port, "GET /early-get HTTP/1.1\r\nHost: x\r\n\r\n"
+    + "POST /early-post HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello"
+    + "GET /next HTTP/1.1\r\nHost: x\r\n\r\n", { idleMs: 500 });
+  assert.deepEqual(responses(r.data), [EARLY_KEEP, EARLY_KEEP, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 10\r\n\r\nlate /next"]);
+  assert.equal(r.closed, false);
+  assert.deepEqual(events, ["hdrs /early-get", "hdrs /early-post", "hdrs /next", "msg /next"]);
+  await srv.stop();
+});
+
+test("reply() on MG_EV_HTTP_HDRS before the body arrived: Connection: close, the body is never read or dispatched", async () => {
+  const { srv, events } = earlyServer();
+  // Content-Length, part of the body sent: what follows it would be taken for a request.
+  const cl = await rawExchange(srv.port, "POST /early-cl HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n" + "GET /x HTTP/1.1\r\n\r\n".repeat(20), { idleMs: 2000 });
+  assert.equal(cl.data.toString("latin1"), EARLY_CLOSE);
+  assert.equal(cl.closed, true);
+  // A chunked body counts as unread, even when it is complete.
+  const ch = await rawExchange(srv.port, "POST /early-chunked HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n", { idleMs: 2000 });
+  assert.equal(ch.data.toString("latin1"), EARLY_CLOSE);
+  assert.equal(ch.closed, true);
+  assert.deepEqual(events, ["hdrs /early-cl", "hdrs /early-chunked"]);
+  await srv.stop();
+});
+
+test("reply() on MG_EV_HTTP_HDRS with Expect: 100-continue: the final answer without a 100 Continue (raw client and curl)", async () => {
+  const { srv, events } = earlyServer();
+  const sock = net.connect(srv.port, "127.0.0.1");
+  let buf = "";
+  let closed = false;
+  sock.setEncoding("latin1");
+  sock.on("data", (d: string) => { buf += d; });
+  sock.on("close", () => { closed = true; });
+  sock.write("PUT /early-expect HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n");
+  await waitFor(() => closed, 3000, "the answer and the close");
+  assert.equal(buf, EARLY_CLOSE);
+  const c = await curl(["-si", "-H", "Expect: 100-continue", "--data-binary", "z".repeat(100_000), `${srv.url}/early-curl`]);
+  assert.equal(c.code, 0, c.stderr);
+  assert.equal(c.stdout, EARLY_CLOSE);
+  assert.deepEqual(events, ["hdrs /early-expect", "hdrs /early-curl"]);
+  await srv.stop();
+});
+
+test("an early reply on MG_EV_HTTP_HDRS can be a stream: ended later, the next request follows, or the unread body is never parsed", async () => {
+  const events: string[] = [];
+  let stream: Connection | undefined;
+  let reads = 0;
+  const srv = startServer((c, ev, data) => {
+    if (ev === MG_EV_READ && c === stream) reads++;
+    if (ev === MG_EV_HTTP_HDRS) {
+      events.push(`hdrs ${data.uri}`);
+      if (data.uri === "/early-stream") { c.reply(200, "", { "Transfer-Encoding": "chunked" }); stream = c; }
+    } else if (ev === MG_EV_HTTP_MSG) {
+      events.push(`msg ${data.uri}`);
+      c.reply(200, `late ${data.uri}`);
+    }
+  });
+  const peer = async (): Promise<{ s: net.Socket; text: () => string; closed: () => boolean }> => {
+    const s = net.connect(srv.port, "127.0.0.1");
+    let text = "", closed = false;
+    s.setEncoding("latin1");
+    s.on("data", (d: string) => { text += d; });
+    s.on("close", () => { closed = true; });
+    await new Promise((r) => s.once("connect", r));
+    return { s, text: () => text, closed: () => closed };
+  };
+  const HEAD = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Type: text/plain\r\n\r\n";
+  // No body: the connection stays, and the request pipelined behind waits for the stream's end.
+  const a = await peer();
+  a.s.write("GET /early-stream HTTP/1.1\r\nHost: x\r\n\r\nGET /next HTTP/1.1\r\nHost: x\r\n\r\n");
+  await waitFor(() => a.text() === HEAD, 3000, "the stream's head");
+  stream!.httpChunk("x");
+  stream!.httpChunk("");
+  const next = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 10\r\n\r\nlate /next";
+  await waitFor(() => a.text() === HEAD + "1\r\nx\r\n0\r\n\r\n" + next, 3000, "the stream, then the next answer");
+  assert.equal(a.closed(), false);
+  a.s.destroy();
+  // A body still arriving: what comes after the head, a request-shaped tail included, is never parsed.
+  const b = await peer();
+  b.s.write("POST /early-stream HTTP/1.1\r\nHost: x\r\nContent-Length: 20\r\n\r\n0123456789");
+  const closingHead = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\n";
+  await waitFor(() => b.text() === closingHead, 3000, "the closing stream's head");
+  const before = reads;
+  b.s.write("0123456789GET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n");
+  await waitFor(() => reads > before, 3000, "the rest of the body read");
+  stream!.httpChunk("y");
+  stream!.httpChunk("");
+  await waitFor(() => b.closed(), 3000, "the close after the stream");
+  assert.equal(b.text(), closingHead + "1\r\ny\r\n0\r\n\r\n");
+  assert.deepEqual(events, ["hdrs /early-stream", "hdrs /next", "msg /next", "hdrs /early-stream"]);
+  await srv.stop();
+});
+
+test("a handler that throws on MG_EV_HTTP_HDRS: one 500, then nothing more for the connection (no MG_EV_HTTP_MSG, no second answer)", async () => {
+  const events: string[] = [];
+  const srv = startServer((c, ev, data) => {
+    if (ev === MG_EV_HTTP_HDRS) { events.push(`hdrs ${data.uri}`); if (data.uri.startsWith("/throw")) throw new Error("hdrs bug"); }
+    if (ev === MG_EV_HTTP_MSG) { events.push(`msg ${data.uri}`); c.reply(200, "second answer"); }
+  });
+  const errors: unknown[] = [];
+  srv.manager.errorHandler = (e) => errors.push(e);
+  const E500 = "HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/plain\r\nContent-Length: 22\r\nConnection: close\r\n\r\nInternal Server Error\n";
+  const get = await rawExchange(srv.port, "GET /throw-get HTTP/1.1\r\nHost: x\r\n\r\nGET /after HTTP/1.1\r\nHost: x\r\n\r\n", { idleMs: 2000 });
+  assert.equal(get.data.toString("latin1"), E500);
+  assert.equal(get.closed, true);
+  const post = await rawExchange(srv.port, "POST /throw-post HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc", { idleMs: 2000 });
+  assert.equal(post.data.toString("latin1"), E500);
+  // The second request of a keep-alive connection, once the first is answered: the
+  // first one's answer does not count as this one's.
+  const sock = net.connect(srv.port, "127.0.0.1");
+  let buf = "";
+  let closed = false;
+  sock.setEncoding("latin1");
+  sock.on("data", (d: string) => { buf += d; });
+  sock.on("close", () => { closed = true; });
+  sock.write("GET /ok HTTP/1.1\r\nHost: x\r\n\r\n");
+  const ok = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 13\r\n\r\nsecond answer";
+  await waitFor(() => buf === ok, 3000, "the first answer");
+  sock.write("GET /throw-second HTTP/1.1\r\nHost: x\r\n\r\n");
+  await waitFor(() => closed, 3000, "the close");
+  assert.equal(buf, ok + E500);
+  assert.deepEqual(events, ["hdrs /throw-get", "hdrs /throw-post", "hdrs /ok", "msg /ok", "hdrs /throw-second"]);
+  assert.equal(errors.length, 3);
+  await srv.stop();
+});
+
+test("streams answering HEAD send the head only; the last chunk still ends them, so keep-alive goes on", async () => {
+  const srv = startServer((c, ev, data) => {
+    if (ev !== MG_EV_HTTP_MSG) return;
+    if (data.uri === "/chunked") {
+      c.reply(200, "first", { "Transfer-Encoding": "chunked" });
+      c.httpChunk("ab");
+      c.httpSse("e", "in a chunk");
+      c.httpChunk("");
+    } else if (data.uri === "/events") {
+      c.reply(200, "", { "Content-Type": "text/event-stream" });
+      c.httpSse("e", "d");
+      c.drain();
+    } else c.reply(200, "next");
+  });
+  const CHUNKED_HEAD = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Type: text/plain\r\n\r\n";
+  const r = await rawExchange(srv.port, "HEAD /chunked HTTP/1.1\r\nHost: x\r\n\r\nGET /chunked HTTP/1.1\r\nHost: x\r\n\r\nHEAD /chunked HTTP/1.1\r\nHost: x\r\n\r\nGET /n HTTP/1.1\r\nHost: x\r\n\r\n", { idleMs: 500 });
+  assert.deepEqual(responses(r.data), [
+    CHUNKED_HEAD,
+    CHUNKED_HEAD + "5\r\nfirst\r\n2\r\nab\r\n1b\r\nevent: e\ndata: in a chunk\n\n\r\n0\r\n\r\n",
+    CHUNKED_HEAD,
+    "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 4\r\n\r\nnext",
+  ]);
+  assert.equal(r.closed, false);
+  // HTTP/1.0 (the stream is the raw body, ended by the close).
+  const old = await rawExchange(srv.port, "HEAD /chunked HTTP/1.0\r\n\r\n", { idleMs: 2000 });
+  assert.equal(old.data.toString("latin1"), "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\n");
+  assert.equal(old.closed, true);
+  const sse = await rawExchange(srv.port, "HEAD /events HTTP/1.1\r\nHost: x\r\n\r\n", { idleMs: 2000 });
+  assert.equal(sse.data.toString("latin1"), "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n");
+  await srv.stop();
+});
+
+test("204 and 304 never carry Transfer-Encoding, a body or (204) Content-Length; they are complete at reply()", async () => {
+  const errors: string[] = [];
+  const srv = startServer((c, ev, data) => {
+    if (ev !== MG_EV_HTTP_MSG) return;
+    if (data.uri === "/204-chunked") {
+      c.reply(204, "zz", { "Transfer-Encoding": "chunked" });
+      try { c.httpChunk("zz"); } catch (e) { errors.push((e as { code: string }).code); }
+    } else if (data.uri === "/204-length") c.reply(204, "", { "Content-Length": "5", "X-A": "b" });
+    else if (data.uri === "/304-chunked") c.reply(304, "", { "Transfer-Encoding": "chunked", ETag: '"e"', "Content-Length": "10" });
+    else if (data.uri === "/204-events") c.reply(204, "", { "Content-Type": "text/event-stream" });
+    else c.reply(200, "next");
+  });
+  const req = (u: string): string => `GET ${u} HTTP/1.1\r\nHost: x\r\n\r\n`;
+  const r = await rawExchange(srv.port, req("/204-chunked") + req("/204-length") + req("/304-chunked") + req("/204-events") + req("/n"), { idleMs: 500 });
+  assert.deepEqual(responses(r.data), [
+    "HTTP/1.1 204 No Content\r\n\r\n",
+    "HTTP/1.1 204 No Content\r\nX-A: b\r\n\r\n",
+    "HTTP/1.1 304 Not Modified\r\nETag: \"e\"\r\nContent-Length: 10\r\n\r\n",
+    "HTTP/1.1 204 No Content\r\nContent-Type: text/event-stream\r\n\r\n",
+    "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 4\r\n\r\nnext",
+  ]);
+  assert.deepEqual(errors, ["ERR_HTTP_STATE"]);
+  await srv.stop();
+});
+
+test("httpChunk/httpSse without a stream to go to throw ERR_HTTP_STATE and write nothing", async () => {
+  const thrown: string[] = [];
+  const attempt = (what: string, f: () => void): void => {
+    try { f(); thrown.push(`${what}: no throw`); } catch (e) {
+      const err = e as { code: string; message: string };
+      thrown.push(`${what}: ${err.code}`);
+      assert.match(err.message, /reply\(|httpSse\(\)|not a stream/, err.message);
+    }
+  };
+  const srv = startServer((c, ev, data) => {
+    if (ev !== MG_EV_HTTP_MSG) return;
+    if (data.uri === "/before") {
+      attempt("chunk before reply", () => c.httpChunk("y"));
+      attempt("sse before reply", () => c.httpSse("e", "y"));
+      c.reply(200, "ok");
+    } else if (data.uri === "/after-plain") {
+      c.reply(200, "abc");
+      attempt("chunk after plain reply", () => c.httpChunk("y"));
+      attempt("last chunk after plain reply", () => c.httpChunk(""));
+      attempt("sse after plain reply", () => c.httpSse("e", "y"));
+    } else if (data.uri === "/events") {
+      c.reply(200, "", { "Content-Type": "text/event-stream" });
+      attempt("chunk in an event stream", () => c.httpChunk("y"));
+      c.httpSse("e", "d");
+      c.drain();
+    } else if (data.uri === "/ended") {
+      c.reply(200, "", { "Transfer-Encoding": "chunked" });
+      c.httpChunk("");
+      attempt("chunk after the last chunk", () => c.httpChunk("y"));
+    }
+  });
+  const req = (u: string): string => `GET ${u} HTTP/1.1\r\nHost: x\r\n\r\n`;
+  const r = await rawExchange(srv.port, req("/before") + req("/after-plain") + req("/ended"), { idleMs: 500 });
+  assert.deepEqual(responses(r.data), [
+    "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nok",
+    "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 3\r\n\r\nabc",
+    "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Type: text/plain\r\n\r\n0\r\n\r\n",
+  ]);
+  const s = await rawExchange(srv.port, req("/events"), { idleMs: 2000 });
+  assert.equal(s.data.toString("latin1"), "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\nevent: e\ndata: d\n\n");
+  assert.deepEqual(thrown, [
+    "chunk before reply: ERR_HTTP_STATE", "sse before reply: ERR_HTTP_STATE",
+    "chunk after plain reply: ERR_HTTP_STATE", "last chunk after plain reply: ERR_HTTP_STATE", "sse after plain reply: ERR_HTTP_STATE",
+    "chunk after the last chunk: ERR_HTTP_STATE", "chunk in an event stream: ERR_HTTP_STATE",
+  ]);
   await srv.stop();
 });
 
