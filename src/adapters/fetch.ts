@@ -13,7 +13,8 @@ import { responseDone, httpLayerOf } from "../http/layer.js";
 import { ConnectionHold, isGone } from "./hold.js";
 import { AdapterRequest, BadRequest, toRequest } from "./fetch-request.js";
 import { writeResponse, type BodyRead, type RequestFacts } from "./fetch-response.js";
-import { MgError, typeError } from "../util/errors.js";
+import { typeError } from "../util/errors.js";
+import { checkOptionTable, checkOptionsObject, is, type OptionTable } from "../util/check.js";
 
 /** What the app receives besides the request (Hono: `c.env`). */
 export interface FetchEnv {
@@ -51,11 +52,14 @@ interface Exchange extends BodyRead {
 const DEFAULT_BUFFER_LIMIT = 64 * 1024;
 const ERROR_BODY = "Internal Server Error\n";
 
+const FETCH_HANDLER_OPTIONS: OptionTable = { onError: is.function, bufferLimit: is.nonNegativeInt };
+
 /** An EventHandler that serves `app` on every HTTP request of the connections it handles. */
 export function fetchHandler(app: FetchApp, opts: FetchHandlerOptions = {}): EventHandler {
   if (typeof app !== "function") throw typeError("fetchHandler: app must be a function (request) => Response");
+  checkOptionsObject(opts, "fetchHandler options");
+  checkOptionTable(opts, FETCH_HANDLER_OPTIONS, "fetchHandler");
   const bufferLimit = opts.bufferLimit ?? DEFAULT_BUFFER_LIMIT;
-  if (!Number.isInteger(bufferLimit) || bufferLimit < 0) throw new MgError("ERR_INVALID_ARG", `fetchHandler: bufferLimit must be a non-negative integer, got ${bufferLimit}`);
   const live = new Map<Connection, Exchange>();
 
   const serve = async (c: Connection, msg: HttpMessage): Promise<void> => {

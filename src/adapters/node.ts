@@ -21,6 +21,7 @@ import { AdapterSocket } from "./node-socket.js";
 import { nodeHeaders } from "./node-headers.js";
 import { rawHeaderList, requestTarget } from "./raw-headers.js";
 import { MgError, typeError } from "../util/errors.js";
+import { checkOptionTable, checkOptionsObject, is, type OptionTable } from "../util/check.js";
 
 /** A node:http request listener: an Express or Connect app, or any `(req, res)` function. */
 export type NodeApp = (req: http.IncomingMessage, res: http.ServerResponse) => unknown;
@@ -60,9 +61,13 @@ const kNeedDrain = Object.getOwnPropertySymbols(new http.OutgoingMessage()).find
 
 const ERROR_BODY = "Internal Server Error\n";
 
+const NODE_HANDLER_OPTIONS: OptionTable = { onError: is.function };
+
 /** An EventHandler that serves `app` on every HTTP request of the connections it handles. */
 export function nodeHandler(app: NodeApp, opts: NodeHandlerOptions = {}): EventHandler {
   if (typeof app !== "function") throw typeError("nodeHandler: app must be a function (req, res) => void");
+  checkOptionsObject(opts, "nodeHandler options");
+  checkOptionTable(opts, NODE_HANDLER_OPTIONS, "nodeHandler");
   const conns = new Map<Connection, NodeConnState>();
 
   const connState = (c: Connection): NodeConnState => {

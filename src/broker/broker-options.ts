@@ -1,7 +1,8 @@
 // MqttBroker's options: their defaults, their checks, and the MQTT 5 CONNACK properties
 // that announce them (section 3.2.2.3).
 import type { ConnectionOptions } from "../options.js";
-import { MgError, optionError } from "../util/errors.js";
+import { MgError } from "../util/errors.js";
+import { checkOptionTable, checkOptionsObject, is, optBool, optIntIn, optionKind, type OptionTable } from "../util/check.js";
 import {
   MQTT_PROP_MAXIMUM_PACKET_SIZE, MQTT_PROP_MAXIMUM_QOS, MQTT_PROP_RECEIVE_MAXIMUM, MQTT_PROP_RETAIN_AVAILABLE,
   MQTT_PROP_SHARED_SUBSCRIPTION_AVAILABLE, MQTT_PROP_SUBSCRIPTION_IDENTIFIER_AVAILABLE, MQTT_PROP_TOPIC_ALIAS_MAXIMUM,
@@ -161,41 +162,56 @@ export interface BrokerLimits {
 /** Session Expiry Interval meaning "never" (section 3.1.2.11.2). */
 export const EXPIRY_NEVER = 0xffffffff;
 
-function int(name: string, v: number | undefined, def: number, min: number, max: number): number {
-  if (v === undefined) return def;
-  if (!Number.isInteger(v) || v < min || v > max) throw optionError(`MqttBroker ${name}`, `an integer from ${min} to ${max}`, v);
-  return v;
-}
+/** What prefixes the messages of the broker's option checks. */
+const W = "MqttBroker";
 
-function bool(name: string, v: boolean | undefined, def: boolean): boolean {
-  if (v === undefined) return def;
-  if (typeof v !== "boolean") throw optionError(`MqttBroker ${name}`, "true or false", v);
-  return v;
+const LISTEN_ALLOWED = 'a URL ("mqtt://0.0.0.0:1883", mqtts://, ws://, wss://) or a non-empty list of them';
+
+/**
+ * The broker's own options besides the limits (checked by brokerLimits), `persistence`
+ * (storeOf) and `cluster` (clusterConfig); the connection options are checked by
+ * mqttListen, as listen() does. Unknown names are let through, as listen() does.
+ */
+const BROKER_OPTIONS: OptionTable = {
+  listen: optionKind(LISTEN_ALLOWED, (v) => (typeof v === "string" && v !== "") ||
+    (Array.isArray(v) && v.length > 0 && v.every((u) => typeof u === "string" && u !== "")), true),
+  authenticate: is.function,
+  authorize: is.function,
+  auth: is.function,
+};
+
+/** Checks the options object and the broker's own options; throws ERR_INVALID_OPTION naming the first bad one. */
+export function checkBrokerOptions(opts: unknown): asserts opts is MqttBrokerOptions {
+  if (opts === undefined || opts === null) {
+    throw new MgError("ERR_INVALID_OPTION", `${W}: options are required, at least listen: new MqttBroker(manager, { listen: "mqtt://0.0.0.0:1883" })`);
+  }
+  checkOptionsObject(opts, `${W} options`);
+  checkOptionTable(opts as object, BROKER_OPTIONS, W);
 }
 
 export function brokerLimits(o: MqttBrokerOptions): BrokerLimits {
   // The broker answers every QoS 1/2 PUBLISH itself (after authorize, routing and, with
   // persistence, the store): an application ack per message has no handler to come from.
   if ((o as { mqttManualAcks?: unknown }).mqttManualAcks !== undefined) {
-    throw new MgError("ERR_INVALID_OPTION", "MqttBroker: option mqttManualAcks is not accepted: the broker acknowledges every QoS 1/2 PUBLISH itself (use the authorize hook to refuse one, or mqttListen() with your own handler to ack by hand)");
+    throw new MgError("ERR_INVALID_OPTION", `${W}: option mqttManualAcks is not accepted: the broker acknowledges every QoS 1/2 PUBLISH itself (use the authorize hook to refuse one, or mqttListen() with your own handler to ack by hand)`);
   }
   const l: BrokerLimits = {
-    maxQueued: int("maxQueuedMessages", o.maxQueuedMessages, 1000, 0, 2 ** 31),
-    maxQueuedBytes: int("maxQueuedBytes", o.maxQueuedBytes, 16 * 1024 * 1024, 0, 2 ** 48),
-    maxInflight: int("maxInflightMessages", o.maxInflightMessages, 100, 1, 65535),
-    maxSendQueue: int("maxSendQueueBytes", o.maxSendQueueBytes, 1024 * 1024, 0, 2 ** 48),
-    receiveMaximum: int("receiveMaximum", o.receiveMaximum, 100, 1, 65535),
-    topicAliasMaximum: int("topicAliasMaximum", o.topicAliasMaximum, 10, 0, 65535),
-    outboundAliases: bool("outboundTopicAliases", o.outboundTopicAliases, true),
-    maxSessionExpiry: int("maxSessionExpiry", o.maxSessionExpiry, EXPIRY_NEVER, 0, EXPIRY_NEVER),
-    maxKeepAlive: int("maxKeepAlive", o.maxKeepAlive, 0, 0, 65535),
-    maxQos: int("maxQos", o.maxQos, 2, 0, 2),
-    retain: bool("retainAvailable", o.retainAvailable, true),
-    wildcards: bool("wildcardSubscriptions", o.wildcardSubscriptions, true),
-    subIds: bool("subscriptionIdentifiers", o.subscriptionIdentifiers, true),
-    shared: bool("sharedSubscriptions", o.sharedSubscriptions, true),
-    connectTimeoutMs: int("connectTimeoutMs", o.connectTimeoutMs, 10_000, 1, 2 ** 31),
-    sysInterval: int("sysInterval", o.sysInterval, 0, 0, 86_400),
+    maxQueued: optIntIn(o, "maxQueuedMessages", 1000, 0, 2 ** 31, W),
+    maxQueuedBytes: optIntIn(o, "maxQueuedBytes", 16 * 1024 * 1024, 0, 2 ** 48, W),
+    maxInflight: optIntIn(o, "maxInflightMessages", 100, 1, 65535, W),
+    maxSendQueue: optIntIn(o, "maxSendQueueBytes", 1024 * 1024, 0, 2 ** 48, W),
+    receiveMaximum: optIntIn(o, "receiveMaximum", 100, 1, 65535, W),
+    topicAliasMaximum: optIntIn(o, "topicAliasMaximum", 10, 0, 65535, W),
+    outboundAliases: optBool(o, "outboundTopicAliases", true, W),
+    maxSessionExpiry: optIntIn(o, "maxSessionExpiry", EXPIRY_NEVER, 0, EXPIRY_NEVER, W),
+    maxKeepAlive: optIntIn(o, "maxKeepAlive", 0, 0, 65535, W),
+    maxQos: optIntIn(o, "maxQos", 2, 0, 2, W),
+    retain: optBool(o, "retainAvailable", true, W),
+    wildcards: optBool(o, "wildcardSubscriptions", true, W),
+    subIds: optBool(o, "subscriptionIdentifiers", true, W),
+    shared: optBool(o, "sharedSubscriptions", true, W),
+    connectTimeoutMs: optIntIn(o, "connectTimeoutMs", 10_000, 1, 2 ** 31, W),
+    sysInterval: optIntIn(o, "sysInterval", 0, 0, 86_400, W),
     maxPacket: o.mqttMaxPacketSize ?? DEFAULT_MAX_PACKET_SIZE,
     connackProps: [],
   };

@@ -27,7 +27,7 @@ import { subackSize } from "../mqtt/fit.js";
 import { randomStr } from "../util/random.js";
 import { millis } from "../util/time.js";
 import { toBuffer } from "../util/bytes.js";
-import { brokerLimits, EXPIRY_NEVER, type BrokerLimits, type MqttBrokerOptions } from "./broker-options.js";
+import { brokerLimits, checkBrokerOptions, EXPIRY_NEVER, type BrokerLimits, type MqttBrokerOptions } from "./broker-options.js";
 import { acked, deliver, newSession, pump, resume, type Client, type Session, type Stored, type Subscription } from "./broker-session.js";
 import { parseShare, pickMember, type ShareGroup } from "./broker-shared.js";
 import { SessionClock } from "./broker-expiry.js";
@@ -133,13 +133,14 @@ export class MqttBroker {
   private lastClient: Client | undefined;
 
   constructor(manager: Manager, opts: MqttBrokerOptions) {
+    // Every option is checked before anything listens or is opened.
+    checkBrokerOptions(opts);
     const {
       listen, authenticate, authorize, auth, maxQueuedMessages, maxQueuedBytes, maxInflightMessages, maxSendQueueBytes,
       receiveMaximum, topicAliasMaximum, outboundTopicAliases, maxSessionExpiry, maxKeepAlive, maxQos, retainAvailable,
       wildcardSubscriptions, subscriptionIdentifiers, sharedSubscriptions, connectTimeoutMs, persistence, sysInterval, cluster, ...connOpts
     } = opts;
-    const urls: readonly unknown[] = typeof listen === "string" ? [listen] : Array.isArray(listen) ? listen : [];
-    if (urls.length === 0 || !urls.every((u) => typeof u === "string")) throw new Error("MqttBroker: `listen` URL (or a list of them) is required");
+    const urls: readonly string[] = typeof listen === "string" ? [listen] : listen;
     this.l = brokerLimits(opts);
     const cfg = cluster === undefined ? undefined : clusterConfig(cluster);
     if (cfg !== undefined && persistence !== undefined) throw new MgError("ERR_INVALID_OPTION", "options cluster and persistence do not go together: a cluster keeps its state in Redis");
@@ -157,7 +158,7 @@ export class MqttBroker {
     try {
       // With a list, `tls` is for the TLS listeners only (an mqtt:// listener given `tls` would speak TLS).
       const { tls: _tls, ...plain } = connOpts;
-      for (const u of urls as string[]) listeners.push(manager.mqttListen(u, this.handler, urls.length > 1 && !urlIsSsl(u) ? plain : connOpts));
+      for (const u of urls) listeners.push(manager.mqttListen(u, this.handler, urls.length > 1 && !urlIsSsl(u) ? plain : connOpts));
     } catch (e) {
       for (const l of listeners) l.close();
       this.clock.stop();

@@ -22,7 +22,7 @@ import { startTlsServer, tlsAfterConnect, prepareTlsServer, tlsInit, tlsFree } f
 import type { TlsOpts } from "../tls/options.js";
 import { logDebug, logError, logLevel, logTraffic, MG_LL_DEBUG, MG_LL_VERBOSE } from "../util/log.js";
 import { MgError, optionError, type MgErrorCode } from "../util/errors.js";
-import { checkOptionsObject, splitHandlerArgs, optNonNegativeInt, optPositiveInt } from "../util/check.js";
+import { checkOptionsObject, checkOptionTable, is, optionKind, splitHandlerArgs, optBool, optNonNegativeInt, optPositiveInt, type OptionTable } from "../util/check.js";
 import { WakeupChannel, type WakeupHandle } from "./wakeup.js";
 import { lingerThenDestroy } from "./linger.js";
 
@@ -103,6 +103,11 @@ export interface RunOptions {
   /** Stop (and close gracefully) when this signal aborts. */
   signal?: AbortSignal;
 }
+
+const RUN_OPTIONS: OptionTable = {
+  pollMs: is.nonNegativeInt,
+  signal: optionKind("an AbortSignal", (v) => v instanceof AbortSignal),
+};
 
 // The transports the core speaks by itself; the public Manager adds the protocol schemes.
 const CORE_SCHEMES: Record<string, OpenSpec> = {
@@ -197,6 +202,7 @@ export class CoreManager implements CoreHost {
     this.handler = handler;
     this.errorHandler = opts.errorHandler ?? ((err) => logError("handler threw:", err));
     this.pollIntervalMs = optPositiveInt(opts, "pollIntervalMs", POLL_INTERVAL_MS);
+    optBool(opts, "enableWakeup", true);
   }
 
   /** Every open connection, listeners included. */
@@ -268,6 +274,8 @@ export class CoreManager implements CoreHost {
 
   /** Polls until SIGINT/SIGTERM or `signal` aborts, then closes gracefully. */
   async run(opts: RunOptions = {}): Promise<void> {
+    checkOptionsObject(opts, "run options");
+    checkOptionTable(opts, RUN_OPTIONS, "run");
     const pollMs = opts.pollMs ?? 100;
     let stop = false;
     const onSignal = (): void => { stop = true; this.wake(); };

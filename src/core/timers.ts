@@ -1,6 +1,7 @@
 // Timers run inside Manager.poll(), like every other callback.
 import { millis } from "../util/time.js";
 import { MgError } from "../util/errors.js";
+import { checkOptionTable, checkOptionsObject, is, type OptionTable } from "../util/check.js";
 
 /** Options of `manager.timerAdd(ms, callback, options)`. */
 export interface TimerOptions {
@@ -41,12 +42,16 @@ export class Timer {
   }
 }
 
+const TIMER_OPTIONS: OptionTable = { repeat: is.boolean, runNow: is.boolean };
+
 export class TimerList {
   private timers: Timer[] = [];
 
   add(ms: number, cb: () => void, opts: TimerOptions = {}): Timer {
     if (!Number.isFinite(ms) || ms < 0) throw new MgError("ERR_INVALID_ARG", `timerAdd: period must be a non-negative number of milliseconds, got ${ms}`);
     if (typeof cb !== "function") throw new MgError("ERR_INVALID_ARG", "timerAdd: callback must be a function");
+    checkOptionsObject(opts, "timerAdd options");
+    checkOptionTable(opts, TIMER_OPTIONS, "timerAdd");
     const t = new Timer(ms, cb, opts.repeat ?? false, opts.runNow ?? false, (x) => this.remove(x));
     this.timers.push(t);
     return t;

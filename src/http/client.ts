@@ -11,6 +11,7 @@ import { formatHeaders, type HeadersInit, type HeaderFacts } from "./reply.js";
 import { toBuffer } from "../util/bytes.js";
 import { base64Encode } from "../util/base64.js";
 import type { TlsOpts } from "../tls/options.js";
+import { checkOptionTable, checkOptionsObject, is, type OptionTable } from "../util/check.js";
 
 /** Options of `manager.httpRequest(url, options)`. */
 export interface HttpRequestOptions {
@@ -38,12 +39,24 @@ export interface HttpResponse {
   body: Buffer;
 }
 
+/** The request's options (maxBodySize is checked with the connection's HTTP options). */
+const REQUEST_OPTIONS: OptionTable = {
+  method: is.string,
+  headers: is.headers,
+  body: is.bytes,
+  timeoutMs: is.positiveInt,
+  tls: is.object,
+};
+
 /**
  * Sends one request over a new connection and resolves with the response. The manager
  * must be polled (run() or a poll loop) while the promise is pending.
  */
 export function httpRequest(mgr: Manager, url: string, opts: HttpRequestOptions = {}): Promise<HttpResponse> {
   return new Promise<HttpResponse>((resolve, reject) => {
+    // A bad option rejects (ERR_INVALID_OPTION naming it) before anything connects.
+    checkOptionsObject(opts, "httpRequest options");
+    checkOptionTable(opts, REQUEST_OPTIONS, "httpRequest");
     const method = (opts.method ?? "GET").toUpperCase();
     if (!/^[A-Z]+$/.test(method)) { reject(new MgError("ERR_INVALID_ARG", `httpRequest: bad method "${opts.method}"`)); return; }
     const body = opts.body === undefined ? undefined : toBuffer(opts.body);

@@ -17,6 +17,7 @@ import { holdConnection, isGone, releaseHook, sendFileBody, sendFileSegments, ty
 import { httpLayerOf } from "./layer.js";
 import { renderListing } from "./static-listing.js";
 import { MgError } from "../util/errors.js";
+import { checkOptionTable, checkOptionsObject, is, type OptionTable } from "../util/check.js";
 
 /** Options of `conn.serveDir()` and `conn.serveFile()`. */
 export interface ServeOptions {
@@ -72,8 +73,17 @@ function formatExtra(h: HeadersInit | undefined): { text: string; facts: HeaderF
   return r;
 }
 
+/** The options' types (mimeTypes is checked as it is parsed). */
+const SERVE_OPTIONS: OptionTable = {
+  extraHeaders: is.headers,
+  page404: is.string,
+  dirListing: is.boolean,
+};
+
 function makeCtx(c: Connection, msg: HttpMessage, opts: ServeOptions | undefined): Ctx {
+  if (opts !== null) checkOptionsObject(opts, "serveDir/serveFile options"); // null: none, as before
   const o = opts ?? {};
+  checkOptionTable(o, SERVE_OPTIONS, "serveDir/serveFile");
   const ex = formatExtra(o.extraHeaders);
   return {
     c, msg,

@@ -16,7 +16,7 @@ import { MgError, optionError } from "../util/errors.js";
 import { checkSendProps } from "./send-props.js";
 import { PROPS_WILL } from "./props.js";
 import { MqttClientSession } from "./session.js";
-import { splitHandlerArgs, optBool, optFunction, optIntIn, optPositiveInt } from "../util/check.js";
+import { checkOptionTable, is, splitHandlerArgs, optBool, optFunction, optIntIn, optPositiveInt, type OptionTable } from "../util/check.js";
 import { randomStr } from "../util/random.js";
 import { millis } from "../util/time.js";
 
@@ -79,6 +79,22 @@ export interface MqttConnectOptions extends CoreOptions, MqttOptions {
 
 export const DEFAULT_KEEPALIVE_S = 60;
 
+/** The CONNECT packet's options whose type the checks below do not cover (numbers and flags are read with their defaults). */
+const CONNECT_OPTIONS: OptionTable = {
+  clientId: is.string,
+  user: is.string,
+  pass: is.bytes,
+  will: is.object,
+  "will.topic": is.requiredString,
+  "will.message": is.requiredBytes,
+  "will.qos": is.intIn(0, 2),
+  "will.retain": is.boolean,
+  "will.props": is.array,
+  props: is.array,
+  authMethod: is.string,
+  authData: is.bytes,
+};
+
 /**
  * Connects to an MQTT server. See Manager.mqttConnect(). `carrier` adds the schemes of
  * another transport (ws:// and wss://: MQTT over WebSocket).
@@ -94,6 +110,7 @@ export function mqttConnect(manager: CoreManager, url: string, handlerOrOpts?: C
     clientId, user, pass, keepAlive, clean, will, version, props, connectTimeoutMs, sessionExpiry, topicAliasMaximum,
     useTopicAliases, maxQueuedPublishes, authMethod, authData, auth, session, ...connOpts
   } = o;
+  checkOptionTable(o, CONNECT_OPTIONS);
   const v = optIntIn(o, "version", 4, 4, 5);
   const ka = optIntIn(o, "keepAlive", DEFAULT_KEEPALIVE_S, 0, 65535);
   const timeout = optPositiveInt(o, "connectTimeoutMs", DEFAULT_CONNECT_TIMEOUT_MS);
@@ -104,7 +121,6 @@ export function mqttConnect(manager: CoreManager, url: string, handlerOrOpts?: C
   const maxQueued = optIntIn(o, "maxQueuedPublishes", 1000, 0, 65535);
   const authCb = optFunction<MqttClientAuth>(o, "auth");
   if (session !== undefined && !(session instanceof MqttClientSession)) throw optionError("session", "an MqttClientSession", session);
-  if (authMethod !== undefined && typeof authMethod !== "string") throw new MgError("ERR_INVALID_OPTION", "mqttConnect option authMethod must be a string");
   const v5only = sessionExpiry !== undefined || topicAliasMaximum !== undefined || useTopicAliases === true || authMethod !== undefined || authData !== undefined || auth !== undefined;
   if (v5only && v < 5) throw new MgError("ERR_INVALID_OPTION", "mqttConnect options sessionExpiry, topicAliasMaximum, useTopicAliases, authMethod, authData and auth need version 5");
   // The options become CONNECT properties; the same properties given in `props` count as well.

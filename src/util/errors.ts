@@ -6,7 +6,7 @@
 export type MgErrorCode =
   // Arguments and options
   | "ERR_INVALID_ARG"        // a function argument of the wrong type or range
-  | "ERR_INVALID_OPTION"     // an option of listen/connect/MqttBroker/... of the wrong type or range
+  | "ERR_INVALID_OPTION"     // an option of listen/connect/wsConnect/mqttConnect/httpRequest/MqttBroker/... of the wrong type or range, or a required one missing
   | "ERR_INVALID_URL"        // a URL that cannot be parsed, or a scheme not supported there
   // Connection lifecycle
   | "ERR_CONN_CLOSED"        // sending on a connection that is closed or closing
@@ -72,9 +72,9 @@ export function argError(message: string): MgError {
   return new MgError("ERR_INVALID_ARG", message);
 }
 
-/** Shorthand for a bad option: names the option and what is allowed. */
-export function optionError(name: string, allowed: string, got: unknown): MgError {
-  return new MgError("ERR_INVALID_OPTION", `option ${name} must be ${allowed}, got ${describe(got)}`);
+/** Shorthand for a bad option: names the option and what is allowed (after `where: ` when given, e.g. "MqttBroker"). */
+export function optionError(name: string, allowed: string, got: unknown, where?: string): MgError {
+  return new MgError("ERR_INVALID_OPTION", `${where === undefined ? "" : `${where}: `}option ${name} must be ${allowed}, got ${describe(got)}`);
 }
 
 function describe(v: unknown): string {

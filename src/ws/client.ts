@@ -6,7 +6,7 @@ import type { CoreConnection as Connection, CoreHandler } from "../core/connecti
 import type { CoreManager, OpenSpec } from "../core/manager.js";
 import { MG_EV_ERROR } from "../core/events.js";
 import { MG_EV_WS_OPEN } from "./events.js";
-import type { CoreOptions } from "../core/options.js";
+import { checkCoreOptions, type CoreOptions } from "../core/options.js";
 import type { TlsOpts } from "../tls/options.js";
 import { HttpMessage } from "../http/message.js";
 import { parseHead, headOf, HttpParseError } from "../http/parser.js";
@@ -15,7 +15,7 @@ import { httpSettings, type HttpLimits } from "../http/options.js";
 import { urlHost, urlPort, urlScheme, urlUri } from "../util/url.js";
 import { millis } from "../util/time.js";
 import { MgError } from "../util/errors.js";
-import { optPositiveInt, splitHandlerArgs } from "../util/check.js";
+import { checkOptionTable, is, optionKind, optPositiveInt, splitHandlerArgs, type OptionTable } from "../util/check.js";
 import { createWsState, enableDeflate, sizeRecvBuffer, type WsConnState, type WsHandshake, type WsOptions } from "./state.js";
 import { checkUpgradeResponse, newKey } from "./handshake.js";
 import { clientAccept, clientOffer, deflateOptions, type WsDeflateOptions } from "./deflate.js";
@@ -34,6 +34,12 @@ export interface WsConnectOptions extends CoreOptions, HttpLimits, WsOptions {
   /** Time allowed from wsConnect() to the server's 101 response. Default 30 s. */
   handshakeTimeoutMs?: number;
 }
+
+/** The handshake's own options (handshakeTimeoutMs, the connection's and the ws* ones are checked below). */
+const HANDSHAKE_OPTIONS: OptionTable = {
+  headers: is.headers,
+  protocols: optionKind("a subprotocol name or a list of them", (v) => typeof v === "string" || (Array.isArray(v) && v.every((p) => typeof p === "string"))),
+};
 
 /** Connects to a WebSocket server. See Manager.wsConnect(). */
 export function wsConnect(manager: CoreManager, url: string, handlerOrOpts?: CoreHandler | WsConnectOptions, opts?: WsConnectOptions): Connection {
@@ -58,6 +64,8 @@ export function wsClientState(url: string, o: WsConnectOptions): { st: WsConnSta
   const scheme = urlScheme(url);
   const wss = scheme === "wss" || scheme === "https";
   const { headers, protocols, tls, handshakeTimeoutMs, ...connOpts } = o;
+  checkOptionTable(o, HANDSHAKE_OPTIONS);
+  checkCoreOptions(o); // `tls` is taken out of connOpts: check it (and the rest) here
   const timeout = optPositiveInt(o, "handshakeTimeoutMs", DEFAULT_HANDSHAKE_TIMEOUT_MS);
   const limits = httpSettings(o);
   checkWsOptions(o);

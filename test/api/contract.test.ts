@@ -479,5 +479,104 @@ describe("API.md: Manager", () => {
   });
 });
 
+// ---- options -------------------------------------------------------------------------
+
+// API.md: "Options are checked where they are given: a wrong type or range throws naming
+// the option." The entry points not covered by their layer's tests (listen/connect in
+// test/core, wsConnect in test/ws/client, mqttConnect in test/mqtt/client, MqttBroker in
+// test/mqtt/broker-options): [entry point and option, call, a fragment of the message].
+describe("API.md: options are checked where they are given", () => {
+  const m = new Manager();
+  const app = (): Response => new Response("x");
+  const BAD: [string, () => unknown, string][] = [
+    ["Manager enableWakeup", () => new Manager(undefined, { enableWakeup: 1 as unknown as boolean }), "option enableWakeup must be true or false, got 1"],
+    ["run pollMs", () => new Manager().run({ pollMs: "10" as unknown as number }), 'run: option pollMs must be a non-negative integer, got "10"'],
+    ["run signal", () => new Manager().run({ signal: {} as AbortSignal }), "run: option signal must be an AbortSignal, got an object"],
+    ["run options", () => new Manager().run(5 as unknown as object), "option run options must be an options object, got 5"],
+    ["timerAdd repeat", () => m.timerAdd(10, () => {}, { repeat: "yes" as unknown as boolean }), 'timerAdd: option repeat must be true or false, got "yes"'],
+    ["timerAdd runNow", () => m.timerAdd(10, () => {}, { runNow: 1 as unknown as boolean }), "timerAdd: option runNow must be true or false, got 1"],
+    ["timerAdd options", () => m.timerAdd(10, () => {}, 5 as unknown as object), "option timerAdd options must be an options object, got 5"],
+    ["httpRequest method", () => m.httpRequest("http://127.0.0.1:1/", { method: 5 as unknown as string }), "httpRequest: option method must be a string, got 5"],
+    ["httpRequest headers", () => m.httpRequest("http://127.0.0.1:1/", { headers: 5 as unknown as string }), "httpRequest: option headers must be an object { name: value }"],
+    ["httpRequest body", () => m.httpRequest("http://127.0.0.1:1/", { body: 5 as unknown as string }), "httpRequest: option body must be a string or a Uint8Array, got 5"],
+    ["httpRequest timeoutMs", () => m.httpRequest("http://127.0.0.1:1/", { timeoutMs: -1 }), "httpRequest: option timeoutMs must be a positive integer, got -1"],
+    ["httpRequest tls", () => m.httpRequest("https://127.0.0.1:1/", { tls: "yes" as unknown as object }), 'httpRequest: option tls must be an object, got "yes"'],
+    ["httpRequest maxBodySize", () => m.httpRequest("http://127.0.0.1:1/", { maxBodySize: -1 }), "option maxBodySize must be a non-negative integer, got -1"],
+    ["httpRequest options", () => m.httpRequest("http://127.0.0.1:1/", 5 as unknown as object), "option httpRequest options must be an options object, got 5"],
+    ["nodeHandler onError", () => api.nodeHandler(() => {}, { onError: 5 as unknown as () => void }), "nodeHandler: option onError must be a function, got 5"],
+    ["nodeHandler options", () => api.nodeHandler(() => {}, 5 as unknown as object), "option nodeHandler options must be an options object, got 5"],
+    ["fetchHandler onError", () => api.fetchHandler(app, { onError: "x" as unknown as () => void }), 'fetchHandler: option onError must be a function, got "x"'],
+    ["fetchHandler bufferLimit", () => api.fetchHandler(app, { bufferLimit: -1 }), "fetchHandler: option bufferLimit must be a non-negative integer, got -1"],
+  ];
+
+  it("each wrong option throws (or rejects, for promises) ERR_INVALID_OPTION naming it", async () => {
+    for (const [what, call, fragment] of BAD) {
+      let err: (Error & { code?: string }) | undefined;
+      try { await call(); } catch (e) { err = e as Error & { code?: string }; }
+      assert.ok(err !== undefined, `${what}: accepted`);
+      assert.equal(err.code, "ERR_INVALID_OPTION", `${what}: ${err.message}`);
+      assert.ok(err.message.includes(fragment), `${what}: ${JSON.stringify(err.message)} lacks ${JSON.stringify(fragment)}`);
+    }
+    assert.equal(m.connections.length, 0, "no connection is left behind");
+    await m.close();
+  });
+
+  it("full, valid options objects are still accepted", async () => {
+    const mm = new Manager(undefined, { errorHandler: () => {}, enableWakeup: true, pollIntervalMs: 500 });
+    const t = mm.timerAdd(10, () => {}, { repeat: true, runNow: false });
+    t.cancel();
+    api.nodeHandler(() => {}, { onError: () => {} });
+    api.fetchHandler(app, { onError: () => new Response("e"), bufferLimit: 0 });
+    const l = mm.listen("http://127.0.0.1:0", (c, ev, data) => { if (ev === MG_EV_HTTP_MSG) c.reply(200, data.bodyText); });
+    const ac = new AbortController();
+    const running = mm.run({ pollMs: 10, signal: ac.signal });
+    try {
+      const r = await mm.httpRequest(`http://127.0.0.1:${l.localAddr.port}/`, {
+        method: "POST", headers: { "X-A": "1" }, body: "hello", timeoutMs: 5000, tls: {}, maxBodySize: 1024,
+      });
+      assert.equal(r.status, 200);
+      assert.equal(r.body.toString(), "hello");
+    } finally {
+      ac.abort();
+      await running;
+    }
+  });
+
+  it("serveDir/serveFile options: a wrong one answers 500 and throws ERR_INVALID_OPTION naming it; valid ones serve", async () => {
+    const cases: [Record<string, unknown> | number, string | undefined][] = [
+      [{ extraHeaders: 5 }, "serveDir/serveFile: option extraHeaders must be an object { name: value }"],
+      [{ page404: 5 }, "serveDir/serveFile: option page404 must be a string, got 5"],
+      [{ dirListing: "no" }, 'serveDir/serveFile: option dirListing must be true or false, got "no"'],
+      [5, "option serveDir/serveFile options must be an options object, got 5"],
+      [{ extraHeaders: { "X-A": "1" }, mimeTypes: { md: "text/markdown" }, page404: "/nonexistent", dirListing: true }, undefined],
+    ];
+    let opts: unknown;
+    const seen: { err?: Error & { code?: string } } = {};
+    const srv = (await import("../helpers.js")).startServer((c, ev, data) => {
+      if (ev !== MG_EV_HTTP_MSG) return;
+      try { c.serveFile(data, fileURLToPath(import.meta.url), opts as object); } catch (e) { seen.err = e as Error & { code?: string }; }
+    });
+    try {
+      for (const [o, fragment] of cases) {
+        opts = o;
+        seen.err = undefined;
+        const r = await fetch(`${srv.url}/`);
+        await r.arrayBuffer();
+        const what = JSON.stringify(o);
+        if (fragment === undefined) {
+          assert.equal(r.status, 200, what);
+          assert.equal(r.headers.get("x-a"), "1", what);
+          assert.equal(seen.err, undefined, what);
+        } else {
+          assert.equal(r.status, 500, what);
+          const e = seen.err as (Error & { code?: string }) | undefined;
+          assert.equal(e?.code, "ERR_INVALID_OPTION", `${what}: ${e?.message}`);
+          assert.ok(e.message.includes(fragment), `${what}: ${JSON.stringify(e.message)} lacks ${JSON.stringify(fragment)}`);
+        }
+      }
+    } finally { await srv.stop(); }
+  });
+});
+
 // Leak check: nothing of this file is left open (sockets, timers, files, processes).
 leakCheckAfterAll();

@@ -164,9 +164,55 @@ test("a refused CONNECT: MG_EV_MQTT_OPEN with the return code, then close", asyn
 test("bad options throw before connecting", () => {
   assert.throws(() => loop.manager.mqttConnect(broker.url, { version: 3 as 4 }), /version/);
   assert.throws(() => loop.manager.mqttConnect(broker.url, { keepAlive: 70000 }), /keepAlive/);
-  assert.throws(() => loop.manager.mqttConnect(broker.url, { will: { topic: "a", message: "b", qos: 3 } }), /QoS/);
+  assert.throws(() => loop.manager.mqttConnect(broker.url, { will: { topic: "a", message: "b", qos: 3 } }), /option will\.qos must be an integer from 0 to 2, got 3/);
   assert.throws(() => loop.manager.mqttConnect("http://127.0.0.1:1"), /mqtt:\/\//);
   assert.throws(() => loop.manager.mqttConnect(broker.url, { props: [{ id: MQTT_PROP_USER_PROPERTY, key: "a", val: "b" }] }), /version 5/);
+});
+
+// mqttConnect's options, wrong: [options, a fragment of the message]. Each throws
+// ERR_INVALID_OPTION before anything connects.
+const BAD_CONNECT: [Record<string, unknown>, string][] = [
+  [{ clientId: 5 }, "option clientId must be a string, got 5"],
+  [{ user: {} }, "option user must be a string, got an object"],
+  [{ pass: 5 }, "option pass must be a string or a Uint8Array, got 5"],
+  [{ will: "bye" }, 'option will must be an object, got "bye"'],
+  [{ will: { message: "b" } }, "option will.topic must be a string, got undefined"],
+  [{ will: { topic: 5, message: "b" } }, "option will.topic must be a string, got 5"],
+  [{ will: { topic: "a" } }, "option will.message must be a string or a Uint8Array, got undefined"],
+  [{ will: { topic: "a", message: "b", retain: "yes" } }, 'option will.retain must be true or false, got "yes"'],
+  [{ will: { topic: "a", message: "b", props: {} } }, "option will.props must be an array, got an object"],
+  [{ props: 5 }, "option props must be an array, got 5"],
+  [{ version: 5, authMethod: 5 }, "option authMethod must be a string, got 5"],
+  [{ version: 5, authMethod: "m", authData: 5 }, "option authData must be a string or a Uint8Array, got 5"],
+  [{ clean: "no" }, 'option clean must be true or false, got "no"'],
+  [{ connectTimeoutMs: 0 }, "option connectTimeoutMs must be a positive integer, got 0"],
+  [{ version: 5, auth: 5 }, "option auth must be a function, got 5"],
+];
+
+test("mqttConnect checks each option where it is given (ERR_INVALID_OPTION naming it)", () => {
+  const m = new Manager();
+  for (const [o, fragment] of BAD_CONNECT) {
+    const what = JSON.stringify(o);
+    assert.throws(() => m.mqttConnect(broker.url, o as MqttConnectOptions), (e: Error & { code?: string }) => {
+      assert.equal(e.code, "ERR_INVALID_OPTION", `${what}: ${e.message}`);
+      assert.ok(e.message.includes(fragment), `${what}: ${JSON.stringify(e.message)} lacks ${JSON.stringify(fragment)}`);
+      return true;
+    }, what);
+  }
+  // Over WebSocket the handshake's options are checked too.
+  assert.throws(() => m.mqttConnect("ws://127.0.0.1:1/mqtt", { headers: 5 } as unknown as MqttConnectOptions), /option headers must be/);
+  assert.equal(m.connections.length, 0, "no connection is left behind");
+});
+
+test("a full, valid mqttConnect options object connects", async () => {
+  const [c] = await client({
+    clientId: "full-opts", user: "u", pass: "p", keepAlive: 30, clean: true, version: 5,
+    will: { topic: "full/will", message: "gone", qos: 1, retain: false, props: [] },
+    props: [{ id: MQTT_PROP_USER_PROPERTY, key: "k", val: "v" }], connectTimeoutMs: 5000, sessionExpiry: 0,
+    topicAliasMaximum: 5, useTopicAliases: true, maxQueuedPublishes: 100, mqttMaxPacketSize: 1 << 20,
+  });
+  c.mqttDisconnect();
+  await waitFor(() => c.isClosed);
 });
 
 // Leak check: nothing of this file is left open (sockets, timers, files, processes).

@@ -182,6 +182,49 @@ describe("our client against hand-written servers", () => {
   });
 });
 
+// wsConnect's options, wrong: [option, value, a fragment of the message]. Each throws
+// ERR_INVALID_OPTION at once, and no connection is left behind.
+const BAD_WS_CONNECT: [string, unknown, string][] = [
+  ["headers", 5, "option headers must be an object { name: value }, a list of [name, value] pairs"],
+  ["headers", true, "option headers must be"],
+  ["protocols", 5, "option protocols must be a subprotocol name or a list of them, got 5"],
+  ["protocols", [5], "option protocols must be a subprotocol name or a list of them, got an array"],
+  ["protocols", ["chat", "bad proto"], 'option protocols: invalid subprotocol "bad proto"'],
+  ["handshakeTimeoutMs", 0, "option handshakeTimeoutMs must be a positive integer, got 0"],
+  ["handshakeTimeoutMs", "1000", "option handshakeTimeoutMs must be a positive integer"],
+  ["tls", 5, "option tls must be a TlsOpts object"],
+  ["maxRecvSize", -1, "option maxRecvSize must be a positive integer"],
+  ["writeTimeoutMs", "x", "option writeTimeoutMs must be a non-negative integer"],
+  ["maxHeaderSize", 0, "option maxHeaderSize must be a positive integer"],
+  ["wsMaxMessageSize", "1", "option wsMaxMessageSize must be a positive integer"],
+  ["wsDeflate", { serverMaxWindowBits: 20 }, "8..15"],
+];
+
+it("wsConnect checks each option where it is given (ERR_INVALID_OPTION naming it)", () => {
+  const m = new Manager();
+  for (const [name, value, fragment] of BAD_WS_CONNECT) {
+    const what = `${name}: ${JSON.stringify(value)}`;
+    assert.throws(() => m.wsConnect("ws://127.0.0.1:1/", { [name]: value }), (e: Error & { code?: string }) => {
+      assert.equal(e.code, "ERR_INVALID_OPTION", `${what}: ${e.message}`);
+      assert.ok(e.message.includes(fragment), `${what}: ${JSON.stringify(e.message)} lacks ${JSON.stringify(fragment)}`);
+      return true;
+    }, what);
+  }
+  assert.equal(m.connections.length, 0, "no connection is left behind");
+});
+
+it("wsConnect accepts a full, valid options object", async () => {
+  const m = new Manager();
+  const c = m.wsConnect("ws://127.0.0.1:1/", {
+    headers: { Origin: "http://example.test" }, protocols: ["chat", "superchat"], handshakeTimeoutMs: 1000,
+    tls: {}, maxRecvSize: 1 << 20, writeTimeoutMs: 1000, maxHeaderSize: 8192, maxHeaders: 50,
+    wsMaxMessageSize: 1 << 20, wsDeflate: false,
+  });
+  assert.equal(m.connections.length, 1);
+  c.close();
+  await m.close();
+});
+
 it("manager.close() tells WebSocket peers 1001 going away (ws package as the client)", async () => {
   const { MG_EV_HTTP_MSG } = await import("../../src/index.js");
   const { WebSocket } = await import("ws");
