@@ -209,16 +209,11 @@ export class HttpLayer implements Layer {
     // previous request of a keep-alive connection).
     const started = ev === MG_EV_HTTP_HDRS ? this.answeredEarly && this.responded : this.responded || !this.busy;
     if (!started) {
-      const body = "Internal Server Error\n";
-      c.send(`HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
+      sendClosingAnswer(c, 500, "Internal Server Error\n");
       this.responded = true;
     }
     // (Else the response, or part of it, is out: let what is queued go, then close.)
-    this.failed = true;
-    this.cur = undefined;
-    this.msg = undefined;
-    this.chunk = undefined;
-    this.oversized = false;
+    dropRequest(this);
     c.drain();
   }
 }
@@ -436,19 +431,25 @@ function finishAtClose(c: Connection, st: HttpLayer): void {
   }
 }
 
-/** Refuses a malformed or oversized message: error status, MG_EV_ERROR, close. */
-function fail(c: Connection, st: HttpLayer, e: HttpParseError): void {
+/** The connection gives up on the message in progress: nothing more of it is read or dispatched. */
+function dropRequest(st: HttpLayer): void {
   st.failed = true;
   st.oversized = false;
   st.cur = undefined;
   st.msg = undefined;
   st.chunk = undefined;
+}
+
+/** A plain-text error answer after which the connection closes (the request is not finished). */
+function sendClosingAnswer(c: Connection, status: number, body: string): void {
+  c.send(`HTTP/1.1 ${status} ${statusText(status)}\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
+}
+
+/** Refuses a malformed or oversized message: error status, MG_EV_ERROR, close. */
+function fail(c: Connection, st: HttpLayer, e: HttpParseError): void {
+  dropRequest(st);
   c.recvConsume();
-  if (st.isServer && !st.busy) {
-    const text = statusText(e.status);
-    const body = `${text}: ${e.reason}\n`;
-    c.send(`HTTP/1.1 ${e.status} ${text}\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
-  }
+  if (st.isServer && !st.busy) sendClosingAnswer(c, e.status, `${statusText(e.status)}: ${e.reason}\n`);
   const err = new MgError("ERR_HTTP_PARSE", `HTTP ${st.isServer ? "request" : "response"} refused (${e.status}): ${e.reason}`, { status: e.status });
   c.lastError = err;
   c.call(MG_EV_ERROR, err.message);

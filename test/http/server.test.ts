@@ -142,27 +142,23 @@ test("chunked request bodies are decoded (curl and raw), HTTP_HDRS comes first",
 
 test("Expect: 100-continue gets an interim 100 before the body", async () => {
   const srv = startServer(echoUri);
-  const sock = net.connect(srv.port, "127.0.0.1");
-  let buf = "";
-  sock.on("data", (d) => { buf += d; });
-  sock.write("PUT /e HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n");
-  await waitFor(() => buf.includes("100 Continue"), 3000, "100 Continue");
-  assert.equal(buf, "HTTP/1.1 100 Continue\r\n\r\n");
-  sock.write("data");
-  await waitFor(() => buf.endsWith("PUT /e data"), 3000, "final response");
-  sock.destroy();
+  // The head alone first: the 100 must come before the body is sent, then the answer.
+  const headThenBody = async (head: string, body: string, answerEnd: string): Promise<void> => {
+    const sock = net.connect(srv.port, "127.0.0.1");
+    let buf = "";
+    sock.on("data", (d) => { buf += d; });
+    sock.write(head);
+    await waitFor(() => buf.includes("100 Continue"), 3000, `100 Continue for ${head.split("\r\n")[0]}`);
+    assert.equal(buf, "HTTP/1.1 100 Continue\r\n\r\n");
+    sock.write(body);
+    await waitFor(() => buf.endsWith(answerEnd), 3000, "final response");
+    sock.destroy();
+  };
+  await headThenBody("PUT /e HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n", "data", "PUT /e data");
   const c = await curl(["-H", "Expect: 100-continue", "--data-binary", "z".repeat(5000), `${srv.url}/curl`]);
   assert.ok(c.stdout.endsWith("z".repeat(5000)));
   // A chunked body waits for the 100 as well.
-  const ch = net.connect(srv.port, "127.0.0.1");
-  let chunked = "";
-  ch.on("data", (d) => { chunked += d; });
-  ch.write("PUT /c HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nExpect: 100-continue\r\n\r\n");
-  await waitFor(() => chunked.includes("100 Continue"), 3000, "100 Continue for a chunked body");
-  assert.equal(chunked, "HTTP/1.1 100 Continue\r\n\r\n");
-  ch.write("4\r\ndata\r\n0\r\n\r\n");
-  await waitFor(() => chunked.endsWith("PUT /c data"), 3000, "final response");
-  ch.destroy();
+  await headThenBody("PUT /c HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nExpect: 100-continue\r\n\r\n", "4\r\ndata\r\n0\r\n\r\n", "PUT /c data");
   await srv.stop();
 });
 
